@@ -1,0 +1,102 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Spool: a durable, Kafka-compatible log broker. Module plan: docs/architecture.md.
+let package = Package(
+    name: "Spool",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "spool", targets: ["spool"]),
+        .library(name: "SpoolRecords", targets: ["SpoolRecords"]),
+        .library(name: "SpoolProtocol", targets: ["SpoolProtocol"]),
+        .library(name: "SpoolLog", targets: ["SpoolLog"]),
+        .library(name: "SpoolBroker", targets: ["SpoolBroker"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["YAML"]),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // CRC32C kernels in C: SSE4.2 behind a runtime CPU check, slicing-by-8 elsewhere.
+        .target(name: "CCRC32C"),
+        .target(
+            name: "SpoolRecords",
+            dependencies: [
+                "CCRC32C",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // Sans-IO Kafka wire protocol: primitives, framing, headers and the generated messages.
+        .target(
+            name: "SpoolProtocol",
+            dependencies: [
+                "SpoolRecords",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // Reads ../shared/kafka-protocol/messages/*.json and writes Sources/SpoolProtocol/Generated/.
+        .executableTarget(name: "spool-codegen"),
+        .target(
+            name: "SpoolLog",
+            dependencies: [
+                "SpoolRecords",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "SpoolBroker",
+            dependencies: [
+                "SpoolLog",
+                "SpoolRecords",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "spool",
+            dependencies: [
+                "SpoolBroker",
+                "SpoolLog",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(name: "SpoolRecordsTests", dependencies: ["SpoolRecords"]),
+        .testTarget(
+            name: "SpoolProtocolTests",
+            dependencies: [
+                "SpoolProtocol", "SpoolRecords", "spool-codegen",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            // Fixtures are read through #filePath, so they stay plain files in the source tree.
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "SpoolLogTests",
+            dependencies: [
+                "SpoolLog", "SpoolRecords",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "SpoolBrokerTests", dependencies: ["SpoolBroker", "spool"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

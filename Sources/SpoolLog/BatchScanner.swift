@@ -1,0 +1,94 @@
+import NIOCore
+import SpoolRecords
+
+/// What the log needs to know of one stored batch, read from its header.
+struct BatchInfo: Sendable, Equatable {
+    var position: Int
+    var size: Int
+    var baseOffset: Int64
+    var lastOffset: Int64
+    var maxTimestamp: Int64
+    var leaderEpoch: Int32
+
+    var nextOffset: Int64 { lastOffset + 1 }
+    var end: Int { position + size }
+}
+
+/// Walks the batches of a segment file from a batch boundary, reading the file in chunks.
+///
+/// With `verify`, each batch is read whole and its length, magic, CRC32C and record count are checked,
+/// as recovery must; without, only headers are read. Not thread-safe (a value owned by one caller).
+struct BatchScanner {
+    enum Step {
+        case batch(BatchInfo)
+        case end
+        case invalid(String)
+    }
+
+    private let file: LogFile
+    private let end: Int
+    private let verify: Bool
+    private let chunkSize: Int
+    private(set) var position: Int
+    private var window = ByteBuffer()
+    private var windowStart = 0
+
+    /// - Parameters:
+    ///   - file: the segment's log file.
+    ///   - position: a batch boundary to start from.
+    ///   - end: the byte after the last one to consider (the segment size).
+    ///   - verify: check every batch whole.
+    init(file: LogFile, from position: Int, to end: Int, verify: Bool) {
+        self.file = file
+        self.position = position
+        self.end = end
+        self.verify = verify
+        self.chunkSize = verify ? 1 << 20 : 1 << 15
+    }
+
+    /// The next batch, `.end` exactly at `end`, or `.invalid` with the reason the bytes stop making sense.
+    mutating func next() throws(LogError) -> Step {
+        let remaining = end - position
+        if remaining == 0 { return .end }
+        guard remaining >= RecordBatch.headerSize else {
+            return .invalid("incomplete batch header: \(remaining) bytes left at position \(position)")
+        }
+        let header = try bytes(at: position, count: RecordBatch.headerSize)
+        let size: Int
+        do {
+            size = try RecordBatch.batchSize(in: header, at: header.readerIndex)
+        } catch {
+            return .invalid("\(error) at position \(position)")
+        }
+        guard size <= remaining else {
+            return .invalid("incomplete batch at position \(position): \(size) bytes announced, \(remaining) left")
+        }
+        let batchBytes = verify ? try bytes(at: position, count: size) : header
+        let batch: RecordBatch
+        do {
+            batch = verify ? try RecordBatch(buffer: batchBytes) : try RecordBatch(headerOf: batchBytes)
+            if verify { try batch.validate() }
+        } catch {
+            return .invalid("\(error) at position \(position)")
+        }
+        let info = BatchInfo(
+            position: position, size: size, baseOffset: batch.baseOffset, lastOffset: batch.lastOffset,
+            maxTimestamp: batch.maxTimestamp, leaderEpoch: batch.partitionLeaderEpoch)
+        position += size
+        return .batch(info)
+    }
+
+    /// A view of `count` bytes at `offset`, refilling the window from the file when needed.
+    private mutating func bytes(at offset: Int, count: Int) throws(LogError) -> ByteBuffer {
+        let windowEnd = windowStart + window.readableBytes
+        if offset < windowStart || offset + count > windowEnd {
+            // `count` never exceeds end - offset (checked by the caller), so the read is bounded by the file.
+            window = try file.read(count: min(max(count, chunkSize), end - offset), at: offset)
+            windowStart = offset
+        }
+        guard let slice = window.getSlice(at: window.readerIndex + offset - windowStart, length: count) else {
+            throw .storage("read", path: file.path, errno: 5)  // EIO: the file shrank under us
+        }
+        return slice
+    }
+}

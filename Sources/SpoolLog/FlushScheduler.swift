@@ -1,0 +1,90 @@
+import Logging
+import Metrics
+import NIOConcurrencyHelpers
+import NIOPosix
+
+/// Group commit: callers wait for an fsync that covers their offset, and every caller that arrives while
+/// one round of fsyncs runs is covered by the next single round (one fsync per dirty file, across all
+/// partitions waited on). Rounds run on a thread of the I/O pool, never on an event loop.
+///
+/// Thread-safe: the waiting list is guarded by a lock.
+final class FlushScheduler: @unchecked Sendable {
+    private struct Waiter {
+        var offset: Int64
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private let lock = NIOLock()
+    private var pending: [ObjectIdentifier: (log: PartitionLog, waiters: [Waiter])] = [:]
+    private var running = false
+    private var roundsValue = 0
+    private let threadPool: NIOThreadPool
+    private let rounds = Counter(label: "spool_log_group_commit_rounds_total")
+    private let logger: Logger
+
+    init(threadPool: NIOThreadPool, logger: Logger) {
+        self.threadPool = threadPool
+        self.logger = logger
+    }
+
+    /// How many rounds of fsyncs have run (each covers every append waiting when it started).
+    var roundCount: Int { lock.withLock { roundsValue } }
+
+    /// Returns once an fsync has covered `offset` in `log`.
+    /// - Parameters:
+    ///   - log: the partition log.
+    ///   - offset: the last offset that must be durable.
+    /// - Throws: the `LogError` of a failed fsync.
+    func flush(_ log: PartitionLog, upTo offset: Int64) async throws {
+        if log.flushedOffset > offset { return }
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let start = lock.withLock { () -> Bool in
+                pending[ObjectIdentifier(log), default: (log, [])].waiters.append(
+                    Waiter(offset: offset, continuation: continuation))
+                if running { return false }
+                running = true
+                return true
+            }
+            if start { threadPool.submit { _ in self.runRounds() } }
+        }
+    }
+
+    /// Runs rounds until nobody waits. Each round takes the whole waiting list, so appends that arrive
+    /// during its fsyncs wait for the next round.
+    private func runRounds() {
+        while let round = takeRound() {
+            for (log, waiters) in round {
+                do {
+                    let flushed = try log.flush()
+                    var late: [Waiter] = []
+                    for waiter in waiters {
+                        if waiter.offset < flushed { waiter.continuation.resume() } else { late.append(waiter) }
+                    }
+                    if !late.isEmpty { requeue(log, late) }
+                } catch {
+                    for waiter in waiters { waiter.continuation.resume(throwing: error) }
+                }
+            }
+        }
+    }
+
+    private func takeRound() -> [(PartitionLog, [Waiter])]? {
+        lock.withLock {
+            if pending.isEmpty {
+                running = false
+                return nil
+            }
+            let round = pending.values.map { ($0.log, $0.waiters) }
+            pending.removeAll(keepingCapacity: true)
+            roundsValue += 1
+            rounds.increment()
+            return round
+        }
+    }
+
+    /// A waiter whose offset was appended after the round's snapshot (it asked for more than was written
+    /// when the fsync started) waits for the next round.
+    private func requeue(_ log: PartitionLog, _ waiters: [Waiter]) {
+        lock.withLock { pending[ObjectIdentifier(log), default: (log, [])].waiters += waiters }
+    }
+}

@@ -1,0 +1,47 @@
+/// Settings of one partition log, named as Kafka's topic configs are. A plain value: thread-safe to copy.
+public struct LogConfig: Sendable, Equatable {
+    /// Which timestamp a batch carries: the producer's (CreateTime) or the broker's at append (LogAppendTime).
+    public enum TimestampType: String, Sendable, CaseIterable {
+        case createTime = "CreateTime"
+        case logAppendTime = "LogAppendTime"
+    }
+
+    /// A segment rolls when the next batch would take it past this size (`segment.bytes`).
+    public var segmentBytes: Int = 1 << 30
+    /// A segment rolls once its first batch is this old (`segment.ms`).
+    public var segmentMs: Int64 = 7 * 24 * 3_600_000
+    /// Bytes of log between two sparse index entries (`index.interval.bytes`).
+    public var indexIntervalBytes: Int = 4096
+    /// Segments whose newest record is older than this are deleted; -1 keeps them (`retention.ms`).
+    public var retentionMs: Int64 = 7 * 24 * 3_600_000
+    /// Oldest segments are deleted while the log is larger than this; -1 for no limit (`retention.bytes`).
+    public var retentionBytes: Int64 = -1
+    /// The largest batch accepted (`max.message.bytes`), Kafka's default.
+    public var maxMessageBytes: Int = 1_048_588
+    /// `message.timestamp.type`.
+    public var timestampType: TimestampType = .createTime
+
+    /// The defaults, as Kafka's.
+    public init() {}
+
+    /// The smallest segment.bytes accepted (Kafka's minimum is 14 bytes; a useful floor is one header).
+    public static let minSegmentBytes = 1024
+    /// Positions in the index are 32-bit, so a segment stays below 2 GiB.
+    public static let maxSegmentBytes = Int(Int32.max)
+
+    /// Checks the values against what the log can honour.
+    /// - Throws: `LogError.invalidArgument` naming the setting, its value and what is allowed.
+    public func validate() throws(LogError) {
+        func check(_ ok: Bool, _ message: String) throws(LogError) {
+            if !ok { throw .invalidArgument(message) }
+        }
+        try check(
+            segmentBytes >= Self.minSegmentBytes && segmentBytes <= Self.maxSegmentBytes,
+            "segment.bytes=\(segmentBytes) is out of range: allowed \(Self.minSegmentBytes)...\(Self.maxSegmentBytes)")
+        try check(segmentMs >= 1, "segment.ms=\(segmentMs) must be at least 1")
+        try check(indexIntervalBytes >= 0, "index.interval.bytes=\(indexIntervalBytes) must be 0 or more")
+        try check(retentionMs >= -1, "retention.ms=\(retentionMs) must be -1 (unlimited) or more")
+        try check(retentionBytes >= -1, "retention.bytes=\(retentionBytes) must be -1 (unlimited) or more")
+        try check(maxMessageBytes >= 0, "max.message.bytes=\(maxMessageBytes) must be 0 or more")
+    }
+}

@@ -1,0 +1,81 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import SpoolRecords
+
+/// Why a log operation failed. A struct over a private enum so that reasons can be added without breaking callers.
+///
+/// The broker maps these to Kafka error codes: `offsetOutOfRange` → OFFSET_OUT_OF_RANGE (1),
+/// `invalidBatch` → the batch error's own code, `storage` and `offline` → KAFKA_STORAGE_ERROR (56).
+public struct LogError: Error, Sendable, CustomStringConvertible {
+    enum Reason: Sendable {
+        case offsetOutOfRange(offset: Int64, logStartOffset: Int64, logEndOffset: Int64)
+        case invalidBatch(RecordBatchError)
+        case storage(operation: String, path: String, errno: Int32)
+        case offline(String)
+        case dataDirectoryLocked(path: String, holder: String)
+        case invalidArgument(String)
+        case closed
+    }
+
+    let reason: Reason
+
+    /// The offset lies below the log start offset or above the log end offset.
+    public static func offsetOutOfRange(offset: Int64, logStartOffset: Int64, logEndOffset: Int64) -> Self {
+        .init(reason: .offsetOutOfRange(offset: offset, logStartOffset: logStartOffset, logEndOffset: logEndOffset))
+    }
+    /// The batch was refused before anything was written.
+    public static func invalidBatch(_ error: RecordBatchError) -> Self { .init(reason: .invalidBatch(error)) }
+    /// A system call on a log file failed (disk full, I/O error, permissions).
+    public static func storage(_ operation: String, path: String, errno: Int32) -> Self {
+        .init(reason: .storage(operation: operation, path: path, errno: errno))
+    }
+    /// The log was taken offline after an fsync failed; only a restart (with recovery) brings it back.
+    public static func offline(_ detail: String) -> Self { .init(reason: .offline(detail)) }
+    /// Another process holds the data directory.
+    public static func dataDirectoryLocked(path: String, holder: String) -> Self {
+        .init(reason: .dataDirectoryLocked(path: path, holder: holder))
+    }
+    /// A caller passed something the log cannot use.
+    public static func invalidArgument(_ detail: String) -> Self { .init(reason: .invalidArgument(detail)) }
+    /// The log manager has shut down.
+    public static var closed: Self { .init(reason: .closed) }
+
+    /// Whether this is an out-of-range offset (OFFSET_OUT_OF_RANGE).
+    public var isOffsetOutOfRange: Bool { if case .offsetOutOfRange = reason { true } else { false } }
+    /// Whether the disk failed us (KAFKA_STORAGE_ERROR): a failed system call or an offline log.
+    public var isStorageError: Bool {
+        switch reason {
+        case .storage, .offline: true
+        default: false
+        }
+    }
+    /// The batch error, when the batch itself was refused.
+    public var batchError: RecordBatchError? { if case .invalidBatch(let error) = reason { error } else { nil } }
+    /// The errno of a failed system call, if that is what happened.
+    public var errno: Int32? { if case .storage(_, _, let code) = reason { code } else { nil } }
+
+    public var description: String {
+        switch reason {
+        case .offsetOutOfRange(let offset, let start, let end):
+            return "offset \(offset) is out of range: the log holds offsets \(start) to \(end) (log end offset, exclusive)"
+        case .invalidBatch(let error):
+            return error.description
+        case .storage(let operation, let path, let code):
+            let message = String(cString: strerror(code))
+            let hint = code == ENOSPC || code == EDQUOT ? "; free disk space and retry" : ""
+            return "\(operation) failed on \(path): \(message) (errno \(code))\(hint)"
+        case .offline(let detail):
+            return "log is offline: \(detail); restart the broker to recover it"
+        case .dataDirectoryLocked(let path, let holder):
+            return "data directory \(path) is in use by another Spool process (\(holder)); "
+                + "stop that broker or start this one with another --data-dir"
+        case .invalidArgument(let detail):
+            return detail
+        case .closed:
+            return "the log manager is shut down"
+        }
+    }
+}

@@ -1,0 +1,65 @@
+/// What an append did.
+public struct AppendInfo: Sendable, Equatable {
+    /// The offset given to the batch's first record.
+    public var baseOffset: Int64
+    /// The offset of its last record.
+    public var lastOffset: Int64
+    /// The broker time stamped on the batch for LogAppendTime topics, -1 for CreateTime.
+    public var logAppendTime: Int64
+    /// The log start offset after the append.
+    public var logStartOffset: Int64
+    /// The log end offset after the append (the next offset to be given).
+    public var logEndOffset: Int64
+}
+
+/// A run of whole batches in one segment file, for the fetch path to send with sendfile.
+///
+/// Holding the slice keeps the file open, so it stays readable even if retention deletes the segment meanwhile.
+public struct FileSlice: Sendable {
+    /// The segment file.
+    public let file: LogFile
+    /// Byte position of the first batch.
+    public let position: Int
+    /// Length in bytes: whole batches only.
+    public let length: Int
+    /// Base offset of the first batch (at or before the offset asked for).
+    public let firstOffset: Int64
+}
+
+/// The answer to a read.
+public struct LogReadInfo: Sendable {
+    /// The batches, or nil when the offset asked for is the log end offset.
+    public var slice: FileSlice?
+    /// The log start offset when the read happened.
+    public var logStartOffset: Int64
+    /// The log end offset when the read happened (the high watermark of a single-replica log).
+    public var logEndOffset: Int64
+}
+
+/// A record offset found by timestamp, with the timestamp that matched.
+public struct TimestampOffset: Sendable, Equatable {
+    /// The batch's largest timestamp.
+    public var timestamp: Int64
+    /// The batch's first offset.
+    public var offset: Int64
+
+    /// - Parameters:
+    ///   - timestamp: the matching batch's largest timestamp.
+    ///   - offset: the matching batch's base offset.
+    public init(timestamp: Int64, offset: Int64) {
+        self.timestamp = timestamp
+        self.offset = offset
+    }
+}
+
+/// What opening a partition found.
+public struct RecoveryReport: Sendable, Equatable {
+    /// Segments re-read and checked batch by batch (0 after a clean shutdown).
+    public var segmentsRecovered = 0
+    /// Bytes cut off the end of the log because they did not form valid batches.
+    public var bytesTruncated = 0
+    /// Segments deleted because they followed a corrupt one.
+    public var segmentsDeleted = 0
+    /// The first problem met, if any.
+    public var problem: String?
+}

@@ -1,0 +1,125 @@
+import Logging
+
+extension PartitionLog {
+    /// fsyncs the log data up to the current log end offset. Appends continue meanwhile; they are covered by
+    /// the next call. After a failed fsync the log goes offline: the kernel may have dropped the dirty pages,
+    /// so nothing more is acknowledged until a restart has re-read the log.
+    /// - Returns: the offset below which everything is now on the device.
+    /// - Throws: `LogError.storage` from fdatasync, `.offline` when an earlier one failed.
+    @discardableResult
+    public func flush() throws(LogError) -> Int64 {
+        lock.lock()
+        if let offlineReason {
+            lock.unlock()
+            throw .offline(offlineReason)
+        }
+        let target = logEndOffsetValue
+        guard flushedOffsetValue < target else {
+            lock.unlock()
+            return flushedOffsetValue
+        }
+        let files = segments[segmentIndex(for: flushedOffsetValue)...].compactMap(\.file)
+        lock.unlock()
+        let start = ContinuousClock.now
+        do {
+            for file in files { try file.sync() }
+        } catch {
+            lock.withLock { offlineReason = error.description }
+            logger.error("fsync failed; the log is offline until restart", metadata: ["error": "\(error)"])
+            throw error
+        }
+        fsyncTimer.record(duration: ContinuousClock.now - start)
+        return lock.withLock {
+            flushedOffsetValue = max(flushedOffsetValue, target)
+            return flushedOffsetValue
+        }
+    }
+
+    /// Flushes data and indexes so that a restart after a crash can trust everything below the returned
+    /// recovery point without re-reading it (the background flush calls this before writing the checkpoint).
+    /// - Returns: the new recovery point.
+    /// - Throws: `LogError.storage` when a sync fails.
+    @discardableResult
+    public func flushForCheckpoint() throws(LogError) -> Int64 {
+        let target = try flush()
+        lock.lock()
+        defer { lock.unlock() }
+        let first = segmentIndex(for: recoveryPointValue)
+        for index in first..<segments.count {
+            try segments[index].syncIndexes(close: index < segments.count - 1)
+        }
+        recoveryPointValue = max(recoveryPointValue, min(target, logEndOffsetValue))
+        return recoveryPointValue
+    }
+
+    /// Closes the log after a last flush: ends the active time index with its largest timestamp and syncs
+    /// data and indexes, so that the next start can skip recovery.
+    /// - Throws: `LogError.storage` when a sync fails.
+    public func close() throws(LogError) {
+        try locked { () throws(LogError) in
+            if let active = segments.last { try active.onBecomeInactive() }
+        }
+        try flushForCheckpoint()
+        try locked { () throws(LogError) in
+            for segment in segments { try segment.syncIndexes(close: true) }
+            // Appends that reach a closed log are refused rather than written after the final sync.
+            offlineReason = offlineReason ?? "the log was closed (broker shutting down)"
+        }
+    }
+
+    /// Deletes the oldest segments that retention no longer keeps: those whose newest record is older than
+    /// retention.ms, and those beyond retention.bytes. The active segment is never deleted. Files are
+    /// renamed to `.deleted` under the lock and unlinked after it.
+    /// - Parameter now: the wall clock in milliseconds; nil for the system clock.
+    /// - Returns: how many segments were deleted.
+    /// - Throws: `LogError.storage` when a rename or unlink fails.
+    @discardableResult
+    public func deleteExpiredSegments(now: Int64? = nil) throws(LogError) -> Int {
+        let now = now ?? FileSystem.nowMs()
+        lock.lock()
+        var renamed: [String] = []
+        let count: Int
+        do {
+            count = try expiredSegmentCount(now: now)
+            for segment in segments.prefix(count) { renamed += try segment.renameToDeleted() }
+        } catch {
+            lock.unlock()
+            throw error
+        }
+        segments.removeFirst(count)
+        logStartOffsetValue = max(logStartOffsetValue, segments[0].baseOffset)
+        let newStart = logStartOffsetValue
+        lock.unlock()
+        guard count > 0 else { return 0 }
+        try FileSystem.syncDirectory(directory)
+        for path in renamed { try FileSystem.remove(path) }
+        logger.info("retention deleted segments", metadata: ["count": "\(count)", "logStartOffset": "\(newStart)"])
+        return count
+    }
+
+    /// How many of the oldest segments retention lets go. Called with the lock held.
+    private func expiredSegmentCount(now: Int64) throws(LogError) -> Int {
+        let candidates = segments.count - 1
+        var count = 0
+        if config.retentionMs >= 0 {
+            while count < candidates {
+                var newest = try segments[count].largestTimestamp()
+                if newest < 0 { newest = FileSystem.modifiedMs(segments[count].logPath) ?? now }
+                guard now - newest > config.retentionMs else { break }
+                count += 1
+            }
+        }
+        if config.retentionBytes >= 0 {
+            var remaining = 0
+            for segment in segments { remaining += try segment.size() }
+            for segment in segments.prefix(count) { remaining -= try segment.size() }
+            while count < candidates {
+                let size = try segments[count].size()
+                guard Int64(remaining - size) >= config.retentionBytes else { break }
+                remaining -= size
+                count += 1
+            }
+        }
+        return count
+    }
+}

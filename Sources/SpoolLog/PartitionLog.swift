@@ -1,0 +1,196 @@
+import Logging
+import Metrics
+import NIOConcurrencyHelpers
+import NIOCore
+import SpoolRecords
+
+/// The log of one topic partition: an ordered run of segments, offsets assigned on append, reads by offset
+/// and by timestamp, flushes, retention and recovery.
+///
+/// Thread-safe: one lock guards the segment list and the offsets; file I/O is blocking, so callers run these
+/// methods on a thread pool (the `LogManager` does), never on an event loop. fsyncs run outside the lock so
+/// that appends continue while one is in progress.
+public final class PartitionLog: @unchecked Sendable {
+    /// Which partition this is.
+    public let topicPartition: TopicPartition
+    /// `<data-dir>/<topic>-<partition>`.
+    public let directory: String
+    /// The leader epoch stamped on appended batches (a single broker is always the leader, epoch 0).
+    public let leaderEpoch: Int32 = 0
+
+    let lock = NIOLock()
+    var config: LogConfig
+    var segments: [LogSegment]
+    var logStartOffsetValue: Int64
+    var logEndOffsetValue: Int64
+    var flushedOffsetValue: Int64
+    var recoveryPointValue: Int64
+    var offlineReason: String?
+    let logger: Logger
+    let appendedBytes: Counter
+    let fsyncTimer: Metrics.Timer
+
+    init(topicPartition: TopicPartition, directory: String, config: LogConfig, segments: [LogSegment],
+         logEndOffset: Int64, logger: Logger)
+    {
+        precondition(!segments.isEmpty, "a partition log always has an active segment")
+        self.topicPartition = topicPartition
+        self.directory = directory
+        self.config = config
+        self.segments = segments
+        self.logStartOffsetValue = segments[0].baseOffset
+        self.logEndOffsetValue = logEndOffset
+        self.flushedOffsetValue = logEndOffset
+        self.recoveryPointValue = logEndOffset
+        var logger = logger
+        logger[metadataKey: "partition"] = "\(topicPartition)"
+        self.logger = logger
+        let dimensions = [("topic", topicPartition.topic), ("partition", String(topicPartition.partition))]
+        self.appendedBytes = Counter(label: "spool_log_appended_bytes_total", dimensions: dimensions)
+        self.fsyncTimer = Metrics.Timer(label: "spool_log_fsync_seconds", dimensions: dimensions)
+    }
+
+    func locked<T>(_ body: () throws(LogError) -> T) throws(LogError) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    /// The first offset still held.
+    public var logStartOffset: Int64 { lock.withLock { logStartOffsetValue } }
+    /// The offset the next appended record gets.
+    public var logEndOffset: Int64 { lock.withLock { logEndOffsetValue } }
+    /// Every offset below this is on the device (fsynced).
+    public var flushedOffset: Int64 { lock.withLock { flushedOffsetValue } }
+    /// Offsets below this need no check after a crash: their data and indexes were synced.
+    public var recoveryPoint: Int64 { lock.withLock { recoveryPointValue } }
+    /// The log's settings.
+    public var logConfig: LogConfig { lock.withLock { config } }
+    /// How many segments the log has.
+    public var segmentCount: Int { lock.withLock { segments.count } }
+
+    /// Replaces the log's settings (they apply to the next append, roll and retention pass).
+    /// - Parameter newConfig: the new settings.
+    /// - Throws: `LogError.invalidArgument` when they are out of range.
+    public func updateConfig(_ newConfig: LogConfig) throws(LogError) {
+        try newConfig.validate()
+        lock.withLock { config = newConfig }
+    }
+
+    /// Index of the segment that holds `offset` (the last with a base offset at or below it), or 0.
+    func segmentIndex(for offset: Int64) -> Int {
+        var low = 0
+        var high = segments.count
+        while low < high {
+            let middle = (low + high) / 2
+            if segments[middle].baseOffset <= offset { low = middle + 1 } else { high = middle }
+        }
+        return max(low - 1, 0)
+    }
+
+    /// Appends one batch: checks it (CRC32C, record count, max.message.bytes), stamps LogAppendTime when the
+    /// topic asks for it, assigns offsets from the log end offset, rolls the segment when due and writes.
+    /// The write reaches the OS page cache; call `flush()` (or the manager's group commit) for durability.
+    /// - Parameters:
+    ///   - batch: a v2 record batch as the producer sent it.
+    ///   - now: the wall clock in milliseconds; nil for the system clock (tests pass their own).
+    /// - Returns: the offsets given and the log's new bounds.
+    /// - Throws: `LogError.invalidBatch` when the batch is refused, `.storage` when the write fails (nothing is
+    ///   left half-written), `.offline` after a failed fsync.
+    public func append(_ batch: RecordBatch, now: Int64? = nil) throws(LogError) -> AppendInfo {
+        let now = now ?? FileSystem.nowMs()
+        let config = lock.withLock { self.config }
+        do {
+            try batch.validate(maxBytes: config.maxMessageBytes)
+        } catch {
+            throw .invalidBatch(error)
+        }
+        var batch = batch
+        let stamped = config.timestampType == .logAppendTime
+        if stamped { batch.stampLogAppendTime(now) }
+        let info = try locked { () throws(LogError) -> AppendInfo in
+            if let offlineReason { throw .offline(offlineReason) }
+            let segment = try activeSegment(for: batch, now: now)
+            let written = try segment.append(batch, baseOffset: logEndOffsetValue, leaderEpoch: leaderEpoch, now: now)
+            logEndOffsetValue = written.nextOffset
+            return AppendInfo(
+                baseOffset: written.baseOffset, lastOffset: written.lastOffset, logAppendTime: stamped ? now : -1,
+                logStartOffset: logStartOffsetValue, logEndOffset: logEndOffsetValue)
+        }
+        appendedBytes.increment(by: batch.sizeInBytes)
+        return info
+    }
+
+    /// The segment to append `batch` to, rolling a new one when size, age or relative offsets say so.
+    private func activeSegment(for batch: RecordBatch, now: Int64) throws(LogError) -> LogSegment {
+        guard let active = segments.last else { preconditionFailure("a partition log always has an active segment") }
+        let size = try active.size()
+        guard size > 0 else { return active }
+        let tooBig = size + batch.sizeInBytes > config.segmentBytes
+        let tooOld = now - (active.rollingBasedTimestamp ?? now) > config.segmentMs
+        let offsetsOverflow = logEndOffsetValue + Int64(batch.lastOffsetDelta) - active.baseOffset > Int64(Int32.max)
+        guard tooBig || tooOld || offsetsOverflow else { return active }
+        try active.onBecomeInactive()
+        let segment = try LogSegment.create(
+            directory: directory, baseOffset: logEndOffsetValue, indexIntervalBytes: config.indexIntervalBytes)
+        try FileSystem.syncDirectory(directory)
+        segments.append(segment)
+        logger.debug("rolled segment", metadata: ["baseOffset": "\(logEndOffsetValue)", "size": "\(size)"])
+        return segment
+    }
+
+    /// Whole batches starting with the one that holds `offset`, up to `maxBytes` (but at least that batch),
+    /// as a slice of one segment file to send without copying.
+    /// - Parameters:
+    ///   - offset: the first offset wanted.
+    ///   - maxBytes: the most bytes wanted; one whole batch is returned even when it is larger.
+    /// - Returns: the slice (nil at the log end offset) and the log's bounds.
+    /// - Throws: `LogError.offsetOutOfRange` below the log start offset or above the log end offset.
+    public func read(from offset: Int64, maxBytes: Int) throws(LogError) -> LogReadInfo {
+        try locked { () throws(LogError) -> LogReadInfo in
+            var result = LogReadInfo(slice: nil, logStartOffset: logStartOffsetValue, logEndOffset: logEndOffsetValue)
+            guard offset >= logStartOffsetValue, offset <= logEndOffsetValue else {
+                throw .offsetOutOfRange(
+                    offset: offset, logStartOffset: logStartOffsetValue, logEndOffset: logEndOffsetValue)
+            }
+            for segment in segments[segmentIndex(for: offset)...] {
+                if let (first, length) = try segment.read(from: offset, maxBytes: maxBytes), let file = segment.file {
+                    result.slice = FileSlice(
+                        file: file, position: first.position, length: length, firstOffset: first.baseOffset)
+                    break
+                }
+            }
+            return result
+        }
+    }
+
+    /// The first batch whose largest timestamp is at least `timestamp` (ListOffsets by time), or nil when
+    /// every record is older.
+    /// - Parameter timestamp: milliseconds since the epoch.
+    /// - Throws: `LogError.storage` when a segment cannot be read.
+    public func offset(forTimestamp timestamp: Int64) throws(LogError) -> TimestampOffset? {
+        try locked { () throws(LogError) -> TimestampOffset? in
+            for segment in segments where try segment.largestTimestamp() >= timestamp {
+                if let info = try segment.firstBatch(withTimestampAtLeast: timestamp) {
+                    return TimestampOffset(timestamp: info.maxTimestamp, offset: max(info.baseOffset, logStartOffsetValue))
+                }
+            }
+            return nil
+        }
+    }
+
+    /// The batch with the largest timestamp in the log (ListOffsets MAX_TIMESTAMP), or nil when it is empty.
+    /// - Throws: `LogError.storage` when a segment cannot be read.
+    public func maxTimestampOffset() throws(LogError) -> TimestampOffset? {
+        try locked { () throws(LogError) -> TimestampOffset? in
+            var best: TimestampOffset?
+            for segment in segments {
+                let largest = try segment.largestTimestamp()
+                if largest >= 0, largest > (best?.timestamp ?? -1) {
+                    best = TimestampOffset(timestamp: largest, offset: segment.tracker.offsetOfMaxTimestamp)
+                }
+            }
+            return best
+        }
+    }
+}

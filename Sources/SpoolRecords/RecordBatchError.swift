@@ -1,0 +1,71 @@
+/// Why a record batch was refused, with the Kafka error code a broker answers with.
+///
+/// A struct over a private enum (swift-nio's habit) so that new reasons can be added without breaking callers.
+public struct RecordBatchError: Error, Hashable, Sendable, CustomStringConvertible {
+    private enum Reason: Hashable, Sendable {
+        case truncated(needed: Int, available: Int)
+        case badBatchLength(Int32)
+        case unsupportedMagic(Int8)
+        case crcMismatch(stored: UInt32, computed: UInt32)
+        case recordCountMismatch(lastOffsetDelta: Int32, recordsCount: Int32)
+        case tooLarge(size: Int, limit: Int)
+        case invalidRecord(String)
+    }
+
+    private let reason: Reason
+
+    /// The batch ends before the bytes it announces.
+    public static func truncated(needed: Int, available: Int) -> Self { .init(reason: .truncated(needed: needed, available: available)) }
+    /// The batch length field is impossible (shorter than a header, or negative).
+    public static func badBatchLength(_ length: Int32) -> Self { .init(reason: .badBatchLength(length)) }
+    /// A legacy (magic 0 or 1) message set, or an unknown magic byte.
+    public static func unsupportedMagic(_ magic: Int8) -> Self { .init(reason: .unsupportedMagic(magic)) }
+    /// The stored CRC32C does not match the bytes.
+    public static func crcMismatch(stored: UInt32, computed: UInt32) -> Self {
+        .init(reason: .crcMismatch(stored: stored, computed: computed))
+    }
+    /// lastOffsetDelta + 1 differs from recordsCount.
+    public static func recordCountMismatch(lastOffsetDelta: Int32, recordsCount: Int32) -> Self {
+        .init(reason: .recordCountMismatch(lastOffsetDelta: lastOffsetDelta, recordsCount: recordsCount))
+    }
+    /// The batch is larger than the topic's max.message.bytes.
+    public static func tooLarge(size: Int, limit: Int) -> Self { .init(reason: .tooLarge(size: size, limit: limit)) }
+    /// A record inside the batch is malformed.
+    public static func invalidRecord(_ detail: String) -> Self { .init(reason: .invalidRecord(detail)) }
+
+    /// The Kafka error code to answer with: CORRUPT_MESSAGE (2), MESSAGE_TOO_LARGE (10),
+    /// UNSUPPORTED_FOR_MESSAGE_FORMAT (43) or INVALID_RECORD (87).
+    public var kafkaErrorCode: Int16 {
+        switch reason {
+        case .truncated, .badBatchLength, .crcMismatch, .recordCountMismatch: 2
+        case .tooLarge: 10
+        case .unsupportedMagic: 43
+        case .invalidRecord: 87
+        }
+    }
+
+    /// Whether this is a batch that does not add up (bad length, CRC or count), as opposed to one that is refused.
+    public var isCorruption: Bool { kafkaErrorCode == 2 }
+
+    public var description: String {
+        switch reason {
+        case .truncated(let needed, let available):
+            "record batch truncated: needs \(needed) bytes, \(available) present"
+        case .badBatchLength(let length):
+            "record batch length \(length) is impossible (a v2 batch is at least 49 bytes after the length field)"
+        case .unsupportedMagic(let magic) where magic == 0 || magic == 1:
+            "legacy message format (magic \(magic)) is not supported: upgrade the client to one that sends "
+                + "record batches v2 (Kafka 0.11+, librdkafka 0.11+)"
+        case .unsupportedMagic(let magic):
+            "unknown record batch magic \(magic): only v2 record batches are accepted"
+        case .crcMismatch(let stored, let computed):
+            "record batch CRC32C mismatch: stored \(stored), computed \(computed)"
+        case .recordCountMismatch(let delta, let count):
+            "record batch lastOffsetDelta \(delta) + 1 does not equal recordsCount \(count)"
+        case .tooLarge(let size, let limit):
+            "record batch of \(size) bytes exceeds max.message.bytes \(limit)"
+        case .invalidRecord(let detail):
+            "invalid record: \(detail)"
+        }
+    }
+}

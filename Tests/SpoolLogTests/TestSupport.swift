@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import NIOCore
+import SpoolRecords
+import Testing
+
+@testable import SpoolLog
+
+/// Builds v2 record batches for the log's tests. The log never parses records, so the body is opaque
+/// bytes; header, length and CRC32C are real.
+enum TestBatch {
+    static func make(records: Int32 = 1, bodyBytes: Int = 100, timestamp: Int64 = 1_700_000_000_000,
+                     maxTimestamp: Int64? = nil, fill: UInt8 = 0x61) -> RecordBatch
+    {
+        var buffer = ByteBufferAllocator().buffer(capacity: RecordBatch.headerSize + bodyBytes)
+        buffer.writeInteger(Int64(0))  // baseOffset
+        buffer.writeInteger(Int32(RecordBatch.headerSize - RecordBatch.logOverhead + bodyBytes))
+        buffer.writeInteger(Int32(-1))  // partitionLeaderEpoch
+        buffer.writeInteger(Int8(2))  // magic
+        buffer.writeInteger(UInt32(0))  // crc, set below
+        buffer.writeInteger(Int16(0))  // attributes
+        buffer.writeInteger(records - 1)  // lastOffsetDelta
+        buffer.writeInteger(timestamp)
+        buffer.writeInteger(maxTimestamp ?? timestamp)
+        buffer.writeInteger(Int64(-1))  // producerId
+        buffer.writeInteger(Int16(-1))  // producerEpoch
+        buffer.writeInteger(Int32(-1))  // baseSequence
+        buffer.writeInteger(records)
+        buffer.writeRepeatingByte(fill, count: bodyBytes)
+        let crc = buffer.crc32c(at: RecordBatch.crcStart, length: buffer.readableBytes - RecordBatch.crcStart) ?? 0
+        buffer.setInteger(crc, at: 17)
+        return try! RecordBatch(buffer: buffer)
+    }
+}
+
+/// A fresh directory under /tmp, removed when the test ends.
+final class TemporaryDirectory {
+    let path: String
+
+    init() {
+        var template = Array("/tmp/spool-test-XXXXXX".utf8CString)
+        let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        precondition(created != nil, "mkdtemp failed")
+        path = String(cString: template)
+    }
+
+    deinit { _ = try? FileSystem.removeTree(path) }
+}
+
+extension FileSystem {
+    /// Removes a directory tree (test clean-up only).
+    static func removeTree(_ path: String) throws {
+        if isDirectory(path) {
+            for name in try list(path) { try removeTree(path + "/" + name) }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
+}
+
+let testLogger = Logger(label: "spool.test")
+
+func makeLog(_ directory: TemporaryDirectory, config: LogConfig = LogConfig(), name: String = "topic-0")
+    throws -> PartitionLog
+{
+    try PartitionLog.create(
+        topicPartition: TopicPartition(directoryName: name)!, directory: directory.path + "/" + name, config: config,
+        logger: testLogger)
+}
+
+func reopenLog(_ directory: TemporaryDirectory, config: LogConfig = LogConfig(), name: String = "topic-0",
+               clean: Bool, recoveryPoint: Int64? = nil) throws -> (PartitionLog, RecoveryReport)
+{
+    try PartitionLog.load(
+        topicPartition: TopicPartition(directoryName: name)!, directory: directory.path + "/" + name, config: config,
+        cleanShutdown: clean, recoveryPoint: recoveryPoint, logger: testLogger)
+}
+
+/// The bytes a slice points at, read back from its file.
+func bytes(of slice: FileSlice) throws -> ByteBuffer {
+    try slice.file.read(count: slice.length, at: slice.position)
+}
+
+/// Every batch in a run of bytes, as (baseOffset, recordsCount) pairs, checking each CRC on the way.
+func batches(in buffer: ByteBuffer) throws -> [RecordBatch] {
+    let split = try RecordBatch.split(buffer)
+    for batch in split { try batch.validate() }
+    return split
+}
