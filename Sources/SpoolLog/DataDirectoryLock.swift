@@ -3,12 +3,14 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import NIOConcurrencyHelpers
 
 /// An exclusive `flock` on `<data-dir>/.lock`, so that two brokers never share a data directory.
-/// The lock holder's pid is written into the file for the refusal message. Thread-safe (immutable).
-final class DataDirectoryLock: Sendable {
+/// The lock holder's pid is written into the file for the refusal message. Thread-safe (a lock guards release).
+final class DataDirectoryLock: @unchecked Sendable {
     let path: String
-    private let descriptor: CInt
+    private let lock = NIOLock()
+    private var descriptor: CInt?
 
     init(directory: String) throws(LogError) {
         let path = directory + "/.lock"
@@ -30,5 +32,13 @@ final class DataDirectoryLock: Sendable {
         self.descriptor = fd
     }
 
-    deinit { close(descriptor) }
+    /// Releases the lock (at shutdown); also done when the object goes away.
+    func release() {
+        lock.withLock {
+            if let descriptor { close(descriptor) }
+            descriptor = nil
+        }
+    }
+
+    deinit { release() }
 }

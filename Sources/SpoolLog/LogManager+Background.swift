@@ -83,6 +83,7 @@ extension LogManager {
             try FileSystem.syncDirectory(directory)
             logger.info("log manager shut down cleanly", metadata: ["partitions": "\(logs.count)"])
         }
+        directoryLock.release()
         try await threadPool.shutdownGracefully()
     }
 }

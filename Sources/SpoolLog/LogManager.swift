@@ -40,7 +40,7 @@ public final class LogManager: Service, @unchecked Sendable {
 
     let threadPool: NIOThreadPool
     let flushScheduler: FlushScheduler
-    private let directoryLock: DataDirectoryLock
+    let directoryLock: DataDirectoryLock
     let logger: Logger
     private let lock = NIOLock()
     private var logs: [TopicPartition: PartitionLog]

@@ -65,6 +65,19 @@ extension LogSegment {
         try timeIndex.sync(close: close)
     }
 
+    /// Drops the segment's own reference to its log file; the descriptor closes once no read slice holds it.
+    /// Inactive segments do this so that descriptors grow with partitions, not segments; reads reopen lazily.
+    func releaseFile() {
+        file = nil
+    }
+
+    /// The open log file, or a new descriptor on it when the segment released its own (fsync acts on the
+    /// file, whichever descriptor asks).
+    func fileForSync() throws(LogError) -> LogFile {
+        if let file { return file }
+        return try LogFile(path: logPath, create: false)
+    }
+
     /// Renames the segment's files to `*.deleted` (the first step of deleting it) and returns the new names.
     func renameToDeleted() throws(LogError) -> [String] {
         var renamed: [String] = []

@@ -11,7 +11,7 @@ final class LogSegment {
     let directory: String
     let offsetIndex: SparseIndex<OffsetIndexEntry>
     let timeIndex: SparseIndex<TimeIndexEntry>
-    private(set) var file: LogFile?
+    var file: LogFile?
     private var knownSize: Int?
     private var indexesLoaded = false
     private var timeIndexLoaded = false

@@ -18,7 +18,15 @@ extension PartitionLog {
             lock.unlock()
             return flushedOffsetValue
         }
-        let files = segments[segmentIndex(for: flushedOffsetValue)...].compactMap(\.file)
+        let files: [LogFile]
+        do {
+            files = try segments[segmentIndex(for: flushedOffsetValue)...].map { (segment) throws(LogError) in
+                try segment.fileForSync()
+            }
+        } catch {
+            lock.unlock()
+            throw error
+        }
         lock.unlock()
         let start = ContinuousClock.now
         do {
@@ -48,6 +56,8 @@ extension PartitionLog {
         for index in first..<segments.count {
             try segments[index].syncIndexes(close: index < segments.count - 1)
         }
+        // Inactive segments opened by reads since the last pass give their descriptors back.
+        for segment in segments.dropLast() { segment.releaseFile() }
         recoveryPointValue = max(recoveryPointValue, min(target, logEndOffsetValue))
         return recoveryPointValue
     }

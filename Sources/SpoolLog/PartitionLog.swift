@@ -131,6 +131,8 @@ public final class PartitionLog: @unchecked Sendable {
         let offsetsOverflow = logEndOffsetValue + Int64(batch.lastOffsetDelta) - active.baseOffset > Int64(Int32.max)
         guard tooBig || tooOld || offsetsOverflow else { return active }
         try active.onBecomeInactive()
+        try active.syncIndexes(close: true)
+        active.releaseFile()
         let segment = try LogSegment.create(
             directory: directory, baseOffset: logEndOffsetValue, indexIntervalBytes: config.indexIntervalBytes)
         try FileSystem.syncDirectory(directory)
