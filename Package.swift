@@ -96,7 +96,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "SpoolBrokerTests", dependencies: ["SpoolBroker", "spool"]),
+        .testTarget(
+            name: "SpoolBrokerTests",
+            dependencies: [
+                "SpoolBroker", "SpoolLog", "SpoolRecords", "spool",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,43 @@
+# Spool: `make run` starts the broker, `make test` runs every test. Both install what is missing first
+# (Debian packages through apt-get; as root, or with sudo when it is available).
+
+SWIFT ?= swift
+APT_PACKAGES := libsqlite3-dev pkg-config libsnappy-dev liblz4-dev libzstd-dev zlib1g-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test build release deps generate bench clean
+
+## Install the Debian packages the build needs, only those missing.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+release: deps
+	$(SWIFT) build -c release --product spool
+
+## Build release and start the broker with the embedded defaults (data in ./data, 127.0.0.1:9092).
+run: release
+	$(SWIFT) run -c release --skip-build spool serve
+
+build: deps
+	$(SWIFT) build --build-tests
+
+## Build and run every test (Swift Testing; real files, real processes).
+test: build
+	$(SWIFT) test --skip-build
+
+## Regenerate the Kafka message codecs from ../shared/kafka-protocol/messages.
+generate:
+	$(SWIFT) run spool-codegen ../shared/kafka-protocol/messages Sources/SpoolProtocol/Generated
+
+## Micro-benchmarks (package-benchmark, in Benchmarks/).
+bench: deps
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-directory .benchmarkBaselines benchmark
+
+clean:
+	rm -rf .build Benchmarks/.build

@@ -1,0 +1,63 @@
+import SpoolLog
+
+/// The broker's effective settings, after flags, environment, file and defaults were merged.
+/// A plain value: thread-safe to copy.
+public struct BrokerConfiguration: Sendable, Equatable {
+    /// Where partitions, checkpoints and the lock live (`data.dir`).
+    public var dataDirectory = "./data"
+    /// The Kafka listener's address (`listen`).
+    public var listen = ListenAddress(host: "127.0.0.1", port: 9092)
+    /// Defaults for every partition log (`log.*`, `message.max.bytes`).
+    public var logDefaults = LogConfig()
+    /// How often every log is synced and the recovery checkpoint written (`log.flush.interval.ms`).
+    public var flushIntervalMs: Int64 = 1000
+    /// How often retention runs (`log.retention.check.interval.ms`).
+    public var retentionCheckIntervalMs: Int64 = 300_000
+    /// Threads for blocking file I/O (`num.io.threads`).
+    public var ioThreads = 4
+    /// The least severe log level printed (`log.level`).
+    public var logLevel = "info"
+
+    /// The built-in defaults: data in `./data`, listener on 127.0.0.1:9092, Kafka's log defaults.
+    public init() {}
+
+    /// The log manager's settings derived from these.
+    public var logManagerConfiguration: LogManagerConfiguration {
+        var configuration = LogManagerConfiguration(dataDirectory: dataDirectory)
+        configuration.defaultLogConfig = logDefaults
+        configuration.flushIntervalMs = flushIntervalMs
+        configuration.retentionCheckIntervalMs = retentionCheckIntervalMs
+        configuration.ioThreads = ioThreads
+        return configuration
+    }
+}
+
+/// A `HOST:PORT` listener address (`[::1]:9092` for IPv6).
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    /// Host name or IP address.
+    public var host: String
+    /// TCP port; 0 asks the system for a free one.
+    public var port: Int
+
+    /// - Parameters:
+    ///   - host: host name or IP address.
+    ///   - port: TCP port.
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `HOST:PORT` or `[IPv6]:PORT`; nil when it is neither.
+    /// - Parameter text: the address.
+    public init?(parsing text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (0...65_535).contains(port)
+        else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, !host.contains(" ") else { return nil }
+        self.init(host: host, port: port)
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}

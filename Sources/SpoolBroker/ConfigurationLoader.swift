@@ -1,0 +1,136 @@
+import Foundation
+import Configuration
+import SystemPackage
+import Yams
+
+/// Where an effective setting came from.
+public enum ConfigurationSource: String, Sendable {
+    case flag, environment, file, `default`
+}
+
+/// Merges the broker's settings with swift-configuration: command-line flag > environment variable
+/// (`SPOOL_` prefix) > `--config FILE` (YAML) > built-in default. Unknown keys and bad values stop start-up
+/// with a message naming the key, the value and what is allowed. Stateless and thread-safe.
+public enum ConfigurationLoader {
+    /// The result of loading: the settings and, per key, where its value came from.
+    public struct Loaded: Sendable {
+        /// The effective settings.
+        public var configuration: BrokerConfiguration
+        /// Per key, the provider that supplied it.
+        public var sources: [String: ConfigurationSource]
+    }
+
+    /// Loads the effective configuration.
+    /// - Parameters:
+    ///   - flags: keys set on the command line (`--data-dir`, `--listen`, `--set KEY=VALUE`).
+    ///   - environment: the process environment; only `SPOOL_*` variables are read.
+    ///   - configFile: a YAML file, or nil.
+    /// - Returns: the settings and their sources.
+    /// - Throws: `ConfigurationError` for an unknown key, a bad value or an unreadable file.
+    public static func load(flags: [String: String], environment: [String: String],
+                            configFile: String?) async throws -> Loaded
+    {
+        for key in flags.keys where Settings.byKey[key] == nil {
+            throw ConfigurationError("unknown configuration key '\(key)' on the command line; \(knownKeys)")
+        }
+        let environmentValues = try spoolVariables(environment)
+        var providers: [any ConfigProvider] = [
+            InMemoryProvider(name: "flags", values: inMemoryValues(flags)),
+            EnvironmentVariablesProvider(environmentVariables: environmentValues.byProviderName),
+        ]
+        var fileKeys: Set<String> = []
+        if let configFile {
+            fileKeys = try keys(inYAMLFile: configFile)
+            do {
+                providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(configFile)))
+            } catch {
+                throw ConfigurationError("cannot read configuration file \(configFile): \(error)")
+            }
+        }
+        let reader = ConfigReader(providers: providers)
+        var configuration = BrokerConfiguration()
+        var sources: [String: ConfigurationSource] = [:]
+        for setting in Settings.all {
+            let source: ConfigurationSource =
+                flags[setting.key] != nil ? .flag
+                : environmentValues.byKey[setting.key] != nil ? .environment
+                : fileKeys.contains(setting.key) ? .file : .default
+            sources[setting.key] = source
+            guard source != .default else { continue }
+            guard let value = reader.string(forKey: ConfigKey(setting.key)) else {
+                throw ConfigurationError(
+                    "invalid value for \(setting.key) in \(configFile ?? "the configuration"): expected a single value")
+            }
+            try setting.apply(value, &configuration)
+        }
+        do {
+            try configuration.logDefaults.validate()
+        } catch {
+            throw ConfigurationError("\(error)")
+        }
+        return Loaded(configuration: configuration, sources: sources)
+    }
+
+    private static var knownKeys: String {
+        "known keys: " + Settings.all.map(\.key).joined(separator: ", ")
+    }
+
+    private static func inMemoryValues(_ flags: [String: String]) -> [AbsoluteConfigKey: ConfigValue] {
+        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        for (key, value) in flags {
+            values[AbsoluteConfigKey(ConfigKey(key))] = ConfigValue(.string(value), isSecret: false)
+        }
+        return values
+    }
+
+    /// The `SPOOL_*` variables, keyed both by our key and by the name swift-configuration's environment
+    /// provider looks up (the key in capitals with underscores, without the prefix). Unknown ones are refused.
+    private static func spoolVariables(_ environment: [String: String]) throws(ConfigurationError)
+        -> (byKey: [String: String], byProviderName: [String: String])
+    {
+        let settingsByVariable = Dictionary(uniqueKeysWithValues: Settings.all.map { ($0.environmentName, $0) })
+        var byKey: [String: String] = [:]
+        var byProviderName: [String: String] = [:]
+        for (name, value) in environment where name.hasPrefix("SPOOL_") {
+            guard let setting = settingsByVariable[name] else {
+                let known = Settings.all.map(\.environmentName).joined(separator: ", ")
+                throw ConfigurationError("unknown environment variable \(name)=\(value); known: \(known)")
+            }
+            byKey[setting.key] = value
+            byProviderName[String(name.dropFirst("SPOOL_".count))] = value
+        }
+        return (byKey, byProviderName)
+    }
+
+    /// Every leaf key of a YAML file, nested maps joined with dots; unknown ones are refused.
+    private static func keys(inYAMLFile path: String) throws(ConfigurationError) -> Set<String> {
+        let text: String
+        let node: Node?
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigurationError("cannot read configuration file \(path): \(error)")
+        }
+        guard let node else { return [] }
+        guard let mapping = node.mapping else {
+            throw ConfigurationError("configuration file \(path) must hold a mapping of keys to values")
+        }
+        var keys: Set<String> = []
+        var pending: [(String, Node.Mapping)] = [("", mapping)]
+        while let (prefix, mapping) = pending.popLast() {
+            for (keyNode, valueNode) in mapping {
+                let key = prefix + (keyNode.string ?? "")
+                if let nested = valueNode.mapping {
+                    pending.append((key + ".", nested))
+                    continue
+                }
+                guard Settings.byKey[key] != nil else {
+                    throw ConfigurationError("unknown configuration key '\(key)' in \(path); \(knownKeys)")
+                }
+                keys.insert(key)
+            }
+        }
+        return keys
+    }
+}

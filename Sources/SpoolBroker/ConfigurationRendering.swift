@@ -1,0 +1,17 @@
+extension ConfigurationLoader.Loaded {
+    /// The effective configuration as YAML that `--config` accepts back, each key with its meaning and source.
+    public var rendered: String {
+        var lines = ["# Spool effective configuration (precedence: flag > SPOOL_* environment > --config file > default)"]
+        for setting in Settings.all {
+            let source = sources[setting.key] ?? .default
+            lines.append("# \(setting.help) [\(source.rawValue); env \(setting.environmentName)]")
+            lines.append("\(setting.key): \(yamlScalar(setting.current(configuration)))")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func yamlScalar(_ value: String) -> String {
+        let plain = value.allSatisfy { $0.isLetter || $0.isNumber || "._/-:".contains($0) } && !value.isEmpty
+        return plain && !value.hasPrefix("-") || Int(value) != nil ? value : "\"\(value)\""
+    }
+}

@@ -1,0 +1,108 @@
+import SpoolLog
+
+/// One configuration key: its name, what it means, and how to read and print it.
+struct Setting: Sendable {
+    let key: String
+    let help: String
+    let apply: @Sendable (String, inout BrokerConfiguration) throws(ConfigurationError) -> Void
+    let current: @Sendable (BrokerConfiguration) -> String
+
+    /// The environment variable that sets this key: `SPOOL_` + the key in capitals, dots as underscores.
+    var environmentName: String {
+        "SPOOL_" + key.uppercased().replacingOccurrences(of: ".", with: "_")
+    }
+}
+
+extension String {
+    fileprivate func replacingOccurrences(of target: Character, with replacement: Character) -> String {
+        String(map { $0 == target ? replacement : $0 })
+    }
+}
+
+/// Every key the broker understands, in the order `--print-config` and `config/spool.yaml` list them.
+enum Settings {
+    static let all: [Setting] = [
+        string("data.dir", "Directory for partition logs, checkpoints and the lock file.", \.dataDirectory),
+        Setting(
+            key: "listen", help: "Kafka listener address, HOST:PORT.",
+            apply: { (value, configuration) throws(ConfigurationError) in
+                guard let address = ListenAddress(parsing: value) else {
+                    throw ConfigurationError(
+                        "invalid value '\(value)' for listen: expected HOST:PORT with a port from 0 to 65535, "
+                            + "e.g. 127.0.0.1:9092 or [::1]:9092")
+                }
+                configuration.listen = address
+            },
+            current: { $0.listen.description }),
+        integer("log.segment.bytes", "Roll a segment when the next batch would take it past this size.",
+                LogConfig.minSegmentBytes...LogConfig.maxSegmentBytes, \.logDefaults.segmentBytes),
+        integer("log.roll.ms", "Roll a segment once its first batch is this old (Kafka's segment.ms).",
+                  1...Int64.max, \.logDefaults.segmentMs),
+        integer("log.index.interval.bytes", "Bytes of log between two sparse index entries.",
+                0...Int(Int32.max), \.logDefaults.indexIntervalBytes),
+        integer("log.retention.ms", "Delete segments whose newest record is older than this; -1 keeps them.",
+                  -1...Int64.max, \.logDefaults.retentionMs),
+        integer("log.retention.bytes", "Delete the oldest segments while a partition is larger; -1 for no limit.",
+                  -1...Int64.max, \.logDefaults.retentionBytes),
+        integer("log.retention.check.interval.ms", "How often retention looks for segments to delete.",
+                  1...Int64.max, \.retentionCheckIntervalMs),
+        integer("log.flush.interval.ms", "How often every log is fsynced and the recovery checkpoint written.",
+                  1...Int64.max, \.flushIntervalMs),
+        integer("message.max.bytes", "Largest record batch accepted, in bytes.",
+                0...Int(Int32.max), \.logDefaults.maxMessageBytes),
+        Setting(
+            key: "log.message.timestamp.type",
+            help: "CreateTime keeps the producer's timestamps; LogAppendTime stamps the broker's.",
+            apply: { (value, configuration) throws(ConfigurationError) in
+                guard let type = LogConfig.TimestampType(rawValue: value) else {
+                    throw ConfigurationError(
+                        "invalid value '\(value)' for log.message.timestamp.type: allowed CreateTime or LogAppendTime")
+                }
+                configuration.logDefaults.timestampType = type
+            },
+            current: { $0.logDefaults.timestampType.rawValue }),
+        integer("num.io.threads", "Threads for blocking file I/O.", 1...256, \.ioThreads),
+        Setting(
+            key: "log.level", help: "Least severe log level printed: trace, debug, info, notice, warning, error, critical.",
+            apply: { (value, configuration) throws(ConfigurationError) in
+                let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+                guard levels.contains(value) else {
+                    throw ConfigurationError(
+                        "invalid value '\(value)' for log.level: allowed \(levels.joined(separator: ", "))")
+                }
+                configuration.logLevel = value
+            },
+            current: { $0.logLevel }),
+    ]
+
+    static let byKey: [String: Setting] = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
+
+    private static func string(_ key: String, _ help: String,
+                               _ path: WritableKeyPath<BrokerConfiguration, String> & Sendable) -> Setting
+    {
+        Setting(
+            key: key, help: help,
+            apply: { (value, configuration) throws(ConfigurationError) in
+                guard !value.isEmpty else { throw ConfigurationError("invalid value '' for \(key): must not be empty") }
+                configuration[keyPath: path] = value
+            },
+            current: { $0[keyPath: path] })
+    }
+
+    private static func integer<Number: FixedWidthInteger & Sendable>(
+        _ key: String, _ help: String, _ range: ClosedRange<Number>,
+        _ path: WritableKeyPath<BrokerConfiguration, Number> & Sendable
+    ) -> Setting {
+        Setting(
+            key: key, help: help,
+            apply: { (value, configuration) throws(ConfigurationError) in
+                guard let number = Number(value), range.contains(number) else {
+                    throw ConfigurationError(
+                        "invalid value '\(value)' for \(key): expected an integer from \(range.lowerBound) to "
+                            + "\(range.upperBound)")
+                }
+                configuration[keyPath: path] = number
+            },
+            current: { String($0[keyPath: path]) })
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `spool` command: a durable, Kafka-compatible log broker.
+@main
+struct Spool: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spool",
+        abstract: "A durable, Kafka-compatible log broker.",
+        subcommands: [Serve.self],
+        defaultSubcommand: nil)
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+@testable import SpoolBroker
+
+@Suite struct ConfigurationTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    static func writeYAML(_ text: String) throws -> String {
+        let path = NSTemporaryDirectory() + "spool-config-\(UUID().uuidString).yaml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("with nothing set, the defaults are Kafka's and the listener is 127.0.0.1:9092 with data in ./data")
+    func defaults() async throws {
+        let loaded = try await ConfigurationLoader.load(flags: [:], environment: [:], configFile: nil)
+        #expect(loaded.configuration == BrokerConfiguration())
+        #expect(loaded.configuration.dataDirectory == "./data")
+        #expect(loaded.configuration.listen == ListenAddress(host: "127.0.0.1", port: 9092))
+        #expect(loaded.configuration.logDefaults.segmentBytes == 1 << 30)
+        #expect(loaded.sources.values.allSatisfy { $0 == .default })
+    }
+
+    @Test("config/spool.yaml documents every key with its default")
+    func shippedFileMatchesDefaults() async throws {
+        let path = Self.packageRoot + "/config/spool.yaml"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        for setting in Settings.all {
+            #expect(text.contains("\n\(setting.key): "), "config/spool.yaml lacks \(setting.key)")
+        }
+        let loaded = try await ConfigurationLoader.load(flags: [:], environment: [:], configFile: path)
+        #expect(loaded.configuration == BrokerConfiguration())
+        #expect(loaded.sources.values.allSatisfy { $0 == .file })
+    }
+
+    @Test("precedence: flag > SPOOL_ environment > file > default")
+    func precedence() async throws {
+        let file = try Self.writeYAML(
+            """
+            listen: 127.0.0.1:1111
+            log:
+              segment:
+                bytes: 4096
+              retention:
+                ms: 5000
+            message.max.bytes: 2000
+            """)
+        let environment = ["SPOOL_LISTEN": "127.0.0.1:2222", "SPOOL_LOG_SEGMENT_BYTES": "8192", "PATH": "/bin"]
+        let flags = ["listen": "127.0.0.1:3333"]
+        let loaded = try await ConfigurationLoader.load(flags: flags, environment: environment, configFile: file)
+        let configuration = loaded.configuration
+        #expect(configuration.listen.port == 3333)
+        #expect(loaded.sources["listen"] == .flag)
+        #expect(configuration.logDefaults.segmentBytes == 8192)
+        #expect(loaded.sources["log.segment.bytes"] == .environment)
+        #expect(configuration.logDefaults.retentionMs == 5000)
+        #expect(configuration.logDefaults.maxMessageBytes == 2000)
+        #expect(loaded.sources["log.retention.ms"] == .file)
+        #expect(configuration.logDefaults.indexIntervalBytes == 4096)
+        #expect(loaded.sources["log.index.interval.bytes"] == .default)
+        // The rendered configuration reads back to the same settings.
+        let rendered = try Self.writeYAML(loaded.rendered)
+        let again = try await ConfigurationLoader.load(flags: [:], environment: [:], configFile: rendered)
+        #expect(again.configuration == configuration)
+    }
+
+    @Test("unknown keys and bad values stop start-up with a message naming key, value and what is allowed")
+    func refusals() async throws {
+        let cases: [([String: String], [String: String], String?, [String])] = [
+            ([:], [:], "log.segmnt.bytes: 10\n", ["unknown configuration key 'log.segmnt.bytes'", "known keys"]),
+            ([:], [:], "log.segment.bytes: 12\n", ["'12'", "log.segment.bytes", "1024 to 2147483647"]),
+            ([:], [:], "log.segment.bytes: lots\n", ["'lots'", "log.segment.bytes", "integer"]),
+            ([:], ["SPOOL_LOG_RETENTION_MS": "-5"], nil, ["'-5'", "log.retention.ms", "-1 to"]),
+            ([:], ["SPOOL_DATADIR": "x"], nil, ["unknown environment variable SPOOL_DATADIR", "SPOOL_DATA_DIR"]),
+            (["listen": "localhost"], [:], nil, ["'localhost'", "listen", "HOST:PORT"]),
+            (["listen": "127.0.0.1:70000"], [:], nil, ["'127.0.0.1:70000'", "0 to 65535"]),
+            (["log.message.timestamp.type": "Now"], [:], nil, ["'Now'", "CreateTime or LogAppendTime"]),
+            (["no.such": "1"], [:], nil, ["unknown configuration key 'no.such'"]),
+        ]
+        for (flags, environment, yaml, fragments) in cases {
+            let file = try yaml.map(Self.writeYAML)
+            do {
+                _ = try await ConfigurationLoader.load(flags: flags, environment: environment, configFile: file)
+                Issue.record("accepted \(flags) \(environment) \(yaml ?? "")")
+            } catch let error as ConfigurationError {
+                for fragment in fragments {
+                    #expect(error.message.contains(fragment), "\(error.message) lacks \(fragment)")
+                }
+            }
+        }
+    }
+}
