@@ -25,10 +25,15 @@ let package = Package(
     targets: [
         // CRC32C kernels in C: SSE4.2 behind a runtime CPU check, slicing-by-8 elsewhere.
         .target(name: "CCRC32C"),
+        // Kafka's batch codecs from Debian's -dev packages.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSnappy", providers: [.apt(["libsnappy-dev"])]),
+        .systemLibrary(name: "CLZ4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
         .target(
             name: "SpoolRecords",
             dependencies: [
-                "CCRC32C",
+                "CCRC32C", "CZlib", "CSnappy", "CLZ4", "CZstd",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

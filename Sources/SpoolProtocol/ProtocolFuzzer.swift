@@ -143,7 +143,9 @@ public struct ProtocolFuzzer: Sendable {
                 for batch in batches {
                     walked += 1
                     _ = try? batch.validate()
-                    _ = try? batch.records()
+                    if var reader = try? batch.decompressedRecordReader(maximumSize: 1 << 20) {
+                        while (try? reader.next()) != nil {}
+                    }
                 }
             }
         }

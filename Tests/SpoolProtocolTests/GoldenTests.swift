@@ -79,6 +79,12 @@ struct GoldenTests {
             #expect(batch.recordsCount == 3)
             #expect(batch.producerId == 1000)
             #expect(batch.baseSequence == 0)
+            // The clients' own compressed bytes decompress through Spool's codecs to the records they sent.
+            var reader = try batch.decompressedRecordReader()
+            var values: [String] = []
+            while let record = try reader.next() { values.append(record.value.map { String(buffer: $0) } ?? "") }
+            #expect(values.count == 3)
+            #expect(values.first?.hasPrefix(codec == 1 ? "record 0 spool" : "value-0") == true)
         }
     }
 
