@@ -56,6 +56,19 @@ public enum KafkaCodec {
     public static func decodeRequest(_ frame: ByteBuffer) throws(KafkaProtocolError) -> KafkaRequest {
         var buffer = frame
         let header = try RequestHeader.parse(from: &buffer)
+        return try decodeRequestBody(from: &buffer, header: header)
+    }
+
+    /// Decodes the body that follows an already parsed header. A broker parses the header first so that it
+    /// can still answer (with the correlation id) when the body's version is unsupported, as ApiVersions
+    /// requires.
+    /// - Parameters:
+    ///   - buffer: the frame body, positioned after the header.
+    ///   - header: the parsed request header.
+    /// - Throws: `KafkaProtocolError` for an unknown api key, an unsupported version, or malformed bytes.
+    public static func decodeRequestBody(
+        from buffer: inout ByteBuffer, header: RequestHeader
+    ) throws(KafkaProtocolError) -> KafkaRequest {
         guard let apiKey = ApiKey(rawValue: header.requestApiKey) else {
             throw .unknownApiKey(header.requestApiKey)
         }

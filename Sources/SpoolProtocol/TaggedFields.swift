@@ -52,7 +52,7 @@ extension ByteBuffer {
         let count = try readKafkaTaggedFieldCount()
         if count == 0 { return [] }
         var fields: [KafkaTaggedField] = []
-        fields.reserveCapacity(count)
+        fields.reserveCapacity(min(count, 16))  // grows with decoded entries, not with a claimed count
         for _ in 0..<count { fields.append(try readKafkaTaggedField()) }
         return fields
     }

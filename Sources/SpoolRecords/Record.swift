@@ -152,7 +152,7 @@ public struct RecordReader: Sendable {
             throw .invalidRecord("bad header count")
         }
         var headers: [RecordHeader] = []
-        headers.reserveCapacity(Int(headerCount))
+        headers.reserveCapacity(min(Int(headerCount), 16))
         for _ in 0..<headerCount {
             guard let keyBytes = try readField(&body, what: "header key") else { throw .invalidRecord("null header key") }
             let headerKey = String(buffer: keyBytes)
@@ -192,7 +192,7 @@ extension RecordBatch {
     public func records() throws(RecordBatchError) -> [Record] {
         var reader = try recordReader()
         var records: [Record] = []
-        records.reserveCapacity(min(Int(recordsCount), sizeInBytes / 7))
+        records.reserveCapacity(min(Int(recordsCount), sizeInBytes / 7, 4096))  // a record is at least 7 bytes
         while let record = try reader.next() { records.append(record) }
         if reader.trailingBytes != 0 { throw .invalidRecord("\(reader.trailingBytes) bytes after the last record") }
         return records

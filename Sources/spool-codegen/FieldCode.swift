@@ -87,7 +87,7 @@ struct FieldCode {
             }
             lines += [
                 "    var items: [\(element.swiftType)] = []",
-                "    items.reserveCapacity(count)",
+                "    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count",
                 "    for _ in 0..<count { items.append(\(elementRead)) }",
                 "    \(property) = items",
             ]

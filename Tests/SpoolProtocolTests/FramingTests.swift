@@ -67,5 +67,8 @@ struct FramingTests {
             .encode(into: &tooNew, version: 2)
         let error = try #require(throws: KafkaProtocolError.self) { try KafkaCodec.decodeRequest(tooNew) }
         #expect(error.isUnsupportedVersion)
+        // The header alone still parses, so a broker can answer with the correlation id.
+        var body = tooNew
+        #expect(try RequestHeader.parse(from: &body).correlationId == 7)
     }
 }

@@ -59,7 +59,7 @@ public struct AddPartitionsToTxnRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [AddPartitionsToTxnTransaction] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try AddPartitionsToTxnTransaction(from: &buffer, version: version)) }
                 self.transactions = items
             }
@@ -77,7 +77,7 @@ public struct AddPartitionsToTxnRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [AddPartitionsToTxnTopic] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try AddPartitionsToTxnTopic(from: &buffer, version: version)) }
                 self.v3AndBelowTopics = items
             }
@@ -160,7 +160,7 @@ public struct AddPartitionsToTxnRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.partitions = items
             }
@@ -242,7 +242,7 @@ public struct AddPartitionsToTxnRequest: KafkaRequestMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [AddPartitionsToTxnTopic] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try AddPartitionsToTxnTopic(from: &buffer, version: version)) }
                     self.topics = items
                 }

@@ -59,7 +59,7 @@ public struct AddPartitionsToTxnResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [AddPartitionsToTxnResult] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try AddPartitionsToTxnResult(from: &buffer, version: version)) }
                 self.resultsByTransaction = items
             }
@@ -68,7 +68,7 @@ public struct AddPartitionsToTxnResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [AddPartitionsToTxnTopicResult] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try AddPartitionsToTxnTopicResult(from: &buffer, version: version)) }
                 self.resultsByTopicV3AndBelow = items
             }
@@ -140,7 +140,7 @@ public struct AddPartitionsToTxnResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [AddPartitionsToTxnPartitionResult] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try AddPartitionsToTxnPartitionResult(from: &buffer, version: version)) }
                 self.resultsByPartition = items
             }
@@ -252,7 +252,7 @@ public struct AddPartitionsToTxnResponse: KafkaResponseMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [AddPartitionsToTxnTopicResult] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try AddPartitionsToTxnTopicResult(from: &buffer, version: version)) }
                     self.topicResults = items
                 }

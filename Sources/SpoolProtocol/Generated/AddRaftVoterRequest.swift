@@ -62,7 +62,7 @@ public struct AddRaftVoterRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [Listener] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try Listener(from: &buffer, version: version)) }
             self.listeners = items
         }

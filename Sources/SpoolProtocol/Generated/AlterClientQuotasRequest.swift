@@ -46,7 +46,7 @@ public struct AlterClientQuotasRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [EntryData] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try EntryData(from: &buffer, version: version)) }
             self.entries = items
         }
@@ -212,14 +212,14 @@ public struct AlterClientQuotasRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [EntityData] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try EntityData(from: &buffer, version: version)) }
                 self.entity = items
             }
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [OpData] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try OpData(from: &buffer, version: version)) }
                 self.ops = items
             }

@@ -47,7 +47,7 @@ public struct AlterClientQuotasResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [EntryData] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try EntryData(from: &buffer, version: version)) }
             self.entries = items
         }
@@ -161,7 +161,7 @@ public struct AlterClientQuotasResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [EntityData] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try EntityData(from: &buffer, version: version)) }
                 self.entity = items
             }

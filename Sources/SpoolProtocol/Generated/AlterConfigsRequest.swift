@@ -46,7 +46,7 @@ public struct AlterConfigsRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [AlterConfigsResource] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try AlterConfigsResource(from: &buffer, version: version)) }
             self.resources = items
         }
@@ -161,7 +161,7 @@ public struct AlterConfigsRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [AlterableConfig] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try AlterableConfig(from: &buffer, version: version)) }
                 self.configs = items
             }

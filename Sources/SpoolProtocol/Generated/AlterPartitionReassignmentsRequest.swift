@@ -47,7 +47,7 @@ public struct AlterPartitionReassignmentsRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [ReassignableTopic] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try ReassignableTopic(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -104,7 +104,7 @@ public struct AlterPartitionReassignmentsRequest: KafkaRequestMessage {
             self.partitionIndex = try buffer.readKafkaInteger(as: Int32.self)
             if let count = try buffer.readKafkaArrayCount(flexible: flexible, nullable: true) {
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.replicas = items
             } else {
@@ -164,7 +164,7 @@ public struct AlterPartitionReassignmentsRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [ReassignablePartition] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try ReassignablePartition(from: &buffer, version: version)) }
                 self.partitions = items
             }

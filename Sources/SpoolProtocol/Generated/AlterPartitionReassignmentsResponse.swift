@@ -57,7 +57,7 @@ public struct AlterPartitionReassignmentsResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [ReassignableTopicResponse] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try ReassignableTopicResponse(from: &buffer, version: version)) }
             self.responses = items
         }
@@ -174,7 +174,7 @@ public struct AlterPartitionReassignmentsResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [ReassignablePartitionResponse] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try ReassignablePartitionResponse(from: &buffer, version: version)) }
                 self.partitions = items
             }

@@ -42,7 +42,7 @@ public struct AlterReplicaLogDirsRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [AlterReplicaLogDir] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try AlterReplicaLogDir(from: &buffer, version: version)) }
             self.dirs = items
         }
@@ -99,7 +99,7 @@ public struct AlterReplicaLogDirsRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.partitions = items
             }
@@ -157,7 +157,7 @@ public struct AlterReplicaLogDirsRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [AlterReplicaLogDirTopic] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try AlterReplicaLogDirTopic(from: &buffer, version: version)) }
                 self.topics = items
             }

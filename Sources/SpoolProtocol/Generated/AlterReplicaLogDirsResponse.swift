@@ -47,7 +47,7 @@ public struct AlterReplicaLogDirsResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [AlterReplicaLogDirTopicResult] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try AlterReplicaLogDirTopicResult(from: &buffer, version: version)) }
             self.results = items
         }
@@ -156,7 +156,7 @@ public struct AlterReplicaLogDirsResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [AlterReplicaLogDirPartitionResult] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try AlterReplicaLogDirPartitionResult(from: &buffer, version: version)) }
                 self.partitions = items
             }

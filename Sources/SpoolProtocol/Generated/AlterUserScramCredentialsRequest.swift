@@ -46,14 +46,14 @@ public struct AlterUserScramCredentialsRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [ScramCredentialDeletion] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try ScramCredentialDeletion(from: &buffer, version: version)) }
             self.deletions = items
         }
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [ScramCredentialUpsertion] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try ScramCredentialUpsertion(from: &buffer, version: version)) }
             self.upsertions = items
         }

@@ -67,7 +67,7 @@ public struct ApiVersionsResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [ApiVersion] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try ApiVersion(from: &buffer, version: version)) }
             self.apiKeys = items
         }
@@ -83,7 +83,7 @@ public struct ApiVersionsResponse: KafkaResponseMessage {
                     do {
                         let count = try field.data.readKafkaArrayCount(flexible: flexible)
                         var items: [SupportedFeatureKey] = []
-                        items.reserveCapacity(count)
+                        items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                         for _ in 0..<count { items.append(try SupportedFeatureKey(from: &field.data, version: version)) }
                         self.supportedFeatures = items
                     }
@@ -95,7 +95,7 @@ public struct ApiVersionsResponse: KafkaResponseMessage {
                     do {
                         let count = try field.data.readKafkaArrayCount(flexible: flexible)
                         var items: [FinalizedFeatureKey] = []
-                        items.reserveCapacity(count)
+                        items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                         for _ in 0..<count { items.append(try FinalizedFeatureKey(from: &field.data, version: version)) }
                         self.finalizedFeatures = items
                     }

@@ -68,7 +68,7 @@ public struct BrokerHeartbeatRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [KafkaUUID] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaUUID()) }
                 self.offlineLogDirs = items
             }

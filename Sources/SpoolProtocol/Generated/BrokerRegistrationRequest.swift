@@ -77,14 +77,14 @@ public struct BrokerRegistrationRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [Listener] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try Listener(from: &buffer, version: version)) }
             self.listeners = items
         }
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [Feature] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try Feature(from: &buffer, version: version)) }
             self.features = items
         }
@@ -96,7 +96,7 @@ public struct BrokerRegistrationRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [KafkaUUID] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaUUID()) }
                 self.logDirs = items
             }

@@ -47,7 +47,7 @@ public struct ConsumerGroupDescribeResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [DescribedGroup] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try DescribedGroup(from: &buffer, version: version)) }
             self.groups = items
         }
@@ -110,7 +110,7 @@ public struct ConsumerGroupDescribeResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.partitions = items
             }
@@ -164,7 +164,7 @@ public struct ConsumerGroupDescribeResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [TopicPartitions] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try TopicPartitions(from: &buffer, version: version)) }
                 self.topicPartitions = items
             }
@@ -258,7 +258,7 @@ public struct ConsumerGroupDescribeResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [String] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaString(flexible: flexible)) }
                 self.subscribedTopicNames = items
             }
@@ -361,7 +361,7 @@ public struct ConsumerGroupDescribeResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Member] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try Member(from: &buffer, version: version)) }
                 self.members = items
             }

@@ -83,7 +83,7 @@ public struct ConsumerGroupHeartbeatRequest: KafkaRequestMessage {
         self.rebalanceTimeoutMs = try buffer.readKafkaInteger(as: Int32.self)
         if let count = try buffer.readKafkaArrayCount(flexible: flexible, nullable: true) {
             var items: [String] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try buffer.readKafkaString(flexible: flexible)) }
             self.subscribedTopicNames = items
         } else {
@@ -95,7 +95,7 @@ public struct ConsumerGroupHeartbeatRequest: KafkaRequestMessage {
         self.serverAssignor = try buffer.readKafkaNullableString(flexible: flexible, nullable: true)
         if let count = try buffer.readKafkaArrayCount(flexible: flexible, nullable: true) {
             var items: [TopicPartitions] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try TopicPartitions(from: &buffer, version: version)) }
             self.topicPartitions = items
         } else {
@@ -168,7 +168,7 @@ public struct ConsumerGroupHeartbeatRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.partitions = items
             }

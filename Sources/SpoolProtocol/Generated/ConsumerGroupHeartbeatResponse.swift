@@ -133,7 +133,7 @@ public struct ConsumerGroupHeartbeatResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.partitions = items
             }
@@ -186,7 +186,7 @@ public struct ConsumerGroupHeartbeatResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [TopicPartitions] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try TopicPartitions(from: &buffer, version: version)) }
                 self.topicPartitions = items
             }

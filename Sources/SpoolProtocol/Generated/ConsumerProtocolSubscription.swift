@@ -56,7 +56,7 @@ public struct ConsumerProtocolSubscription: KafkaMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [String] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try buffer.readKafkaString(flexible: flexible)) }
             self.topics = items
         }
@@ -65,7 +65,7 @@ public struct ConsumerProtocolSubscription: KafkaMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [TopicPartition] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try TopicPartition(from: &buffer, version: version)) }
                 self.ownedPartitions = items
             }
@@ -137,7 +137,7 @@ public struct ConsumerProtocolSubscription: KafkaMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [Int32] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                     self.partitions = items
                 }

@@ -47,7 +47,7 @@ public struct ControlledShutdownResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [RemainingPartition] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try RemainingPartition(from: &buffer, version: version)) }
             self.remainingPartitions = items
         }

@@ -61,14 +61,14 @@ public struct ControllerRegistrationRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [Listener] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try Listener(from: &buffer, version: version)) }
             self.listeners = items
         }
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [Feature] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try Feature(from: &buffer, version: version)) }
             self.features = items
         }

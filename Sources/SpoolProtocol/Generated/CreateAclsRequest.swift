@@ -42,7 +42,7 @@ public struct CreateAclsRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [AclCreation] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try AclCreation(from: &buffer, version: version)) }
             self.creations = items
         }

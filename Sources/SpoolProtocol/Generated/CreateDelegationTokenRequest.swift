@@ -60,7 +60,7 @@ public struct CreateDelegationTokenRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [CreatableRenewers] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try CreatableRenewers(from: &buffer, version: version)) }
             self.renewers = items
         }

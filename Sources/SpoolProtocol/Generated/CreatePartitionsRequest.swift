@@ -50,7 +50,7 @@ public struct CreatePartitionsRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [CreatePartitionsTopic] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try CreatePartitionsTopic(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -106,7 +106,7 @@ public struct CreatePartitionsRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.brokerIds = items
             }
@@ -167,7 +167,7 @@ public struct CreatePartitionsRequest: KafkaRequestMessage {
             self.count = try buffer.readKafkaInteger(as: Int32.self)
             if let count = try buffer.readKafkaArrayCount(flexible: flexible, nullable: true) {
                 var items: [CreatePartitionsAssignment] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try CreatePartitionsAssignment(from: &buffer, version: version)) }
                 self.assignments = items
             } else {

@@ -47,7 +47,7 @@ public struct CreatePartitionsResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [CreatePartitionsTopicResult] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try CreatePartitionsTopicResult(from: &buffer, version: version)) }
             self.results = items
         }

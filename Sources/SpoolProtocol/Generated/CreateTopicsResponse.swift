@@ -49,7 +49,7 @@ public struct CreateTopicsResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [CreatableTopicResult] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try CreatableTopicResult(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -243,7 +243,7 @@ public struct CreateTopicsResponse: KafkaResponseMessage {
             if version >= 5 {
                 if let count = try buffer.readKafkaArrayCount(flexible: flexible, nullable: version >= 5) {
                     var items: [CreatableTopicConfigs] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try CreatableTopicConfigs(from: &buffer, version: version)) }
                     self.configs = items
                 } else {

@@ -47,7 +47,7 @@ public struct DeleteAclsResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [DeleteAclsFilterResult] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try DeleteAclsFilterResult(from: &buffer, version: version)) }
             self.filterResults = items
         }
@@ -209,7 +209,7 @@ public struct DeleteAclsResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [DeleteAclsMatchingAcl] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try DeleteAclsMatchingAcl(from: &buffer, version: version)) }
                 self.matchingAcls = items
             }

@@ -42,7 +42,7 @@ public struct DeleteGroupsRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [String] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try buffer.readKafkaString(flexible: flexible)) }
             self.groupsNames = items
         }

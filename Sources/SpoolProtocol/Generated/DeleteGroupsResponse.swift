@@ -47,7 +47,7 @@ public struct DeleteGroupsResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [DeletableGroupResult] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try DeletableGroupResult(from: &buffer, version: version)) }
             self.results = items
         }

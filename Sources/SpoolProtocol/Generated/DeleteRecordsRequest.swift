@@ -46,7 +46,7 @@ public struct DeleteRecordsRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [DeleteRecordsTopic] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try DeleteRecordsTopic(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -156,7 +156,7 @@ public struct DeleteRecordsRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [DeleteRecordsPartition] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try DeleteRecordsPartition(from: &buffer, version: version)) }
                 self.partitions = items
             }

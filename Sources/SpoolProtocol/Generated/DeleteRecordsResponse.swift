@@ -47,7 +47,7 @@ public struct DeleteRecordsResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [DeleteRecordsTopicResult] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try DeleteRecordsTopicResult(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -162,7 +162,7 @@ public struct DeleteRecordsResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [DeleteRecordsPartitionResult] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try DeleteRecordsPartitionResult(from: &buffer, version: version)) }
                 self.partitions = items
             }

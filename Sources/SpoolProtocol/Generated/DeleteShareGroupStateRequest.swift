@@ -47,7 +47,7 @@ public struct DeleteShareGroupStateRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [DeleteStateData] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try DeleteStateData(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -150,7 +150,7 @@ public struct DeleteShareGroupStateRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [PartitionData] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try PartitionData(from: &buffer, version: version)) }
                 self.partitions = items
             }

@@ -51,7 +51,7 @@ public struct DeleteTopicsRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [DeleteTopicState] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try DeleteTopicState(from: &buffer, version: version)) }
                 self.topics = items
             }
@@ -60,7 +60,7 @@ public struct DeleteTopicsRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [String] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaString(flexible: flexible)) }
                 self.topicNames = items
             }

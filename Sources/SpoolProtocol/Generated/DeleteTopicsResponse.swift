@@ -49,7 +49,7 @@ public struct DeleteTopicsResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [DeletableTopicResult] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try DeletableTopicResult(from: &buffer, version: version)) }
             self.responses = items
         }

@@ -57,7 +57,7 @@ public struct DescribeAclsResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [DescribeAclsResource] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try DescribeAclsResource(from: &buffer, version: version)) }
             self.resources = items
         }
@@ -192,7 +192,7 @@ public struct DescribeAclsResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [AclDescription] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try AclDescription(from: &buffer, version: version)) }
                 self.acls = items
             }

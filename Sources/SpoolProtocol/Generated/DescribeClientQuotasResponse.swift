@@ -56,7 +56,7 @@ public struct DescribeClientQuotasResponse: KafkaResponseMessage {
         self.errorMessage = try buffer.readKafkaNullableString(flexible: flexible, nullable: true)
         if let count = try buffer.readKafkaArrayCount(flexible: flexible, nullable: true) {
             var items: [EntryData] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try EntryData(from: &buffer, version: version)) }
             self.entries = items
         } else {
@@ -219,14 +219,14 @@ public struct DescribeClientQuotasResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [EntityData] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try EntityData(from: &buffer, version: version)) }
                 self.entity = items
             }
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [ValueData] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try ValueData(from: &buffer, version: version)) }
                 self.values = items
             }

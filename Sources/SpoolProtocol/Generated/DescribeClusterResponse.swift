@@ -78,7 +78,7 @@ public struct DescribeClusterResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [DescribeClusterBroker] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try DescribeClusterBroker(from: &buffer, version: version)) }
             self.brokers = items
         }

@@ -50,7 +50,7 @@ public struct DescribeConfigsRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [DescribeConfigsResource] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try DescribeConfigsResource(from: &buffer, version: version)) }
             self.resources = items
         }
@@ -127,7 +127,7 @@ public struct DescribeConfigsRequest: KafkaRequestMessage {
             self.resourceName = try buffer.readKafkaString(flexible: flexible)
             if let count = try buffer.readKafkaArrayCount(flexible: flexible, nullable: true) {
                 var items: [String] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaString(flexible: flexible)) }
                 self.configurationKeys = items
             } else {

@@ -47,7 +47,7 @@ public struct DescribeConfigsResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [DescribeConfigsResult] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try DescribeConfigsResult(from: &buffer, version: version)) }
             self.results = items
         }
@@ -218,7 +218,7 @@ public struct DescribeConfigsResponse: KafkaResponseMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [DescribeConfigsSynonym] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try DescribeConfigsSynonym(from: &buffer, version: version)) }
                     self.synonyms = items
                 }
@@ -317,7 +317,7 @@ public struct DescribeConfigsResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [DescribeConfigsResourceResult] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try DescribeConfigsResourceResult(from: &buffer, version: version)) }
                 self.configs = items
             }

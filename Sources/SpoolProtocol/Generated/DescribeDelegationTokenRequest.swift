@@ -41,7 +41,7 @@ public struct DescribeDelegationTokenRequest: KafkaRequestMessage {
         let flexible = version >= 2
         if let count = try buffer.readKafkaArrayCount(flexible: flexible, nullable: true) {
             var items: [DescribeDelegationTokenOwner] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try DescribeDelegationTokenOwner(from: &buffer, version: version)) }
             self.owners = items
         } else {

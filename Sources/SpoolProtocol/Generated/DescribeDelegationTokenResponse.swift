@@ -51,7 +51,7 @@ public struct DescribeDelegationTokenResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [DescribedDelegationToken] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try DescribedDelegationToken(from: &buffer, version: version)) }
             self.tokens = items
         }
@@ -206,7 +206,7 @@ public struct DescribeDelegationTokenResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [DescribedDelegationTokenRenewer] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try DescribedDelegationTokenRenewer(from: &buffer, version: version)) }
                 self.renewers = items
             }

@@ -49,7 +49,7 @@ public struct DescribeGroupsResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [DescribedGroup] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try DescribedGroup(from: &buffer, version: version)) }
             self.groups = items
         }
@@ -212,7 +212,7 @@ public struct DescribeGroupsResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [DescribedGroupMember] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try DescribedGroupMember(from: &buffer, version: version)) }
                 self.members = items
             }

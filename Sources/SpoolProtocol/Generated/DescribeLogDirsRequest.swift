@@ -41,7 +41,7 @@ public struct DescribeLogDirsRequest: KafkaRequestMessage {
         let flexible = version >= 2
         if let count = try buffer.readKafkaArrayCount(flexible: flexible, nullable: true) {
             var items: [DescribableLogDirTopic] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try DescribableLogDirTopic(from: &buffer, version: version)) }
             self.topics = items
         } else {
@@ -100,7 +100,7 @@ public struct DescribeLogDirsRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.partitions = items
             }

@@ -54,7 +54,7 @@ public struct DescribeLogDirsResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [DescribeLogDirsResult] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try DescribeLogDirsResult(from: &buffer, version: version)) }
             self.results = items
         }
@@ -178,7 +178,7 @@ public struct DescribeLogDirsResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [DescribeLogDirsPartition] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try DescribeLogDirsPartition(from: &buffer, version: version)) }
                 self.partitions = items
             }
@@ -249,7 +249,7 @@ public struct DescribeLogDirsResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [DescribeLogDirsTopic] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try DescribeLogDirsTopic(from: &buffer, version: version)) }
                 self.topics = items
             }

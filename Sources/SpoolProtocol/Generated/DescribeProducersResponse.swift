@@ -47,7 +47,7 @@ public struct DescribeProducersResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [TopicResponse] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try TopicResponse(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -190,7 +190,7 @@ public struct DescribeProducersResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [ProducerState] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try ProducerState(from: &buffer, version: version)) }
                 self.activeProducers = items
             }
@@ -250,7 +250,7 @@ public struct DescribeProducersResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [PartitionResponse] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try PartitionResponse(from: &buffer, version: version)) }
                 self.partitions = items
             }

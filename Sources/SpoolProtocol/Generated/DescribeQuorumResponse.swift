@@ -58,7 +58,7 @@ public struct DescribeQuorumResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [TopicData] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try TopicData(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -66,7 +66,7 @@ public struct DescribeQuorumResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Node] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try Node(from: &buffer, version: version)) }
                 self.nodes = items
             }
@@ -248,14 +248,14 @@ public struct DescribeQuorumResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [ReplicaState] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try ReplicaState(from: &buffer, version: version)) }
                 self.currentVoters = items
             }
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [ReplicaState] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try ReplicaState(from: &buffer, version: version)) }
                 self.observers = items
             }
@@ -322,7 +322,7 @@ public struct DescribeQuorumResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [PartitionData] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try PartitionData(from: &buffer, version: version)) }
                 self.partitions = items
             }
@@ -458,7 +458,7 @@ public struct DescribeQuorumResponse: KafkaResponseMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [Listener] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try Listener(from: &buffer, version: version)) }
                     self.listeners = items
                 }

@@ -50,7 +50,7 @@ public struct DescribeTopicPartitionsRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [TopicRequest] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try TopicRequest(from: &buffer, version: version)) }
             self.topics = items
         }

@@ -51,7 +51,7 @@ public struct DescribeTopicPartitionsResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [DescribeTopicPartitionsResponseTopic] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try DescribeTopicPartitionsResponseTopic(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -147,20 +147,20 @@ public struct DescribeTopicPartitionsResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.replicaNodes = items
             }
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.isrNodes = items
             }
             if let count = try buffer.readKafkaArrayCount(flexible: flexible, nullable: true) {
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.eligibleLeaderReplicas = items
             } else {
@@ -168,7 +168,7 @@ public struct DescribeTopicPartitionsResponse: KafkaResponseMessage {
             }
             if let count = try buffer.readKafkaArrayCount(flexible: flexible, nullable: true) {
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.lastKnownElr = items
             } else {
@@ -177,7 +177,7 @@ public struct DescribeTopicPartitionsResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.offlineReplicas = items
             }
@@ -265,7 +265,7 @@ public struct DescribeTopicPartitionsResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [DescribeTopicPartitionsResponsePartition] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try DescribeTopicPartitionsResponsePartition(from: &buffer, version: version)) }
                 self.partitions = items
             }

@@ -41,7 +41,7 @@ public struct DescribeUserScramCredentialsRequest: KafkaRequestMessage {
         let flexible = true
         if let count = try buffer.readKafkaArrayCount(flexible: flexible, nullable: true) {
             var items: [UserName] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try UserName(from: &buffer, version: version)) }
             self.users = items
         } else {

@@ -57,7 +57,7 @@ public struct DescribeUserScramCredentialsResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [DescribeUserScramCredentialsResult] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try DescribeUserScramCredentialsResult(from: &buffer, version: version)) }
             self.results = items
         }
@@ -178,7 +178,7 @@ public struct DescribeUserScramCredentialsResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [CredentialInfo] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try CredentialInfo(from: &buffer, version: version)) }
                 self.credentialInfos = items
             }

@@ -52,7 +52,7 @@ public struct ElectLeadersRequest: KafkaRequestMessage {
         }
         if let count = try buffer.readKafkaArrayCount(flexible: flexible, nullable: true) {
             var items: [TopicPartitions] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try TopicPartitions(from: &buffer, version: version)) }
             self.topicPartitions = items
         } else {
@@ -118,7 +118,7 @@ public struct ElectLeadersRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.partitions = items
             }

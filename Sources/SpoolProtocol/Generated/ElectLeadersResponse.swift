@@ -54,7 +54,7 @@ public struct ElectLeadersResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [ReplicaElectionResult] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try ReplicaElectionResult(from: &buffer, version: version)) }
             self.replicaElectionResults = items
         }
@@ -174,7 +174,7 @@ public struct ElectLeadersResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [PartitionResult] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try PartitionResult(from: &buffer, version: version)) }
                 self.partitionResult = items
             }

@@ -51,7 +51,7 @@ public struct EndQuorumEpochRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [TopicData] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try TopicData(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -59,7 +59,7 @@ public struct EndQuorumEpochRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [LeaderEndpoint] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try LeaderEndpoint(from: &buffer, version: version)) }
                 self.leaderEndpoints = items
             }
@@ -200,7 +200,7 @@ public struct EndQuorumEpochRequest: KafkaRequestMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [Int32] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                     self.preferredSuccessors = items
                 }
@@ -209,7 +209,7 @@ public struct EndQuorumEpochRequest: KafkaRequestMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [ReplicaInfo] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try ReplicaInfo(from: &buffer, version: version)) }
                     self.preferredCandidates = items
                 }
@@ -276,7 +276,7 @@ public struct EndQuorumEpochRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [PartitionData] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try PartitionData(from: &buffer, version: version)) }
                 self.partitions = items
             }

@@ -51,7 +51,7 @@ public struct EndQuorumEpochResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [TopicData] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try TopicData(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -64,7 +64,7 @@ public struct EndQuorumEpochResponse: KafkaResponseMessage {
                     do {
                         let count = try field.data.readKafkaArrayCount(flexible: flexible)
                         var items: [NodeEndpoint] = []
-                        items.reserveCapacity(count)
+                        items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                         for _ in 0..<count { items.append(try NodeEndpoint(from: &field.data, version: version)) }
                         self.nodeEndpoints = items
                     }
@@ -198,7 +198,7 @@ public struct EndQuorumEpochResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [PartitionData] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try PartitionData(from: &buffer, version: version)) }
                 self.partitions = items
             }

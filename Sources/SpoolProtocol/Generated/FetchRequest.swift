@@ -103,7 +103,7 @@ public struct FetchRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [FetchTopic] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try FetchTopic(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -111,7 +111,7 @@ public struct FetchRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [ForgottenTopic] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try ForgottenTopic(from: &buffer, version: version)) }
                 self.forgottenTopicsData = items
             }
@@ -408,7 +408,7 @@ public struct FetchRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [FetchPartition] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try FetchPartition(from: &buffer, version: version)) }
                 self.partitions = items
             }
@@ -481,7 +481,7 @@ public struct FetchRequest: KafkaRequestMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [Int32] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                     self.partitions = items
                 }

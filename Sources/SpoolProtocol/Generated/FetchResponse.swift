@@ -67,7 +67,7 @@ public struct FetchResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [FetchableTopicResponse] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try FetchableTopicResponse(from: &buffer, version: version)) }
             self.responses = items
         }
@@ -80,7 +80,7 @@ public struct FetchResponse: KafkaResponseMessage {
                     do {
                         let count = try field.data.readKafkaArrayCount(flexible: flexible)
                         var items: [NodeEndpoint] = []
-                        items.reserveCapacity(count)
+                        items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                         for _ in 0..<count { items.append(try NodeEndpoint(from: &field.data, version: version)) }
                         self.nodeEndpoints = items
                     }
@@ -445,7 +445,7 @@ public struct FetchResponse: KafkaResponseMessage {
             if version >= 4 {
                 if let count = try buffer.readKafkaArrayCount(flexible: flexible, nullable: version >= 4) {
                     var items: [AbortedTransaction] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try AbortedTransaction(from: &buffer, version: version)) }
                     self.abortedTransactions = items
                 } else {
@@ -576,7 +576,7 @@ public struct FetchResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [PartitionData] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try PartitionData(from: &buffer, version: version)) }
                 self.partitions = items
             }

@@ -56,7 +56,7 @@ public struct FetchSnapshotRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [TopicSnapshot] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try TopicSnapshot(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -265,7 +265,7 @@ public struct FetchSnapshotRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [PartitionSnapshot] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try PartitionSnapshot(from: &buffer, version: version)) }
                 self.partitions = items
             }

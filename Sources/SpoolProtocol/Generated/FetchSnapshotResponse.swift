@@ -56,7 +56,7 @@ public struct FetchSnapshotResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [TopicSnapshot] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try TopicSnapshot(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -69,7 +69,7 @@ public struct FetchSnapshotResponse: KafkaResponseMessage {
                     do {
                         let count = try field.data.readKafkaArrayCount(flexible: flexible)
                         var items: [NodeEndpoint] = []
-                        items.reserveCapacity(count)
+                        items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                         for _ in 0..<count { items.append(try NodeEndpoint(from: &field.data, version: version)) }
                         self.nodeEndpoints = items
                     }
@@ -338,7 +338,7 @@ public struct FetchSnapshotResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [PartitionSnapshot] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try PartitionSnapshot(from: &buffer, version: version)) }
                 self.partitions = items
             }

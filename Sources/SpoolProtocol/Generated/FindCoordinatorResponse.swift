@@ -85,7 +85,7 @@ public struct FindCoordinatorResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Coordinator] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try Coordinator(from: &buffer, version: version)) }
                 self.coordinators = items
             }

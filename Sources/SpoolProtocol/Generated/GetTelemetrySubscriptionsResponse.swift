@@ -78,7 +78,7 @@ public struct GetTelemetrySubscriptionsResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [Int8] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int8.self)) }
             self.acceptedCompressionTypes = items
         }
@@ -88,7 +88,7 @@ public struct GetTelemetrySubscriptionsResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [String] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try buffer.readKafkaString(flexible: flexible)) }
             self.requestedMetrics = items
         }

@@ -80,7 +80,7 @@ public struct JoinGroupRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [JoinGroupRequestProtocol] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try JoinGroupRequestProtocol(from: &buffer, version: version)) }
             self.protocols = items
         }

@@ -88,7 +88,7 @@ public struct JoinGroupResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [JoinGroupResponseMember] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try JoinGroupResponseMember(from: &buffer, version: version)) }
             self.members = items
         }

@@ -82,7 +82,7 @@ public struct LeaderAndIsrRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [LeaderAndIsrPartitionState] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try LeaderAndIsrPartitionState(from: &buffer, version: version)) }
                 self.ungroupedPartitionStates = items
             }
@@ -91,7 +91,7 @@ public struct LeaderAndIsrRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [LeaderAndIsrTopicState] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try LeaderAndIsrTopicState(from: &buffer, version: version)) }
                 self.topicStates = items
             }
@@ -99,7 +99,7 @@ public struct LeaderAndIsrRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [LeaderAndIsrLiveLeader] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try LeaderAndIsrLiveLeader(from: &buffer, version: version)) }
             self.liveLeaders = items
         }
@@ -229,7 +229,7 @@ public struct LeaderAndIsrRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.isr = items
             }
@@ -237,7 +237,7 @@ public struct LeaderAndIsrRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.replicas = items
             }
@@ -245,7 +245,7 @@ public struct LeaderAndIsrRequest: KafkaRequestMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [Int32] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                     self.addingReplicas = items
                 }
@@ -254,7 +254,7 @@ public struct LeaderAndIsrRequest: KafkaRequestMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [Int32] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                     self.removingReplicas = items
                 }
@@ -354,7 +354,7 @@ public struct LeaderAndIsrRequest: KafkaRequestMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [LeaderAndIsrPartitionState] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try LeaderAndIsrPartitionState(from: &buffer, version: version)) }
                     self.partitionStates = items
                 }

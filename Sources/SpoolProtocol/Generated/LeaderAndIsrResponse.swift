@@ -52,7 +52,7 @@ public struct LeaderAndIsrResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [LeaderAndIsrPartitionError] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try LeaderAndIsrPartitionError(from: &buffer, version: version)) }
                 self.partitionErrors = items
             }
@@ -61,7 +61,7 @@ public struct LeaderAndIsrResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [LeaderAndIsrTopicError] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try LeaderAndIsrTopicError(from: &buffer, version: version)) }
                 self.topics = items
             }
@@ -194,7 +194,7 @@ public struct LeaderAndIsrResponse: KafkaResponseMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [LeaderAndIsrPartitionError] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try LeaderAndIsrPartitionError(from: &buffer, version: version)) }
                     self.partitionErrors = items
                 }

@@ -54,14 +54,14 @@ public struct LeaderChangeMessage: KafkaMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [Voter] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try Voter(from: &buffer, version: version)) }
             self.voters = items
         }
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [Voter] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try Voter(from: &buffer, version: version)) }
             self.grantingVoters = items
         }

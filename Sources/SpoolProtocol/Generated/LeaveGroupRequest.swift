@@ -55,7 +55,7 @@ public struct LeaveGroupRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [MemberIdentity] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try MemberIdentity(from: &buffer, version: version)) }
                 self.members = items
             }

@@ -55,7 +55,7 @@ public struct LeaveGroupResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [MemberResponse] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try MemberResponse(from: &buffer, version: version)) }
                 self.members = items
             }

@@ -52,7 +52,7 @@ public struct ListClientMetricsResourcesResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [ClientMetricsResource] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try ClientMetricsResource(from: &buffer, version: version)) }
             self.clientMetricsResources = items
         }

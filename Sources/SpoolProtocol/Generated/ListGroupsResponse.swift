@@ -54,7 +54,7 @@ public struct ListGroupsResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [ListedGroup] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try ListedGroup(from: &buffer, version: version)) }
             self.groups = items
         }

@@ -58,7 +58,7 @@ public struct ListOffsetsRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [ListOffsetsTopic] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try ListOffsetsTopic(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -200,7 +200,7 @@ public struct ListOffsetsRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [ListOffsetsPartition] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try ListOffsetsPartition(from: &buffer, version: version)) }
                 self.partitions = items
             }

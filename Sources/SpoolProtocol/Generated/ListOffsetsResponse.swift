@@ -49,7 +49,7 @@ public struct ListOffsetsResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [ListOffsetsTopicResponse] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try ListOffsetsTopicResponse(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -127,7 +127,7 @@ public struct ListOffsetsResponse: KafkaResponseMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [Int64] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int64.self)) }
                     self.oldStyleOffsets = items
                 }
@@ -215,7 +215,7 @@ public struct ListOffsetsResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [ListOffsetsPartitionResponse] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try ListOffsetsPartitionResponse(from: &buffer, version: version)) }
                 self.partitions = items
             }

@@ -46,7 +46,7 @@ public struct ListPartitionReassignmentsRequest: KafkaRequestMessage {
         self.timeoutMs = try buffer.readKafkaInteger(as: Int32.self)
         if let count = try buffer.readKafkaArrayCount(flexible: flexible, nullable: true) {
             var items: [ListPartitionReassignmentsTopics] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try ListPartitionReassignmentsTopics(from: &buffer, version: version)) }
             self.topics = items
         } else {
@@ -106,7 +106,7 @@ public struct ListPartitionReassignmentsRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.partitionIndexes = items
             }

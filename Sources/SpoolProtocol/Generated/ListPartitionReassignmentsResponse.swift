@@ -57,7 +57,7 @@ public struct ListPartitionReassignmentsResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [OngoingTopicReassignment] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try OngoingTopicReassignment(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -125,21 +125,21 @@ public struct ListPartitionReassignmentsResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.replicas = items
             }
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.addingReplicas = items
             }
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.removingReplicas = items
             }
@@ -201,7 +201,7 @@ public struct ListPartitionReassignmentsResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [OngoingPartitionReassignment] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try OngoingPartitionReassignment(from: &buffer, version: version)) }
                 self.partitions = items
             }

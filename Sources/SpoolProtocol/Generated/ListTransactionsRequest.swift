@@ -50,14 +50,14 @@ public struct ListTransactionsRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [String] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try buffer.readKafkaString(flexible: flexible)) }
             self.stateFilters = items
         }
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [Int64] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int64.self)) }
             self.producerIdFilters = items
         }

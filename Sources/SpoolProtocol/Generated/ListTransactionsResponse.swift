@@ -56,14 +56,14 @@ public struct ListTransactionsResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [String] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try buffer.readKafkaString(flexible: flexible)) }
             self.unknownStateFilters = items
         }
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [TransactionState] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try TransactionState(from: &buffer, version: version)) }
             self.transactionStates = items
         }

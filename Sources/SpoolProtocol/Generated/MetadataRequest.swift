@@ -53,7 +53,7 @@ public struct MetadataRequest: KafkaRequestMessage {
         let flexible = version >= 9
         if let count = try buffer.readKafkaArrayCount(flexible: flexible, nullable: version >= 1) {
             var items: [MetadataRequestTopic] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try MetadataRequestTopic(from: &buffer, version: version)) }
             self.topics = items
         } else {

@@ -75,7 +75,7 @@ public struct OffsetCommitRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [OffsetCommitRequestTopic] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try OffsetCommitRequestTopic(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -226,7 +226,7 @@ public struct OffsetCommitRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [OffsetCommitRequestPartition] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try OffsetCommitRequestPartition(from: &buffer, version: version)) }
                 self.partitions = items
             }

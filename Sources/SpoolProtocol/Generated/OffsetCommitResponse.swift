@@ -49,7 +49,7 @@ public struct OffsetCommitResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [OffsetCommitResponseTopic] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try OffsetCommitResponseTopic(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -160,7 +160,7 @@ public struct OffsetCommitResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [OffsetCommitResponsePartition] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try OffsetCommitResponsePartition(from: &buffer, version: version)) }
                 self.partitions = items
             }

@@ -47,7 +47,7 @@ public struct OffsetDeleteRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [OffsetDeleteRequestTopic] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try OffsetDeleteRequestTopic(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -136,7 +136,7 @@ public struct OffsetDeleteRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [OffsetDeleteRequestPartition] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try OffsetDeleteRequestPartition(from: &buffer, version: version)) }
                 self.partitions = items
             }

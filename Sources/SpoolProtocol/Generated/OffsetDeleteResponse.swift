@@ -52,7 +52,7 @@ public struct OffsetDeleteResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [OffsetDeleteResponseTopic] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try OffsetDeleteResponseTopic(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -148,7 +148,7 @@ public struct OffsetDeleteResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [OffsetDeleteResponsePartition] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try OffsetDeleteResponsePartition(from: &buffer, version: version)) }
                 self.partitions = items
             }

@@ -57,7 +57,7 @@ public struct OffsetFetchRequest: KafkaRequestMessage {
         if version <= 7 {
             if let count = try buffer.readKafkaArrayCount(flexible: flexible, nullable: version >= 2 && version <= 7) {
                 var items: [OffsetFetchRequestTopic] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try OffsetFetchRequestTopic(from: &buffer, version: version)) }
                 self.topics = items
             } else {
@@ -68,7 +68,7 @@ public struct OffsetFetchRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [OffsetFetchRequestGroup] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try OffsetFetchRequestGroup(from: &buffer, version: version)) }
                 self.groups = items
             }
@@ -152,7 +152,7 @@ public struct OffsetFetchRequest: KafkaRequestMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [Int32] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                     self.partitionIndexes = items
                 }
@@ -222,7 +222,7 @@ public struct OffsetFetchRequest: KafkaRequestMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [Int32] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                     self.partitionIndexes = items
                 }
@@ -305,7 +305,7 @@ public struct OffsetFetchRequest: KafkaRequestMessage {
             if version >= 8 {
                 if let count = try buffer.readKafkaArrayCount(flexible: flexible, nullable: version >= 8) {
                     var items: [OffsetFetchRequestTopics] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try OffsetFetchRequestTopics(from: &buffer, version: version)) }
                     self.topics = items
                 } else {

@@ -58,7 +58,7 @@ public struct OffsetFetchResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [OffsetFetchResponseTopic] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try OffsetFetchResponseTopic(from: &buffer, version: version)) }
                 self.topics = items
             }
@@ -70,7 +70,7 @@ public struct OffsetFetchResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [OffsetFetchResponseGroup] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try OffsetFetchResponseGroup(from: &buffer, version: version)) }
                 self.groups = items
             }
@@ -244,7 +244,7 @@ public struct OffsetFetchResponse: KafkaResponseMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [OffsetFetchResponsePartition] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try OffsetFetchResponsePartition(from: &buffer, version: version)) }
                     self.partitions = items
                 }
@@ -411,7 +411,7 @@ public struct OffsetFetchResponse: KafkaResponseMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [OffsetFetchResponsePartitions] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try OffsetFetchResponsePartitions(from: &buffer, version: version)) }
                     self.partitions = items
                 }
@@ -485,7 +485,7 @@ public struct OffsetFetchResponse: KafkaResponseMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [OffsetFetchResponseTopics] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try OffsetFetchResponseTopics(from: &buffer, version: version)) }
                     self.topics = items
                 }

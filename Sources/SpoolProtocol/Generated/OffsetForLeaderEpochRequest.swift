@@ -49,7 +49,7 @@ public struct OffsetForLeaderEpochRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [OffsetForLeaderTopic] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try OffsetForLeaderTopic(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -170,7 +170,7 @@ public struct OffsetForLeaderEpochRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [OffsetForLeaderPartition] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try OffsetForLeaderPartition(from: &buffer, version: version)) }
                 self.partitions = items
             }

@@ -49,7 +49,7 @@ public struct OffsetForLeaderEpochResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [OffsetForLeaderTopicResult] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try OffsetForLeaderTopicResult(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -176,7 +176,7 @@ public struct OffsetForLeaderEpochResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [EpochEndOffset] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try EpochEndOffset(from: &buffer, version: version)) }
                 self.partitions = items
             }

@@ -59,7 +59,7 @@ public struct ProduceRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [TopicProduceData] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try TopicProduceData(from: &buffer, version: version)) }
             self.topicData = items
         }
@@ -174,7 +174,7 @@ public struct ProduceRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [PartitionProduceData] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try PartitionProduceData(from: &buffer, version: version)) }
                 self.partitionData = items
             }

@@ -50,7 +50,7 @@ public struct ProduceResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [TopicProduceResponse] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try TopicProduceResponse(from: &buffer, version: version)) }
             self.responses = items
         }
@@ -66,7 +66,7 @@ public struct ProduceResponse: KafkaResponseMessage {
                     do {
                         let count = try field.data.readKafkaArrayCount(flexible: flexible)
                         var items: [NodeEndpoint] = []
-                        items.reserveCapacity(count)
+                        items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                         for _ in 0..<count { items.append(try NodeEndpoint(from: &field.data, version: version)) }
                         self.nodeEndpoints = items
                     }
@@ -298,7 +298,7 @@ public struct ProduceResponse: KafkaResponseMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [BatchIndexAndErrorMessage] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try BatchIndexAndErrorMessage(from: &buffer, version: version)) }
                     self.recordErrors = items
                 }
@@ -392,7 +392,7 @@ public struct ProduceResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [PartitionProduceResponse] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try PartitionProduceResponse(from: &buffer, version: version)) }
                 self.partitionResponses = items
             }

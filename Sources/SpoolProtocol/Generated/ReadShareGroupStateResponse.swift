@@ -42,7 +42,7 @@ public struct ReadShareGroupStateResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [ReadStateResult] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try ReadStateResult(from: &buffer, version: version)) }
             self.results = items
         }
@@ -182,7 +182,7 @@ public struct ReadShareGroupStateResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [StateBatch] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try StateBatch(from: &buffer, version: version)) }
                 self.stateBatches = items
             }
@@ -244,7 +244,7 @@ public struct ReadShareGroupStateResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [PartitionResult] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try PartitionResult(from: &buffer, version: version)) }
                 self.partitions = items
             }

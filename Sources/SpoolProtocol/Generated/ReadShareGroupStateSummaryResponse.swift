@@ -42,7 +42,7 @@ public struct ReadShareGroupStateSummaryResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [ReadStateSummaryResult] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try ReadStateSummaryResult(from: &buffer, version: version)) }
             self.results = items
         }
@@ -168,7 +168,7 @@ public struct ReadShareGroupStateSummaryResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [PartitionResult] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try PartitionResult(from: &buffer, version: version)) }
                 self.partitions = items
             }

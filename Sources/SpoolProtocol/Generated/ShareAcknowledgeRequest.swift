@@ -57,7 +57,7 @@ public struct ShareAcknowledgeRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [AcknowledgeTopic] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try AcknowledgeTopic(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -122,7 +122,7 @@ public struct ShareAcknowledgeRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Int8] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int8.self)) }
                 self.acknowledgeTypes = items
             }
@@ -181,7 +181,7 @@ public struct ShareAcknowledgeRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [AcknowledgementBatch] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try AcknowledgementBatch(from: &buffer, version: version)) }
                 self.acknowledgementBatches = items
             }
@@ -239,7 +239,7 @@ public struct ShareAcknowledgeRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [AcknowledgePartition] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try AcknowledgePartition(from: &buffer, version: version)) }
                 self.partitions = items
             }

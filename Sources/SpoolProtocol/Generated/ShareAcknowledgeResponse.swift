@@ -61,14 +61,14 @@ public struct ShareAcknowledgeResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [ShareAcknowledgeTopicResponse] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try ShareAcknowledgeTopicResponse(from: &buffer, version: version)) }
             self.responses = items
         }
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [NodeEndpoint] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try NodeEndpoint(from: &buffer, version: version)) }
             self.nodeEndpoints = items
         }
@@ -244,7 +244,7 @@ public struct ShareAcknowledgeResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [PartitionData] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try PartitionData(from: &buffer, version: version)) }
                 self.partitions = items
             }

@@ -76,14 +76,14 @@ public struct ShareFetchRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [FetchTopic] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try FetchTopic(from: &buffer, version: version)) }
             self.topics = items
         }
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [ForgottenTopic] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try ForgottenTopic(from: &buffer, version: version)) }
             self.forgottenTopicsData = items
         }
@@ -153,7 +153,7 @@ public struct ShareFetchRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Int8] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int8.self)) }
                 self.acknowledgeTypes = items
             }
@@ -217,7 +217,7 @@ public struct ShareFetchRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [AcknowledgementBatch] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try AcknowledgementBatch(from: &buffer, version: version)) }
                 self.acknowledgementBatches = items
             }
@@ -276,7 +276,7 @@ public struct ShareFetchRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [FetchPartition] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try FetchPartition(from: &buffer, version: version)) }
                 self.partitions = items
             }
@@ -334,7 +334,7 @@ public struct ShareFetchRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.partitions = items
             }

@@ -61,14 +61,14 @@ public struct ShareFetchResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [ShareFetchableTopicResponse] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try ShareFetchableTopicResponse(from: &buffer, version: version)) }
             self.responses = items
         }
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [NodeEndpoint] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try NodeEndpoint(from: &buffer, version: version)) }
             self.nodeEndpoints = items
         }
@@ -268,7 +268,7 @@ public struct ShareFetchResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [AcquiredRecords] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try AcquiredRecords(from: &buffer, version: version)) }
                 self.acquiredRecords = items
             }
@@ -332,7 +332,7 @@ public struct ShareFetchResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [PartitionData] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try PartitionData(from: &buffer, version: version)) }
                 self.partitions = items
             }

@@ -61,7 +61,7 @@ public struct ShareGroupHeartbeatRequest: KafkaRequestMessage {
         self.rackId = try buffer.readKafkaNullableString(flexible: flexible, nullable: true)
         if let count = try buffer.readKafkaArrayCount(flexible: flexible, nullable: true) {
             var items: [String] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try buffer.readKafkaString(flexible: flexible)) }
             self.subscribedTopicNames = items
         } else {

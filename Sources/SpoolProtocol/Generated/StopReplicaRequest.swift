@@ -82,7 +82,7 @@ public struct StopReplicaRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [StopReplicaPartitionV0] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try StopReplicaPartitionV0(from: &buffer, version: version)) }
                 self.ungroupedPartitions = items
             }
@@ -91,7 +91,7 @@ public struct StopReplicaRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [StopReplicaTopicV1] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try StopReplicaTopicV1(from: &buffer, version: version)) }
                 self.topics = items
             }
@@ -100,7 +100,7 @@ public struct StopReplicaRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [StopReplicaTopicState] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try StopReplicaTopicState(from: &buffer, version: version)) }
                 self.topicStates = items
             }
@@ -255,7 +255,7 @@ public struct StopReplicaRequest: KafkaRequestMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [Int32] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                     self.partitionIndexes = items
                 }
@@ -400,7 +400,7 @@ public struct StopReplicaRequest: KafkaRequestMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [StopReplicaPartitionState] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try StopReplicaPartitionState(from: &buffer, version: version)) }
                     self.partitionStates = items
                 }

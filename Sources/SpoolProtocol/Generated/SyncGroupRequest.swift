@@ -78,7 +78,7 @@ public struct SyncGroupRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [SyncGroupRequestAssignment] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try SyncGroupRequestAssignment(from: &buffer, version: version)) }
             self.assignments = items
         }

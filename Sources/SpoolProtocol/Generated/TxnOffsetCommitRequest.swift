@@ -83,7 +83,7 @@ public struct TxnOffsetCommitRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [TxnOffsetCommitRequestTopic] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try TxnOffsetCommitRequestTopic(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -226,7 +226,7 @@ public struct TxnOffsetCommitRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [TxnOffsetCommitRequestPartition] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try TxnOffsetCommitRequestPartition(from: &buffer, version: version)) }
                 self.partitions = items
             }

@@ -47,7 +47,7 @@ public struct TxnOffsetCommitResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [TxnOffsetCommitResponseTopic] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try TxnOffsetCommitResponseTopic(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -156,7 +156,7 @@ public struct TxnOffsetCommitResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [TxnOffsetCommitResponsePartition] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try TxnOffsetCommitResponsePartition(from: &buffer, version: version)) }
                 self.partitions = items
             }

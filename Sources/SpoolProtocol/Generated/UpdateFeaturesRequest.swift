@@ -51,7 +51,7 @@ public struct UpdateFeaturesRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [FeatureUpdateKey] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try FeatureUpdateKey(from: &buffer, version: version)) }
             self.featureUpdates = items
         }

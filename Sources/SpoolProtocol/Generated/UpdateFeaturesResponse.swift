@@ -58,7 +58,7 @@ public struct UpdateFeaturesResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [UpdatableFeatureResult] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try UpdatableFeatureResult(from: &buffer, version: version)) }
                 self.results = items
             }

@@ -79,7 +79,7 @@ public struct UpdateMetadataRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [UpdateMetadataPartitionState] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try UpdateMetadataPartitionState(from: &buffer, version: version)) }
                 self.ungroupedPartitionStates = items
             }
@@ -88,7 +88,7 @@ public struct UpdateMetadataRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [UpdateMetadataTopicState] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try UpdateMetadataTopicState(from: &buffer, version: version)) }
                 self.topicStates = items
             }
@@ -96,7 +96,7 @@ public struct UpdateMetadataRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [UpdateMetadataBroker] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try UpdateMetadataBroker(from: &buffer, version: version)) }
             self.liveBrokers = items
         }
@@ -228,7 +228,7 @@ public struct UpdateMetadataRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.isr = items
             }
@@ -236,7 +236,7 @@ public struct UpdateMetadataRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.replicas = items
             }
@@ -244,7 +244,7 @@ public struct UpdateMetadataRequest: KafkaRequestMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [Int32] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                     self.offlineReplicas = items
                 }
@@ -326,7 +326,7 @@ public struct UpdateMetadataRequest: KafkaRequestMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [UpdateMetadataPartitionState] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try UpdateMetadataPartitionState(from: &buffer, version: version)) }
                     self.partitionStates = items
                 }
@@ -500,7 +500,7 @@ public struct UpdateMetadataRequest: KafkaRequestMessage {
                 do {
                     let count = try buffer.readKafkaArrayCount(flexible: flexible)
                     var items: [UpdateMetadataEndpoint] = []
-                    items.reserveCapacity(count)
+                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                     for _ in 0..<count { items.append(try UpdateMetadataEndpoint(from: &buffer, version: version)) }
                     self.endpoints = items
                 }

@@ -66,7 +66,7 @@ public struct UpdateRaftVoterRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [Listener] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try Listener(from: &buffer, version: version)) }
             self.listeners = items
         }

@@ -54,7 +54,7 @@ public struct VoteRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [TopicData] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try TopicData(from: &buffer, version: version)) }
             self.topics = items
         }
@@ -204,7 +204,7 @@ public struct VoteRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [PartitionData] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try PartitionData(from: &buffer, version: version)) }
                 self.partitions = items
             }

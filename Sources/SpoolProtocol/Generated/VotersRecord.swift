@@ -45,7 +45,7 @@ public struct VotersRecord: KafkaMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [Voter] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try Voter(from: &buffer, version: version)) }
             self.voters = items
         }
@@ -220,7 +220,7 @@ public struct VotersRecord: KafkaMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Endpoint] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try Endpoint(from: &buffer, version: version)) }
                 self.endpoints = items
             }

@@ -42,7 +42,7 @@ public struct WriteShareGroupStateResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [WriteStateResult] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try WriteStateResult(from: &buffer, version: version)) }
             self.results = items
         }
@@ -156,7 +156,7 @@ public struct WriteShareGroupStateResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [PartitionResult] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try PartitionResult(from: &buffer, version: version)) }
                 self.partitions = items
             }

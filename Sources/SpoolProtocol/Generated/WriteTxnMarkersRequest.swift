@@ -42,7 +42,7 @@ public struct WriteTxnMarkersRequest: KafkaRequestMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [WritableTxnMarker] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try WritableTxnMarker(from: &buffer, version: version)) }
             self.markers = items
         }
@@ -99,7 +99,7 @@ public struct WriteTxnMarkersRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [Int32] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try buffer.readKafkaInteger(as: Int32.self)) }
                 self.partitionIndexes = items
             }
@@ -171,7 +171,7 @@ public struct WriteTxnMarkersRequest: KafkaRequestMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [WritableTxnMarkerTopic] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try WritableTxnMarkerTopic(from: &buffer, version: version)) }
                 self.topics = items
             }

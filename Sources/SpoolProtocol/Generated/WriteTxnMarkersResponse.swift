@@ -42,7 +42,7 @@ public struct WriteTxnMarkersResponse: KafkaResponseMessage {
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [WritableTxnMarkerResult] = []
-            items.reserveCapacity(count)
+            items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
             for _ in 0..<count { items.append(try WritableTxnMarkerResult(from: &buffer, version: version)) }
             self.markers = items
         }
@@ -150,7 +150,7 @@ public struct WriteTxnMarkersResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [WritableTxnMarkerPartitionResult] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try WritableTxnMarkerPartitionResult(from: &buffer, version: version)) }
                 self.partitions = items
             }
@@ -208,7 +208,7 @@ public struct WriteTxnMarkersResponse: KafkaResponseMessage {
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [WritableTxnMarkerTopicResult] = []
-                items.reserveCapacity(count)
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
                 for _ in 0..<count { items.append(try WritableTxnMarkerTopicResult(from: &buffer, version: version)) }
                 self.topics = items
             }
