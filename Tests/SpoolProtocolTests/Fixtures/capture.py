@@ -5,7 +5,8 @@ A dev tool, not part of the build. It runs a tiny fake broker on 127.0.0.1 that 
 (ApiVersions, Metadata, FindCoordinator, JoinGroup, SyncGroup, ...) for kcat (librdkafka 2.0.2, Debian)
 and confluent-kafka (librdkafka 2.16, PyPI) to send the requests we want, then writes the first request
 of each (api key, version) from each client to golden/<client>/<Key>-<Api>-v<version>.bin (the frame
-body, without the 4-byte size prefix).
+body, without the 4-byte size prefix), and its own first answer to each to golden-responses/<client>/.
+Existing files are kept.
 
     python3 capture.py            # needs: apt-get install kcat; pip install confluent-kafka
 
@@ -22,6 +23,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "golden")
+# The fake broker's answers, which the clients accepted: a check on the response codecs.
+OUT_RESPONSES = os.path.join(HERE, "golden-responses")
 TOPIC = "golden"
 API_NAMES = {0: "Produce", 1: "Fetch", 2: "ListOffsets", 3: "Metadata", 8: "OffsetCommit", 9: "OffsetFetch",
              10: "FindCoordinator", 11: "JoinGroup", 12: "Heartbeat", 13: "LeaveGroup", 14: "SyncGroup",
@@ -212,7 +215,10 @@ def serve_connection(conn, client, port, state):
     buf = b""
     with conn:
         while True:
-            chunk = conn.recv(65536)
+            try:
+                chunk = conn.recv(65536)
+            except ConnectionResetError:
+                return
             if not chunk:
                 return
             buf += chunk
@@ -236,8 +242,6 @@ def serve_connection(conn, client, port, state):
                     tag_count = frame[reader.p]
                     reader.p += 1
                     assert tag_count == 0, "tagged header fields not handled"
-                if key == 0 and struct.unpack_from(">h", frame, reader.p + (2 if version < 9 else 1))[0] == 0:
-                    pass
                 response = respond(key, version, frame[reader.p:], port, state)
                 if response is None:
                     print("no answer for key", key, "v%d" % version)
@@ -246,11 +250,16 @@ def serve_connection(conn, client, port, state):
                 if key != 18 and flexible_header:
                     header += b"\x00"
                 out = header + response
+                answer_path = os.path.join(OUT_RESPONSES, client, "%02d-%s-v%d.bin" % (key, name, version))
+                if not os.path.exists(answer_path):
+                    with open(answer_path, "wb") as f:
+                        f.write(out)
                 conn.sendall(struct.pack(">i", len(out)) + out)
 
 
 def start_broker(client):
     os.makedirs(os.path.join(OUT, client), exist_ok=True)
+    os.makedirs(os.path.join(OUT_RESPONSES, client), exist_ok=True)
     server = socket.socket()
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     server.bind(("127.0.0.1", 0))
@@ -307,7 +316,7 @@ def main():
     import confluent_kafka
     clients = {"librdkafka-2.0.2-kcat": run_kcat, "librdkafka-%s-confluent" % confluent_kafka.libversion()[0]: run_confluent}
     for client, run in clients.items():
-        if os.path.isdir(os.path.join(OUT, client)):
+        if os.path.isdir(os.path.join(OUT, client)) and os.path.isdir(os.path.join(OUT_RESPONSES, client)):
             print("keeping existing captures of", client, "(delete the folder to capture again)")
             continue
         server, port = start_broker(client)
