@@ -1,7 +1,7 @@
 # Spool: `make run` starts the broker, `make test` runs every test. Both install what is missing first
 # (Debian packages through apt-get; as root, or with sudo when it is available).
 
-SWIFT ?= swift
+SWIFT ?= $(shell command -v swift || echo /opt/swift/usr/bin/swift)
 APT_PACKAGES := libsqlite3-dev pkg-config libsnappy-dev liblz4-dev libzstd-dev zlib1g-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -25,6 +25,8 @@ let package = Package(
     targets: [
         // CRC32C kernels in C: SSE4.2 behind a runtime CPU check, slicing-by-8 elsewhere.
         .target(name: "CCRC32C"),
+        // fallocate(FALLOC_FL_KEEP_SIZE), which Swift's Glibc module does not import.
+        .target(name: "CSpoolIO"),
         // Kafka's batch codecs from Debian's -dev packages.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSnappy", providers: [.apt(["libsnappy-dev"])]),
@@ -50,7 +52,7 @@ let package = Package(
         .target(
             name: "SpoolLog",
             dependencies: [
-                "SpoolRecords",
+                "SpoolRecords", "CSpoolIO",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

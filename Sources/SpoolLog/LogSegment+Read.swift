@@ -49,9 +49,14 @@ extension LogSegment {
         return nil
     }
 
-    /// Called when a newer segment takes over appends: ends the time index with the largest timestamp.
+    /// Called when a newer segment takes over appends (or at a clean close): ends the time index with the
+    /// largest timestamp and gives back the disk reserved beyond the data.
     func onBecomeInactive() throws(LogError) {
         if let entry = tracker.takeTimeEntry() { try timeIndex.append(entry) }
+        if let file, reservedBytes > 0 {
+            try file.truncate(to: try size())
+            reservedBytes = 0
+        }
     }
 
     /// Flushes the log data to the device.

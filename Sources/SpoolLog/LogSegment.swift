@@ -16,6 +16,10 @@ final class LogSegment {
     private var indexesLoaded = false
     private var timeIndexLoaded = false
     var tracker: IndexTracker
+    /// Disk reserved ahead of the data (see `LogFile.preallocate`), so appends do not allocate blocks.
+    var reservedBytes = 0
+    /// How much to reserve at a time: small enough that many partitions do not tie up the disk.
+    static let reserveChunkBytes = 16 << 20
     /// When the segment started, for `segment.ms`: the first append's wall clock, or after a restart the
     /// first batch's timestamp.
     var rollingBasedTimestamp: Int64?
@@ -196,6 +200,10 @@ final class LogSegment {
         header.setInteger(leaderEpoch, at: header.readerIndex + 12)
         let body = batch.buffer.getSlice(
             at: batch.buffer.readerIndex + RecordBatch.headerSize, length: batch.sizeInBytes - RecordBatch.headerSize)
+        if position + batch.sizeInBytes > reservedBytes {
+            reservedBytes = position + batch.sizeInBytes + Self.reserveChunkBytes
+            file.preallocate(upTo: reservedBytes)
+        }
         do {
             try header.withUnsafeReadableBytes { (headerBytes) throws(LogError) in
                 try (body ?? ByteBuffer()).withUnsafeReadableBytes { (bodyBytes) throws(LogError) in

@@ -90,3 +90,9 @@ func batches(in buffer: ByteBuffer) throws -> [RecordBatch] {
     for batch in split { try batch.validate() }
     return split
 }
+
+/// Disk blocks a file holds, in bytes (st_blocks counts 512-byte units).
+func allocatedBytes(_ path: String) -> Int {
+    var info = stat()
+    return stat(path, &info) == 0 ? Int(info.st_blocks) * 512 : -1
+}

@@ -1,0 +1,17 @@
+// System calls Swift's Glibc module does not import (they need _GNU_SOURCE).
+#define _GNU_SOURCE
+#include "spool_io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+
+int spool_reserve_keep_size(int fd, int64_t length) {
+#if defined(__linux__)
+    return fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)length);
+#else
+    (void)fd;
+    (void)length;
+    errno = EOPNOTSUPP;
+    return -1;
+#endif
+}
