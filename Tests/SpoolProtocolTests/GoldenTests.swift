@@ -62,10 +62,10 @@ struct GoldenTests {
         #expect(out == frame.bytes)
     }
 
-    /// Proves the fixtures are there: 13 APIs from librdkafka 2.16 and 11 from kcat's librdkafka 2.0.2.
+    /// Proves the fixtures are there: 51 requests from four clients covering 13 APIs.
     @Test func fixturesPresent() {
         let frames = GoldenFrame.all()
-        #expect(frames.count >= 24)
+        #expect(frames.count >= 51)
         #expect(Set(frames.map { $0.name.prefix(2) }).count >= 13)
     }
 
@@ -74,7 +74,7 @@ struct GoldenTests {
     func decodesAndReencodesExactly(_ frame: GoldenFrame) throws {
         let request = try KafkaCodec.decodeRequest(frame.bytes)
         #expect(try reencode(request) == frame.bytes)
-        #expect(request.header.clientId == "rdkafka" || request.header.clientId?.hasPrefix("rdkafka") == true)
+        #expect(request.header.clientId?.isEmpty == false)
         // The framed form goes through the frame reader unchanged.
         var wire = ByteBuffer()
         wire.writeInteger(Int32(frame.bytes.readableBytes))
@@ -88,10 +88,15 @@ struct GoldenTests {
         return try #require(decoded.body as? T)
     }
 
-    /// Proves the produce requests carry one valid compressed batch of three records (gzip from kcat,
-    /// zstd with headers and an idempotent producer id from confluent-kafka).
-    @Test func produceCarriesCompressedBatches() throws {
-        for (client, name, codec) in [("librdkafka-2.0.2", "00-Produce-v7.bin", 1), ("librdkafka-2.16", "00-Produce-v9.bin", 4)] {
+    /// Proves the produce requests carry one valid compressed batch of three records from an idempotent
+    /// producer, in all four codecs: gzip (kcat), zstd with headers (confluent-kafka), xerial-framed snappy
+    /// (kafka-python) and lz4 (aiokafka).
+    @Test(arguments: [
+        ("librdkafka-2.0.2", "00-Produce-v7.bin", 1, "record 0 spool"), ("librdkafka-2.16", "00-Produce-v9.bin", 4, "value-0"),
+        ("kafka-python", "00-Produce-v9.bin", 2, "kafka-python kafka-python"), ("aiokafka", "00-Produce-v7.bin", 3, "aiokafka aiokafka"),
+    ])
+    func produceCarriesCompressedBatches(client: String, name: String, codec: Int, firstValue: String) throws {
+        do {
             let produce = try request(client, name, as: ProduceRequest.self)
             #expect(produce.acks == -1)
             #expect(produce.topicData.map(\.name) == ["golden"])
@@ -109,7 +114,7 @@ struct GoldenTests {
             var values: [String] = []
             while let record = try reader.next() { values.append(record.value.map { String(buffer: $0) } ?? "") }
             #expect(values.count == 3)
-            #expect(values.first?.hasPrefix(codec == 1 ? "record 0 spool" : "value-0") == true)
+            #expect(values.first?.hasPrefix(firstValue) == true)
         }
     }
 

@@ -8,7 +8,8 @@ of each (api key, version) from each client to golden/<client>/<Key>-<Api>-v<ver
 body, without the 4-byte size prefix), and its own first answer to each to golden-responses/<client>/.
 Existing files are kept.
 
-    python3 capture.py            # needs: apt-get install kcat; pip install confluent-kafka
+    python3 capture.py   # needs: apt-get install kcat; pip install confluent-kafka kafka-python aiokafka
+                         #        python-snappy cramjam
 
 librdkafka sends a batch uncompressed when compression would not shrink it, so the produced values are
 long and repetitive.
@@ -108,7 +109,8 @@ def respond(key, version, body, port, state):
     if key == 18:
         w = Writer(version >= 3)
         w.i16(0).array(sorted(MAX_VERSION.items()), lambda w, kv: w.i16(kv[0]).i16(0).i16(kv[1]).tags())
-        w.i32(0).tags()
+        if version >= 1: w.i32(0)
+        w.tags()
     elif key == 3:
         w.i32(0) if version >= 3 else None
         w.array([0], lambda w, n: (w.i32(n).string("127.0.0.1").i32(port), w.string(None) if version >= 1 else None, w.tags()))
@@ -312,9 +314,59 @@ def run_confluent(port):
     consumer.close()
 
 
+def run_kafka_python(port):
+    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+    from kafka.structs import OffsetAndMetadata
+    broker = "127.0.0.1:%d" % port
+    producer = KafkaProducer(bootstrap_servers=broker, compression_type="snappy", linger_ms=5)
+    for i in range(3):
+        producer.send(TOPIC, key=b"key-%d" % i, value=b"kafka-python " * 20, partition=0)
+    producer.flush(10)
+    producer.close(5)
+    consumer = KafkaConsumer(bootstrap_servers=broker, group_id="golden-group", auto_offset_reset="earliest",
+                             heartbeat_interval_ms=300, enable_auto_commit=False)
+    consumer.subscribe([TOPIC])
+    deadline = time.time() + 6
+    while time.time() < deadline:
+        consumer.poll(200)
+    consumer.commit({TopicPartition(TOPIC, 0): OffsetAndMetadata(3, "", -1)})
+    consumer.close()
+
+
+def run_aiokafka(port):
+    import asyncio
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+    from aiokafka.structs import OffsetAndMetadata
+    broker = "127.0.0.1:%d" % port
+
+    async def go():
+        producer = AIOKafkaProducer(bootstrap_servers=broker, compression_type="lz4", enable_idempotence=True,
+                                    linger_ms=5)
+        await producer.start()
+        batch = producer.create_batch()
+        for i in range(3):
+            batch.append(key=b"key-%d" % i, value=b"aiokafka " * 30, timestamp=None)
+        await producer.send_batch(batch, TOPIC, partition=0)
+        await producer.stop()
+        consumer = AIOKafkaConsumer(TOPIC, bootstrap_servers=broker, group_id="golden-group",
+                                    auto_offset_reset="earliest", heartbeat_interval_ms=300,
+                                    enable_auto_commit=False)
+        await consumer.start()
+        try:
+            await asyncio.wait_for(consumer.getmany(timeout_ms=4000), 6)
+        except asyncio.TimeoutError:
+            pass
+        await consumer.commit({TopicPartition(TOPIC, 0): OffsetAndMetadata(3, "")})
+        await consumer.stop()
+    asyncio.run(asyncio.wait_for(go(), 30))
+
+
 def main():
     import confluent_kafka
-    clients = {"librdkafka-2.0.2-kcat": run_kcat, "librdkafka-%s-confluent" % confluent_kafka.libversion()[0]: run_confluent}
+    import aiokafka
+    import kafka
+    clients = {"librdkafka-2.0.2-kcat": run_kcat, "librdkafka-%s-confluent" % confluent_kafka.libversion()[0]: run_confluent,
+               "kafka-python-%s" % kafka.__version__: run_kafka_python, "aiokafka-%s" % aiokafka.__version__: run_aiokafka}
     for client, run in clients.items():
         if os.path.isdir(os.path.join(OUT, client)) and os.path.isdir(os.path.join(OUT_RESPONSES, client)):
             print("keeping existing captures of", client, "(delete the folder to capture again)")
