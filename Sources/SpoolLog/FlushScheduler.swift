@@ -9,9 +9,12 @@ import NIOPosix
 ///
 /// Thread-safe: the waiting list is guarded by a lock.
 final class FlushScheduler: @unchecked Sendable {
+    /// Called with the outcome of the fsync that covered the waiter's offset.
+    typealias Completion = @Sendable (Result<Void, any Error>) -> Void
+
     private struct Waiter {
         var offset: Int64
-        var continuation: CheckedContinuation<Void, any Error>
+        var completion: Completion
     }
 
     private let lock = NIOLock()
@@ -38,15 +41,26 @@ final class FlushScheduler: @unchecked Sendable {
     func flush(_ log: PartitionLog, upTo offset: Int64) async throws {
         if log.flushedOffset > offset { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let start = lock.withLock { () -> Bool in
-                pending[ObjectIdentifier(log), default: (log, [])].waiters.append(
-                    Waiter(offset: offset, continuation: continuation))
-                if running { return false }
-                running = true
-                return true
-            }
-            if start { threadPool.submit { _ in self.runRounds() } }
+            enqueue(log, upTo: offset) { continuation.resume(with: $0) }
         }
+    }
+
+    /// Calls `completion` once an fsync has covered `offset` in `log` (at once when one already has).
+    /// Callable from any thread; the fsync itself runs on the I/O pool.
+    /// - Parameters:
+    ///   - log: the partition log.
+    ///   - offset: the last offset that must be durable.
+    ///   - completion: called exactly once, on an I/O pool thread or the caller's.
+    func enqueue(_ log: PartitionLog, upTo offset: Int64, completion: @escaping Completion) {
+        if log.flushedOffset > offset { return completion(.success(())) }
+        let start = lock.withLock { () -> Bool in
+            pending[ObjectIdentifier(log), default: (log, [])].waiters.append(
+                Waiter(offset: offset, completion: completion))
+            if running { return false }
+            running = true
+            return true
+        }
+        if start { threadPool.submit { _ in self.runRounds() } }
     }
 
     /// Runs rounds until nobody waits. Each round takes the whole waiting list, so appends that arrive
@@ -58,11 +72,11 @@ final class FlushScheduler: @unchecked Sendable {
                     let flushed = try log.flush()
                     var late: [Waiter] = []
                     for waiter in waiters {
-                        if waiter.offset < flushed { waiter.continuation.resume() } else { late.append(waiter) }
+                        if waiter.offset < flushed { waiter.completion(.success(())) } else { late.append(waiter) }
                     }
                     if !late.isEmpty { requeue(log, late) }
                 } catch {
-                    for waiter in waiters { waiter.continuation.resume(throwing: error) }
+                    for waiter in waiters { waiter.completion(.failure(error)) }
                 }
             }
         }

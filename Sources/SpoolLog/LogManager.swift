@@ -188,6 +188,29 @@ public final class LogManager: Service, @unchecked Sendable {
         try await threadPool.runIfActive { try log.append(batch) }
     }
 
+    /// Appends a batch and returns once an fsync covers it (acks=all), in one trip to the I/O pool: the
+    /// append and the group-commit registration happen on the same pool thread.
+    /// - Parameters:
+    ///   - batch: a v2 record batch.
+    ///   - log: the partition log.
+    /// - Returns: the offsets given, now durable.
+    /// - Throws: `LogError` from the append or the fsync.
+    public func appendDurably(_ batch: RecordBatch, to log: PartitionLog) async throws -> AppendInfo {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<AppendInfo, any Error>) in
+            threadPool.submit { [flushScheduler] state in
+                guard case .active = state else { return continuation.resume(throwing: LogError.closed) }
+                do {
+                    let info = try log.append(batch)
+                    flushScheduler.enqueue(log, upTo: info.lastOffset) { result in
+                        continuation.resume(with: result.map { info })
+                    }
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
     /// Reads whole batches from a partition's log on the I/O pool (see `PartitionLog.read`).
     /// - Parameters:
     ///   - log: the partition log.

@@ -30,8 +30,14 @@ import Testing
                         var infos: [AppendInfo] = []
                         for _ in 0..<appendsPerTask {
                             let batch = TestBatch.make(records: Int32(task % 3 + 1), bodyBytes: 200)
-                            let info = try await manager.append(batch, to: log)
-                            try await manager.flush(log, upTo: info.lastOffset)
+                            // Half the tasks append then flush; the other half use the one-trip acks=all path.
+                            let info: AppendInfo
+                            if task % 2 == 0 {
+                                info = try await manager.append(batch, to: log)
+                                try await manager.flush(log, upTo: info.lastOffset)
+                            } else {
+                                info = try await manager.appendDurably(batch, to: log)
+                            }
                             // flush(upTo:) returned: an fsync that started after this append covered it.
                             #expect(log.flushedOffset > info.lastOffset)
                             infos.append(info)
