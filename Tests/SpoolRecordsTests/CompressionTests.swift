@@ -61,4 +61,28 @@ struct CompressionTests {
         framed.writeImmutableBuffer(block)
         #expect(try RecordCompression.decompress(framed, codec: .snappy) == Self.sample)
     }
+
+    /// Proves each decompressor survives 2,000 seeded corruptions of a valid stream (bit flips, truncation,
+    /// random bytes) with an error or some output, never a crash, and never past the size cap.
+    @Test(arguments: [CompressionCodec.gzip, .snappy, .lz4, .zstd])
+    func corruptedStreamsNeverCrash(_ codec: CompressionCodec) throws {
+        let valid = Array(try RecordCompression.compress(Self.sample, codec: codec).readableBytesView)
+        var state: UInt64 = 42
+        func next() -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(truncatingIfNeeded: state >> 33)
+        }
+        for _ in 0..<2_000 {
+            var bytes = valid
+            switch next() % 3 {
+            case 0: bytes[next() % bytes.count] ^= UInt8(1 << (next() % 8))
+            case 1: bytes.removeSubrange((next() % bytes.count)...)
+            default: for _ in 0..<4 { bytes[next() % bytes.count] = UInt8(truncatingIfNeeded: next()) }
+            }
+            let cap = Self.sample.readableBytes * 2
+            if let output = try? RecordCompression.decompress(ByteBuffer(bytes: bytes), codec: codec, maximumSize: cap) {
+                #expect(output.readableBytes <= cap)
+            }
+        }
+    }
 }
