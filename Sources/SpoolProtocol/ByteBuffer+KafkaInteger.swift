@@ -9,7 +9,9 @@ extension ByteBuffer {
     /// - Parameter type: the integer type to read.
     /// - Throws: `KafkaProtocolError.truncated` if fewer bytes remain than the type's size.
     @inlinable
-    public mutating func readKafkaInteger<T: FixedWidthInteger>(as type: T.Type = T.self) throws(KafkaProtocolError) -> T {
+    public mutating func readKafkaInteger<T: FixedWidthInteger>(
+        as type: T.Type = T.self
+    ) throws(KafkaProtocolError) -> T {
         guard let value = self.readInteger(endianness: .big, as: T.self) else {
             throw .truncated("\(T.self)", needed: MemoryLayout<T>.size, available: self.readableBytes)
         }

@@ -40,7 +40,9 @@ extension ByteBuffer {
     ///   - what: names the value in errors.
     /// - Throws: `KafkaProtocolError.valueTooLong` if the length does not fit the prefix.
     @inlinable
-    public mutating func writeKafkaLength(_ length: Int?, flexible: Bool, wide: Bool, what: String) throws(KafkaProtocolError) {
+    public mutating func writeKafkaLength(
+        _ length: Int?, flexible: Bool, wide: Bool, what: String
+    ) throws(KafkaProtocolError) {
         guard let length else {
             if flexible {
                 self.writeInteger(UInt8(0))
@@ -95,7 +97,9 @@ extension ByteBuffer {
     ///   - nullable: whether this version allows a null array.
     /// - Throws: `KafkaProtocolError.unexpectedNull` for a null the version cannot express.
     @inlinable
-    public mutating func writeKafkaArrayCount(_ count: Int?, flexible: Bool, nullable: Bool = false) throws(KafkaProtocolError) {
+    public mutating func writeKafkaArrayCount(
+        _ count: Int?, flexible: Bool, nullable: Bool = false
+    ) throws(KafkaProtocolError) {
         if count == nil, !nullable { throw .unexpectedNull("array") }
         try writeKafkaLength(count, flexible: flexible, wide: true, what: "array")
     }

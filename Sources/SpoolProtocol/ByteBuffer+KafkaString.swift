@@ -22,7 +22,9 @@ extension ByteBuffer {
     ///   - nullable: whether this version allows null; if not, a null is an error.
     /// - Throws: `KafkaProtocolError` for a short or malformed prefix, too few bytes, or a forbidden null.
     @inlinable
-    public mutating func readKafkaNullableString(flexible: Bool, nullable: Bool = true) throws(KafkaProtocolError) -> String? {
+    public mutating func readKafkaNullableString(
+        flexible: Bool, nullable: Bool = true
+    ) throws(KafkaProtocolError) -> String? {
         guard let length = try readKafkaLength(flexible: flexible, wide: false, what: "string") else {
             if !nullable { throw .unexpectedNull("string") }
             return nil
@@ -51,7 +53,9 @@ extension ByteBuffer {
     ///   - nullable: whether this version can express null.
     /// - Throws: `KafkaProtocolError` for a null the version cannot express or a string too long.
     @inlinable
-    public mutating func writeKafkaNullableString(_ value: String?, flexible: Bool, nullable: Bool = true) throws(KafkaProtocolError) {
+    public mutating func writeKafkaNullableString(
+        _ value: String?, flexible: Bool, nullable: Bool = true
+    ) throws(KafkaProtocolError) {
         guard let value else {
             if !nullable { throw .unexpectedNull("string") }
             try writeKafkaLength(nil, flexible: flexible, wide: false, what: "string")
@@ -77,7 +81,9 @@ extension ByteBuffer {
     ///   - nullable: whether this version allows null.
     /// - Throws: `KafkaProtocolError` for a short or malformed prefix, too few bytes, or a forbidden null.
     @inlinable
-    public mutating func readKafkaNullableBytes(flexible: Bool, nullable: Bool = true) throws(KafkaProtocolError) -> ByteBuffer? {
+    public mutating func readKafkaNullableBytes(
+        flexible: Bool, nullable: Bool = true
+    ) throws(KafkaProtocolError) -> ByteBuffer? {
         guard let length = try readKafkaLength(flexible: flexible, wide: true, what: "bytes") else {
             if !nullable { throw .unexpectedNull("bytes") }
             return nil
@@ -106,7 +112,9 @@ extension ByteBuffer {
     ///   - nullable: whether this version can express null.
     /// - Throws: `KafkaProtocolError` for a null the version cannot express or a value too long.
     @inlinable
-    public mutating func writeKafkaNullableBytes(_ value: ByteBuffer?, flexible: Bool, nullable: Bool = true) throws(KafkaProtocolError) {
+    public mutating func writeKafkaNullableBytes(
+        _ value: ByteBuffer?, flexible: Bool, nullable: Bool = true
+    ) throws(KafkaProtocolError) {
         guard let value else {
             if !nullable { throw .unexpectedNull("bytes") }
             try writeKafkaLength(nil, flexible: flexible, wide: true, what: "bytes")

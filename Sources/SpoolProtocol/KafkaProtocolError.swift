@@ -45,9 +45,13 @@ public struct KafkaProtocolError: Error, Hashable, Sendable, CustomStringConvert
         .init(.fieldNotSupported(field: field, version: version))
     }
     /// A string, bytes or array is longer than its length prefix can express.
-    public static func valueTooLong(_ what: String, length: Int) -> Self { .init(.valueTooLong(what: what, length: length)) }
+    public static func valueTooLong(_ what: String, length: Int) -> Self {
+        .init(.valueTooLong(what: what, length: length))
+    }
     /// A size-delimited value (a tagged field, a frame body) has bytes left over after decoding.
-    public static func trailingBytes(_ what: String, count: Int) -> Self { .init(.trailingBytes(what: what, count: count)) }
+    public static func trailingBytes(_ what: String, count: Int) -> Self {
+        .init(.trailingBytes(what: what, count: count))
+    }
 
     /// Whether the error is a frame-size refusal (the connection should be closed).
     public var isFrameTooLarge: Bool {

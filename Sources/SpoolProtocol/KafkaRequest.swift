@@ -42,7 +42,7 @@ extension RequestHeader {
     /// - Throws: `KafkaProtocolError` for short or malformed bytes.
     public static func parse(from buffer: inout ByteBuffer) throws(KafkaProtocolError) -> RequestHeader {
         guard let key = buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: Int16.self),
-              let version = buffer.getInteger(at: buffer.readerIndex + 2, endianness: .big, as: Int16.self)
+            let version = buffer.getInteger(at: buffer.readerIndex + 2, endianness: .big, as: Int16.self)
         else { throw .truncated("request header", needed: 4, available: buffer.readableBytes) }
         return try RequestHeader(from: &buffer, version: headerVersion(apiKey: key, apiVersion: version))
     }

@@ -88,7 +88,8 @@ public struct ProtocolFuzzer: Sendable {
             bytes.removeSubrange(position...)
         case 2:  // an int16 length at an extreme
             let value = Self.extremes16[below(Self.extremes16.count)]
-            for (offset, byte) in [UInt8(value >> 8), UInt8(value & 0xFF)].enumerated() where position + offset < bytes.count {
+            for (offset, byte) in [UInt8(value >> 8), UInt8(value & 0xFF)].enumerated()
+            where position + offset < bytes.count {
                 bytes[position + offset] = byte
             }
         case 3:  // an int32 length at an extreme
@@ -100,7 +101,9 @@ public struct ProtocolFuzzer: Sendable {
             for offset in 0..<(1 + below(10)) where position + offset < bytes.count { bytes[position + offset] = 0xFF }
         case 5:  // the frame size itself at an extreme
             let value = Self.extremes32[below(Self.extremes32.count)]
-            for offset in 0..<min(4, bytes.count) { bytes[offset] = UInt8(truncatingIfNeeded: value >> (24 - 8 * offset)) }
+            for offset in 0..<min(4, bytes.count) {
+                bytes[offset] = UInt8(truncatingIfNeeded: value >> (24 - 8 * offset))
+            }
         default:  // random bytes inserted
             let inserted = (0..<(1 + below(8))).map { _ in UInt8(truncatingIfNeeded: next()) }
             bytes.insert(contentsOf: inserted, at: position)

@@ -143,8 +143,8 @@ public struct RecordReader: Sendable {
 
     private static func parseBody(_ body: inout ByteBuffer) throws(RecordBatchError) -> Record {
         guard let attributes = body.readInteger(as: Int8.self),
-              let timestampDelta = body.readVarlong(),
-              let offsetDelta = body.readVarint()
+            let timestampDelta = body.readVarlong(),
+            let offsetDelta = body.readVarint()
         else { throw .invalidRecord("short record header") }
         let key = try readField(&body, what: "key")
         let value = try readField(&body, what: "value")
@@ -154,7 +154,9 @@ public struct RecordReader: Sendable {
         var headers: [RecordHeader] = []
         headers.reserveCapacity(min(Int(headerCount), 16))
         for _ in 0..<headerCount {
-            guard let keyBytes = try readField(&body, what: "header key") else { throw .invalidRecord("null header key") }
+            guard let keyBytes = try readField(&body, what: "header key") else {
+                throw .invalidRecord("null header key")
+            }
             let headerKey = String(buffer: keyBytes)
             headers.append(RecordHeader(key: headerKey, value: try readField(&body, what: "header value")))
         }

@@ -48,8 +48,10 @@ extension RecordCompression {
             stream.pointee.avail_out = uInt(destination.count)
             let result = inflate(stream, Z_NO_FLUSH)
             guard result == Z_OK || result == Z_STREAM_END || result == Z_BUF_ERROR else { return nil }
-            return (source.count - Int(stream.pointee.avail_in), destination.count - Int(stream.pointee.avail_out),
-                    result == Z_STREAM_END)
+            return (
+                source.count - Int(stream.pointee.avail_in), destination.count - Int(stream.pointee.avail_out),
+                result == Z_STREAM_END
+            )
         }
     }
 
@@ -74,7 +76,7 @@ extension RecordCompression {
         var output = ByteBuffer()
         while framed.readableBytes > 0 {
             guard let length = framed.readInteger(as: Int32.self), length >= 0,
-                  let block = framed.readSlice(length: Int(length))
+                let block = framed.readSlice(length: Int(length))
             else { throw CompressionError(codec: .snappy, detail: "truncated xerial block") }
             var decoded = try snappyRawDecompress(block, maximumSize: maximumSize - output.readableBytes)
             output.writeBuffer(&decoded)
@@ -158,7 +160,8 @@ extension RecordBatch {
     /// - Parameter maximumSize: the largest decompressed records section allowed.
     /// - Throws: `CompressionError` for a corrupt or oversized compressed section, or `RecordBatchError`
     ///   for an unknown codec.
-    public func decompressedRecordReader(maximumSize: Int = RecordCompression.defaultMaximumSize) throws -> RecordReader {
+    public func decompressedRecordReader(maximumSize: Int = RecordCompression.defaultMaximumSize) throws -> RecordReader
+    {
         guard let codec = CompressionCodec(rawValue: compressionCodec) else {
             throw RecordBatchError.invalidRecord("unknown compression codec \(compressionCodec)")
         }

@@ -17,8 +17,10 @@ struct ApiKeyEmitter {
             guard let response = messages.first(where: { $0.kind == "response" && $0.apiKey == key }) else {
                 throw CodegenError("no response for API key \(key)")
             }
-            apis.append(Api(key: key, caseName: Self.caseName(apiKey: key, requestName: request.name),
-                            request: request, response: response))
+            apis.append(
+                Api(
+                    key: key, caseName: Self.caseName(apiKey: key, requestName: request.name),
+                    request: request, response: response))
         }
         self.apis = apis.sorted { $0.key < $1.key }
     }
@@ -26,7 +28,9 @@ struct ApiKeyEmitter {
     /// `ProduceRequest` → `produce`.
     static func caseName(apiKey: Int, requestName: String) -> String {
         var base = requestName
-        for suffix in ["Request", "Response"] where base.hasSuffix(suffix) { base = String(base.dropLast(suffix.count)) }
+        for suffix in ["Request", "Response"] where base.hasSuffix(suffix) {
+            base = String(base.dropLast(suffix.count))
+        }
         return SwiftNames.property(base)
     }
 
@@ -42,20 +46,30 @@ struct ApiKeyEmitter {
         emitSwitch(&out, doc: "The API's name as Kafka spells it.", signature: "public var name: String") {
             SwiftNames.literal(String($0.request.name.dropLast("Request".count)))
         }
-        emitSwitch(&out, doc: "The request versions Kafka's schemas define.",
-                   signature: "public var validVersions: ClosedRange<Int16>") {
+        emitSwitch(
+            &out, doc: "The request versions Kafka's schemas define.",
+            signature: "public var validVersions: ClosedRange<Int16>"
+        ) {
             "\($0.request.validVersions.lowerBound)...\($0.request.validVersions.upperBound)"
         }
-        emitSwitch(&out, doc: "The first flexible version, or nil if no version is flexible.",
-                   signature: "public var firstFlexibleVersion: Int16?") {
+        emitSwitch(
+            &out, doc: "The first flexible version, or nil if no version is flexible.",
+            signature: "public var firstFlexibleVersion: Int16?"
+        ) {
             $0.request.flexibleVersions.isNone ? "nil" : "\($0.request.flexibleVersions.low)"
         }
-        emitSwitch(&out, doc: "Whether the highest version is still under development upstream.",
-                   signature: "public var latestVersionUnstable: Bool") { "\($0.request.latestVersionUnstable)" }
-        emitSwitch(&out, doc: "The request body's type.",
-                   signature: "public var requestType: any KafkaRequestMessage.Type") { "\($0.request.name).self" }
-        emitSwitch(&out, doc: "The response body's type.",
-                   signature: "public var responseType: any KafkaResponseMessage.Type") { "\($0.response.name).self" }
+        emitSwitch(
+            &out, doc: "Whether the highest version is still under development upstream.",
+            signature: "public var latestVersionUnstable: Bool"
+        ) { "\($0.request.latestVersionUnstable)" }
+        emitSwitch(
+            &out, doc: "The request body's type.",
+            signature: "public var requestType: any KafkaRequestMessage.Type"
+        ) { "\($0.request.name).self" }
+        emitSwitch(
+            &out, doc: "The response body's type.",
+            signature: "public var responseType: any KafkaResponseMessage.Type"
+        ) { "\($0.response.name).self" }
         out.line("/// Whether `version` of this API uses the flexible encodings.")
         out.line("/// - Parameter version: an API version.")
         out.open("public func isFlexible(_ version: Int16) -> Bool")

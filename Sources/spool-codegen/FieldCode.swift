@@ -80,7 +80,8 @@ struct FieldCode {
             let elementRead = readScalar(element, optional: false, buffer: buffer)
             var lines: [String] = []
             if field.isOptional {
-                lines.append("if let count = try \(buffer).readKafkaArrayCount(flexible: \(flexible), nullable: \(nullable)) {")
+                lines.append(
+                    "if let count = try \(buffer).readKafkaArrayCount(flexible: \(flexible), nullable: \(nullable)) {")
             } else {
                 lines.append("do {")
                 lines.append("    let count = try \(buffer).readKafkaArrayCount(flexible: \(flexible))")
@@ -140,7 +141,8 @@ struct FieldCode {
             let elementWrite = writeScalar(element, value: "item", optional: false, buffer: buffer)
             if field.isOptional {
                 return [
-                    "try \(buffer).writeKafkaArrayCount(\(property)?.count, flexible: \(flexible), nullable: \(nullable))",
+                    "try \(buffer).writeKafkaArrayCount(\(property)?.count, "
+                        + "flexible: \(flexible), nullable: \(nullable))",
                     "for item in \(property) ?? [] { \(elementWrite) }",
                 ]
             }
@@ -161,6 +163,7 @@ struct FieldCode {
     /// A check that refuses a non-default value in versions without the field (none if it is ignorable).
     func absentCheck() throws -> String? {
         if field.ignorable { return nil }
-        return "if \(property) != \(try defaultValue()) { throw .fieldNotSupported(\(qualifiedName), version: version) }"
+        return
+            "if \(property) != \(try defaultValue()) { throw .fieldNotSupported(\(qualifiedName), version: version) }"
     }
 }

@@ -21,16 +21,22 @@ struct MessageEmitter {
         out.line()
         out.line("import NIOCore")
         out.line()
-        if let about = message.about { out.line("/// \(SwiftNames.docText(about))") } else {
+        if let about = message.about {
+            out.line("/// \(SwiftNames.docText(about))")
+        } else {
             out.line("/// Kafka's `\(message.name)` (\(message.kind)).")
         }
         out.line("///")
-        out.line("/// Versions \(message.validVersions.lowerBound)-\(message.validVersions.upperBound), "
-            + "flexible \(message.flexibleVersions.text). A value type; safe to share across tasks.")
+        out.line(
+            "/// Versions \(message.validVersions.lowerBound)-\(message.validVersions.upperBound), "
+                + "flexible \(message.flexibleVersions.text). A value type; safe to share across tasks.")
         out.open("public struct \(message.name): \(conformance)")
         if let apiKey = message.apiKey, message.kind == "request" || message.kind == "response" {
             out.line("/// The API this message belongs to (key \(apiKey)).")
-            out.line("public static let apiKey: ApiKey = .\(ApiKeyEmitter.caseName(apiKey: apiKey, requestName: message.name))")
+            out.line(
+                "public static let apiKey: ApiKey = ."
+                    + ApiKeyEmitter.caseName(apiKey: apiKey, requestName: message.name)
+            )
         }
         out.line("/// The schema's name.")
         out.line("public static let messageName = \(SwiftNames.literal(message.name))")
@@ -53,7 +59,9 @@ struct MessageEmitter {
     }
 
     private func codes(_ def: StructDef) -> [FieldCode] {
-        def.fields.map { FieldCode(field: $0, owner: def.name, valid: valid, messageFlexible: message.flexibleVersions) }
+        def.fields.map {
+            FieldCode(field: $0, owner: def.name, valid: valid, messageFlexible: message.flexibleVersions)
+        }
     }
 
     private func emitBody(_ def: StructDef, into out: inout SourceWriter, topLevel: Bool) throws {
@@ -142,7 +150,10 @@ struct MessageEmitter {
         out.line("/// - Throws: `KafkaProtocolError` on an unsupported version or short or malformed bytes.")
         out.open("public init(from buffer: inout ByteBuffer, version: Int16) throws(KafkaProtocolError)")
         if topLevel {
-            out.line("guard Self.validVersions.contains(version) else { throw .unsupportedVersion(Self.messageName, version) }")
+            out.line(
+                "guard Self.validVersions.contains(version) else "
+                    + "{ throw .unsupportedVersion(Self.messageName, version) }"
+            )
         }
         out.line("self.init()")
         emitFlexibleDeclaration(body, into: &out)
@@ -167,7 +178,10 @@ struct MessageEmitter {
                     var condition = "\(code.property) != \(try code.defaultValue())"
                     if code.presence != "true" { condition = "\(code.presence), " + condition }
                     section.append("if \(condition) {")
-                    section.append("    try tagged.append(tag: \(code.field.tag ?? 0)) { (data: inout ByteBuffer) throws(KafkaProtocolError) in")
+                    section.append(
+                        "    try tagged.append(tag: \(code.field.tag ?? 0)) "
+                            + "{ (data: inout ByteBuffer) throws(KafkaProtocolError) in"
+                    )
                     section += code.encodeStatements(buffer: "data").map { "        " + $0 }
                     section.append("    }")
                     section.append("}")
@@ -194,7 +208,10 @@ struct MessageEmitter {
         out.line("///   or a non-default value in a non-ignorable field the version does not have.")
         out.open("public func encode(into buffer: inout ByteBuffer, version: Int16) throws(KafkaProtocolError)")
         if topLevel {
-            out.line("guard Self.validVersions.contains(version) else { throw .unsupportedVersion(Self.messageName, version) }")
+            out.line(
+                "guard Self.validVersions.contains(version) else "
+                    + "{ throw .unsupportedVersion(Self.messageName, version) }"
+            )
         }
         emitFlexibleDeclaration(body, into: &out)
         out.append(body)

@@ -17,10 +17,13 @@ struct RandomEmitter {
         out.line("]")
         for message in messages {
             out.line()
-            try emitStruct(message.root, qualified: message.name, message: message, conformance: ": RandomKafkaMessage", into: &out)
+            try emitStruct(
+                message.root, qualified: message.name, message: message, conformance: ": RandomKafkaMessage", into: &out
+            )
             for nested in message.structs {
                 out.line()
-                try emitStruct(nested, qualified: "\(message.name).\(nested.name)", message: message, conformance: "", into: &out)
+                try emitStruct(
+                    nested, qualified: "\(message.name).\(nested.name)", message: message, conformance: "", into: &out)
             }
         }
         return out.text

@@ -27,7 +27,8 @@ struct VersionSpec: Equatable {
         } else if trimmed.hasSuffix("+"), let low = Int(trimmed.dropLast()) {
             self.init(low: low, high: nil)
         } else if let dash = trimmed.firstIndex(of: "-"),
-                  let low = Int(trimmed[..<dash]), let high = Int(trimmed[trimmed.index(after: dash)...]) {
+            let low = Int(trimmed[..<dash]), let high = Int(trimmed[trimmed.index(after: dash)...])
+        {
             self.init(low: low, high: high)
         } else if let single = Int(trimmed) {
             self.init(low: single, high: single)
@@ -167,7 +168,13 @@ enum SchemaLoader {
         while let scalar = iterator.popFirst() {
             if inString {
                 output.unicodeScalars.append(scalar)
-                if escaped { escaped = false } else if scalar == "\\" { escaped = true } else if scalar == "\"" { inString = false }
+                if escaped {
+                    escaped = false
+                } else if scalar == "\\" {
+                    escaped = true
+                } else if scalar == "\"" {
+                    inString = false
+                }
                 continue
             }
             if scalar == "/", iterator.first == "/" {
@@ -191,7 +198,8 @@ enum SchemaLoader {
 
     static func parseMessage(_ object: [String: Any], fileName: String) throws -> MessageDef {
         guard let name = object["name"] as? String, let kind = object["type"] as? String,
-              let validText = object["validVersions"] as? String else {
+            let validText = object["validVersions"] as? String
+        else {
             throw CodegenError("\(fileName): missing name, type or validVersions")
         }
         let valid = try VersionSpec(parsing: validText)
@@ -200,10 +208,12 @@ enum SchemaLoader {
         var seen: [String: [FieldDef]] = [:]
         for common in object["commonStructs"] as? [[String: Any]] ?? [] {
             guard let structName = common["name"] as? String else { throw CodegenError("\(fileName): unnamed struct") }
-            let fields = try parseFields(common["fields"] as? [[String: Any]] ?? [], file: fileName, structs: &structs, seen: &seen)
+            let fields = try parseFields(
+                common["fields"] as? [[String: Any]] ?? [], file: fileName, structs: &structs, seen: &seen)
             try register(StructDef(name: structName, fields: fields), file: fileName, structs: &structs, seen: &seen)
         }
-        let fields = try parseFields(object["fields"] as? [[String: Any]] ?? [], file: fileName, structs: &structs, seen: &seen)
+        let fields = try parseFields(
+            object["fields"] as? [[String: Any]] ?? [], file: fileName, structs: &structs, seen: &seen)
         return MessageDef(
             name: name, kind: kind, apiKey: object["apiKey"] as? Int,
             validVersions: valid.low...(valid.high ?? valid.low), flexibleVersions: flexible,
@@ -230,7 +240,8 @@ enum SchemaLoader {
     ) throws -> [FieldDef] {
         try list.map { object in
             guard let name = object["name"] as? String, let typeText = object["type"] as? String,
-                  let versionsText = object["versions"] as? String else {
+                let versionsText = object["versions"] as? String
+            else {
                 throw CodegenError("\(file): field without name, type or versions")
             }
             let field = FieldDef(
@@ -250,7 +261,8 @@ enum SchemaLoader {
                     throw CodegenError("\(file): field \(name) has fields but type \(typeText)")
                 }
                 let nestedFields = try parseFields(nested, file: file, structs: &structs, seen: &seen)
-                try register(StructDef(name: structName, fields: nestedFields), file: file, structs: &structs, seen: &seen)
+                try register(
+                    StructDef(name: structName, fields: nestedFields), file: file, structs: &structs, seen: &seen)
             }
             if field.taggedVersions != nil, field.taggedVersions != field.versions {
                 throw CodegenError("\(file): field \(name) is tagged in only some of its versions")

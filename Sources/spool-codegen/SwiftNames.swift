@@ -41,7 +41,9 @@ enum SwiftNames {
             case "\n": escaped += "\\n"
             case "\t": escaped += "\\t"
             default:
-                if scalar.value < 0x20 { escaped += "\\u{\(String(scalar.value, radix: 16))}" } else {
+                if scalar.value < 0x20 {
+                    escaped += "\\u{\(String(scalar.value, radix: 16))}"
+                } else {
                     escaped.unicodeScalars.append(scalar)
                 }
             }

@@ -17,13 +17,17 @@ struct CodegenTests {
         let output = try SpoolCodegen.generate(messagesDirectory: schemaDirectory)
         let sources = packageRoot.appendingPathComponent("Sources/SpoolProtocol/Generated")
         let tests = packageRoot.appendingPathComponent("Tests/SpoolProtocolTests/Generated")
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("spool-codegen-\(UUID().uuidString)")
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "spool-codegen-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: scratch) }
         try SpoolCodegen.write(output.sources, to: scratch.appendingPathComponent("sources"))
         try SpoolCodegen.write(output.tests, to: scratch.appendingPathComponent("tests"))
         for (directory, files) in [(sources, output.sources), (tests, output.tests)] {
-            let committed = Set(try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".swift") })
-            #expect(committed == Set(files.keys), "generated file set differs in \(directory.lastPathComponent); run make generate")
+            let committed = Set(
+                try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".swift") })
+            #expect(
+                committed == Set(files.keys),
+                "generated file set differs in \(directory.lastPathComponent); run make generate")
             for (name, text) in files {
                 let current = try? String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
                 #expect(current == text, "\(name) differs from the generator's output; run make generate")

@@ -12,13 +12,15 @@ struct GoldenFrame: CustomTestStringConvertible, Sendable {
     var testDescription: String { "\(client)/\(name)" }
 
     static let directory = packageRoot.appendingPathComponent("Tests/SpoolProtocolTests/Fixtures/golden")
-    static let responseDirectory = packageRoot.appendingPathComponent("Tests/SpoolProtocolTests/Fixtures/golden-responses")
+    static let responseDirectory = packageRoot.appendingPathComponent(
+        "Tests/SpoolProtocolTests/Fixtures/golden-responses")
 
     /// The API key and version in a fixture's name, e.g. `03-Metadata-v12.bin`.
     var keyAndVersion: (key: Int16, version: Int16)? {
         let parts = name.dropLast(4).split(separator: "-")
         guard let key = parts.first.flatMap({ Int16($0) }), let last = parts.last, last.hasPrefix("v"),
-              let version = Int16(last.dropFirst()) else { return nil }
+            let version = Int16(last.dropFirst())
+        else { return nil }
         return (key, version)
     }
 
@@ -27,7 +29,8 @@ struct GoldenFrame: CustomTestStringConvertible, Sendable {
         let clients = (try? manager.contentsOfDirectory(atPath: directory.path).sorted()) ?? []
         return clients.flatMap { client -> [GoldenFrame] in
             let folder = directory.appendingPathComponent(client)
-            let names = (try? manager.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".bin") }.sorted()) ?? []
+            let names =
+                (try? manager.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".bin") }.sorted()) ?? []
             return names.compactMap { name in
                 guard let data = manager.contents(atPath: folder.appendingPathComponent(name).path) else { return nil }
                 return GoldenFrame(client: client, name: name, bytes: ByteBuffer(bytes: data))
@@ -92,8 +95,10 @@ struct GoldenTests {
     /// producer, in all four codecs: gzip (kcat), zstd with headers (confluent-kafka), xerial-framed snappy
     /// (kafka-python) and lz4 (aiokafka).
     @Test(arguments: [
-        ("librdkafka-2.0.2", "00-Produce-v7.bin", 1, "record 0 spool"), ("librdkafka-2.16", "00-Produce-v9.bin", 4, "value-0"),
-        ("kafka-python", "00-Produce-v9.bin", 2, "kafka-python kafka-python"), ("aiokafka", "00-Produce-v7.bin", 3, "aiokafka aiokafka"),
+        ("librdkafka-2.0.2", "00-Produce-v7.bin", 1, "record 0 spool"),
+        ("librdkafka-2.16", "00-Produce-v9.bin", 4, "value-0"),
+        ("kafka-python", "00-Produce-v9.bin", 2, "kafka-python kafka-python"),
+        ("aiokafka", "00-Produce-v7.bin", 3, "aiokafka aiokafka"),
     ])
     func produceCarriesCompressedBatches(client: String, name: String, codec: Int, firstValue: String) throws {
         do {

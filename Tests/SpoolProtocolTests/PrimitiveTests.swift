@@ -23,7 +23,9 @@ struct PrimitiveTests {
 
     /// Proves zigzag varints match Kafka's ByteUtils on known values.
     @Test func zigzagKnownBytes() throws {
-        let cases: [(Int32, [UInt8])] = [(0, [0]), (-1, [1]), (1, [2]), (-2, [3]), (63, [0x7E]), (-64, [0x7F]), (64, [0x80, 0x01])]
+        let cases: [(Int32, [UInt8])] = [
+            (0, [0]), (-1, [1]), (1, [2]), (-2, [3]), (63, [0x7E]), (-64, [0x7F]), (64, [0x80, 0x01]),
+        ]
         for (value, bytes) in cases {
             var buffer = ByteBuffer()
             buffer.writeVarint(value)
@@ -70,7 +72,10 @@ struct PrimitiveTests {
         try buffer.writeKafkaNullableString(nil, flexible: false)
         try buffer.writeKafkaString("kafka", flexible: true)
         try buffer.writeKafkaNullableString(nil, flexible: true)
-        #expect(Array(buffer.readableBytesView) == [0, 5] + Array("kafka".utf8) + [0xFF, 0xFF, 6] + Array("kafka".utf8) + [0])
+        #expect(
+            Array(buffer.readableBytesView) == [0, 5] + Array("kafka".utf8) + [0xFF, 0xFF, 6] + Array("kafka".utf8) + [
+                0
+            ])
         #expect(try buffer.readKafkaString(flexible: false) == "kafka")
         #expect(try buffer.readKafkaNullableString(flexible: false) == nil)
         #expect(try buffer.readKafkaString(flexible: true) == "kafka")
@@ -82,7 +87,9 @@ struct PrimitiveTests {
         var hugeString = ByteBuffer(bytes: [0x7F, 0xFF, 0x61])
         #expect(throws: KafkaProtocolError.self) { try hugeString.readKafkaString(flexible: false) }
         var negative = ByteBuffer(bytes: [0xFF, 0xFE])
-        #expect(throws: KafkaProtocolError.negativeLength("string", -2)) { try negative.readKafkaString(flexible: false) }
+        #expect(throws: KafkaProtocolError.negativeLength("string", -2)) {
+            try negative.readKafkaString(flexible: false)
+        }
         var hugeArray = ByteBuffer(bytes: [0x7F, 0xFF, 0xFF, 0xFF, 0, 0])
         #expect(throws: KafkaProtocolError.self) { try hugeArray.readKafkaArrayCount(flexible: false) }
         var hugeCompactBytes = ByteBuffer(bytes: [0xFF, 0xFF, 0xFF, 0xFF, 0x0F])

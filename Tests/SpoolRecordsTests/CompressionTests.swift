@@ -7,8 +7,11 @@ struct CompressionTests {
     static let sample: ByteBuffer = {
         var builder = RecordBatchBuilder()
         for index in 0..<500 {
-            builder.append(key: ByteBuffer(string: "key-\(index % 7)"), value: ByteBuffer(string: "value \(index) " + String(repeating: "spool ", count: 20)),
-                           headers: [RecordHeader(key: "trace", value: ByteBuffer(string: "\(index)"))], timestamp: 1_700_000_000_000 + Int64(index))
+            builder.append(
+                key: ByteBuffer(string: "key-\(index % 7)"),
+                value: ByteBuffer(string: "value \(index) " + String(repeating: "spool ", count: 20)),
+                headers: [RecordHeader(key: "trace", value: ByteBuffer(string: "\(index)"))],
+                timestamp: 1_700_000_000_000 + Int64(index))
         }
         return builder.uncompressedRecords
     }()
@@ -26,7 +29,8 @@ struct CompressionTests {
     @Test(arguments: [CompressionCodec.gzip, .snappy, .lz4, .zstd])
     func compressedBatches(_ codec: CompressionCodec) throws {
         var builder = RecordBatchBuilder()
-        builder.append(key: ByteBuffer(string: "k"), value: ByteBuffer(string: String(repeating: "v", count: 300)), timestamp: 5)
+        builder.append(
+            key: ByteBuffer(string: "k"), value: ByteBuffer(string: String(repeating: "v", count: 300)), timestamp: 5)
         builder.append(key: nil, value: ByteBuffer(string: String(repeating: "w", count: 300)), timestamp: 6)
         let batch = try RecordBatch(buffer: try builder.build(compression: codec))
         try batch.validate()
@@ -34,7 +38,11 @@ struct CompressionTests {
         var reader = try batch.decompressedRecordReader()
         var values: [ByteBuffer?] = []
         while let record = try reader.next() { values.append(record.value) }
-        #expect(values == [ByteBuffer(string: String(repeating: "v", count: 300)), ByteBuffer(string: String(repeating: "w", count: 300))])
+        #expect(
+            values == [
+                ByteBuffer(string: String(repeating: "v", count: 300)),
+                ByteBuffer(string: String(repeating: "w", count: 300)),
+            ])
     }
 
     /// Proves decompression refuses outputs past the cap (decompression bombs) and corrupt or truncated input.
@@ -44,7 +52,8 @@ struct CompressionTests {
         #expect(throws: (any Error).self) {
             try RecordCompression.decompress(compressed, codec: codec, maximumSize: Self.sample.readableBytes / 2)
         }
-        let truncated = compressed.getSlice(at: compressed.readerIndex, length: compressed.readableBytes / 2) ?? ByteBuffer()
+        let truncated =
+            compressed.getSlice(at: compressed.readerIndex, length: compressed.readableBytes / 2) ?? ByteBuffer()
         #expect(throws: (any Error).self) { try RecordCompression.decompress(truncated, codec: codec) }
         #expect(throws: (any Error).self) {
             try RecordCompression.decompress(ByteBuffer(bytes: [0xDE, 0xAD, 0xBE, 0xEF, 0x00, 0x01]), codec: codec)
@@ -80,7 +89,8 @@ struct CompressionTests {
             default: for _ in 0..<4 { bytes[next() % bytes.count] = UInt8(truncatingIfNeeded: next()) }
             }
             let cap = Self.sample.readableBytes * 2
-            if let output = try? RecordCompression.decompress(ByteBuffer(bytes: bytes), codec: codec, maximumSize: cap) {
+            if let output = try? RecordCompression.decompress(ByteBuffer(bytes: bytes), codec: codec, maximumSize: cap)
+            {
                 #expect(output.readableBytes <= cap)
             }
         }

@@ -10,7 +10,8 @@ struct RecordTests {
     @Test func buildThenIterate() throws {
         var builder = RecordBatchBuilder(producerId: 7, producerEpoch: 1, baseSequence: 0)
         builder.append(key: bytes("k1"), value: bytes("v1"), timestamp: 1_000)
-        builder.append(key: nil, value: bytes("v2"), headers: [RecordHeader(key: "h", value: bytes("x"))], timestamp: 1_005)
+        builder.append(
+            key: nil, value: bytes("v2"), headers: [RecordHeader(key: "h", value: bytes("x"))], timestamp: 1_005)
         builder.append(key: bytes("k3"), value: nil, headers: [RecordHeader(key: "n", value: nil)], timestamp: 990)
         let batch = try RecordBatch(buffer: builder.build())
         try batch.validate()
