@@ -33,19 +33,18 @@ public struct RecordBatchError: Error, Hashable, Sendable, CustomStringConvertib
     /// A record inside the batch is malformed.
     public static func invalidRecord(_ detail: String) -> Self { .init(reason: .invalidRecord(detail)) }
 
-    /// The Kafka error code to answer with: CORRUPT_MESSAGE (2), MESSAGE_TOO_LARGE (10),
-    /// UNSUPPORTED_FOR_MESSAGE_FORMAT (43) or INVALID_RECORD (87).
+    /// The Kafka error code to answer with: CORRUPT_MESSAGE (2) for bytes that do not add up (length, CRC),
+    /// MESSAGE_TOO_LARGE (10), UNSUPPORTED_FOR_MESSAGE_FORMAT (43) for legacy magic, INVALID_RECORD (87)
+    /// for a record count that disagrees with lastOffsetDelta or a malformed record.
     public var kafkaErrorCode: Int16 {
         switch reason {
-        case .truncated, .badBatchLength, .crcMismatch, .recordCountMismatch: 2
+        case .truncated, .badBatchLength, .crcMismatch: 2
         case .tooLarge: 10
         case .unsupportedMagic: 43
-        case .invalidRecord: 87
+        // Kafka's LogValidator answers a count that does not match lastOffsetDelta with INVALID_RECORD.
+        case .recordCountMismatch, .invalidRecord: 87
         }
     }
-
-    /// Whether this is a batch that does not add up (bad length, CRC or count), as opposed to one that is refused.
-    public var isCorruption: Bool { kafkaErrorCode == 2 }
 
     public var description: String {
         switch reason {
