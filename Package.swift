@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "SpoolRecords", targets: ["SpoolRecords"]),
         .library(name: "SpoolProtocol", targets: ["SpoolProtocol"]),
         .library(name: "SpoolLog", targets: ["SpoolLog"]),
+        .library(name: "SpoolMetadata", targets: ["SpoolMetadata"]),
         .library(name: "SpoolBroker", targets: ["SpoolBroker"]),
     ],
     dependencies: [
@@ -21,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["YAML"]),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // CRC32C kernels in C: SSE4.2 behind a runtime CPU check, slicing-by-8 elsewhere.
@@ -59,6 +61,11 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        // Topics, topic IDs, configs and producer ids in one SQLite database (WAL), through GRDB.
+        .target(
+            name: "SpoolMetadata",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
             name: "SpoolBroker",
@@ -102,6 +109,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "SpoolMetadataTests",
+            dependencies: ["SpoolMetadata", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "SpoolBrokerTests",

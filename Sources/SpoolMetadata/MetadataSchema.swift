@@ -1,0 +1,49 @@
+import GRDB
+
+/// The metadata database's tables, built by named migrations that run in order when a store opens.
+///
+/// Rules: a migration that has shipped is never edited; a change is a new migration appended at the end
+/// (consumer groups and committed offsets will be `v2-…`). A table that belongs to a topic references
+/// `topic(name)` with `ON DELETE CASCADE`, so deleting a topic deletes it too (its committed offsets,
+/// later) in the same transaction.
+enum MetadataSchema {
+    /// The first id ``SQLiteMetadataStore/allocateProducerId()`` hands out. Kafka never hands out 0; starting
+    /// higher also leaves room below for ids that tests or tools may want to reserve.
+    static let firstProducerId: Int64 = 1000
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-topics") { db in
+            // name is the key Kafka requests use; topic_id the one newer requests use. Both are unique.
+            try db.execute(sql: """
+                CREATE TABLE topic (
+                    name TEXT NOT NULL PRIMARY KEY,
+                    -- The name with '.' read as '_': Kafka refuses two topics that differ only there.
+                    collision_key TEXT NOT NULL UNIQUE,
+                    topic_id BLOB NOT NULL UNIQUE CHECK (length(topic_id) = 16 AND topic_id != zeroblob(16)),
+                    partition_count INTEGER NOT NULL CHECK (partition_count BETWEEN 1 AND 2147483647),
+                    created_at_ms INTEGER NOT NULL
+                );
+                CREATE TABLE topic_config (
+                    topic_name TEXT NOT NULL REFERENCES topic(name) ON DELETE CASCADE,
+                    key TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    PRIMARY KEY (topic_name, key)
+                ) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("v1-producer-ids") { db in
+            // One row: the next producer id to hand out. Advanced in the transaction that hands one out.
+            try db.execute(sql: """
+                CREATE TABLE producer_id_counter (
+                    singleton INTEGER NOT NULL PRIMARY KEY CHECK (singleton = 0),
+                    next_producer_id INTEGER NOT NULL CHECK (next_producer_id > 0)
+                );
+                """)
+            try db.execute(
+                sql: "INSERT INTO producer_id_counter (singleton, next_producer_id) VALUES (0, ?)",
+                arguments: [firstProducerId])
+        }
+        return migrator
+    }
+}
