@@ -50,6 +50,37 @@ struct TopicStoreTests {
         }
     }
 
+    @Test("Of 20 racing creates of one name (auto-creation from many connections), one wins, all see its ID")
+    func racingCreates() async throws {
+        try await withStore { store in
+            let outcomes = await withTaskGroup(of: Result<TopicMetadata, MetadataError>.self) { group in
+                for count in 1...20 {
+                    group.addTask {
+                        do {
+                            return .success(try await store.createTopic(name: "auto", partitionCount: Int32(count)))
+                        } catch let error as MetadataError {
+                            return .failure(error)
+                        } catch {
+                            return .failure(.storage("unexpected \(error)"))
+                        }
+                    }
+                }
+                var all: [Result<TopicMetadata, MetadataError>] = []
+                for await outcome in group { all.append(outcome) }
+                return all
+            }
+            let winners = outcomes.compactMap { try? $0.get() }
+            let losers = outcomes.compactMap { outcome -> MetadataError? in
+                if case .failure(let error) = outcome { error } else { nil }
+            }
+            #expect(winners.count == 1)
+            #expect(losers.count == 19)
+            #expect(losers.allSatisfy { $0.code == .topicAlreadyExists && $0.existingTopic == winners.first })
+            let stored = try await store.topics()
+            #expect(stored == winners)
+        }
+    }
+
     @Test("A name that differs from an existing one only by '.' against '_' is refused, as Kafka does")
     func nameCollision() async throws {
         try await withStore { store in
