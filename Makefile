@@ -3,13 +3,21 @@
 
 SWIFT ?= $(shell command -v swift || echo /opt/swift/usr/bin/swift)
 APT_PACKAGES := libsqlite3-dev pkg-config libsnappy-dev liblz4-dev libzstd-dev zlib1g-dev
+# What the interop tests drive the broker with (kcat: librdkafka 2.0.2 from Debian).
+TEST_APT_PACKAGES := kcat
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build release deps generate bench clean
+.PHONY: run test build release deps test-deps apt-install generate bench clean
 
 ## Install the Debian packages the build needs, only those missing.
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do \
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_PACKAGES)"
+
+test-deps:
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_PACKAGES) $(TEST_APT_PACKAGES)"
+
+apt-install:
+	@missing=""; for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -24,7 +32,7 @@ release: deps
 run: release
 	$(SWIFT) run -c release --skip-build spool serve
 
-build: deps
+build: test-deps
 	$(SWIFT) build --build-tests
 
 ## Build and run every test (Swift Testing; real files, real processes).

@@ -72,6 +72,8 @@ let package = Package(
             dependencies: [
                 "SpoolLog",
                 "SpoolRecords",
+                "SpoolProtocol",
+                "SpoolMetadata",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

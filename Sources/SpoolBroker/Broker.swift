@@ -1,29 +1,63 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 import SpoolLog
+import SpoolMetadata
 
-/// Assembles the broker's long-running parts as swift-service-lifecycle services.
-///
-/// Today that is the storage engine (`LogManager`: background flush, retention and the clean shutdown);
-/// the Kafka listener joins it when the protocol front lands. Services are listed so that a graceful
-/// shutdown stops the listener before the logs close (a `ServiceGroup` shuts down in reverse order).
+/// Assembles the broker's long-running parts as swift-service-lifecycle services: the storage engine
+/// (`LogManager`: background flush, retention, clean shutdown) and the Kafka listener. A `ServiceGroup`
+/// shuts services down in reverse order, so the listener stops (no new requests) before the logs close.
 public struct Broker: Sendable {
     /// The effective settings.
     public let configuration: BrokerConfiguration
     /// The storage engine.
     public let logManager: LogManager
+    let metadataStore: SQLiteMetadataStore
+    let state: BrokerState
+    let server: KafkaServer
 
-    /// Opens the data directory (taking its lock and recovering logs as needed).
+    /// Opens the data directory (taking its lock and recovering logs as needed) and the metadata database,
+    /// loads the topics, and binds the Kafka listener.
     /// - Parameters:
     ///   - configuration: the effective settings.
     ///   - logger: where to log.
-    /// - Throws: `LogError.dataDirectoryLocked` when another broker holds the directory, or an I/O error.
+    /// - Throws: `LogError.dataDirectoryLocked` when another broker holds the directory, I/O errors, or a
+    ///   bind failure (address in use).
     public init(configuration: BrokerConfiguration, logger: Logger) async throws {
         self.configuration = configuration
-        self.logManager = try await LogManager.open(
+        let logManager = try await LogManager.open(
             configuration: configuration.logManagerConfiguration, logger: logger)
+        self.logManager = logManager
+        do {
+            metadataStore = try SQLiteMetadataStore(dataDirectory: configuration.dataDirectory)
+            let catalog = TopicCatalog(
+                store: metadataStore, logManager: logManager, configuration: configuration, logger: logger)
+            try await catalog.load()
+            state = BrokerState(
+                configuration: configuration, catalog: catalog, logManager: logManager,
+                clusterId: try Self.clusterId(dataDirectory: configuration.dataDirectory), logger: logger)
+            server = KafkaServer(broker: state, logger: logger)
+            try await server.bind()
+        } catch {
+            try? await logManager.shutdown()
+            throw error
+        }
     }
 
     /// The services to run, in start order.
-    public var services: [any Service] { [logManager] }
+    public var services: [any Service] { [logManager, server] }
+
+    /// The port the Kafka listener is bound to.
+    public var listenerPort: Int? { server.localPort }
+
+    /// A cluster id made once per data directory (`cluster.id`), as Kafka's meta.properties keeps one.
+    private static func clusterId(dataDirectory: String) throws -> String {
+        let path = dataDirectory + "/cluster.id"
+        if let existing = try? String(contentsOfFile: path, encoding: .utf8), !existing.isEmpty {
+            return existing.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let id = "spool-" + UUID().uuidString.lowercased()
+        try id.write(toFile: path, atomically: true, encoding: .utf8)
+        return id
+    }
 }

@@ -17,6 +17,22 @@ public struct BrokerConfiguration: Sendable, Equatable {
     public var ioThreads = 4
     /// The least severe log level printed (`log.level`).
     public var logLevel = "info"
+    /// The address clients are told to connect to (`advertised.listen`); nil means the listener's.
+    public var advertisedListen: ListenAddress?
+    /// Create a topic when a client first names it (`auto.create.topics.enable`).
+    public var autoCreateTopics = true
+    /// Partitions of an automatically created topic (`num.partitions`).
+    public var defaultPartitions: Int32 = 1
+    /// The largest request frame accepted (`socket.request.max.bytes`, Kafka's 100 MiB).
+    public var maximumRequestBytes = 100 * 1024 * 1024
+    /// Requests read from one connection before its replies are written (`max.in.flight.requests.per.connection`).
+    public var maximumInFlightPerConnection = 64
+    /// Connections accepted at once (`max.connections`); more are closed on accept.
+    public var maximumConnections = 10_000
+    /// Idle connections are closed after this (`connections.max.idle.ms`, Kafka's 10 minutes).
+    public var connectionsMaxIdleMs: Int64 = 600_000
+    /// The longest a fetch may wait for data (`fetch.max.wait.ms`); longer client waits are cut to it.
+    public var fetchMaxWaitMs: Int32 = 30_000
 
     /// The built-in defaults: data in `./data`, listener on 127.0.0.1:9092, Kafka's log defaults.
     public init() {}

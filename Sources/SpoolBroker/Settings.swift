@@ -34,6 +34,42 @@ enum Settings {
                 configuration.listen = address
             },
             current: { $0.listen.description }),
+        Setting(
+            key: "advertised.listen", help: "Address given to clients in Metadata, HOST:PORT; empty for the listener's.",
+            apply: { (value, configuration) throws(ConfigurationError) in
+                if value.isEmpty {
+                    configuration.advertisedListen = nil
+                    return
+                }
+                guard let address = ListenAddress(parsing: value), address.port > 0 else {
+                    throw ConfigurationError(
+                        "invalid value '\(value)' for advertised.listen: expected HOST:PORT with a port from 1 to 65535")
+                }
+                configuration.advertisedListen = address
+            },
+            current: { $0.advertisedListen?.description ?? "" }),
+        Setting(
+            key: "auto.create.topics.enable", help: "Create a topic when a client first produces to or asks for it.",
+            apply: { (value, configuration) throws(ConfigurationError) in
+                guard let flag = Bool(value) else {
+                    throw ConfigurationError(
+                        "invalid value '\(value)' for auto.create.topics.enable: allowed true or false")
+                }
+                configuration.autoCreateTopics = flag
+            },
+            current: { String($0.autoCreateTopics) }),
+        integer("num.partitions", "Partitions of an automatically created topic.", 1...100_000, \.defaultPartitions),
+        integer("socket.request.max.bytes", "Largest request frame accepted, in bytes.",
+                1024...Int(Int32.max), \.maximumRequestBytes),
+        integer("max.in.flight.requests.per.connection",
+                "Requests read from one connection before its replies are written.", 1...10_000,
+                \.maximumInFlightPerConnection),
+        integer("max.connections", "Connections accepted at once; more are closed on accept.", 1...1_000_000,
+                \.maximumConnections),
+        integer("connections.max.idle.ms", "Close a connection idle this long, in milliseconds.", 1...Int64.max,
+                \.connectionsMaxIdleMs),
+        integer("fetch.max.wait.ms", "Longest a fetch waits for data, in milliseconds; longer waits are cut.",
+                0...Int32.max, \.fetchMaxWaitMs),
         integer("log.segment.bytes", "Roll a segment when the next batch would take it past this size.",
                 LogConfig.minSegmentBytes...LogConfig.maxSegmentBytes, \.logDefaults.segmentBytes),
         integer("log.roll.ms", "Roll a segment once its first batch is this old (Kafka's segment.ms).",

@@ -233,6 +233,13 @@ public final class LogManager: Service, @unchecked Sendable {
         try await flushScheduler.flush(log, upTo: offset)
     }
 
+    /// Runs blocking log work (lookups that may read files) on the I/O pool.
+    /// - Parameter body: the work.
+    /// - Throws: whatever `body` throws, or when the pool has shut down.
+    public func onIOThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await threadPool.runIfActive(body)
+    }
+
     /// How many group-commit rounds have run.
     public var groupCommitRounds: Int { flushScheduler.roundCount }
 }

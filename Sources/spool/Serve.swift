@@ -56,7 +56,7 @@ struct Serve: AsyncParsableCommand {
         let broker: Broker
         do {
             broker = try await Broker(configuration: loaded.configuration, logger: logger)
-        } catch let error as LogError {
+        } catch {
             printError("spool: cannot start: \(error)")
             throw ExitCode(1)
         }
@@ -64,7 +64,7 @@ struct Serve: AsyncParsableCommand {
             "spool started",
             metadata: [
                 "dataDir": "\(loaded.configuration.dataDirectory)",
-                "listen": "\(loaded.configuration.listen) (the Kafka protocol front is not built yet)",
+                "listen": "\(loaded.configuration.listen.host):\(broker.listenerPort ?? loaded.configuration.listen.port)",
             ])
         let group = ServiceGroup(
             configuration: .init(

@@ -109,9 +109,9 @@ func makeBatch(records: Int32) throws -> RecordBatch {
     func sharedDataDirectory() async throws {
         let dataDir = temporaryDataDirectory()
         defer { try? FileManager.default.removeItem(atPath: dataDir) }
-        let first = try SpoolProcess(["serve", "--data-dir", dataDir])
+        let first = try SpoolProcess(["serve", "--data-dir", dataDir, "--listen", "127.0.0.1:0"])
         #expect(try await first.waitForLog("spool started"))
-        let second = try SpoolProcess(["serve", "--data-dir", dataDir])
+        let second = try SpoolProcess(["serve", "--data-dir", dataDir, "--listen", "127.0.0.1:0"])
         #expect(try await second.waitForExit() == 1)
         #expect(second.stderr.contains("is in use by another Spool process (pid \(first.process.processIdentifier))"))
         kill(first.process.processIdentifier, SIGTERM)
@@ -157,7 +157,7 @@ func makeBatch(records: Int32) throws -> RecordBatch {
             handle.write(Data(repeating: 7, count: 40))
             try handle.close()
         }
-        let spool = try SpoolProcess(["serve", "--data-dir", dataDir])
+        let spool = try SpoolProcess(["serve", "--data-dir", dataDir, "--listen", "127.0.0.1:0"])
         #expect(try await spool.waitForLog("spool started"), "\(spool.stderr)")
         #expect(spool.stderr.contains("recovered partition after unclean shutdown"))
         #expect(spool.stderr.contains("bytesTruncated=40"))

@@ -1,0 +1,56 @@
+import SpoolMetadata
+import SpoolProtocol
+
+/// Metadata (3): this broker, and the topics asked for (all when none are named), each partition led by
+/// this broker at leader epoch 0. Missing topics are created when auto-creation is on and the client allows it.
+enum MetadataHandler {
+    static func handle(_ request: MetadataRequest, context: RequestContext, broker: BrokerState) async
+        -> MetadataResponse
+    {
+        let address = broker.advertisedAddress
+        var response = MetadataResponse(
+            brokers: [.init(nodeId: broker.nodeId, host: address.host, port: Int32(address.port), rack: nil)],
+            clusterId: broker.clusterId, controllerId: broker.nodeId)
+        // Metadata v0 has no null array: an empty list means every topic.
+        let everything = request.topics == nil || (context.version == 0 && request.topics?.isEmpty == true)
+        guard !everything, let requested = request.topics else {
+            response.topics = broker.catalog.allTopics.map { describe($0, broker: broker) }
+            return response
+        }
+        // Before v4 a client cannot say no, and Kafka creates; from v4 it asks with allowAutoTopicCreation.
+        let allowCreation = context.version < 4 || request.allowAutoTopicCreation
+        for topic in requested {
+            response.topics.append(await lookup(topic, allowCreation: allowCreation, broker: broker))
+        }
+        return response
+    }
+
+    private static func lookup(_ topic: MetadataRequest.MetadataRequestTopic, allowCreation: Bool,
+                               broker: BrokerState) async -> MetadataResponse.MetadataResponseTopic
+    {
+        guard let name = topic.name else {
+            if let entry = broker.catalog.topic(id: topic.topicId) { return describe(entry, broker: broker) }
+            return .init(errorCode: KafkaErrorCode.unknownTopicId.rawValue, name: nil, topicId: topic.topicId)
+        }
+        do {
+            if let entry = try await broker.catalog.topicCreatingIfAllowed(name, allowed: allowCreation) {
+                return describe(entry, broker: broker)
+            }
+            return .init(errorCode: KafkaErrorCode.unknownTopicOrPartition.rawValue, name: name)
+        } catch let error as MetadataError {
+            return .init(errorCode: error.kafkaErrorCode, name: name)
+        } catch {
+            broker.logger.warning("topic creation failed", metadata: ["topic": "\(name)", "error": "\(error)"])
+            return .init(errorCode: KafkaErrorCode.unknownServerError.rawValue, name: name)
+        }
+    }
+
+    static func describe(_ entry: TopicEntry, broker: BrokerState) -> MetadataResponse.MetadataResponseTopic {
+        let partitions = (0..<Int32(entry.logs.count)).map { index in
+            MetadataResponse.MetadataResponsePartition(
+                errorCode: 0, partitionIndex: index, leaderId: broker.nodeId, leaderEpoch: 0,
+                replicaNodes: [broker.nodeId], isrNodes: [broker.nodeId], offlineReplicas: [])
+        }
+        return .init(errorCode: 0, name: entry.name, topicId: entry.topicId, isInternal: false, partitions: partitions)
+    }
+}

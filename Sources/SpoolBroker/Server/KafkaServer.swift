@@ -1,0 +1,83 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// The Kafka listener, run as a service: accepts connections (up to `max.connections`), frames requests
+/// (up to `socket.request.max.bytes`), closes idle connections, and on graceful shutdown stops accepting and
+/// closes every connection. Thread-safe.
+final class KafkaServer: Service, Sendable {
+    private let broker: BrokerState
+    private let router: RequestRouter
+    private let logger: Logger
+    private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+    private let bound = NIOLockedValueBox<(any Channel)?>(nil)
+
+    init(broker: BrokerState, logger: Logger) {
+        self.broker = broker
+        self.router = RequestRouter(broker: broker)
+        self.logger = logger
+    }
+
+    /// The bound port once listening (the real one when the configuration asked for port 0).
+    var localPort: Int? { bound.withLockedValue { $0?.localAddress?.port } }
+
+    /// Binds the listener; `run()` then serves until graceful shutdown.
+    func bind() async throws {
+        let configuration = broker.configuration
+        let bootstrap = ServerBootstrap(group: NIOSingletons.posixEventLoopGroup)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { [self] channel in
+                accept(channel)
+            }
+        let channel = try await bootstrap.bind(host: configuration.listen.host, port: configuration.listen.port).get()
+        bound.withLockedValue { $0 = channel }
+        let port = channel.localAddress?.port ?? configuration.listen.port
+        broker.listenerBound(port: port)
+        logger.info("Kafka listener ready", metadata: ["address": "\(configuration.listen.host):\(port)"])
+    }
+
+    private func accept(_ channel: any Channel) -> EventLoopFuture<Void> {
+        let configuration = broker.configuration
+        let id = ObjectIdentifier(channel)
+        let admitted = connections.withLockedValue { connections -> Bool in
+            guard connections.count < configuration.maximumConnections else { return false }
+            connections[id] = channel
+            return true
+        }
+        guard admitted else {
+            logger.warning(
+                "refusing connection: max.connections reached",
+                metadata: ["remote": "\(channel.remoteAddress?.description ?? "?")", "limit": "\(configuration.maximumConnections)"])
+            return channel.close()
+        }
+        channel.closeFuture.whenComplete { [connections] _ in
+            _ = connections.withLockedValue { $0.removeValue(forKey: id) }
+        }
+        return channel.eventLoop.makeCompletedFuture {
+            let sync = channel.pipeline.syncOperations
+            try sync.addHandler(
+                IdleStateHandler(allTimeout: .milliseconds(configuration.connectionsMaxIdleMs)))
+            try sync.addHandler(
+                ByteToMessageHandler(KafkaFrameDecoder(maximumFrameSize: configuration.maximumRequestBytes)))
+            try sync.addHandler(
+                KafkaConnectionHandler(
+                    router: router, maximumInFlight: configuration.maximumInFlightPerConnection, logger: logger))
+        }
+    }
+
+    /// Serves until graceful shutdown, then stops accepting and closes every connection.
+    func run() async throws {
+        if bound.withLockedValue({ $0 }) == nil { try await bind() }
+        try? await gracefulShutdown()
+        let listener = bound.withLockedValue { $0 }
+        try? await listener?.close()
+        let open = connections.withLockedValue { Array($0.values) }
+        for channel in open { try? await channel.close() }
+        logger.info("Kafka listener closed", metadata: ["connectionsClosed": "\(open.count)"])
+    }
+}

@@ -1,0 +1,86 @@
+import Logging
+import NIOCore
+import SpoolProtocol
+
+/// Why a connection is closed instead of answered (Kafka closes on these too).
+struct ConnectionError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// The versions Spool answers, per API. Minimums stay low because old librdkafka enables features by
+/// testing single versions (Produce 0 for compression, ListOffsets 1 for offsets_for_times); versions that
+/// need topic IDs in requests (Produce 13, Fetch 13+) are not advertised.
+enum SupportedVersions {
+    static let table: [ApiKey: ClosedRange<Int16>] = [
+        .produce: 0...11,
+        .fetch: 4...12,
+        .listOffsets: 0...7,
+        .metadata: 0...12,
+        .apiVersions: 0...4,
+    ]
+
+    static func range(_ key: ApiKey) -> ClosedRange<Int16>? { table[key] }
+}
+
+/// Turns one request frame into a reply: parses the header, checks the API and version, decodes the body
+/// and hands it to the API's handler. Thread-safe (immutable; handlers share the broker's state).
+final class RequestRouter: Sendable {
+    let broker: BrokerState
+
+    init(broker: BrokerState) {
+        self.broker = broker
+    }
+
+    /// - Throws: `ConnectionError` (or a protocol error) when the connection must be closed.
+    func handle(frame: ByteBuffer, remote: String, gate: RequestGate) async throws -> KafkaReply {
+        var buffer = frame
+        let header = try RequestHeader.parse(from: &buffer)
+        guard let apiKey = ApiKey(rawValue: header.requestApiKey), let supported = SupportedVersions.range(apiKey) else {
+            throw ConnectionError(description: "unsupported API key \(header.requestApiKey) from \(remote)")
+        }
+        let version = header.requestApiVersion
+        guard supported.contains(version) else {
+            if apiKey == .apiVersions { return try ApiVersionsHandler.unsupportedVersion(header: header) }
+            throw ConnectionError(
+                description: "unsupported version \(version) of \(apiKey.name) (Spool answers \(supported)) from \(remote)")
+        }
+        broker.metrics.request(apiKey)
+        let body = try KafkaCodec.decodeRequestBody(from: &buffer, header: header).body
+        let context = RequestContext(header: header, version: version, remote: remote, gate: gate)
+        switch body {
+        case let request as ApiVersionsRequest:
+            return try reply(ApiVersionsHandler.handle(request, version: version), context)
+        case let request as MetadataRequest:
+            return try reply(await MetadataHandler.handle(request, context: context, broker: broker), context)
+        case let request as ProduceRequest:
+            guard let response = await ProduceHandler.handle(request, context: context, broker: broker) else {
+                return .none
+            }
+            return try reply(response, context)
+        case let request as FetchRequest:
+            return try await FetchHandler.handle(request, context: context, broker: broker)
+        case let request as ListOffsetsRequest:
+            return try reply(await ListOffsetsHandler.handle(request, context: context, broker: broker), context)
+        default:
+            throw ConnectionError(description: "no handler for \(apiKey.name)")
+        }
+    }
+
+    private func reply<Response: KafkaResponseMessage>(_ response: Response, _ context: RequestContext) throws
+        -> KafkaReply
+    {
+        var buffer = ByteBufferAllocator().buffer(capacity: 256)
+        try KafkaCodec.encodeResponse(
+            response, version: context.version, correlationId: context.header.correlationId, into: &buffer)
+        return .frame(buffer)
+    }
+}
+
+/// What a handler knows of the request besides its body.
+struct RequestContext: Sendable {
+    let header: RequestHeader
+    let version: Int16
+    let remote: String
+    /// Opened when the request's ordered part is done (the next request on the connection may start).
+    let gate: RequestGate
+}
