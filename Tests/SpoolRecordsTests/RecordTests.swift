@@ -42,7 +42,8 @@ struct RecordTests {
     /// Proves truncated and inconsistent records throw instead of trapping.
     @Test func malformedRecords() throws {
         var builder = RecordBatchBuilder()
-        builder.append(key: bytes("key"), value: bytes("value"), timestamp: 1)
+        builder.append(
+            key: bytes("key"), value: bytes("value"), headers: [RecordHeader(key: "h", value: bytes("v"))], timestamp: 1)
         let records = builder.uncompressedRecords
         for cut in 0..<records.readableBytes {
             var reader = RecordReader(records: records.getSlice(at: 0, length: cut) ?? ByteBuffer(), count: 1)

@@ -109,6 +109,14 @@ let benchmarks: @Sendable () -> Void = {
         makeFetchResponse()
     }
 
+    for codec in [CompressionCodec.none, .zstd, .lz4] {
+        Benchmark("batch build, 1,000 records of 100 B, \(codec) (1 iteration = 1 batch with CRC)") { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(makeRecords(count: 1_000, valueBytes: 100, compression: codec))
+            }
+        }
+    }
+
     Benchmark("record iteration, 1,000 records of 100 B (1 iteration = 1,000 records)") { benchmark, batch in
         for _ in benchmark.scaledIterations {
             guard var reader = try? batch.recordReader() else { fatalError("bad batch") }
