@@ -39,9 +39,9 @@ build: test-deps
 test: build
 	$(SWIFT) test --skip-build
 
-## Regenerate the Kafka message codecs from ../shared/kafka-protocol/messages.
+## Regenerate the Kafka message codecs (and the round-trip tests' random-value generators) from ../shared.
 generate:
-	$(SWIFT) run spool-codegen ../shared/kafka-protocol/messages Sources/SpoolProtocol/Generated
+	$(SWIFT) run spool-codegen ../shared/kafka-protocol/messages Sources/SpoolProtocol/Generated Tests/SpoolProtocolTests/Generated
 
 ## Micro-benchmarks (package-benchmark, in Benchmarks/).
 bench: deps

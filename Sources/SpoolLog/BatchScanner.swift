@@ -9,6 +9,9 @@ struct BatchInfo: Sendable, Equatable {
     var lastOffset: Int64
     var maxTimestamp: Int64
     var leaderEpoch: Int32
+    var producerId: Int64 = -1
+    var producerEpoch: Int16 = -1
+    var baseSequence: Int32 = -1
 
     var nextOffset: Int64 { lastOffset + 1 }
     var end: Int { position + size }
@@ -73,7 +76,8 @@ struct BatchScanner {
         }
         let info = BatchInfo(
             position: position, size: size, baseOffset: batch.baseOffset, lastOffset: batch.lastOffset,
-            maxTimestamp: batch.maxTimestamp, leaderEpoch: batch.partitionLeaderEpoch)
+            maxTimestamp: batch.maxTimestamp, leaderEpoch: batch.partitionLeaderEpoch, producerId: batch.producerId,
+            producerEpoch: batch.producerEpoch, baseSequence: batch.baseSequence)
         position += size
         return .batch(info)
     }

@@ -18,6 +18,7 @@ public struct LogError: Error, Sendable, CustomStringConvertible {
         case dataDirectoryLocked(path: String, holder: String)
         case invalidArgument(String)
         case closed
+        case producer(code: Int16, String)
     }
 
     let reason: Reason
@@ -42,6 +43,12 @@ public struct LogError: Error, Sendable, CustomStringConvertible {
     public static func invalidArgument(_ detail: String) -> Self { .init(reason: .invalidArgument(detail)) }
     /// The log manager has shut down.
     public static var closed: Self { .init(reason: .closed) }
+    /// An idempotent producer's batch was refused: OUT_OF_ORDER_SEQUENCE_NUMBER (45) or
+    /// INVALID_PRODUCER_EPOCH (47).
+    public static func producer(code: Int16, _ detail: String) -> Self { .init(reason: .producer(code: code, detail)) }
+
+    /// The Kafka error code of a refused idempotent batch, if that is what happened.
+    public var producerErrorCode: Int16? { if case .producer(let code, _) = reason { code } else { nil } }
 
     /// Whether this is an out-of-range offset (OFFSET_OUT_OF_RANGE).
     public var isOffsetOutOfRange: Bool { if case .offsetOutOfRange = reason { true } else { false } }
@@ -76,6 +83,8 @@ public struct LogError: Error, Sendable, CustomStringConvertible {
             return detail
         case .closed:
             return "the log manager is shut down"
+        case .producer(_, let detail):
+            return detail
         }
     }
 }

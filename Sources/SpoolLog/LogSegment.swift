@@ -213,7 +213,8 @@ final class LogSegment {
             let info = BatchInfo(
                 position: position, size: batch.sizeInBytes, baseOffset: newBaseOffset,
                 lastOffset: newBaseOffset + Int64(batch.lastOffsetDelta), maxTimestamp: batch.maxTimestamp,
-                leaderEpoch: leaderEpoch)
+                leaderEpoch: leaderEpoch, producerId: batch.producerId, producerEpoch: batch.producerEpoch,
+                baseSequence: batch.baseSequence)
             var tracker = self.tracker
             let entries = tracker.add(info)
             if let entry = entries.offset { try offsetIndex.append(entry) }

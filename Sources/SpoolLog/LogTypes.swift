@@ -10,6 +10,9 @@ public struct AppendInfo: Sendable, Equatable {
     public var logStartOffset: Int64
     /// The log end offset after the append (the next offset to be given).
     public var logEndOffset: Int64
+    /// True when the batch was an idempotent producer's retry of one already appended: nothing was written
+    /// and the offsets are the original ones.
+    public var isDuplicate = false
 }
 
 /// A run of whole batches in one segment file, for the fetch path to send with sendfile.

@@ -68,6 +68,7 @@ extension PartitionLog {
     public func close() throws(LogError) {
         try locked { () throws(LogError) in
             if let active = segments.last { try active.onBecomeInactive() }
+            try writeProducerSnapshot()
         }
         try flushForCheckpoint()
         try locked { () throws(LogError) in

@@ -41,7 +41,7 @@ extension PartitionLog {
         try config.validate()
         var baseOffsets: [Int64] = []
         for name in try FileSystem.list(directory) {
-            if name.hasSuffix(LogFileName.deletedSuffix) {
+            if name.hasSuffix(LogFileName.deletedSuffix) || name.hasSuffix(".tmp") {
                 try FileSystem.remove(directory + "/" + name)
             } else if let base = LogFileName.baseOffset(ofLogFile: name) {
                 baseOffsets.append(base)
@@ -66,6 +66,7 @@ extension PartitionLog {
         let log = PartitionLog(
             topicPartition: topicPartition, directory: directory, config: config, segments: segments,
             logEndOffset: logEndOffset, logger: logger)
+        try log.locked { () throws(LogError) in try log.rebuildProducerState() }
         if report.segmentsRecovered > 0 {
             // Everything re-read was checked; make it durable so the recovery point can move to the end.
             try log.flushRecovered()

@@ -26,6 +26,9 @@ public final class PartitionLog: @unchecked Sendable {
     var flushedOffsetValue: Int64
     var recoveryPointValue: Int64
     var offlineReason: String?
+    var producers = ProducerStateManager()
+    /// Offsets of the producer snapshots on disk, oldest first.
+    var snapshotOffsets: [Int64] = []
     let logger: Logger
     let appendedBytes: Counter
     let fsyncTimer: Metrics.Timer
@@ -110,9 +113,15 @@ public final class PartitionLog: @unchecked Sendable {
         if stamped { batch.stampLogAppendTime(now) }
         let info = try locked { () throws(LogError) -> AppendInfo in
             if let offlineReason { throw .offline(offlineReason) }
+            if batch.producerId >= 0, case .duplicate(let original) = try checkProducer(batch) {
+                return AppendInfo(
+                    baseOffset: original.firstOffset, lastOffset: original.lastOffset, logAppendTime: -1,
+                    logStartOffset: logStartOffsetValue, logEndOffset: logEndOffsetValue, isDuplicate: true)
+            }
             let segment = try activeSegment(for: batch, now: now)
             let written = try segment.append(batch, baseOffset: logEndOffsetValue, leaderEpoch: leaderEpoch, now: now)
             logEndOffsetValue = written.nextOffset
+            if batch.producerId >= 0 { recordProducer(written) }
             return AppendInfo(
                 baseOffset: written.baseOffset, lastOffset: written.lastOffset, logAppendTime: stamped ? now : -1,
                 logStartOffset: logStartOffsetValue, logEndOffset: logEndOffsetValue)
@@ -131,6 +140,7 @@ public final class PartitionLog: @unchecked Sendable {
         let offsetsOverflow = logEndOffsetValue + Int64(batch.lastOffsetDelta) - active.baseOffset > Int64(Int32.max)
         guard tooBig || tooOld || offsetsOverflow else { return active }
         try active.onBecomeInactive()
+        try writeProducerSnapshot()
         try active.syncIndexes(close: true)
         active.releaseFile()
         let segment = try LogSegment.create(

@@ -12,7 +12,8 @@ import Testing
 /// bytes; header, length and CRC32C are real.
 enum TestBatch {
     static func make(records: Int32 = 1, bodyBytes: Int = 100, timestamp: Int64 = 1_700_000_000_000,
-                     maxTimestamp: Int64? = nil, fill: UInt8 = 0x61) -> RecordBatch
+                     maxTimestamp: Int64? = nil, fill: UInt8 = 0x61, producerId: Int64 = -1,
+                     producerEpoch: Int16 = -1, baseSequence: Int32 = -1) -> RecordBatch
     {
         var buffer = ByteBufferAllocator().buffer(capacity: RecordBatch.headerSize + bodyBytes)
         buffer.writeInteger(Int64(0))  // baseOffset
@@ -24,9 +25,9 @@ enum TestBatch {
         buffer.writeInteger(records - 1)  // lastOffsetDelta
         buffer.writeInteger(timestamp)
         buffer.writeInteger(maxTimestamp ?? timestamp)
-        buffer.writeInteger(Int64(-1))  // producerId
-        buffer.writeInteger(Int16(-1))  // producerEpoch
-        buffer.writeInteger(Int32(-1))  // baseSequence
+        buffer.writeInteger(producerId)
+        buffer.writeInteger(producerEpoch)
+        buffer.writeInteger(baseSequence)
         buffer.writeInteger(records)
         buffer.writeRepeatingByte(fill, count: bodyBytes)
         let crc = buffer.crc32c(at: RecordBatch.crcStart, length: buffer.readableBytes - RecordBatch.crcStart) ?? 0

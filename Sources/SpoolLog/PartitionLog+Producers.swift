@@ -1,0 +1,112 @@
+import NIOCore
+import SpoolRecords
+
+/// Idempotent producers: checks on append, and the state's snapshots (`<base offset>.snapshot`) written at
+/// every roll and clean close, so that a restart reads one snapshot and scans only the batches after it.
+extension PartitionLog {
+    static let snapshotSuffix = ".snapshot"
+
+    /// Checks an idempotent batch against its producer's state. Called with the lock held.
+    func checkProducer(_ batch: RecordBatch) throws(LogError) -> ProducerStateManager.Decision {
+        guard batch.baseSequence >= 0 else {
+            throw .invalidBatch(.invalidRecord("producer \(batch.producerId) sent base sequence \(batch.baseSequence)"))
+        }
+        return try producers.check(
+            producerId: batch.producerId, epoch: batch.producerEpoch, firstSequence: batch.baseSequence,
+            lastSequence: Self.lastSequence(base: batch.baseSequence, delta: batch.lastOffsetDelta))
+    }
+
+    /// Remembers an appended idempotent batch. Called with the lock held.
+    func recordProducer(_ info: BatchInfo) {
+        producers.update(
+            producerId: info.producerId, epoch: info.producerEpoch,
+            batch: ProducerBatch(
+                firstSequence: info.baseSequence,
+                lastSequence: Self.lastSequence(base: info.baseSequence, delta: Int32(truncatingIfNeeded: info.lastOffset - info.baseOffset)),
+                firstOffset: info.baseOffset, lastOffset: info.lastOffset))
+    }
+
+    /// Sequences wrap from Int32.max to 0, as Kafka's do.
+    static func lastSequence(base: Int32, delta: Int32) -> Int32 {
+        let sum = Int64(base) + Int64(delta)
+        return Int32(truncatingIfNeeded: sum > Int64(Int32.max) ? sum - Int64(Int32.max) - 1 : sum)
+    }
+
+    /// Writes the producer state as of the log end offset, atomically, and keeps only the newest two
+    /// snapshots. An empty state is not fsynced: a torn empty snapshot fails its header check and the
+    /// rebuild falls back to an older one. Called with the lock held.
+    func writeProducerSnapshot() throws(LogError) {
+        var text = "spool-producer-snapshot 1\n"
+        for (producerId, entry) in producers.entries.sorted(by: { $0.key < $1.key }) {
+            for batch in entry.batches {
+                text += "\(producerId) \(entry.epoch) \(batch.firstSequence) \(batch.lastSequence) "
+                    + "\(batch.firstOffset) \(batch.lastOffset)\n"
+            }
+        }
+        let path = directory + "/" + LogFileName.prefix(logEndOffsetValue) + Self.snapshotSuffix
+        let file = try LogFile(path: path + ".tmp", create: true)
+        try file.truncate(to: 0)
+        try file.write(ByteBuffer(string: text), at: 0)
+        if !producers.entries.isEmpty { try file.sync() }
+        try FileSystem.rename(path + ".tmp", path)
+        if snapshotOffsets.last != logEndOffsetValue { snapshotOffsets.append(logEndOffsetValue) }
+        while snapshotOffsets.count > 2 {
+            try FileSystem.remove(directory + "/" + LogFileName.prefix(snapshotOffsets.removeFirst()) + Self.snapshotSuffix)
+        }
+    }
+
+    /// Rebuilds the producer state: the newest snapshot at or below the log end offset, then the batches
+    /// after it. Snapshots beyond the log end (cut by recovery) are removed. Called before the log is shared.
+    func rebuildProducerState() throws(LogError) {
+        producers.reset()
+        var from = logStartOffsetValue
+        snapshotOffsets = try Self.snapshotOffsets(in: directory).filter { $0 <= logEndOffsetValue }
+        for offset in try Self.snapshotOffsets(in: directory).reversed() {
+            let path = directory + "/" + LogFileName.prefix(offset) + Self.snapshotSuffix
+            if offset > logEndOffsetValue {
+                try FileSystem.remove(path)
+                continue
+            }
+            if let snapshot = Self.readSnapshot(path) {
+                producers.restore(snapshot)
+                from = offset
+                break
+            }
+        }
+        guard from < logEndOffsetValue else { return }
+        for segment in segments[segmentIndex(for: from)...] {
+            guard let first = try segment.locate(offset: max(from, segment.baseOffset)) else { continue }
+            var scanner = BatchScanner(file: try segment.open(), from: first.position, to: try segment.size(), verify: false)
+            while case .batch(let info) = try scanner.next() {
+                if info.producerId >= 0 && info.baseSequence >= 0 { recordProducer(info) }
+            }
+        }
+    }
+
+    static func snapshotOffsets(in directory: String) throws(LogError) -> [Int64] {
+        try FileSystem.list(directory).compactMap { name -> Int64? in
+            guard name.hasSuffix(snapshotSuffix) else { return nil }
+            let stem = name.dropLast(snapshotSuffix.count)
+            return stem.count == 20 ? Int64(stem) : nil
+        }.sorted()
+    }
+
+    private static func readSnapshot(_ path: String) -> [Int64: ProducerEntry]? {
+        guard let size = FileSystem.fileSize(path), let file = try? LogFile(path: path, create: false),
+              let bytes = try? file.read(count: size, at: 0)
+        else { return nil }
+        let lines = String(buffer: bytes).split(separator: "\n")
+        guard lines.first == "spool-producer-snapshot 1" else { return nil }
+        var state = ProducerStateManager()
+        for line in lines.dropFirst() {
+            let fields = line.split(separator: " ").compactMap { Int64($0) }
+            guard fields.count == 6, let epoch = Int16(exactly: fields[1]), let first = Int32(exactly: fields[2]),
+                  let last = Int32(exactly: fields[3])
+            else { return nil }
+            state.update(
+                producerId: fields[0], epoch: epoch,
+                batch: ProducerBatch(firstSequence: first, lastSequence: last, firstOffset: fields[4], lastOffset: fields[5]))
+        }
+        return state.entries
+    }
+}
