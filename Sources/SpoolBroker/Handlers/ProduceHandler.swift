@@ -119,6 +119,7 @@ enum ProduceHandler {
 
     static func code(for error: LogError) -> KafkaErrorCode {
         if let batchError = error.batchError { return code(batchError.kafkaErrorCode) }
+        if let producerCode = error.producerErrorCode { return code(producerCode) }
         return error.isStorageError ? .kafkaStorageError : .unknownServerError
     }
 

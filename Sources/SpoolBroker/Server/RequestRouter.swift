@@ -17,6 +17,8 @@ enum SupportedVersions {
         .listOffsets: 0...7,
         .metadata: 0...12,
         .apiVersions: 0...4,
+        .initProducerId: 0...5,
+        .offsetForLeaderEpoch: 0...4,
     ]
 
     static func range(_ key: ApiKey) -> ClosedRange<Int16>? { table[key] }
@@ -61,6 +63,10 @@ final class RequestRouter: Sendable {
             return try await FetchHandler.handle(request, context: context, broker: broker)
         case let request as ListOffsetsRequest:
             return try reply(await ListOffsetsHandler.handle(request, context: context, broker: broker), context)
+        case let request as InitProducerIdRequest:
+            return try reply(await InitProducerIdHandler.handle(request, context: context, broker: broker), context)
+        case let request as OffsetForLeaderEpochRequest:
+            return try reply(OffsetForLeaderEpochHandler.handle(request, context: context, broker: broker), context)
         default:
             throw ConnectionError(description: "no handler for \(apiKey.name)")
         }
