@@ -66,7 +66,12 @@ extension PartitionLog {
         let log = PartitionLog(
             topicPartition: topicPartition, directory: directory, config: config, segments: segments,
             logEndOffset: logEndOffset, logger: logger)
-        try log.locked { () throws(LogError) in try log.rebuildProducerState() }
+        try log.locked { () throws(LogError) in
+            if let start = readLogStartOffset(directory: directory) {
+                log.logStartOffsetValue = min(max(log.logStartOffsetValue, start), logEndOffset)
+            }
+            try log.rebuildProducerState()
+        }
         if report.segmentsRecovered > 0 {
             // Everything re-read was checked; make it durable so the recovery point can move to the end.
             try log.flushRecovered()

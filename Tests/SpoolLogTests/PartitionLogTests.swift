@@ -227,3 +227,33 @@ import Testing
         #expect(try log.segments[0].size() == 0)
     }
 }
+
+@Suite struct DeleteRecordsTests {
+    @Test("DeleteRecords moves the log start offset durably and deletes whole segments below it")
+    func deleteRecords() throws {
+        let directory = TemporaryDirectory()
+        var config = LogConfig()
+        config.segmentBytes = 2048
+        let log = try makeLog(directory, config: config)
+        for _ in 0..<8 { _ = try log.append(TestBatch.make(records: 2, bodyBytes: 963)) }  // two batches per segment
+        #expect(log.segments.map(\.baseOffset) == [0, 4, 8, 12])
+        #expect(try log.deleteRecords(before: 9) == 9)
+        #expect(log.logStartOffset == 9)
+        #expect(log.segments.map(\.baseOffset) == [8, 12])  // the segment holding offset 9 stays
+        #expect(throws: LogError.self) { try log.read(from: 8, maxBytes: 10) }
+        // A read at the new start returns the batch holding it.
+        #expect(try log.read(from: 9, maxBytes: 10).slice?.firstOffset == 8)
+        // Never backwards, never past the end.
+        #expect(try log.deleteRecords(before: 3) == 9)
+        #expect(throws: LogError.self) { try log.deleteRecords(before: 17) }
+        // Survives a crash (no close) and a clean restart.
+        let (crashed, _) = try reopenLog(directory, config: config, clean: false)
+        #expect(crashed.logStartOffset == 9)
+        try crashed.close()
+        let (clean, _) = try reopenLog(directory, config: config, clean: true)
+        #expect(clean.logStartOffset == 9)
+        // -1 means up to the log end offset.
+        #expect(try clean.deleteRecords(before: -1) == 16)
+        #expect(clean.segments.count == 1)
+    }
+}

@@ -19,6 +19,7 @@ enum SupportedVersions {
         .apiVersions: 0...4,
         .initProducerId: 0...5,
         .offsetForLeaderEpoch: 0...4,
+        .deleteRecords: 0...2,
     ]
 
     static func range(_ key: ApiKey) -> ClosedRange<Int16>? { table[key] }
@@ -67,6 +68,8 @@ final class RequestRouter: Sendable {
             return try reply(await InitProducerIdHandler.handle(request, context: context, broker: broker), context)
         case let request as OffsetForLeaderEpochRequest:
             return try reply(OffsetForLeaderEpochHandler.handle(request, context: context, broker: broker), context)
+        case let request as DeleteRecordsRequest:
+            return try reply(await DeleteRecordsHandler.handle(request, context: context, broker: broker), context)
         default:
             throw ConnectionError(description: "no handler for \(apiKey.name)")
         }
