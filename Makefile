@@ -4,10 +4,13 @@
 SWIFT ?= $(shell command -v swift || echo /opt/swift/usr/bin/swift)
 APT_PACKAGES := libsqlite3-dev pkg-config libsnappy-dev liblz4-dev libzstd-dev zlib1g-dev
 # What the interop tests drive the broker with (kcat: librdkafka 2.0.2 from Debian).
-TEST_APT_PACKAGES := kcat
+TEST_APT_PACKAGES := kcat python3-venv
+# What the Python interop tests need from PyPI (confluent-kafka: librdkafka 2.16), in a virtualenv in .venv.
+VENV := .venv
+PYTHON_TEST_PACKAGES := confluent-kafka pytest
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build release deps test-deps apt-install generate bench clean
+.PHONY: run test build release deps test-deps apt-install python-test-deps generate bench clean
 
 ## Install the Debian packages the build needs, only those missing.
 deps:
@@ -36,8 +39,15 @@ build: test-deps
 	$(SWIFT) build --build-tests
 
 ## Build and run every test (Swift Testing; real files, real processes).
-test: build
+test: build python-test-deps
 	$(SWIFT) test --skip-build
+	$(VENV)/bin/python -m pytest -q Tests/interop
+
+## Create .venv and install the Python test packages, only when missing.
+python-test-deps:
+	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
+	@$(VENV)/bin/python -c "import confluent_kafka, pytest" 2>/dev/null || \
+	  $(VENV)/bin/python -m pip install -q $(PYTHON_TEST_PACKAGES)
 
 ## Regenerate the Kafka message codecs (and the round-trip tests' random-value generators) from ../shared.
 generate:

@@ -17,6 +17,7 @@ enum KafkaErrorCode: Int16, Sendable {
     case topicAlreadyExists = 36
     case invalidPartitions = 37
     case invalidReplicationFactor = 38
+    case invalidReplicaAssignment = 39
     case invalidConfig = 40
     case invalidRequest = 42
     case unsupportedForMessageFormat = 43

@@ -20,6 +20,14 @@ enum SupportedVersions {
         .initProducerId: 0...5,
         .offsetForLeaderEpoch: 0...4,
         .deleteRecords: 0...2,
+        // Admin APIs: every version the generated codecs have (topic IDs exist, so CreateTopics 7 and
+        // DeleteTopics 6 are fine).
+        .createTopics: 0...7,
+        .deleteTopics: 0...6,
+        .createPartitions: 0...3,
+        .describeConfigs: 0...4,
+        .incrementalAlterConfigs: 0...1,
+        .describeCluster: 0...1,
     ]
 
     static func range(_ key: ApiKey) -> ClosedRange<Int16>? { table[key] }
@@ -70,6 +78,19 @@ final class RequestRouter: Sendable {
             return try reply(OffsetForLeaderEpochHandler.handle(request, context: context, broker: broker), context)
         case let request as DeleteRecordsRequest:
             return try reply(await DeleteRecordsHandler.handle(request, context: context, broker: broker), context)
+        case let request as CreateTopicsRequest:
+            return try reply(await CreateTopicsHandler.handle(request, context: context, broker: broker), context)
+        case let request as DeleteTopicsRequest:
+            return try reply(await DeleteTopicsHandler.handle(request, context: context, broker: broker), context)
+        case let request as CreatePartitionsRequest:
+            return try reply(await CreatePartitionsHandler.handle(request, context: context, broker: broker), context)
+        case let request as DescribeConfigsRequest:
+            return try reply(await DescribeConfigsHandler.handle(request, context: context, broker: broker), context)
+        case let request as IncrementalAlterConfigsRequest:
+            return try reply(
+                await IncrementalAlterConfigsHandler.handle(request, context: context, broker: broker), context)
+        case let request as DescribeClusterRequest:
+            return try reply(DescribeClusterHandler.handle(request, context: context, broker: broker), context)
         default:
             throw ConnectionError(description: "no handler for \(apiKey.name)")
         }

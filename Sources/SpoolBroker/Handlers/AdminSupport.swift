@@ -1,0 +1,84 @@
+import SpoolLog
+import SpoolMetadata
+
+/// Kafka's config resource types (`ConfigResource.Type`), as DescribeConfigs and IncrementalAlterConfigs carry them.
+enum ConfigResourceType: Int8 {
+    case topic = 2
+    case broker = 4
+    case brokerLogger = 8
+}
+
+/// Kafka's config sources (`DescribeConfigsResponse.ConfigSource`).
+enum ConfigSource: Int8 {
+    case dynamicTopicConfig = 1
+    case staticBrokerConfig = 4
+    case defaultConfig = 5
+}
+
+extension BrokerError {
+    /// The Kafka error code and message an admin request answers for `error`: metadata errors keep their own
+    /// code and message, storage failures become KAFKA_STORAGE_ERROR, anything else UNKNOWN_SERVER_ERROR.
+    /// - Parameter error: what a catalog or store call threw.
+    init(wrapping error: any Error) {
+        switch error {
+        case let error as BrokerError:
+            self = error
+        case let error as MetadataError:
+            self.init(code: KafkaErrorCode(rawValue: error.kafkaErrorCode) ?? .unknownServerError,
+                      message: error.description)
+        case let error as LogError:
+            self.init(code: error.isStorageError ? .kafkaStorageError : .unknownServerError,
+                      message: error.description)
+        default:
+            self.init(code: .unknownServerError, message: "\(error)")
+        }
+    }
+}
+
+extension Result where Failure == BrokerError {
+    /// The Kafka error code of the outcome: 0 on success.
+    var errorCode: Int16 {
+        if case .failure(let error) = self { error.code.rawValue } else { KafkaErrorCode.none.rawValue }
+    }
+
+    /// The message of a failure; nil (no error) on success.
+    var errorMessage: String? {
+        if case .failure(let error) = self { error.message } else { nil }
+    }
+}
+
+/// Does `body` once for each distinct resource of a request, in request order. A resource named more than once
+/// is answered once, with INVALID_REQUEST and nothing done, as Kafka answers duplicates in admin requests.
+/// - Parameters:
+///   - items: the request's resources.
+///   - key: names a resource in the duplicate's message (`topic "orders"`); equal keys are duplicates.
+///   - body: the work for one resource.
+/// - Returns: each distinct resource with its outcome.
+func eachDistinct<Item, Outcome>(
+    _ items: [Item], key: (Item) -> String, _ body: (Item) async -> Result<Outcome, BrokerError>
+) async -> [(item: Item, outcome: Result<Outcome, BrokerError>)] {
+    var counts: [String: Int] = [:]
+    for item in items { counts[key(item), default: 0] += 1 }
+    var answered: Set<String> = []
+    var outcomes: [(item: Item, outcome: Result<Outcome, BrokerError>)] = []
+    for item in items where answered.insert(key(item)).inserted {
+        let name = key(item)
+        guard counts[name, default: 0] == 1 else {
+            outcomes.append((item, .failure(BrokerError(
+                code: .invalidRequest, message: "\(name) appears more than once in the request; name it once"))))
+            continue
+        }
+        outcomes.append((item, await body(item)))
+    }
+    return outcomes
+}
+
+/// The names that appear more than once in `names`.
+func repeatedNames<Names: Sequence>(_ names: Names) -> Set<String> where Names.Element == String {
+    var seen: Set<String> = []
+    var repeated: Set<String> = []
+    for name in names where !seen.insert(name).inserted {
+        repeated.insert(name)
+    }
+    return repeated
+}

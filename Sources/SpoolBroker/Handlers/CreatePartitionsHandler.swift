@@ -1,0 +1,70 @@
+import SpoolMetadata
+import SpoolProtocol
+
+/// CreatePartitions (37): grows topics to a new partition count (partitions are added, never removed), or with
+/// validate_only checks and changes nothing. A manual assignment may only place the new partitions on this
+/// broker. Each topic gets its own error; a topic named twice is INVALID_REQUEST.
+enum CreatePartitionsHandler {
+    static func handle(_ request: CreatePartitionsRequest, context: RequestContext, broker: BrokerState) async
+        -> CreatePartitionsResponse
+    {
+        var response = CreatePartitionsResponse()
+        let outcomes = await eachDistinct(request.topics, key: { "topic \"\($0.name)\"" }) { topic in
+            await grow(topic, validateOnly: request.validateOnly, broker: broker)
+        }
+        for (topic, outcome) in outcomes {
+            response.results.append(
+                .init(name: topic.name, errorCode: outcome.errorCode, errorMessage: outcome.errorMessage))
+        }
+        return response
+    }
+
+    /// Checks one topic's new count and, unless `validateOnly`, adds the partitions.
+    /// - Returns: success, or why the topic was refused.
+    private static func grow(_ topic: CreatePartitionsRequest.CreatePartitionsTopic, validateOnly: Bool,
+                             broker: BrokerState) async -> Result<Void, BrokerError>
+    {
+        do {
+            try validate(topic, broker: broker)
+        } catch {
+            return .failure(error)
+        }
+        guard !validateOnly else { return .success(()) }
+        do {
+            _ = try await broker.catalog.increasePartitions(name: topic.name, to: topic.count)
+            return .success(())
+        } catch {
+            return .failure(BrokerError(wrapping: error))
+        }
+    }
+
+    private static func validate(_ topic: CreatePartitionsRequest.CreatePartitionsTopic, broker: BrokerState)
+        throws(BrokerError)
+    {
+        guard let entry = broker.catalog.topic(topic.name) else {
+            throw BrokerError(wrapping: MetadataError.unknownTopic(topic.name))
+        }
+        let current = Int32(entry.logs.count)
+        guard topic.count > current else {
+            throw BrokerError(
+                wrapping: MetadataError.invalidPartitionCount(
+                    topic: topic.name, requested: topic.count, current: current))
+        }
+        guard topic.count <= CreateTopicsHandler.maximumPartitions else {
+            throw BrokerError(
+                code: .invalidPartitions,
+                message: "invalid partition count \(topic.count) for topic \"\(topic.name)\": at most "
+                    + "\(CreateTopicsHandler.maximumPartitions) partitions per topic")
+        }
+        if let assignments = topic.assignments, !assignments.isEmpty {
+            guard assignments.count == Int(topic.count - current),
+                  assignments.allSatisfy({ $0.brokerIds == [broker.nodeId] })
+            else {
+                throw BrokerError(
+                    code: .invalidReplicaAssignment,
+                    message: "the assignment must give one entry per new partition (\(topic.count - current)), "
+                        + "each on broker \(broker.nodeId) alone (Spool is a single broker)")
+            }
+        }
+    }
+}

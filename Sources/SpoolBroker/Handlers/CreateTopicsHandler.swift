@@ -1,0 +1,155 @@
+import SpoolMetadata
+import SpoolProtocol
+
+/// CreateTopics (19): creates topics with a partition count (or the broker's `num.partitions` for -1) and
+/// config overrides, or with validate_only checks everything and creates nothing. Spool is one broker, so the
+/// replication factor is 1 (or -1 for the default) and a manual assignment may only name this broker.
+/// Each topic gets its own error: a bad one never stops the others.
+enum CreateTopicsHandler {
+    /// The most partitions one topic may have (the same bound as `num.partitions`): every partition is a
+    /// directory with open files, so the count a client asks for needs a limit.
+    static let maximumPartitions: Int32 = 100_000
+
+    /// A topic that passed validation: what will be created.
+    private struct Plan {
+        let name: String
+        let partitions: Int32
+        let configs: [String: String]
+    }
+
+    /// What a topic that passed validation answers: the plan, and the topic ID once created.
+    private struct Created {
+        let plan: Plan
+        let topicId: KafkaUUID?
+    }
+
+    static func handle(_ request: CreateTopicsRequest, context: RequestContext, broker: BrokerState) async
+        -> CreateTopicsResponse
+    {
+        var response = CreateTopicsResponse()
+        let outcomes = await eachDistinct(request.topics, key: { "topic \"\($0.name)\"" }) { topic in
+            await create(topic, validateOnly: request.validateOnly, broker: broker)
+        }
+        for (topic, outcome) in outcomes {
+            response.topics.append(answer(topic, outcome, version: context.version, broker: broker))
+        }
+        return response
+    }
+
+    /// Validates one topic and, unless `validateOnly`, creates it.
+    /// - Returns: the plan and the new topic's ID (nil when only validated), or why it was refused.
+    private static func create(_ topic: CreateTopicsRequest.CreatableTopic, validateOnly: Bool, broker: BrokerState)
+        async -> Result<Created, BrokerError>
+    {
+        let plan: Plan
+        do {
+            plan = try validate(topic, broker: broker)
+        } catch {
+            return .failure(error)
+        }
+        guard !validateOnly else { return .success(Created(plan: plan, topicId: nil)) }
+        do {
+            let entry = try await broker.catalog.createTopic(
+                name: plan.name, partitions: plan.partitions, configs: plan.configs)
+            return .success(Created(plan: plan, topicId: entry.topicId))
+        } catch {
+            return .failure(BrokerError(wrapping: error))
+        }
+    }
+
+    /// Every check CreateTopics makes: name, existence and collision, replication, partitions, configs.
+    private static func validate(_ topic: CreateTopicsRequest.CreatableTopic, broker: BrokerState)
+        throws(BrokerError) -> Plan
+    {
+        do {
+            try TopicName.validate(topic.name)
+        } catch {
+            throw BrokerError(wrapping: error)
+        }
+        if let existing = broker.catalog.topic(topic.name) {
+            throw BrokerError(wrapping: MetadataError.topicAlreadyExists(existing.metadata))
+        }
+        let key = TopicName.collisionKey(topic.name)
+        if let other = broker.catalog.allTopics.first(where: { TopicName.collisionKey($0.name) == key }) {
+            throw BrokerError(wrapping: MetadataError.topicNameCollision(topic.name, existing: other.name))
+        }
+        let partitions = try partitionCount(topic, broker: broker)
+        var configs: [String: String] = [:]
+        for config in topic.configs {
+            guard let value = config.value else {
+                throw .invalidConfig("null value for topic config \(config.name): give a value, or leave the key out")
+            }
+            guard configs.updateValue(value, forKey: config.name) == nil else {
+                throw .invalidConfig("topic config \(config.name) is given more than once")
+            }
+        }
+        _ = try TopicConfigs.logConfig(defaults: broker.configuration.logDefaults, overrides: configs)
+        return Plan(name: topic.name, partitions: partitions, configs: configs)
+    }
+
+    /// The partition count from num_partitions, or from a manual assignment that names only this broker.
+    private static func partitionCount(_ topic: CreateTopicsRequest.CreatableTopic, broker: BrokerState)
+        throws(BrokerError) -> Int32
+    {
+        guard topic.replicationFactor == 1 || topic.replicationFactor == -1 else {
+            throw BrokerError(
+                code: .invalidReplicationFactor,
+                message: "replication factor \(topic.replicationFactor) is not possible: Spool is a single broker; "
+                    + "use 1, or -1 for the default")
+        }
+        guard topic.assignments.isEmpty else {
+            guard topic.numPartitions == -1, topic.replicationFactor == -1 else {
+                throw BrokerError(
+                    code: .invalidRequest,
+                    message: "give either num_partitions and replication_factor or a replica assignment, not both")
+            }
+            let indexes = Set(topic.assignments.map(\.partitionIndex))
+            let count = Int32(clamping: topic.assignments.count)
+            guard indexes == Set(0..<count), topic.assignments.allSatisfy({ $0.brokerIds == [broker.nodeId] }),
+                  count <= maximumPartitions
+            else {
+                throw BrokerError(
+                    code: .invalidReplicaAssignment,
+                    message: "a replica assignment must number partitions from 0 and place each on broker "
+                        + "\(broker.nodeId) alone (Spool is a single broker)")
+            }
+            return count
+        }
+        let partitions = topic.numPartitions == -1 ? broker.configuration.defaultPartitions : topic.numPartitions
+        guard (1...maximumPartitions).contains(partitions) else {
+            throw BrokerError(
+                code: .invalidPartitions,
+                message: "invalid partition count \(topic.numPartitions): use 1 to \(maximumPartitions), "
+                    + "or -1 for the broker's num.partitions")
+        }
+        return partitions
+    }
+
+    /// The result for one topic. Fields a version lacks keep their defaults: the error message from v1, the
+    /// partition count, replication factor and configs from v5, the topic ID from v7.
+    private static func answer(_ topic: CreateTopicsRequest.CreatableTopic, _ result: Result<Created, BrokerError>,
+                               version: Int16, broker: BrokerState) -> CreateTopicsResponse.CreatableTopicResult
+    {
+        var answer = CreateTopicsResponse.CreatableTopicResult(name: topic.name)
+        switch result {
+        case .failure(let error):
+            answer.errorCode = error.code.rawValue
+            answer.errorMessage = version >= 1 ? error.message : nil
+        case .success(let created):
+            answer.errorMessage = nil
+            if version >= 7, let topicId = created.topicId { answer.topicId = topicId }
+            guard version >= 5 else { break }
+            // validate_only answers what would have been created.
+            answer.numPartitions = created.plan.partitions
+            answer.replicationFactor = 1
+            answer.configs = TopicConfigs.describe(
+                defaults: broker.configuration.logDefaults, overrides: created.plan.configs
+            ).map { config in
+                .init(name: config.name, value: config.value, readOnly: false,
+                      configSource: (config.isDefault ? ConfigSource.defaultConfig : .dynamicTopicConfig).rawValue,
+                      isSensitive: false)
+            }
+        }
+        return answer
+    }
+}

@@ -1,0 +1,164 @@
+import SpoolProtocol
+
+/// DescribeConfigs (32): a topic's configs (each override as DYNAMIC_TOPIC_CONFIG, the rest as the broker's
+/// default), and the broker's own settings (resource "1", this node), which are read-only. Each resource
+/// gets its own error.
+enum DescribeConfigsHandler {
+    /// Kafka's config types (`DescribeConfigsResponse.ConfigType`), from v3.
+    private enum ConfigType: Int8 {
+        case unknown = 0
+        case string = 2
+        case int = 3
+        case long = 5
+        case list = 7
+    }
+
+    /// What describes one topic config besides its value: its type, the broker setting that gives its default
+    /// (Kafka's synonym), and a line of documentation.
+    private struct TopicConfigInfo {
+        let type: ConfigType
+        let brokerKey: String
+        let documentation: String
+    }
+
+    private static let topicConfigs: [String: TopicConfigInfo] = [
+        "cleanup.policy": .init(
+            type: .list, brokerKey: "log.cleanup.policy",
+            documentation: "delete: old segments are deleted by retention (compaction is not built yet)."),
+        "max.message.bytes": .init(
+            type: .int, brokerKey: "message.max.bytes", documentation: "Largest record batch accepted, in bytes."),
+        "message.timestamp.type": .init(
+            type: .string, brokerKey: "log.message.timestamp.type",
+            documentation: "CreateTime keeps the producer's timestamps; LogAppendTime stamps the broker's."),
+        "retention.bytes": .init(
+            type: .long, brokerKey: "log.retention.bytes",
+            documentation: "Delete the oldest segments while a partition is larger; -1 for no limit."),
+        "retention.ms": .init(
+            type: .long, brokerKey: "log.retention.ms",
+            documentation: "Delete segments whose newest record is older than this; -1 keeps them."),
+        "segment.bytes": .init(
+            type: .int, brokerKey: "log.segment.bytes",
+            documentation: "Roll a segment when the next batch would take it past this size."),
+        "segment.ms": .init(
+            type: .long, brokerKey: "log.roll.ms", documentation: "Roll a segment once its first batch is this old."),
+    ]
+
+    private typealias Entry = DescribeConfigsResponse.DescribeConfigsResourceResult
+
+    static func handle(_ request: DescribeConfigsRequest, context: RequestContext, broker: BrokerState) async
+        -> DescribeConfigsResponse
+    {
+        var response = DescribeConfigsResponse()
+        for resource in request.resources {
+            var result = DescribeConfigsResponse.DescribeConfigsResult(
+                errorCode: 0, errorMessage: nil, resourceType: resource.resourceType,
+                resourceName: resource.resourceName)
+            do {
+                var entries = try describe(resource, request: request, version: context.version, broker: broker)
+                // Kafka lists every config when the keys are null or empty.
+                if let keys = resource.configurationKeys, !keys.isEmpty {
+                    entries = entries.filter { keys.contains($0.name) }
+                }
+                result.configs = entries
+            } catch {
+                result.errorCode = error.code.rawValue
+                result.errorMessage = error.message
+            }
+            response.results.append(result)
+        }
+        return response
+    }
+
+    private static func describe(_ resource: DescribeConfigsRequest.DescribeConfigsResource,
+                                 request: DescribeConfigsRequest, version: Int16, broker: BrokerState)
+        throws(BrokerError) -> [Entry]
+    {
+        let options = Options(
+            version: version, synonyms: version >= 1 && request.includeSynonyms,
+            documentation: version >= 3 && request.includeDocumentation)
+        switch ConfigResourceType(rawValue: resource.resourceType) {
+        case .topic:
+            guard let topic = broker.catalog.topic(resource.resourceName) else {
+                throw BrokerError(
+                    code: .unknownTopicOrPartition, message: "topic \"\(resource.resourceName)\" does not exist")
+            }
+            return topicEntries(topic.metadata.configs, options: options, broker: broker)
+        case .broker:
+            // An empty name asks for the cluster-wide defaults, which on a single broker are its settings.
+            guard resource.resourceName.isEmpty || resource.resourceName == String(broker.nodeId) else {
+                throw BrokerError(
+                    code: .invalidRequest,
+                    message: "unknown broker \"\(resource.resourceName)\": Spool is one broker, node \(broker.nodeId)")
+            }
+            return brokerEntries(options: options, broker: broker)
+        case .brokerLogger, nil:
+            throw BrokerError(
+                code: .invalidRequest,
+                message: "resource type \(resource.resourceType) is not described by Spool: "
+                    + "use topic (2) or broker (4)")
+        }
+    }
+
+    /// Which optional parts the version and the request ask for.
+    private struct Options {
+        let version: Int16
+        let synonyms: Bool
+        let documentation: Bool
+    }
+
+    private static func topicEntries(_ overrides: [String: String], options: Options, broker: BrokerState) -> [Entry] {
+        TopicConfigs.describe(defaults: broker.configuration.logDefaults, overrides: overrides).map { config in
+            let info = topicConfigs[config.name]
+            let source: ConfigSource = config.isDefault ? .defaultConfig : .dynamicTopicConfig
+            var entry = makeEntry(
+                name: config.name, value: config.value, readOnly: false, source: source, options: options,
+                type: info?.type ?? .unknown, documentation: info?.documentation)
+            if options.synonyms, let info {
+                if !config.isDefault {
+                    entry.synonyms.append(.init(name: config.name, value: config.value, source: source.rawValue))
+                }
+                let (value, brokerSource) = brokerSetting(info.brokerKey, broker: broker)
+                entry.synonyms.append(
+                    .init(name: info.brokerKey, value: value ?? config.value, source: brokerSource.rawValue))
+            }
+            return entry
+        }
+    }
+
+    private static func brokerEntries(options: Options, broker: BrokerState) -> [Entry] {
+        Settings.all.map { setting in
+            let (value, source) = brokerSetting(setting.key, broker: broker)
+            var entry = makeEntry(
+                name: setting.key, value: value, readOnly: true, source: source, options: options, type: .unknown,
+                documentation: setting.help)
+            if options.synonyms { entry.synonyms = [.init(name: setting.key, value: value, source: source.rawValue)] }
+            return entry
+        }
+    }
+
+    /// A broker setting's value and whether it was set (static) or is the built-in default; nil for a key
+    /// Spool has no setting for.
+    private static func brokerSetting(_ key: String, broker: BrokerState) -> (String?, ConfigSource) {
+        guard let setting = Settings.byKey[key] else { return (nil, .defaultConfig) }
+        let value = setting.current(broker.configuration)
+        return (value, value == setting.current(BrokerConfiguration()) ? .defaultConfig : .staticBrokerConfig)
+    }
+
+    /// One config entry with only the fields its version has: is_default in v0, the source from v1, the type
+    /// and documentation from v3.
+    private static func makeEntry(name: String, value: String?, readOnly: Bool, source: ConfigSource,
+                                  options: Options, type: ConfigType, documentation: String?) -> Entry
+    {
+        var entry = Entry(name: name, value: value, readOnly: readOnly, isSensitive: false)
+        if options.version == 0 {
+            entry.isDefault = source == .defaultConfig
+        } else {
+            entry.configSource = source.rawValue
+        }
+        if options.version >= 3 {
+            entry.configType = type.rawValue
+            entry.documentation = options.documentation ? documentation : nil
+        }
+        return entry
+    }
+}

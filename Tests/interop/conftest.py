@@ -1,0 +1,84 @@
+"""Fixtures for the confluent-kafka interop tests: a real `spool serve` on a free port and a temporary data dir.
+
+The broker binary is `.build/debug/spool` (what `make test` builds), or the path in BROKER_BINARY. The variable
+is not named SPOOL_*: `spool serve` refuses SPOOL_* variables it does not know, and the broker's environment
+is scrubbed of both anyway.
+"""
+
+import os
+import pathlib
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BINARY = os.environ.get("BROKER_BINARY", str(ROOT / ".build" / "debug" / "spool"))
+READY = re.compile(r"Kafka listener ready.*address=\S*:(\d+)|address=\S*:(\d+).*Kafka listener ready")
+START_TIMEOUT_S = 30
+STOP_TIMEOUT_S = 30
+
+
+class Broker:
+    """One `spool serve` process; `stop()` sends SIGTERM and returns the exit status."""
+
+    def __init__(self, data_dir: str, log_path: str):
+        self.data_dir = data_dir
+        self.log_path = log_path
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SPOOL_") and k != "BROKER_BINARY"}
+        # stderr goes to a file, not a pipe, so a chatty broker can never block on a full pipe.
+        self._log = open(self.log_path, "w")
+        self.process = subprocess.Popen(
+            [BINARY, "serve", "--data-dir", data_dir, "--listen", "127.0.0.1:0"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._log, env=env)
+        self.port = self._wait_for_port()
+        self.bootstrap = f"127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def _wait_for_port(self) -> int:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            for line in self.log().splitlines():
+                match = READY.search(line)
+                if match:
+                    return int(match.group(1) or match.group(2))
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        self.process.kill()
+        self.process.wait()
+        raise RuntimeError(f"{BINARY} did not report its listener:\n{self.log()}")
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            status = self.process.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            status = self.process.wait()
+        self._log.close()
+        return status
+
+
+@pytest.fixture(scope="session")
+def broker():
+    """A broker shared by the whole session (tests use their own topic names); it must exit 0 on SIGTERM."""
+    if not os.access(BINARY, os.X_OK):
+        pytest.fail(f"no broker binary at {BINARY}: run `swift build` (or set BROKER_BINARY)")
+    parent = tempfile.mkdtemp(prefix="spool-interop-")
+    running = Broker(os.path.join(parent, "data"), os.path.join(parent, "broker.stderr.log"))
+    try:
+        yield running
+    finally:
+        status = running.stop()
+        log = running.log()
+        shutil.rmtree(parent, ignore_errors=True)
+        assert status == 0, f"spool serve exited with {status} after SIGTERM:\n{log[-4000:]}"
