@@ -103,10 +103,11 @@ enum CreateTopicsHandler {
                     code: .invalidRequest,
                     message: "give either num_partitions and replication_factor or a replica assignment, not both")
             }
-            let indexes = Set(topic.assignments.map(\.partitionIndex))
+            // The count is checked first so that a huge assignment is refused before it is compared.
             let count = Int32(clamping: topic.assignments.count)
-            guard indexes == Set(0..<count), topic.assignments.allSatisfy({ $0.brokerIds == [broker.nodeId] }),
-                  count <= maximumPartitions
+            guard count <= maximumPartitions,
+                  Set(topic.assignments.map(\.partitionIndex)) == Set(0..<count),
+                  topic.assignments.allSatisfy({ $0.brokerIds == [broker.nodeId] })
             else {
                 throw BrokerError(
                     code: .invalidReplicaAssignment,
