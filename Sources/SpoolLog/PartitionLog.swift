@@ -32,6 +32,7 @@ public final class PartitionLog: @unchecked Sendable {
     let logger: Logger
     let appendedBytes: Counter
     let fsyncTimer: Metrics.Timer
+    let logEndOffsetGauge: Gauge
 
     init(topicPartition: TopicPartition, directory: String, config: LogConfig, segments: [LogSegment],
          logEndOffset: Int64, logger: Logger)
@@ -51,6 +52,7 @@ public final class PartitionLog: @unchecked Sendable {
         let dimensions = [("topic", topicPartition.topic), ("partition", String(topicPartition.partition))]
         self.appendedBytes = Counter(label: "spool_log_appended_bytes_total", dimensions: dimensions)
         self.fsyncTimer = Metrics.Timer(label: "spool_log_fsync_seconds", dimensions: dimensions)
+        self.logEndOffsetGauge = Gauge(label: "spool_log_end_offset", dimensions: dimensions)
     }
 
     func locked<T>(_ body: () throws(LogError) -> T) throws(LogError) -> T {
@@ -126,7 +128,10 @@ public final class PartitionLog: @unchecked Sendable {
                 baseOffset: written.baseOffset, lastOffset: written.lastOffset, logAppendTime: stamped ? now : -1,
                 logStartOffset: logStartOffsetValue, logEndOffset: logEndOffsetValue)
         }
-        appendedBytes.increment(by: batch.sizeInBytes)
+        if !info.isDuplicate {
+            appendedBytes.increment(by: batch.sizeInBytes)
+            logEndOffsetGauge.record(info.logEndOffset)
+        }
         return info
     }
 
