@@ -26,7 +26,7 @@ enum ProduceHandler {
                         guard let log = entry?.log(partition.index) else {
                             return .failed(failure(partition.index, .unknownTopicOrPartition, nil))
                         }
-                        return await append(partition, to: log, broker: broker)
+                        return await append(partition, to: log, remote: context.remote, broker: broker)
                     }
                 }
                 var results: [PartitionOutcome] = []
@@ -81,8 +81,18 @@ enum ProduceHandler {
     }
 
     private static func append(_ partition: ProduceRequest.PartitionProduceData, to log: PartitionLog,
-                               broker: BrokerState) async -> PartitionOutcome
+                               remote: String, broker: BrokerState) async -> PartitionOutcome
     {
+        func refuse(_ code: KafkaErrorCode, _ message: String) -> PartitionOutcome {
+            // Bytes that do not add up come from a broken client or a broken network: worth one line each.
+            broker.logger.warning(
+                "refusing a produced batch",
+                metadata: [
+                    "remote": "\(remote)", "partition": "\(log.topicPartition)", "errorCode": "\(code.rawValue)",
+                    "error": "\(message)",
+                ])
+            return .failed(failure(partition.index, code, message))
+        }
         guard let records = partition.records, records.readableBytes > 0 else {
             return .failed(failure(partition.index, .invalidRecord, "the partition carries no record batch"))
         }
@@ -91,19 +101,31 @@ enum ProduceHandler {
         do {
             batches = try RecordBatch.split(records)
         } catch {
-            return .failed(failure(partition.index, code(error.kafkaErrorCode), error.description))
+            return refuse(code(error.kafkaErrorCode), error.description)
+        }
+        // Every batch is checked before the first is appended, so that a refused partition appends nothing: the
+        // client retries it whole. The log checks each batch again, so one batch (what clients send) is left to it.
+        for batch in batches {
+            // Kafka's LogValidator: a client's batch starts at offset 0 (the broker assigns offsets).
+            guard batch.baseOffset == 0 else {
+                return refuse(.invalidRecord, "batch base offset \(batch.baseOffset) is not 0")
+            }
+            guard batches.count > 1 else { break }
+            do {
+                try batch.validate(maxBytes: log.logConfig.maxMessageBytes)
+            } catch {
+                return refuse(code(error.kafkaErrorCode), error.description)
+            }
         }
         var first: AppendInfo?
         var last: AppendInfo?
         for batch in batches {
-            // Kafka's LogValidator: a client's batch starts at offset 0 (the broker assigns offsets).
-            guard batch.baseOffset == 0 else {
-                return .failed(failure(partition.index, .invalidRecord, "batch base offset \(batch.baseOffset) is not 0"))
-            }
             do {
                 let info = try await broker.logManager.append(batch, to: log)
                 first = first ?? info
                 last = info
+            } catch let error as LogError where error.batchError != nil {
+                return refuse(code(for: error), error.description)
             } catch let error as LogError {
                 return .failed(failure(partition.index, code(for: error), error.description))
             } catch {

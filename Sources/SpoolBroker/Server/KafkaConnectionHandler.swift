@@ -22,11 +22,17 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
     /// The gate of the latest request: the next request waits on it before its ordered part.
     private var lastGate: RequestGate?
     private var closing = false
+    /// The client's address, kept from the start: once the peer has gone the channel no longer knows it.
+    private var remote = "unknown"
 
     init(router: RequestRouter, maximumInFlight: Int, logger: Logger) {
         self.router = router
         self.maximumInFlight = maximumInFlight
         self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        remote = context.remoteAddress?.description ?? "unknown"
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -39,7 +45,7 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
             context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
         }
         let router = self.router
-        let remote = context.remoteAddress?.description ?? "unknown"
+        let remote = self.remote
         let previous = lastGate
         let gate = RequestGate()
         lastGate = gate
@@ -65,8 +71,7 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
         case .failure(let error):
             closing = true
             logger.warning(
-                "closing connection after a bad request",
-                metadata: ["remote": "\(context.remoteAddress?.description ?? "?")", "error": "\(error)"])
+                "closing connection after a bad request", metadata: ["remote": "\(remote)", "error": "\(error)"])
             context.close(promise: nil)
         }
     }
@@ -115,7 +120,7 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is IdleStateHandler.IdleStateEvent {
-            logger.debug("closing idle connection", metadata: ["remote": "\(context.remoteAddress?.description ?? "?")"])
+            logger.debug("closing idle connection", metadata: ["remote": "\(remote)"])
             context.close(promise: nil)
             return
         }
@@ -123,8 +128,9 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.warning(
-            "closing connection", metadata: ["remote": "\(context.remoteAddress?.description ?? "?")", "error": "\(error)"])
+        // An error after the close began (bytes cut off by that very close) would be a second line for one fault.
+        guard !closing else { return }
+        logger.warning("closing connection", metadata: ["remote": "\(remote)", "error": "\(error)"])
         closing = true
         context.close(promise: nil)
     }
