@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(
             name: "SpoolBrokerTests",
             dependencies: [
-                "SpoolBroker", "SpoolLog", "SpoolRecords", "spool",
+                "SpoolBroker", "SpoolLog", "SpoolProtocol", "SpoolRecords", "spool",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
