@@ -35,6 +35,10 @@ enum FetchHandler {
             let remaining = deadline - ContinuousClock.now
             let remainingMs = max(1, remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000)
             let observed = ends
+            broker.logger.debug(
+                "fetch waits for data",
+                metadata: ["bytes": "\(bytes)", "minBytes": "\(request.minBytes)", "waitMs": "\(remainingMs)",
+                           "offsets": "\(request.topics.flatMap { $0.partitions.map(\.fetchOffset) })"])
             await broker.appends.wait(for: wanted, timeoutMs: remainingMs) {
                 // Checked after the waiter is registered, so an append in between is not missed.
                 observed.contains { partition, end in
