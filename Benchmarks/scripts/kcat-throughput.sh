@@ -45,7 +45,7 @@ kcat -b "127.0.0.1:$PORT" -P -t perf -X acks=all -X linger.ms=5 -X batch.num.mes
   -X queue.buffering.max.messages=1000000 -l "$WORK/lines.txt"
 T1=$(date +%s.%N)
 CPU1=$(cpu)
-kcat -b "127.0.0.1:$PORT" -C -t perf -o beginning -e -q -X fetch.message.max.bytes=4194304 > /dev/null
+kcat -b "127.0.0.1:$PORT" -C -t perf -o beginning -e -q -X fetch.message.max.bytes=4194304 ${CONSUME_OPTS:-} > /dev/null
 T2=$(date +%s.%N)
 CPU2=$(cpu)
 python3 - "$RECORDS" "$BYTES" "$T0" "$T1" "$T2" "$CPU0" "$CPU1" "$CPU2" "$TICKS" <<'PY'
