@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "SpoolLog", targets: ["SpoolLog"]),
         .library(name: "SpoolMetadata", targets: ["SpoolMetadata"]),
         .library(name: "SpoolBroker", targets: ["SpoolBroker"]),
+        .library(name: "SpoolClient", targets: ["SpoolClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -83,10 +84,22 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // A pure-Swift Kafka client on NIO: connections, producer, consumer, admin.
+        .target(
+            name: "SpoolClient",
+            dependencies: [
+                "SpoolProtocol", "SpoolRecords",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "spool",
             dependencies: [
                 "SpoolBroker",
+                "SpoolClient",
                 "SpoolLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -94,6 +107,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SpoolRecordsTests", dependencies: ["SpoolRecords"]),
+        .testTarget(
+            name: "SpoolClientTests",
+            dependencies: [
+                "SpoolClient", "SpoolProtocol", "SpoolRecords", "spool",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "SpoolProtocolTests",
             dependencies: [

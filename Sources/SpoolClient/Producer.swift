@@ -1,0 +1,224 @@
+import Foundation
+import NIOCore
+import SpoolProtocol
+import SpoolRecords
+
+/// A Kafka producer: `send` appends a record to its partition's open batch and returns once the batch
+/// is acknowledged. A batch leaves when it reaches `batchSizeBytes`, when it has waited `lingerMs`, or on
+/// `flush`; each partition has one batch in flight at a time, so retries keep the partition's order, and
+/// with idempotence (the default) a retried batch carries the same producer id and sequence numbers, so
+/// the broker writes it once. Records without a key stick to one partition per topic until its batch
+/// leaves; keyed records go where the Java client would put them (murmur2).
+///
+/// An actor: safe to share between tasks.
+public actor Producer {
+    /// The producer's settings.
+    public nonisolated let configuration: ProducerConfiguration
+    let client: KafkaClient
+    private let ownsClient: Bool
+
+    struct Batch {
+        var partition: TopicPartition
+        var builder = RecordBatchBuilder()
+        var waiters: [Completion] = []
+        var timestamps: [Int64] = []
+        var bytes = 0
+        var created = ContinuousClock.now
+        var deadline: ContinuousClock.Instant
+        var wire: ByteBuffer?
+    }
+
+    /// Called once with where a record was written, or why it was not.
+    public typealias Completion = @Sendable (Result<RecordMetadata, SpoolClientError>) -> Void
+
+    var open: [TopicPartition: Batch] = [:]
+    var sealed: [TopicPartition: [Batch]] = [:]
+    var inFlight: Set<TopicPartition> = []
+    var notBefore: [TopicPartition: ContinuousClock.Instant] = [:]
+    var bufferedBytes = 0
+    var spaceWaiters: [CheckedContinuation<Void, Never>] = []
+    var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    var sticky: [String: Int32] = [:]
+    var producerIdentity: (id: Int64, epoch: Int16)?
+    var identityTask: Task<(id: Int64, epoch: Int16), any Error>?
+    var sequences: [TopicPartition: Int32] = [:]
+    var flushing = 0
+    var isClosed = false
+
+    /// Makes a producer over an existing client (shared connections and metadata).
+    /// - Parameters:
+    ///   - client: the client to send through; the producer does not close it.
+    ///   - configuration: acks, batching, compression, idempotence.
+    /// - Throws: `SpoolClientError.invalidArgument` for idempotence without acks=all.
+    public init(client: KafkaClient, configuration: ProducerConfiguration = .init()) throws(SpoolClientError) {
+        try self.init(client: client, configuration: configuration, ownsClient: false)
+    }
+
+    private init(client: KafkaClient, configuration: ProducerConfiguration, ownsClient: Bool) throws(SpoolClientError) {
+        guard !configuration.idempotent || configuration.acks == .all else {
+            throw .invalidArgument("an idempotent producer needs acks=all; set idempotent to false for acks 0 or 1")
+        }
+        guard configuration.batchSizeBytes > 0, configuration.bufferMemoryBytes > 0, configuration.lingerMs >= 0 else {
+            throw .invalidArgument("batch size and buffer memory must be positive and linger at least 0")
+        }
+        self.client = client
+        self.configuration = configuration
+        self.ownsClient = ownsClient
+    }
+
+    /// Makes a producer with its own client, closed with the producer.
+    /// - Parameters:
+    ///   - client: bootstrap servers and timeouts.
+    ///   - configuration: acks, batching, compression, idempotence.
+    /// - Throws: `SpoolClientError.invalidArgument` for idempotence without acks=all.
+    public init(client: ClientConfiguration, configuration: ProducerConfiguration = .init()) throws(SpoolClientError) {
+        try self.init(client: KafkaClient(configuration: client), configuration: configuration, ownsClient: true)
+    }
+
+    /// Sends one record and waits until it is acknowledged (or written, with acks=0).
+    /// - Parameters:
+    ///   - topic: the topic.
+    ///   - key: the key, or nil; keyed records are partitioned by murmur2 of the key.
+    ///   - value: the value, or nil (a tombstone).
+    ///   - headers: record headers.
+    ///   - partition: a partition to use instead of the partitioner's choice.
+    ///   - timestamp: the create time in milliseconds since the epoch; now when nil.
+    /// - Returns: the partition, offset and timestamp of the record.
+    /// - Throws: `SpoolClientError` with the broker's error code, after retries of retriable errors until
+    ///   `deliveryTimeoutMs`; `.closed` after `close()`.
+    public func send(
+        topic: String, key: ByteBuffer? = nil, value: ByteBuffer?, headers: [RecordHeader] = [],
+        partition: Int32? = nil, timestamp: Int64? = nil
+    ) async throws(SpoolClientError) -> RecordMetadata {
+        let target = try await prepare(topic: topic, key: key, value: value, headers: headers, partition: partition)
+        do {
+            return try await withCheckedThrowingContinuation { continuation in
+                append(
+                    to: target.partition, key: key, value: value, headers: headers,
+                    timestamp: timestamp ?? Self.nowMs(), size: target.size
+                ) { continuation.resume(with: $0) }
+            }
+        } catch {
+            throw KafkaClient.clientError(error)
+        }
+    }
+
+    /// Queues one record and returns as soon as it is queued (after waiting for buffer space), so that a
+    /// caller can queue many records in order without waiting for each acknowledgement.
+    /// - Parameters:
+    ///   - topic: the topic.
+    ///   - key: the key, or nil.
+    ///   - value: the value, or nil.
+    ///   - headers: record headers.
+    ///   - partition: a partition to use instead of the partitioner's choice.
+    ///   - timestamp: the create time in milliseconds since the epoch; now when nil.
+    ///   - completion: called once the record is acknowledged or has failed.
+    /// - Throws: `SpoolClientError` when the record cannot be queued (unknown topic, closed producer).
+    public func send(
+        topic: String, key: ByteBuffer? = nil, value: ByteBuffer?, headers: [RecordHeader] = [],
+        partition: Int32? = nil, timestamp: Int64? = nil, completion: @escaping Completion
+    ) async throws(SpoolClientError) {
+        let target = try await prepare(topic: topic, key: key, value: value, headers: headers, partition: partition)
+        append(
+            to: target.partition, key: key, value: value, headers: headers, timestamp: timestamp ?? Self.nowMs(),
+            size: target.size, completion: completion)
+    }
+
+    /// Picks the partition and waits for buffer space.
+    private func prepare(
+        topic: String, key: ByteBuffer?, value: ByteBuffer?, headers: [RecordHeader], partition: Int32?
+    ) async throws(SpoolClientError) -> (partition: TopicPartition, size: Int) {
+        guard !isClosed else { throw .closed }
+        let target = TopicPartition(topic, try await choosePartition(topic: topic, key: key, explicit: partition))
+        let size = Record(timestampDelta: 0, offsetDelta: 0, key: key, value: value, headers: headers).encodedSize
+        guard size + RecordBatch.headerSize <= configuration.bufferMemoryBytes else {
+            throw .invalidArgument("a record of \(size) bytes is larger than buffer memory")
+        }
+        while bufferedBytes > 0 && bufferedBytes + size > configuration.bufferMemoryBytes {
+            await withCheckedContinuation { spaceWaiters.append($0) }
+            guard !isClosed else { throw .closed }
+        }
+        return (target, size)
+    }
+
+    /// Sends every waiting batch now and returns when all records sent so far are acknowledged or failed.
+    public func flush() async {
+        flushing += 1
+        defer { flushing -= 1 }
+        drain()
+        while !isIdle { await withCheckedContinuation { idleWaiters.append($0) } }
+    }
+
+    /// Flushes, then refuses further sends; closes the client when the producer made it.
+    public func close() async {
+        await flush()
+        isClosed = true
+        for waiter in spaceWaiters { waiter.resume() }
+        spaceWaiters.removeAll()
+        if ownsClient { await client.close() }
+    }
+
+    var isIdle: Bool { open.isEmpty && sealed.isEmpty && inFlight.isEmpty }
+
+    static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    private func choosePartition(topic: String, key: ByteBuffer?, explicit: Int32?) async throws(SpoolClientError)
+        -> Int32
+    {
+        let client = self.client
+        let metadata = try await client.withRetries(
+            deadlineMs: min(configuration.deliveryTimeoutMs, 60_000),
+            onRetry: { _ in await client.invalidate(topic: topic) }
+        ) { () async throws(SpoolClientError) in try await client.topicMetadata(topic) }
+        let count = Int32(metadata.partitions.count)
+        if let explicit {
+            guard (0..<count).contains(explicit) else {
+                throw .kafka(.unknownTopicOrPartition, "partition \(explicit) of \(topic) (it has \(count))")
+            }
+            return explicit
+        }
+        if let key { return Murmur2.partition(forKey: key.readableBytesView, partitionCount: count) }
+        if let chosen = sticky[topic], chosen < count { return chosen }
+        let chosen = Int32.random(in: 0..<count)
+        sticky[topic] = chosen
+        return chosen
+    }
+
+    private func append(
+        to target: TopicPartition, key: ByteBuffer?, value: ByteBuffer?, headers: [RecordHeader], timestamp: Int64,
+        size: Int, completion: @escaping Completion
+    ) {
+        if let current = open[target], current.bytes + size > configuration.batchSizeBytes {
+            seal(target)
+        }
+        var batch = open[target] ?? newBatch(target)
+        batch.builder.append(key: key, value: value, headers: headers, timestamp: timestamp)
+        batch.waiters.append(completion)
+        batch.timestamps.append(timestamp)
+        batch.bytes += size
+        bufferedBytes += size
+        open[target] = batch
+        if batch.bytes >= configuration.batchSizeBytes { seal(target) }
+        drain()
+    }
+
+    private func newBatch(_ target: TopicPartition) -> Batch {
+        let deadline = ContinuousClock.now + .milliseconds(configuration.deliveryTimeoutMs)
+        if configuration.lingerMs > 0 {
+            let linger = configuration.lingerMs
+            Task { [weak self] in
+                try? await Task.sleep(for: .milliseconds(linger))
+                await self?.drain()
+            }
+        }
+        return Batch(partition: target, deadline: deadline)
+    }
+
+    /// Moves the open batch to the partition's queue of full batches; records without a key then move to
+    /// another partition (the sticky partitioner).
+    private func seal(_ target: TopicPartition) {
+        guard let batch = open.removeValue(forKey: target) else { return }
+        sealed[target, default: []].append(batch)
+        if sticky[target.topic] == target.partition { sticky[target.topic] = nil }
+    }
+}
