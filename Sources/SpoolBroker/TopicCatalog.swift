@@ -87,11 +87,10 @@ final class TopicCatalog: @unchecked Sendable {
     /// - Throws: `MetadataError.unknownTopic` when there is no such topic.
     func deleteTopic(name: String) async throws {
         let metadata = try await store.deleteTopic(named: name)
-        let entry = lock.withLock { topics.removeValue(forKey: name) }
+        _ = lock.withLock { topics.removeValue(forKey: name) }
         for partition in 0..<Int(metadata.partitionCount) {
             try await logManager.deleteLog(TopicPartition(topic: name, partition: Int32(partition)))
         }
-        _ = entry
         logger.info("deleted topic", metadata: ["topic": "\(name)"])
     }
 
