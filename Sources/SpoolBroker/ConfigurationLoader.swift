@@ -83,15 +83,20 @@ public enum ConfigurationLoader {
         return values
     }
 
+    /// `SPOOL_*` variables that belong to the client commands (`spool produce`, `spool consume`, ...), not
+    /// to the broker: `serve` ignores them, so a shell that sets them for the CLI can still start a broker.
+    public static let clientVariables: Set<String> = ["SPOOL_BOOTSTRAP_SERVER"]
+
     /// The `SPOOL_*` variables, keyed both by our key and by the name swift-configuration's environment
-    /// provider looks up (the key in capitals with underscores, without the prefix). Unknown ones are refused.
+    /// provider looks up (the key in capitals with underscores, without the prefix). Unknown ones are refused;
+    /// `clientVariables` are skipped.
     private static func spoolVariables(_ environment: [String: String]) throws(ConfigurationError)
         -> (byKey: [String: String], byProviderName: [String: String])
     {
         let settingsByVariable = Dictionary(uniqueKeysWithValues: Settings.all.map { ($0.environmentName, $0) })
         var byKey: [String: String] = [:]
         var byProviderName: [String: String] = [:]
-        for (name, value) in environment where name.hasPrefix("SPOOL_") {
+        for (name, value) in environment where name.hasPrefix("SPOOL_") && !clientVariables.contains(name) {
             guard let setting = settingsByVariable[name] else {
                 let known = Settings.all.map(\.environmentName).joined(separator: ", ")
                 throw ConfigurationError("unknown environment variable \(name)=\(value); known: \(known)")

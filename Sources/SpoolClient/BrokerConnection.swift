@@ -3,6 +3,12 @@ import NIOCore
 import NIOPosix
 import SpoolProtocol
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One TCP connection to one broker: requests are pipelined (written without waiting for earlier
 /// responses) and responses matched to them by correlation id. Every request has a deadline; a missed
 /// deadline closes the connection, because Kafka answers in order and a late answer would block the rest.
@@ -46,7 +52,7 @@ final class BrokerConnection: Sendable {
                 }
                 .connect(host: host, port: port).get()
         } catch {
-            throw .connectionFailed(address, "\(error)")
+            throw .connectionFailed(address, reason(error, timeoutMs: timeouts.connectMs))
         }
         let bare = BrokerConnection(channel: channel, address: address, clientId: clientId, brokerVersions: [:])
         do {
@@ -56,6 +62,19 @@ final class BrokerConnection: Sendable {
             bare.close()
             throw error
         }
+    }
+
+    /// A short reason for a failed connect ("Connection refused"), not NIO's nested error values.
+    private static func reason(_ error: any Error, timeoutMs: Int64) -> String {
+        var error = error
+        if let failures = error as? NIOConnectionError, let first = failures.connectionErrors.first?.error {
+            error = first
+        } else if let failures = error as? NIOConnectionError, let dns = failures.dnsAAAAError ?? failures.dnsAError {
+            error = dns
+        }
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
+        if case ChannelError.connectTimeout = error { return "no answer within \(timeoutMs) ms" }
+        return "\(error)"
     }
 
     private func negotiate(timeoutMs: Int64) async throws(SpoolClientError) -> [Int16: ClosedRange<Int16>] {

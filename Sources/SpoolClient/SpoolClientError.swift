@@ -46,6 +46,12 @@ public struct SpoolClientError: Error, Hashable, Sendable, CustomStringConvertib
         return nil
     }
 
+    /// The broker's error message, when it refused the request with one.
+    public var brokerMessage: String? {
+        if case .kafka(_, _, let message) = reason { return message }
+        return nil
+    }
+
     /// Whether retrying (after a metadata refresh and a pause) may succeed: retriable Kafka codes, lost
     /// connections and timeouts.
     public var isRetriable: Bool {

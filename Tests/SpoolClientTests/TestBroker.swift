@@ -14,13 +14,14 @@ final class TestBroker: @unchecked Sendable {
     let logPath: String
     private(set) var port = 0
 
-    init(extraArguments: [String] = []) async throws {
+    init(extraArguments: [String] = [], environment: [String: String] = [:]) async throws {
         dataDirectory = NSTemporaryDirectory() + "spool-client-test-\(UUID().uuidString)"
         logPath = dataDirectory + ".log"
         FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["serve", "--data-dir", dataDirectory, "--listen", "127.0.0.1:0"] + extraArguments
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SPOOL_") }
+            .merging(environment) { $1 }
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle.nullDevice
         try process.run()

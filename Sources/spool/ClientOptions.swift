@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import SpoolClient
+
+/// The options every client command shares: where the broker is and how long to wait for it.
+struct ClientOptions: ParsableArguments {
+    @Option(
+        name: [.customShort("b"), .customLong("bootstrap-server")],
+        help: "Broker HOST:PORT, comma-separated for several (env SPOOL_BOOTSTRAP_SERVER; default 127.0.0.1:9092).")
+    var bootstrapServer: String?
+
+    @Option(name: .customLong("timeout-ms"), help: "How long to wait for the broker, per request (default 10000).")
+    var timeoutMs: Int64 = 10_000
+
+    /// The broker addresses: the flag, else SPOOL_BOOTSTRAP_SERVER, else 127.0.0.1:9092.
+    var servers: [String] {
+        let text = bootstrapServer ?? ProcessInfo.processInfo.environment["SPOOL_BOOTSTRAP_SERVER"] ?? "127.0.0.1:9092"
+        return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// A client for the configured broker.
+    /// - Parameter autoCreate: whether Metadata requests may create topics (producing, as kcat does).
+    func client(autoCreate: Bool = false) throws -> KafkaClient {
+        for server in servers {
+            do {
+                _ = try ClientConfiguration.parse(address: server)
+            } catch {
+                throw CLIFailure("\(error)")
+            }
+        }
+        return KafkaClient(configuration: ClientConfiguration(
+            bootstrapServers: servers, clientId: "spool-cli", connectTimeoutMs: min(timeoutMs, 5_000),
+            requestTimeoutMs: timeoutMs, allowAutoTopicCreation: autoCreate))
+    }
+
+    /// An error for the user: what failed, the broker's error code name, and what to do about it.
+    /// - Parameters:
+    ///   - action: what was attempted, e.g. `create topic orders`.
+    ///   - error: what went wrong.
+    func failure(_ action: String, _ error: any Error) -> CLIFailure {
+        guard let error = error as? SpoolClientError else { return CLIFailure("\(action) failed: \(error)") }
+        let joined = servers.joined(separator: ",")
+        var hint = ""
+        if error.isConnectionFailure {
+            hint = "Is a broker running at \(joined)? Start one with `spool serve`, or point -b/--bootstrap-server "
+                + "(or SPOOL_BOOTSTRAP_SERVER) at it."
+        } else if let code = error.kafkaErrorCode {
+            switch code.name {
+            case "UNKNOWN_TOPIC_OR_PARTITION":
+                hint = "Check the name with `spool topic list`, or create it with `spool topic create NAME`."
+            case "TOPIC_ALREADY_EXISTS": hint = "Pick another name, or delete it first with `spool topic delete NAME`."
+            case "INVALID_CONFIG": hint = "`spool topic describe NAME` lists the keys a topic accepts."
+            case "INVALID_PARTITIONS": hint = "A topic needs at least one partition; partitions can only be added."
+            case "GROUP_ID_NOT_FOUND": hint = "`spool group list` shows the groups the broker knows."
+            case "NON_EMPTY_GROUP": hint = "Stop the group's consumers first."
+            default: break
+            }
+        } else if "\(error)".contains("timed out") {
+            hint = "The broker at \(joined) did not answer in time; check that it is healthy or raise --timeout-ms."
+        }
+        guard let code = error.kafkaErrorCode else {
+            return CLIFailure("\(action) failed: \(error)." + (hint.isEmpty ? "" : " \(hint)"))
+        }
+        if let message = error.brokerMessage, !message.isEmpty {
+            return CLIFailure("\(action) failed: \(code): \(message)")
+        }
+        return CLIFailure("\(action) failed: \(code)." + (hint.isEmpty ? "" : " \(hint)"))
+    }
+}
+
+/// A command's failure, printed as one line on standard error (never a stack trace); exit status 1.
+struct CLIFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension AsyncParsableCommand {
+    /// Runs `body`, printing a `CLIFailure` as `spool: <message>` and exiting 1.
+    func reportingFailures(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let failure as CLIFailure {
+            var standardError = FileHandleOutputStream()
+            print("spool: \(failure)", to: &standardError)
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Parses repeated `key=value` options.
+/// - Throws: `CLIFailure` naming the option and the bad entry.
+func keyValues(_ entries: [String], option: String) throws -> [(String, String)] {
+    try entries.map { entry in
+        guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
+            throw CLIFailure("bad \(option) '\(entry)': expected KEY=VALUE")
+        }
+        return (String(entry[..<equals]), String(entry[entry.index(after: equals)...]))
+    }
+}

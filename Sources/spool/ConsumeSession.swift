@@ -1,0 +1,73 @@
+import SpoolClient
+
+/// One `spool consume` run: the assignment, where each partition starts, the loop and the final commit.
+final class ConsumeSession {
+    let kafka: KafkaClient
+    let consumer: Consumer
+    let group: String?
+    let ends: [TopicPartition: Int64]?
+    private var consumed: [TopicPartition: Int64] = [:]
+
+    private init(kafka: KafkaClient, consumer: Consumer, group: String?, ends: [TopicPartition: Int64]?) {
+        self.kafka = kafka
+        self.consumer = consumer
+        self.group = group
+        self.ends = ends
+    }
+
+    /// Assigns the topic's partitions (or the chosen ones) and places each: the asked starting point, else
+    /// the group's committed offset, else the end.
+    /// - Throws: `SpoolClientError` for a missing topic or partition, or a broker that does not answer.
+    static func open(
+        kafka: KafkaClient, topic: String, partitions chosen: [Int32], group: String?, start: OffsetSpec?,
+        exitAtEnd: Bool
+    ) async throws -> ConsumeSession {
+        let metadata = try await kafka.topicMetadata(topic, refresh: true)
+        let all = metadata.partitions.map(\.index)
+        for index in chosen where !all.contains(index) {
+            throw SpoolClientError.kafka(.unknownTopicOrPartition, "partition \(index) of \(topic) (it has \(all.count))")
+        }
+        let partitions = (chosen.isEmpty ? all : chosen).map { TopicPartition(topic, $0) }
+        let consumer = Consumer(client: kafka, configuration: ConsumerConfiguration(groupId: group, autoOffsetReset: .latest))
+        await consumer.assign(partitions)
+        let committed = group == nil || start != nil
+            ? [:] : try await kafka.committedOffsets(group: group ?? "", partitions: partitions)
+        for partition in partitions {
+            try await consumer.seek(partition, to: start ?? committed[partition].map { .offset($0) } ?? .end)
+        }
+        let ends = exitAtEnd
+            ? try await kafka.listOffsets(Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaClient.latestTimestamp) }))
+            : nil
+        return ConsumeSession(kafka: kafka, consumer: consumer, group: group, ends: ends)
+    }
+
+    /// Polls and hands records to `emit` until `limit` records, the end (with exit-at-end) or a stop signal.
+    /// - Throws: `SpoolClientError` from the consumer.
+    func run(limit: Int?, stop: StopSignal, emit: (ConsumerRecord) -> Void) async throws {
+        var count = 0
+        while !stop.isStopped {
+            if try await reachedEnd() { return }
+            for record in try await consumer.poll(timeoutMs: 500) {
+                emit(record)
+                consumed[TopicPartition(record.topic, record.partition)] = record.offset + 1
+                count += 1
+                if let limit, count >= limit { return }
+            }
+        }
+    }
+
+    private func reachedEnd() async throws -> Bool {
+        guard let ends else { return false }
+        for (partition, end) in ends {
+            guard let position = await consumer.position(partition), position >= end else { return false }
+        }
+        return true
+    }
+
+    /// Commits what was printed (with a group) and closes the consumer.
+    /// - Throws: `SpoolClientError` when the commit fails.
+    func finish() async throws {
+        await consumer.close()
+        if let group { try await kafka.commitOffsets(group: group, offsets: consumed) }
+    }
+}

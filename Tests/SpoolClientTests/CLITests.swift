@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+/// The `spool` client commands end to end: the binary from this build against a real broker.
+@Suite("spool CLI", .serialized)
+struct CLITests {
+    let spool = TestBroker.binary
+
+    @Test("topic create, list, describe, alter-config and delete; produce and consume lines with keys and headers")
+    func topicProduceConsume() async throws {
+        let broker = try await TestBroker()
+        defer { Task { await broker.stop() } }
+        let b = ["-b", broker.bootstrap]
+        let create = try await runProcess(spool, ["topic", "create", "orders", "--partitions", "3", "--config",
+                                                  "retention.ms=86400000"] + b)
+        #expect(create.status == 0, "\(create.stderr)")
+        let list = try await runProcess(spool, ["topic", "list"] + b)
+        #expect(list.stdout.contains("orders  3"), "\(list.stdout)")
+        let json = try await runProcess(spool, ["topic", "list", "--format", "json"] + b)
+        #expect(json.stdout.contains("\"name\" : \"orders\""), "\(json.stdout)")
+
+        let lines = (0..<300).map { "k\($0 % 10):value-\($0)" }
+        let produce = try await runProcess(
+            spool, ["produce", "orders", "--key-separator", ":", "--header", "src=cli", "--compression", "lz4"] + b,
+            stdin: lines.joined(separator: "\n") + "\n")
+        #expect(produce.status == 0, "\(produce.stderr)")
+
+        let all = try await runProcess(spool, ["consume", "orders", "--from-beginning", "--exit-at-end"] + b)
+        #expect(all.status == 0, "\(all.stderr)")
+        #expect(Set(all.stdout.split(separator: "\n").map(String.init)) == Set((0..<300).map { "value-\($0)" }))
+
+        let records = try await runProcess(
+            spool, ["consume", "orders", "--from-beginning", "--count", "5", "--format", "json", "--partition", "1"] + b)
+        let objects = records.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(objects.count == 5, "\(records.stdout) \(records.stderr)")
+        #expect(objects.allSatisfy { $0["partition"] as? Int == 1 && ($0["key"] as? String)?.hasPrefix("k") == true })
+        #expect(objects.map { $0["offset"] as? Int } == [0, 1, 2, 3, 4])
+
+        let offset = try await runProcess(spool, ["consume", "orders", "--partition", "0", "--offset", "3", "--count", "1",
+                                                  "--format", "json"] + b)
+        #expect(offset.stdout.contains("\"offset\":3"), "\(offset.stdout) \(offset.stderr)")
+
+        let alter = try await runProcess(spool, ["topic", "alter-config", "orders", "--set", "retention.ms=1000",
+                                                 "--partitions", "4"] + b)
+        #expect(alter.status == 0, "\(alter.stderr)")
+        let describe = try await runProcess(spool, ["topic", "describe", "orders"] + b)
+        #expect(describe.stdout.contains("partitions 4"), "\(describe.stdout)")
+        #expect(describe.stdout.contains("retention.ms  1000"), "\(describe.stdout)")
+        let delete = try await runProcess(spool, ["topic", "delete", "orders"] + b)
+        #expect(delete.status == 0, "\(delete.stderr)")
+        #expect(!(try await runProcess(spool, ["topic", "list"] + b)).stdout.contains("orders"))
+    }
+
+    @Test("errors say what failed and what to do: unreachable broker, missing topic, existing topic, bad flags")
+    func errors() async throws {
+        let unreachable = try await runProcess(spool, ["topic", "list", "-b", "127.0.0.1:1"])
+        #expect(unreachable.status == 1)
+        #expect(unreachable.stderr.contains("spool: list topics failed: cannot connect to 127.0.0.1:1"), "\(unreachable.stderr)")
+        #expect(unreachable.stderr.contains("Is a broker running at 127.0.0.1:1?"))
+        #expect(!unreachable.stderr.contains("Fatal error"))
+
+        let broker = try await TestBroker()
+        defer { Task { await broker.stop() } }
+        let missing = try await runProcess(spool, ["consume", "nope", "--from-beginning", "-b", broker.bootstrap])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("UNKNOWN_TOPIC_OR_PARTITION"), "\(missing.stderr)")
+        #expect(missing.stderr.contains("spool topic list"), "\(missing.stderr)")
+
+        _ = try await runProcess(spool, ["topic", "create", "twice", "-b", broker.bootstrap])
+        let again = try await runProcess(spool, ["topic", "create", "twice", "-b", broker.bootstrap])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("TOPIC_ALREADY_EXISTS"), "\(again.stderr)")
+
+        let badConfig = try await runProcess(spool, ["topic", "create", "x", "--config", "novalue", "-b", broker.bootstrap])
+        #expect(badConfig.stderr.contains("bad --config 'novalue': expected KEY=VALUE"), "\(badConfig.stderr)")
+    }
+
+    @Test("SPOOL_BOOTSTRAP_SERVER points the client commands at a broker, and serve starts with it set")
+    func bootstrapVariable() async throws {
+        let broker = try await TestBroker(environment: ["SPOOL_BOOTSTRAP_SERVER": "127.0.0.1:1"])
+        defer { Task { await broker.stop() } }
+        let environment = ["SPOOL_BOOTSTRAP_SERVER": broker.bootstrap]
+        let produce = try await runProcess(spool, ["produce", "env"], stdin: "one\ntwo\n", environment: environment)
+        #expect(produce.status == 0, "\(produce.stderr)")
+        let consume = try await runProcess(
+            spool, ["consume", "env", "--from-beginning", "--count", "2"], environment: environment)
+        #expect(consume.stdout == "one\ntwo\n", "\(consume.stderr)")
+    }
+}
