@@ -18,6 +18,7 @@ public actor Consumer {
     var pendingSeeks: [TopicPartition: OffsetSpec] = [:]
     var prefetched: Task<[PartitionFetch], Never>?
     var isClosed = false
+    var group: GroupState?
 
     /// Makes a consumer over an existing client.
     /// - Parameters:
@@ -80,6 +81,7 @@ public actor Consumer {
         let deadline = ContinuousClock.now + .milliseconds(timeoutMs)
         repeat {
             guard !isClosed else { throw .closed }
+            try await maintainGroup()
             guard !assignment.isEmpty else {
                 try? await Task.sleep(for: .milliseconds(min(timeoutMs, 100)))
                 continue
@@ -100,6 +102,8 @@ public actor Consumer {
 
     /// Stops fetching; closes the client when the consumer made it.
     public func close() async {
+        guard !isClosed else { return }
+        await leaveGroup()
         isClosed = true
         discardPrefetch()
         if ownsClient { await client.close() }

@@ -31,6 +31,14 @@ public struct ConsumerConfiguration: Sendable {
     public var enableAutoCommit: Bool
     /// The auto-commit period, in milliseconds.
     public var autoCommitIntervalMs: Int64
+    /// How long the coordinator waits for a heartbeat before it drops the member, in milliseconds.
+    public var sessionTimeoutMs: Int32 = 45_000
+    /// The heartbeat period, in milliseconds.
+    public var heartbeatIntervalMs: Int64 = 3_000
+    /// How long a rebalance may wait for members to rejoin, in milliseconds.
+    public var rebalanceTimeoutMs: Int32 = 300_000
+    /// The assignors offered to the group, in order of preference.
+    public var assignors: [PartitionAssignor] = [.range, .cooperativeSticky]
 
     /// Makes a configuration with the Java client's defaults.
     /// - Parameters:

@@ -5,18 +5,23 @@ final class ConsumeSession {
     let kafka: KafkaClient
     let consumer: Consumer
     let group: String?
+    let subscribed: Bool
     let ends: [TopicPartition: Int64]?
     private var consumed: [TopicPartition: Int64] = [:]
 
-    private init(kafka: KafkaClient, consumer: Consumer, group: String?, ends: [TopicPartition: Int64]?) {
+    private init(
+        kafka: KafkaClient, consumer: Consumer, group: String?, subscribed: Bool, ends: [TopicPartition: Int64]?
+    ) {
         self.kafka = kafka
         self.consumer = consumer
         self.group = group
+        self.subscribed = subscribed
         self.ends = ends
     }
 
-    /// Assigns the topic's partitions (or the chosen ones) and places each: the asked starting point, else
-    /// the group's committed offset, else the end.
+    /// With a group and no chosen partitions or offsets, joins the group (subscribe); otherwise assigns the
+    /// topic's partitions (or the chosen ones) and places each: the asked starting point, else the group's
+    /// committed offset, else the end.
     /// - Throws: `SpoolClientError` for a missing topic or partition, or a broker that does not answer.
     static func open(
         kafka: KafkaClient, topic: String, partitions chosen: [Int32], group: String?, start: OffsetSpec?,
@@ -28,6 +33,16 @@ final class ConsumeSession {
             throw SpoolClientError.kafka(.unknownTopicOrPartition, "partition \(index) of \(topic) (it has \(all.count))")
         }
         let partitions = (chosen.isEmpty ? all : chosen).map { TopicPartition(topic, $0) }
+        if let group, chosen.isEmpty, start == nil || start == .beginning || start == .end {
+            // A member of the group: partitions are shared with the group's other members.
+            var configuration = ConsumerConfiguration(
+                groupId: group, autoOffsetReset: start == .beginning ? .earliest : .latest)
+            configuration.enableAutoCommit = false
+            let consumer = Consumer(client: kafka, configuration: configuration)
+            try await consumer.subscribe([topic])
+            let ends = exitAtEnd ? try await endOffsets(kafka, partitions) : nil
+            return ConsumeSession(kafka: kafka, consumer: consumer, group: group, subscribed: true, ends: ends)
+        }
         let consumer = Consumer(client: kafka, configuration: ConsumerConfiguration(groupId: group, autoOffsetReset: .latest))
         await consumer.assign(partitions)
         let committed = group == nil || start != nil
@@ -35,10 +50,14 @@ final class ConsumeSession {
         for partition in partitions {
             try await consumer.seek(partition, to: start ?? committed[partition].map { .offset($0) } ?? .end)
         }
-        let ends = exitAtEnd
-            ? try await kafka.listOffsets(Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaClient.latestTimestamp) }))
-            : nil
-        return ConsumeSession(kafka: kafka, consumer: consumer, group: group, ends: ends)
+        let ends = exitAtEnd ? try await endOffsets(kafka, partitions) : nil
+        return ConsumeSession(kafka: kafka, consumer: consumer, group: group, subscribed: false, ends: ends)
+    }
+
+    private static func endOffsets(_ kafka: KafkaClient, _ partitions: [TopicPartition]) async throws
+        -> [TopicPartition: Int64]
+    {
+        try await kafka.listOffsets(Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaClient.latestTimestamp) }))
     }
 
     /// Polls and hands records to `emit` until `limit` records, the end (with exit-at-end) or a stop signal.
@@ -58,7 +77,10 @@ final class ConsumeSession {
 
     private func reachedEnd() async throws -> Bool {
         guard let ends else { return false }
-        for (partition, end) in ends {
+        // A group member waits for its assignment, then checks only the partitions it was given.
+        let assigned = Set(await consumer.assigned)
+        if subscribed && assigned.isEmpty { return false }
+        for (partition, end) in ends where !subscribed || assigned.contains(partition) {
             guard let position = await consumer.position(partition), position >= end else { return false }
         }
         return true
@@ -67,7 +89,18 @@ final class ConsumeSession {
     /// Commits what was printed (with a group) and closes the consumer.
     /// - Throws: `SpoolClientError` when the commit fails.
     func finish() async throws {
-        await consumer.close()
-        if let group { try await kafka.commitOffsets(group: group, offsets: consumed) }
+        if subscribed {
+            // Commit while still a member (the generation must match), then leave the group.
+            do {
+                try await consumer.commit(consumed)
+            } catch {
+                await consumer.close()
+                throw error
+            }
+            await consumer.close()
+        } else {
+            await consumer.close()
+            if let group { try await kafka.commitOffsets(group: group, offsets: consumed) }
+        }
     }
 }

@@ -89,3 +89,45 @@ struct CLITests {
         #expect(consume.stdout == "one\ntwo\n", "\(consume.stderr)")
     }
 }
+
+/// `spool consume --group` and `spool group` end to end.
+@Suite("spool group CLI", .serialized)
+struct GroupCLITests {
+    let spool = TestBroker.binary
+
+    @Test("consume --group commits what it printed; group list, describe (lag), reset-offsets (dry run, execute), delete")
+    func groupLifecycle() async throws {
+        let broker = try await TestBroker(extraArguments: ["--set", "group.initial.rebalance.delay.ms=0"])
+        defer { Task { await broker.stop() } }
+        let b = ["-b", broker.bootstrap]
+        _ = try await runProcess(spool, ["topic", "create", "jobs", "--partitions", "1"] + b)
+        _ = try await runProcess(spool, ["produce", "jobs"] + b, stdin: (1...10).map(String.init).joined(separator: "\n"))
+
+        let first = try await runProcess(spool, ["consume", "jobs", "--group", "workers", "--from-beginning", "--count", "4"] + b)
+        #expect(first.stdout == "1\n2\n3\n4\n", "\(first.stderr)")
+        let rest = try await runProcess(spool, ["consume", "jobs", "--group", "workers", "--exit-at-end"] + b)
+        #expect(rest.stdout == (5...10).map { "\($0)\n" }.joined(), "\(rest.stderr)")
+
+        let list = try await runProcess(spool, ["group", "list"] + b)
+        #expect(list.stdout.contains("workers"), "\(list.stdout) \(list.stderr)")
+        let describe = try await runProcess(spool, ["group", "describe", "workers", "--format", "json"] + b)
+        #expect(describe.stdout.contains("\"committedOffset\" : 10"), "\(describe.stdout) \(describe.stderr)")
+        #expect(describe.stdout.contains("\"lag\" : 0"))
+
+        let dryRun = try await runProcess(spool, ["group", "reset-offsets", "workers", "--topic", "jobs", "--to-offset", "7"] + b)
+        #expect(dryRun.stdout.contains("dry run"), "\(dryRun.stdout) \(dryRun.stderr)")
+        let unchanged = try await runProcess(spool, ["group", "describe", "workers"] + b)
+        #expect(unchanged.stdout.contains("jobs   0          10"), "\(unchanged.stdout)")
+        let execute = try await runProcess(
+            spool, ["group", "reset-offsets", "workers", "--topic", "jobs", "--to-offset", "7", "--execute"] + b)
+        #expect(execute.status == 0, "\(execute.stderr)")
+        let again = try await runProcess(spool, ["consume", "jobs", "--group", "workers", "--exit-at-end"] + b)
+        #expect(again.stdout == "8\n9\n10\n", "\(again.stderr)")
+
+        let delete = try await runProcess(spool, ["group", "delete", "workers"] + b)
+        #expect(delete.status == 0, "\(delete.stderr)")
+        let missing = try await runProcess(spool, ["group", "delete", "workers"] + b)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("GROUP_ID_NOT_FOUND"), "\(missing.stderr)")
+    }
+}
