@@ -112,6 +112,7 @@ let package = Package(
             dependencies: [
                 "SpoolClient", "SpoolProtocol", "SpoolRecords", "spool",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(

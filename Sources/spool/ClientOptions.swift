@@ -97,3 +97,15 @@ func keyValues(_ entries: [String], option: String) throws -> [(String, String)]
         return (String(entry[..<equals]), String(entry[entry.index(after: equals)...]))
     }
 }
+
+/// Parses a time given as milliseconds since the epoch or as ISO 8601 (`2026-11-25T09:00:00Z`).
+/// - Throws: `CLIFailure` naming the option and the expected forms.
+func parseTimestamp(_ text: String, option: String) throws -> Int64 {
+    if let milliseconds = Int64(text) { return milliseconds }
+    let parser = ISO8601DateFormatter()
+    for options: ISO8601DateFormatter.Options in [[.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime]] {
+        parser.formatOptions = options
+        if let date = parser.date(from: text) { return Int64(date.timeIntervalSince1970 * 1000) }
+    }
+    throw CLIFailure("bad \(option) '\(text)': expected milliseconds since the epoch or ISO 8601 such as 2026-11-25T09:00:00Z")
+}

@@ -53,14 +53,7 @@ struct Consume: AsyncParsableCommand {
         if fromEnd { return .end }
         if let offset { return .offset(offset) }
         guard let timestamp else { return nil }
-        if let milliseconds = Int64(timestamp) { return .timestamp(milliseconds) }
-        let parser = ISO8601DateFormatter()
-        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime]] {
-            parser.formatOptions = options
-            if let date = parser.date(from: timestamp) { return .timestamp(Int64(date.timeIntervalSince1970 * 1000)) }
-        }
-        throw CLIFailure("bad --timestamp '\(timestamp)': expected milliseconds since the epoch or ISO 8601 "
-            + "such as 2026-11-25T09:00:00Z")
+        return .timestamp(try parseTimestamp(timestamp, option: "--timestamp"))
     }
 
     func run() async throws {

@@ -69,14 +69,7 @@ extension Group {
         private func timestamp() throws -> Int64 {
             if toEarliest { return KafkaClient.earliestTimestamp }
             if toLatest { return KafkaClient.latestTimestamp }
-            let text = toDatetime ?? ""
-            if let milliseconds = Int64(text) { return milliseconds }
-            let parser = ISO8601DateFormatter()
-            for options: ISO8601DateFormatter.Options in [[.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime]] {
-                parser.formatOptions = options
-                if let date = parser.date(from: text) { return Int64(date.timeIntervalSince1970 * 1000) }
-            }
-            throw CLIFailure("bad --to-datetime '\(text)': expected ISO 8601 such as 2026-11-25T09:00:00Z or ms since the epoch")
+            return try parseTimestamp(toDatetime ?? "", option: "--to-datetime")
         }
 
         private func plan(_ kafka: KafkaClient) async throws -> [Row] {
