@@ -158,6 +158,9 @@ public actor Producer {
         if ownsClient { await client.close() }
     }
 
+    /// Bytes of records queued or in flight (what `bufferMemoryBytes` bounds); for tests and monitoring.
+    public var bufferedRecordBytes: Int { bufferedBytes }
+
     var isIdle: Bool { open.isEmpty && sealed.isEmpty && inFlight.isEmpty }
 
     static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
