@@ -6,6 +6,6 @@ struct Spool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spool",
         abstract: "A durable, Kafka-compatible log broker.",
-        subcommands: [Serve.self, Topic.self, Produce.self, Consume.self, Group.self],
+        subcommands: [Serve.self, Topic.self, Produce.self, Consume.self, Group.self, Bench.self],
         defaultSubcommand: nil)
 }

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+
+/// `spool bench` against the real broker process: each mode runs briefly and its --json summary is sane.
+@Suite("spool bench", .serialized)
+struct BenchCommandTests {
+    /// Runs `spool bench MODE ... --json` and returns the summary object.
+    private func bench(_ broker: RunningBroker, _ arguments: [String]) async throws -> [String: Any] {
+        let result = try await run(
+            SpoolProcess.executable, ["bench"] + arguments + ["-b", broker.bootstrap, "--json"], timeout: .seconds(60))
+        #expect(result.status == 0, "\(result.stderr)")
+        let line = try #require(result.stdout.split(separator: "\n").last, "no summary on stdout: \(result.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(line.utf8))
+        return try #require(object as? [String: Any], "summary is not a JSON object: \(line)")
+    }
+
+    private func number(_ summary: [String: Any], _ key: String) -> Double {
+        (summary[key] as? NSNumber)?.doubleValue ?? -1
+    }
+
+    @Test("produce then consume: counts match, rates and percentiles are positive and ordered")
+    func produceThenConsume() async throws {
+        // Proves the two throughput modes agree on what was written and report every summary field.
+        let broker = try await RunningBroker()
+        let produced = try await bench(broker, [
+            "produce", "--topic", "bench", "--count", "20000", "--record-size", "100", "--partitions", "2",
+            "--acks", "all",
+        ])
+        #expect(produced["mode"] as? String == "produce")
+        #expect(number(produced, "records") == 20_000)
+        #expect(number(produced, "bytes") == 2_000_000)
+        #expect(number(produced, "errors") == 0)
+        for key in ["records_per_sec", "mb_per_sec", "p50_ms", "p99_ms", "p999_ms", "elapsed_sec"] {
+            #expect(number(produced, key) > 0, "\(key) in \(produced)")
+        }
+        #expect(number(produced, "p50_ms") <= number(produced, "p99_ms"))
+        #expect(number(produced, "p99_ms") <= number(produced, "p999_ms"))
+
+        let consumed = try await bench(broker, ["consume", "--topic", "bench", "--consumers", "2"])
+        #expect(consumed["mode"] as? String == "consume")
+        #expect(number(consumed, "records") == 20_000)
+        #expect(number(consumed, "bytes") == 2_000_000)
+        #expect(number(consumed, "records_per_sec") > 0)
+        #expect(number(consumed, "p99_ms") > 0)
+        #expect(try await broker.stop() == 0)
+    }
+
+    @Test("e2e at a fixed rate: every acknowledged record arrives and latency is measured")
+    func endToEnd() async throws {
+        // Proves the send time travels in the value and each record is counted once on receipt.
+        let broker = try await RunningBroker()
+        let summary = try await bench(broker, [
+            "e2e", "--topic", "latency", "--rate", "2000", "--count", "2000", "--acks", "1", "--linger-ms", "0",
+        ])
+        #expect(summary["mode"] as? String == "e2e")
+        #expect(number(summary, "records_sent") == 2_000)
+        #expect(number(summary, "records") == 2_000)
+        #expect(number(summary, "target_rate") == 2_000)
+        #expect(number(summary, "p50_ms") > 0)
+        #expect(number(summary, "p999_ms") >= number(summary, "p50_ms"))
+        // A latency of a minute would mean the stamp was misread.
+        #expect(number(summary, "max_ms") < 60_000)
+        #expect(try await broker.stop() == 0)
+    }
+
+    @Test("bad options and an empty topic fail with a message that says what to do")
+    func failures() async throws {
+        let broker = try await RunningBroker()
+        let small = try await run(SpoolProcess.executable, ["bench", "e2e", "--record-size", "4", "-b", broker.bootstrap])
+        #expect(small.status != 0)
+        #expect(small.stderr.contains("at least 8"), "\(small.stderr)")
+        let empty = try await run(SpoolProcess.executable, ["bench", "consume", "--topic", "empty", "-b", broker.bootstrap])
+        #expect(empty.status == 1)
+        #expect(empty.stderr.contains("spool bench produce"), "\(empty.stderr)")
+        #expect(try await broker.stop() == 0)
+    }
+}
