@@ -15,6 +15,7 @@ public struct Broker: Sendable {
     let metadataStore: SQLiteMetadataStore
     let state: BrokerState
     let server: KafkaServer
+    let groupService: GroupCoordinatorService
 
     /// Opens the data directory (taking its lock and recovering logs as needed) and the metadata database,
     /// loads the topics, and binds the Kafka listener.
@@ -33,9 +34,14 @@ public struct Broker: Sendable {
             let catalog = TopicCatalog(
                 store: metadataStore, logManager: logManager, configuration: configuration, logger: logger)
             try await catalog.load()
+            let groups = GroupCoordinator(
+                settings: GroupSettings(configuration: configuration), store: metadataStore, logger: logger)
+            try await groups.load()
+            groupService = GroupCoordinatorService(coordinator: groups)
             state = BrokerState(
                 configuration: configuration, catalog: catalog, logManager: logManager,
-                clusterId: try Self.clusterId(dataDirectory: configuration.dataDirectory), logger: logger)
+                clusterId: try Self.clusterId(dataDirectory: configuration.dataDirectory), groups: groups,
+                logger: logger)
             server = KafkaServer(broker: state, logger: logger)
             try await server.bind()
         } catch {
@@ -44,8 +50,9 @@ public struct Broker: Sendable {
         }
     }
 
-    /// The services to run, in start order.
-    public var services: [any Service] { [logManager, server] }
+    /// The services to run, in start order. Shutdown runs in reverse: the coordinator answers the JoinGroup
+    /// and SyncGroup requests still waiting first, so the listener's connections can close.
+    public var services: [any Service] { [logManager, server, groupService] }
 
     /// The port the Kafka listener is bound to.
     public var listenerPort: Int? { server.localPort }

@@ -33,6 +33,15 @@ public struct BrokerConfiguration: Sendable, Equatable {
     public var connectionsMaxIdleMs: Int64 = 600_000
     /// The longest a fetch may wait for data (`fetch.max.wait.ms`); longer client waits are cut to it.
     public var fetchMaxWaitMs: Int32 = 30_000
+    /// How long a new group waits for more members before its first rebalance completes
+    /// (`group.initial.rebalance.delay.ms`).
+    public var groupInitialRebalanceDelayMs: Int64 = 3000
+    /// The shortest session timeout a JoinGroup may ask for (`group.min.session.timeout.ms`).
+    public var groupMinSessionTimeoutMs: Int32 = 6000
+    /// The longest session timeout a JoinGroup may ask for (`group.max.session.timeout.ms`).
+    public var groupMaxSessionTimeoutMs: Int32 = 1_800_000
+    /// Committed offsets of an empty group expire after this (`offsets.retention.minutes`, 7 days).
+    public var offsetsRetentionMinutes: Int64 = 10080
 
     /// The built-in defaults: data in `./data`, listener on 127.0.0.1:9092, Kafka's log defaults.
     public init() {}

@@ -2,6 +2,7 @@ import Logging
 import Metrics
 import NIOConcurrencyHelpers
 import SpoolLog
+import SpoolMetadata
 import SpoolProtocol
 
 /// Everything the request handlers share: topics, logs, settings, the fetch waiters and the metrics.
@@ -13,6 +14,10 @@ final class BrokerState: Sendable {
     let appends: AppendNotifier
     let metrics: BrokerMetrics
     let logger: Logger
+    /// The consumer group coordinator (JoinGroup … OffsetFetch).
+    let groups: GroupCoordinator
+    /// Where committed offsets live.
+    let groupStore: any GroupMetadataStore
     /// The node id of this (only) broker.
     let nodeId: Int32 = 1
     /// The cluster id reported in Metadata and DescribeCluster.
@@ -20,8 +25,10 @@ final class BrokerState: Sendable {
     private let advertised: NIOLockedValueBox<ListenAddress>
 
     init(configuration: BrokerConfiguration, catalog: TopicCatalog, logManager: LogManager, clusterId: String,
-         logger: Logger)
+         groups: GroupCoordinator, logger: Logger)
     {
+        self.groups = groups
+        self.groupStore = groups.store
         self.configuration = configuration
         self.catalog = catalog
         self.logManager = logManager

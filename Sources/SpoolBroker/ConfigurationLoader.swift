@@ -63,6 +63,11 @@ public enum ConfigurationLoader {
             }
             try setting.apply(value, &configuration)
         }
+        guard configuration.groupMinSessionTimeoutMs <= configuration.groupMaxSessionTimeoutMs else {
+            throw ConfigurationError(
+                "group.min.session.timeout.ms (\(configuration.groupMinSessionTimeoutMs)) must not exceed "
+                    + "group.max.session.timeout.ms (\(configuration.groupMaxSessionTimeoutMs))")
+        }
         do {
             try configuration.logDefaults.validate()
         } catch {

@@ -9,9 +9,19 @@ enum KafkaErrorCode: Int16, Sendable {
     case notLeaderOrFollower = 6
     case requestTimedOut = 7
     case messageTooLarge = 10
+    case offsetMetadataTooLarge = 12
+    case coordinatorLoadInProgress = 14
+    case coordinatorNotAvailable = 15
+    case notCoordinator = 16
     case invalidTopicException = 17
     case recordListTooLarge = 18
     case invalidRequiredAcks = 21
+    case illegalGeneration = 22
+    case inconsistentGroupProtocol = 23
+    case invalidGroupId = 24
+    case unknownMemberId = 25
+    case invalidSessionTimeout = 26
+    case rebalanceInProgress = 27
     case invalidTimestamp = 32
     case unsupportedVersion = 35
     case topicAlreadyExists = 36
@@ -27,6 +37,12 @@ enum KafkaErrorCode: Int16, Sendable {
     case unsupportedCompressionType = 76
     case kafkaStorageError = 56
     case unknownServerError = -1
+    case nonEmptyGroup = 68
+    case groupIdNotFound = 69
+    case memberIdRequired = 79
+    case groupMaxSizeReached = 81
+    case fencedInstanceId = 82
+    case groupSubscribedToTopic = 86
     case invalidRecord = 87
     case unknownTopicId = 100
 }

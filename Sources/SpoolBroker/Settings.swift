@@ -98,6 +98,15 @@ enum Settings {
             },
             current: { $0.logDefaults.timestampType.rawValue }),
         integer("num.io.threads", "Threads for blocking file I/O.", 1...256, \.ioThreads),
+        integer("group.initial.rebalance.delay.ms",
+                "How long a new consumer group waits for more members before its first rebalance completes.",
+                0...Int64(Int32.max), \.groupInitialRebalanceDelayMs),
+        integer("group.min.session.timeout.ms", "The shortest session timeout a group member may ask for.",
+                1...Int32.max, \.groupMinSessionTimeoutMs),
+        integer("group.max.session.timeout.ms", "The longest session timeout a group member may ask for.",
+                1...Int32.max, \.groupMaxSessionTimeoutMs),
+        integer("offsets.retention.minutes", "Committed offsets of an empty group expire after this, in minutes.",
+                1...Int64(Int32.max), \.offsetsRetentionMinutes),
         Setting(
             key: "log.level", help: "Least severe log level printed: trace, debug, info, notice, warning, error, critical.",
             apply: { (value, configuration) throws(ConfigurationError) in

@@ -3,7 +3,7 @@ import GRDB
 /// The metadata database's tables, built by named migrations that run in order when a store opens.
 ///
 /// Rules: a migration that has shipped is never edited; a change is a new migration appended at the end
-/// (consumer groups and committed offsets will be `v2-…`). A table that belongs to a topic references
+/// (consumer groups and committed offsets are `v2-…`). A table that belongs to a topic references
 /// `topic(name)` with `ON DELETE CASCADE`, so deleting a topic deletes it too (its committed offsets,
 /// later) in the same transaction.
 enum MetadataSchema {
@@ -43,6 +43,36 @@ enum MetadataSchema {
             try db.execute(
                 sql: "INSERT INTO producer_id_counter (singleton, next_producer_id) VALUES (0, ?)",
                 arguments: [firstProducerId])
+        }
+        migrator.registerMigration("v2-groups") { db in
+            // What a consumer group needs after a restart: its protocol type, generation, chosen protocol and
+            // leader, and when it last changed state (offsets of an empty group expire from that time).
+            try db.execute(sql: """
+                CREATE TABLE consumer_group (
+                    group_id TEXT NOT NULL PRIMARY KEY,
+                    protocol_type TEXT,
+                    generation_id INTEGER NOT NULL,
+                    protocol_name TEXT,
+                    leader_id TEXT,
+                    state_timestamp_ms INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("v2-committed-offsets") { db in
+            // A group's committed offsets belong to their topic too: deleting the topic deletes them.
+            try db.execute(sql: """
+                CREATE TABLE committed_offset (
+                    group_id TEXT NOT NULL,
+                    topic_name TEXT NOT NULL REFERENCES topic(name) ON DELETE CASCADE,
+                    partition INTEGER NOT NULL CHECK (partition >= 0),
+                    committed_offset INTEGER NOT NULL,
+                    leader_epoch INTEGER NOT NULL,
+                    metadata TEXT,
+                    commit_timestamp_ms INTEGER NOT NULL,
+                    PRIMARY KEY (group_id, topic_name, partition)
+                ) WITHOUT ROWID;
+                CREATE INDEX committed_offset_topic ON committed_offset (topic_name);
+                """)
         }
         return migrator
     }

@@ -21,6 +21,8 @@ public final class SQLiteMetadataStore: MetadataStore {
     public let path: String
 
     let pool: DatabasePool
+    /// Shares one transaction between concurrent offset commits.
+    let commitBatcher: OffsetCommitBatcher
 
     /// Opens the database in a data directory, creating the directory and the file when they are missing,
     /// and brings its schema up to date.
@@ -33,9 +35,16 @@ public final class SQLiteMetadataStore: MetadataStore {
     public init(dataDirectory: String) throws {
         let path = URL(fileURLWithPath: dataDirectory).appendingPathComponent(Self.fileName).path
         self.path = path
-        self.pool = try Self.storageErrors {
+        let pool = try Self.storageErrors {
             try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
             return try DatabasePool(path: path, configuration: Self.configuration())
+        }
+        self.pool = pool
+        // The batcher's writer outlives no store: it holds the pool, not the store.
+        self.commitBatcher = OffsetCommitBatcher { entries in
+            try await SQLiteMetadataStore.storageErrors { try await pool.write { db in
+                try SQLiteMetadataStore.writeOffsetBatch(db, entries)
+            } }
         }
         try Self.storageErrors {
             // GRDB sets the writer to synchronous NORMAL when it turns WAL on, which may lose the last
@@ -110,7 +119,7 @@ public final class SQLiteMetadataStore: MetadataStore {
         try await Self.storageErrors { try await pool.read(body) }
     }
 
-    private static func storageErrors<T>(_ body: () async throws -> T) async throws -> T {
+    static func storageErrors<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch {

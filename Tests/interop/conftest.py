@@ -5,6 +5,7 @@ is not named SPOOL_*: `spool serve` refuses SPOOL_* variables it does not know, 
 is scrubbed of both anyway.
 """
 
+import contextlib
 import os
 import pathlib
 import re
@@ -26,14 +27,14 @@ STOP_TIMEOUT_S = 30
 class Broker:
     """One `spool serve` process; `stop()` sends SIGTERM and returns the exit status."""
 
-    def __init__(self, data_dir: str, log_path: str):
+    def __init__(self, data_dir: str, log_path: str, extra_args=()):
         self.data_dir = data_dir
         self.log_path = log_path
         env = {k: v for k, v in os.environ.items() if not k.startswith("SPOOL_") and k != "BROKER_BINARY"}
         # stderr goes to a file, not a pipe, so a chatty broker can never block on a full pipe.
         self._log = open(self.log_path, "w")
         self.process = subprocess.Popen(
-            [BINARY, "serve", "--data-dir", data_dir, "--listen", "127.0.0.1:0"],
+            [BINARY, "serve", "--data-dir", data_dir, "--listen", "127.0.0.1:0", *extra_args],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._log, env=env)
         self.port = self._wait_for_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
@@ -68,13 +69,13 @@ class Broker:
         return status
 
 
-@pytest.fixture(scope="session")
-def broker():
-    """A broker shared by the whole session (tests use their own topic names); it must exit 0 on SIGTERM."""
+@contextlib.contextmanager
+def temporary_broker(extra_args=()):
+    """A broker on a temporary data directory, removed afterwards; it must exit 0 on SIGTERM."""
     if not os.access(BINARY, os.X_OK):
         pytest.fail(f"no broker binary at {BINARY}: run `swift build` (or set BROKER_BINARY)")
     parent = tempfile.mkdtemp(prefix="spool-interop-")
-    running = Broker(os.path.join(parent, "data"), os.path.join(parent, "broker.stderr.log"))
+    running = Broker(os.path.join(parent, "data"), os.path.join(parent, "broker.stderr.log"), extra_args)
     try:
         yield running
     finally:
@@ -82,3 +83,10 @@ def broker():
         log = running.log()
         shutil.rmtree(parent, ignore_errors=True)
         assert status == 0, f"spool serve exited with {status} after SIGTERM:\n{log[-4000:]}"
+
+
+@pytest.fixture(scope="session")
+def broker():
+    """A broker shared by the whole session (tests use their own topic names)."""
+    with temporary_broker() as running:
+        yield running

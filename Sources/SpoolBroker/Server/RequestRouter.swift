@@ -28,6 +28,19 @@ enum SupportedVersions {
         .describeConfigs: 0...4,
         .incrementalAlterConfigs: 0...1,
         .describeCluster: 0...1,
+        // Consumer groups (classic protocol). librdkafka enables groups only when FindCoordinator, OffsetCommit,
+        // OffsetFetch, JoinGroup, SyncGroup, Heartbeat and LeaveGroup are all advertised; aiokafka sends v0–v3.
+        .findCoordinator: 0...6,
+        .joinGroup: 0...9,
+        .syncGroup: 0...5,
+        .heartbeat: 0...4,
+        .leaveGroup: 0...5,
+        .offsetCommit: 0...9,
+        .offsetFetch: 0...9,
+        .describeGroups: 0...5,
+        .listGroups: 0...5,
+        .deleteGroups: 0...2,
+        .offsetDelete: 0...0,
     ]
 
     static func range(_ key: ApiKey) -> ClosedRange<Int16>? { table[key] }
@@ -91,6 +104,28 @@ final class RequestRouter: Sendable {
                 await IncrementalAlterConfigsHandler.handle(request, context: context, broker: broker), context)
         case let request as DescribeClusterRequest:
             return try reply(DescribeClusterHandler.handle(request, context: context, broker: broker), context)
+        case let request as FindCoordinatorRequest:
+            return try reply(FindCoordinatorHandler.handle(request, context: context, broker: broker), context)
+        case let request as JoinGroupRequest:
+            return try reply(await JoinGroupHandler.handle(request, context: context, broker: broker), context)
+        case let request as SyncGroupRequest:
+            return try reply(await SyncGroupHandler.handle(request, context: context, broker: broker), context)
+        case let request as HeartbeatRequest:
+            return try reply(HeartbeatHandler.handle(request, context: context, broker: broker), context)
+        case let request as LeaveGroupRequest:
+            return try reply(LeaveGroupHandler.handle(request, context: context, broker: broker), context)
+        case let request as OffsetCommitRequest:
+            return try reply(await OffsetCommitHandler.handle(request, context: context, broker: broker), context)
+        case let request as OffsetFetchRequest:
+            return try reply(await OffsetFetchHandler.handle(request, context: context, broker: broker), context)
+        case let request as DescribeGroupsRequest:
+            return try reply(DescribeGroupsHandler.handle(request, context: context, broker: broker), context)
+        case let request as ListGroupsRequest:
+            return try reply(ListGroupsHandler.handle(request, context: context, broker: broker), context)
+        case let request as DeleteGroupsRequest:
+            return try reply(await DeleteGroupsHandler.handle(request, context: context, broker: broker), context)
+        case let request as OffsetDeleteRequest:
+            return try reply(await OffsetDeleteHandler.handle(request, context: context, broker: broker), context)
         default:
             throw ConnectionError(description: "no handler for \(apiKey.name)")
         }

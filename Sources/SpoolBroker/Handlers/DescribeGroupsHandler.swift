@@ -1,0 +1,38 @@
+import NIOCore
+import SpoolProtocol
+
+/// DescribeGroups (15): state, protocol and members of each group. A group that does not exist is
+/// described as Dead with no error, as Kafka does before v6.
+enum DescribeGroupsHandler {
+    static func handle(_ request: DescribeGroupsRequest, context: RequestContext, broker: BrokerState)
+        -> DescribeGroupsResponse
+    {
+        let version = context.version
+        var response = DescribeGroupsResponse()
+        for groupId in request.groups {
+            if let error = GroupRequests.groupIdError(groupId) {
+                response.groups.append(DescribeGroupsResponse.DescribedGroup(
+                    errorCode: error.rawValue, groupId: groupId, groupState: GroupPhase.dead.rawValue))
+                continue
+            }
+            guard let group = broker.groups.group(groupId) else {
+                response.groups.append(DescribeGroupsResponse.DescribedGroup(
+                    groupId: groupId, groupState: GroupPhase.dead.rawValue))
+                continue
+            }
+            // Kafka shows member metadata and assignments, and the protocol, only once the group is Stable.
+            let stable = group.phase == .stable
+            let members = group.memberOrder.compactMap { group.members[$0] }.map { member in
+                DescribeGroupsResponse.DescribedGroupMember(
+                    memberId: member.memberId, groupInstanceId: version >= 4 ? member.groupInstanceId : nil,
+                    clientId: member.clientId, clientHost: member.clientHost,
+                    memberMetadata: stable ? member.metadata(for: group.protocolName) : ByteBuffer(),
+                    memberAssignment: stable ? member.assignment : ByteBuffer())
+            }
+            response.groups.append(DescribeGroupsResponse.DescribedGroup(
+                groupId: groupId, groupState: group.phase.rawValue, protocolType: group.protocolType ?? "",
+                protocolData: stable ? (group.protocolName ?? "") : "", members: members))
+        }
+        return response
+    }
+}

@@ -1,0 +1,23 @@
+import SpoolProtocol
+
+/// LeaveGroup (13): one member (v0–2) or several, by member id or group.instance.id (v3+).
+enum LeaveGroupHandler {
+    static func handle(_ request: LeaveGroupRequest, context: RequestContext, broker: BrokerState)
+        -> LeaveGroupResponse
+    {
+        if let error = GroupRequests.groupIdError(request.groupId) { return LeaveGroupResponse(errorCode: error.rawValue) }
+        let leaving: [(memberId: String, groupInstanceId: String?)] =
+            context.version >= 3
+            ? request.members.map { ($0.memberId, $0.groupInstanceId) } : [(request.memberId, nil)]
+        guard let errors = broker.groups.leave(groupId: request.groupId, members: leaving) else {
+            return LeaveGroupResponse(errorCode: KafkaErrorCode.unknownMemberId.rawValue)
+        }
+        guard context.version >= 3 else { return LeaveGroupResponse(errorCode: errors.first?.rawValue ?? 0) }
+        var response = LeaveGroupResponse()
+        response.members = zip(leaving, errors).map { member, error in
+            LeaveGroupResponse.MemberResponse(
+                memberId: member.memberId, groupInstanceId: member.groupInstanceId, errorCode: error.rawValue)
+        }
+        return response
+    }
+}

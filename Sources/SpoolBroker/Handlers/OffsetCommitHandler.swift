@@ -1,0 +1,68 @@
+import SpoolMetadata
+import SpoolProtocol
+
+/// OffsetCommit (8): checks the member against the group, then writes the offsets to SQLite and answers
+/// once they are durable. Concurrent commits (from any connection) share one transaction.
+enum OffsetCommitHandler {
+    static func handle(_ request: OffsetCommitRequest, context: RequestContext, broker: BrokerState) async
+        -> OffsetCommitResponse
+    {
+        if let error = GroupRequests.groupIdError(request.groupId) { return failed(request, error) }
+        if let error = broker.groups.commitError(
+            groupId: request.groupId, memberId: request.memberId, groupInstanceId: request.groupInstanceId,
+            generationId: request.generationIdOrMemberEpoch)
+        {
+            return failed(request, error)
+        }
+        let now = broker.groups.clock()
+        // Each partition's answer, nil while it waits for the write.
+        var answers: [[KafkaErrorCode?]] = []
+        var offsets: [CommittedOffset] = []
+        for topic in request.topics {
+            let entry = broker.catalog.topic(topic.name)
+            answers.append(topic.partitions.map { partition -> KafkaErrorCode? in
+                guard let entry, entry.log(partition.partitionIndex) != nil else { return .unknownTopicOrPartition }
+                if (partition.committedMetadata?.utf8.count ?? 0) > GroupSettings.maximumOffsetMetadataBytes {
+                    return .offsetMetadataTooLarge
+                }
+                offsets.append(CommittedOffset(
+                    topic: topic.name, partition: partition.partitionIndex, offset: partition.committedOffset,
+                    leaderEpoch: context.version >= 6 ? partition.committedLeaderEpoch : -1,
+                    metadata: partition.committedMetadata, commitTimestampMs: now))
+                return nil
+            })
+        }
+        var outcomes: [OffsetCommitOutcome] = []
+        if !offsets.isEmpty {
+            do {
+                outcomes = try await broker.groupStore.commitOffsets(groupId: request.groupId, offsets: offsets)
+            } catch {
+                broker.logger.error(
+                    "committing offsets failed", metadata: ["group": "\(request.groupId)", "error": "\(error)"])
+                return failed(request, .coordinatorNotAvailable)
+            }
+        }
+        var next = outcomes.makeIterator()
+        var response = OffsetCommitResponse()
+        for (topic, topicAnswers) in zip(request.topics, answers) {
+            let partitions = zip(topic.partitions, topicAnswers).map { partition, answer in
+                let error = answer ?? (next.next() == .committed ? .none : .unknownTopicOrPartition)
+                return OffsetCommitResponse.OffsetCommitResponsePartition(
+                    partitionIndex: partition.partitionIndex, errorCode: error.rawValue)
+            }
+            response.topics.append(OffsetCommitResponse.OffsetCommitResponseTopic(name: topic.name, partitions: partitions))
+        }
+        return response
+    }
+
+    private static func failed(_ request: OffsetCommitRequest, _ error: KafkaErrorCode) -> OffsetCommitResponse {
+        OffsetCommitResponse(topics: request.topics.map { topic in
+            OffsetCommitResponse.OffsetCommitResponseTopic(
+                name: topic.name,
+                partitions: topic.partitions.map {
+                    OffsetCommitResponse.OffsetCommitResponsePartition(
+                        partitionIndex: $0.partitionIndex, errorCode: error.rawValue)
+                })
+        })
+    }
+}

@@ -1,0 +1,81 @@
+import SpoolMetadata
+import SpoolProtocol
+
+/// OffsetFetch (9): a group's committed offsets, read from SQLite (v8+: several groups). Commits are
+/// durable before they are answered and Spool has no transactional offsets, so require_stable always holds.
+enum OffsetFetchHandler {
+    /// Requested partitions, or nil for every committed one.
+    typealias Selection = [(topic: String, partitions: [Int32])]?
+
+    struct GroupResult {
+        var error: KafkaErrorCode = .none
+        var topics: [(name: String, partitions: [(index: Int32, offset: CommittedOffset?)])] = []
+    }
+
+    static func handle(_ request: OffsetFetchRequest, context: RequestContext, broker: BrokerState) async
+        -> OffsetFetchResponse
+    {
+        let version = context.version
+        var response = OffsetFetchResponse()
+        if version >= 8 {
+            for group in request.groups {
+                let selection: Selection = group.topics.map { $0.map { ($0.name, $0.partitionIndexes) } }
+                let result = await fetch(group.groupId, selection, broker: broker)
+                response.groups.append(OffsetFetchResponse.OffsetFetchResponseGroup(
+                    groupId: group.groupId,
+                    topics: result.topics.map { topic in
+                        OffsetFetchResponse.OffsetFetchResponseTopics(name: topic.name, partitions: topic.partitions.map {
+                            OffsetFetchResponse.OffsetFetchResponsePartitions(
+                                partitionIndex: $0.index, committedOffset: $0.offset?.offset ?? -1,
+                                committedLeaderEpoch: $0.offset?.leaderEpoch ?? -1,
+                                metadata: $0.offset.map { $0.metadata ?? "" } ?? "", errorCode: 0)
+                        })
+                    },
+                    errorCode: result.error.rawValue))
+            }
+            return response
+        }
+        // v0 and v1 have no "every partition" (null topics) and no group-level error.
+        let selection: Selection = request.topics.map { $0.map { ($0.name, $0.partitionIndexes) } }
+        let result = await fetch(request.groupId, version >= 2 ? selection : (selection ?? []), broker: broker)
+        let partitionError: Int16 = version >= 2 ? 0 : result.error.rawValue
+        if version >= 2 { response.errorCode = result.error.rawValue }
+        response.topics = result.topics.map { topic in
+            OffsetFetchResponse.OffsetFetchResponseTopic(name: topic.name, partitions: topic.partitions.map {
+                OffsetFetchResponse.OffsetFetchResponsePartition(
+                    partitionIndex: $0.index, committedOffset: $0.offset?.offset ?? -1,
+                    committedLeaderEpoch: version >= 5 ? ($0.offset?.leaderEpoch ?? -1) : -1,
+                    metadata: $0.offset.map { $0.metadata ?? "" } ?? "", errorCode: partitionError)
+            })
+        }
+        return response
+    }
+
+    static func fetch(_ groupId: String, _ selection: Selection, broker: BrokerState) async -> GroupResult {
+        if let error = GroupRequests.groupIdError(groupId) { return GroupResult(error: error) }
+        let stored: [CommittedOffset]
+        do {
+            stored = try await broker.groupStore.committedOffsets(groupId: groupId)
+        } catch {
+            broker.logger.error("reading committed offsets failed", metadata: ["group": "\(groupId)", "error": "\(error)"])
+            return GroupResult(error: .coordinatorNotAvailable)
+        }
+        var result = GroupResult()
+        if let selection {
+            var byPartition: [String: [Int32: CommittedOffset]] = [:]
+            for offset in stored { byPartition[offset.topic, default: [:]][offset.partition] = offset }
+            result.topics = selection.map { topic in
+                (topic.topic, topic.partitions.map { ($0, byPartition[topic.topic]?[$0]) })
+            }
+        } else {
+            var order: [String] = []
+            var byTopic: [String: [(index: Int32, offset: CommittedOffset?)]] = [:]
+            for offset in stored {
+                if byTopic[offset.topic] == nil { order.append(offset.topic) }
+                byTopic[offset.topic, default: []].append((offset.partition, offset))
+            }
+            result.topics = order.map { ($0, byTopic[$0] ?? []) }
+        }
+        return result
+    }
+}

@@ -1,0 +1,32 @@
+import NIOCore
+import SpoolProtocol
+
+/// SyncGroup (14): the leader brings the assignment; every member waits for it (on a continuation).
+enum SyncGroupHandler {
+    static func handle(_ request: SyncGroupRequest, context: RequestContext, broker: BrokerState) async
+        -> SyncGroupResponse
+    {
+        context.gate.open()
+        let version = context.version
+        if let error = GroupRequests.groupIdError(request.groupId) { return response(.failed(error), version: version) }
+        var assignments: [String: ByteBuffer] = [:]
+        for assignment in request.assignments { assignments[assignment.memberId] = assignment.assignment }
+        guard assignments.count == request.assignments.count else {
+            return response(.failed(.invalidRequest), version: version)
+        }
+        let parameters = SyncParameters(
+            memberId: request.memberId, groupInstanceId: request.groupInstanceId,
+            generationId: request.generationId, protocolType: request.protocolType,
+            protocolName: request.protocolName, assignments: assignments)
+        return response(await broker.groups.sync(groupId: request.groupId, parameters), version: version)
+    }
+
+    static func response(_ outcome: SyncOutcome, version: Int16) -> SyncGroupResponse {
+        var response = SyncGroupResponse(errorCode: outcome.error.rawValue, assignment: outcome.assignment)
+        if version >= 5 {
+            response.protocolType = outcome.protocolType
+            response.protocolName = outcome.protocolName
+        }
+        return response
+    }
+}
