@@ -10,7 +10,7 @@ VENV := .venv
 PYTHON_TEST_PACKAGES := confluent-kafka pytest
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build release deps test-deps apt-install python-test-deps generate bench clean
+.PHONY: run test build release deps test-deps apt-install python-test-deps generate bench compare clean
 
 ## Install the Debian packages the build needs, only those missing.
 deps:
@@ -56,6 +56,11 @@ generate:
 ## Micro-benchmarks (package-benchmark, in Benchmarks/).
 bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-directory .benchmarkBaselines benchmark
+
+## Spool beside Redis Streams and the machine's limits (fio, iperf3): a few minutes, not part of `make test`.
+## Rewrites the compare section of docs/performance.md and docs/compare.png; run it on a quiet machine.
+compare: deps
+	Benchmarks/compare/run.sh
 
 clean:
 	rm -rf .build Benchmarks/.build

@@ -1,0 +1,321 @@
+#!/usr/bin/env python3
+"""Spool side by side with Redis Streams and this machine's limits, measured in one run on one machine.
+
+Writes the figures to a JSON file; report.py turns them into a table, a section of docs/performance.md and a
+chart. Every server listens on 127.0.0.1 only and every load is bounded in records and time.
+Usage (from the repository root; Benchmarks/compare/run.sh installs what is missing first):
+    python3 Benchmarks/compare/compare.py --spool .build-bench-release/release/spool --out results.json
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def log(message):
+    print(f"[compare {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port, process, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with status {process.returncode} before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listened on 127.0.0.1:{port} within {timeout} s")
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of a process, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def run(command, timeout=600, stdout=subprocess.PIPE):
+    result = subprocess.run(command, stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=timeout)
+    if result.returncode != 0:
+        raise RuntimeError(f"{command[0]} failed ({result.returncode}): {result.stderr[-2000:]}")
+    return result.stdout
+
+
+class Server:
+    """A server process on a free loopback port, stopped (and its files removed) on exit."""
+
+    def __init__(self, command_for_port, workdir, name):
+        self.port = free_port()
+        self.workdir = workdir
+        self.log_path = Path(workdir) / f"{name}.log"
+        self.process = subprocess.Popen(
+            command_for_port(self.port), stdout=subprocess.DEVNULL, stderr=open(self.log_path, "w"))
+        wait_for_port(self.port, self.process)
+
+    def cpu(self):
+        return cpu_seconds(self.process.pid)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def spool_server(binary, workdir):
+    data = Path(workdir) / f"spool-data-{time.monotonic_ns()}"
+    return Server(lambda port: [binary, "serve", "--data-dir", str(data), "--listen", f"127.0.0.1:{port}",
+                                "--set", "log.level=warning"], workdir, "spool")
+
+
+def redis_server(workdir, aof):
+    directory = Path(workdir) / f"redis-{aof}-{time.monotonic_ns()}"
+    directory.mkdir()
+    persistence = ["--appendonly", "no"] if aof == "off" else [
+        "--appendonly", "yes", "--appendfsync", aof, "--auto-aof-rewrite-percentage", "0"]
+    return Server(lambda port: ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory),
+                                "--save", "", "--protected-mode", "yes"] + persistence, workdir, "redis")
+
+
+def timed(server, body):
+    """Runs body(), returning (its result, wall seconds, server CPU seconds)."""
+    cpu0, start = server.cpu(), time.monotonic()
+    result = body()
+    return result, time.monotonic() - start, server.cpu() - cpu0
+
+
+def row(system, tool, op, size, mode, records, seconds, cpu=None, p50=None, p99=None, p999=None, note=""):
+    nbytes = records * size
+    return {
+        "system": system, "tool": tool, "op": op, "record_size": size, "mode": mode, "records": records,
+        "seconds": round(seconds, 4), "records_per_sec": records / seconds if seconds > 0 else 0,
+        "mb_per_sec": nbytes / seconds / 1e6 if seconds > 0 else 0,
+        "cpu_s_per_gb": (cpu / (nbytes / 1e9)) if cpu is not None and nbytes else None,
+        "p50_ms": p50, "p99_ms": p99, "p999_ms": p999, "note": note,
+    }
+
+
+def write_lines(path, count, size):
+    """count lines of size printable bytes (a fixed pseudo-random text, as the kcat script writes)."""
+    import random
+    rng = random.Random(7)
+    block = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(size * 64))
+    with open(path, "w") as out:
+        for i in range(count):
+            start = (i * 31) % (len(block) - size)
+            out.write(block[start:start + size] + "\n")
+
+
+def machine_limits(workdir, quick):
+    rows = []
+    size = "256M" if quick else "1G"
+    for name, extra in [("seq write 1 MiB + fdatasync each", ["--fdatasync=1"]),
+                        ("seq write 1 MiB, buffered + final fsync", ["--end_fsync=1"])]:
+        target = Path(workdir) / "fio.dat"
+        log(f"fio: {name}")
+        out = run(["fio", "--name=seq", f"--filename={target}", "--rw=write", "--bs=1M", f"--size={size}",
+                   "--ioengine=psync", "--output-format=json"] + extra)
+        job = json.loads(out)["jobs"][0]
+        sync = job.get("sync", {}).get("lat_ns", {}).get("percentile", {})
+        p99 = sync.get("99.000000")
+        rows.append({"limit": name, "mb_per_sec": job["write"]["bw_bytes"] / 1e6,
+                     "fsync_p99_ms": p99 / 1e6 if p99 else None})
+        target.unlink(missing_ok=True)
+    port = free_port()
+    log("iperf3 over loopback")
+    server = subprocess.Popen(["iperf3", "-s", "-1", "-B", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    try:
+        out = run(["iperf3", "-c", "127.0.0.1", "-p", str(port), "-t", "3" if quick else "5", "-J"])
+        bits = json.loads(out)["end"]["sum_received"]["bits_per_second"]
+        rows.append({"limit": "loopback TCP, 1 stream (iperf3)", "mb_per_sec": bits / 8 / 1e6, "fsync_p99_ms": None})
+    finally:
+        server.wait(timeout=30)
+    return rows
+
+
+def spool_kcat(binary, workdir, size, records, lines):
+    """kcat produce with acks=all and acks=1 (a fresh broker each), then a replay of the acks=all topic."""
+    rows = []
+    for acks in ["all", "1"]:
+        with spool_server(binary, workdir) as server:
+            bootstrap = f"127.0.0.1:{server.port}"
+            run(["kcat", "-b", bootstrap, "-L", "-t", "perf"])
+            log(f"kcat produce {records} x {size} B acks={acks}")
+            _, seconds, cpu = timed(server, lambda: run(
+                ["kcat", "-b", bootstrap, "-P", "-t", "perf", "-X", f"acks={acks}", "-X", "linger.ms=5",
+                 "-X", "batch.num.messages=10000", "-X", "queue.buffering.max.messages=1000000", "-l", lines]))
+            rows.append(row("Spool", "kcat", "produce", size, f"acks={acks}", records, seconds, cpu))
+            if acks == "all":
+                log("kcat consume")
+                _, seconds, cpu = timed(server, lambda: run(
+                    ["kcat", "-b", bootstrap, "-C", "-t", "perf", "-o", "beginning", "-e", "-q",
+                     "-X", "fetch.message.max.bytes=4194304", "-X", "fetch.wait.max.ms=100"],
+                    stdout=subprocess.DEVNULL))
+                rows.append(row("Spool", "kcat", "consume", size, "from beginning", records, seconds, cpu,
+                                note="fetch.wait.max.ms=100"))
+    return rows
+
+
+def bench(binary, bootstrap, mode, arguments):
+    out = run([binary, "bench", mode, "-b", bootstrap, "--json"] + arguments, timeout=300)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def spool_bench(binary, workdir, size, records):
+    rows = []
+    for acks in ["all", "1"]:
+        with spool_server(binary, workdir) as server:
+            bootstrap = f"127.0.0.1:{server.port}"
+            log(f"spool bench produce {records} x {size} B acks={acks}")
+            summary, _, cpu = timed(server, lambda: bench(
+                binary, bootstrap, "produce", ["--topic", "perf", "--count", str(records), "--record-size", str(size),
+                                               "--acks", acks]))
+            rows.append(row("Spool", "spool bench", "produce", size, f"acks={acks}", summary["records"],
+                            summary["elapsed_sec"], cpu, summary["p50_ms"], summary["p99_ms"], summary["p999_ms"],
+                            note="latency: send to ack"))
+            if acks == "all":
+                log("spool bench consume")
+                summary, _, cpu = timed(server, lambda: bench(binary, bootstrap, "consume", ["--topic", "perf"]))
+                rows.append(row("Spool", "spool bench", "consume", size, "from beginning", summary["records"],
+                                summary["elapsed_sec"], cpu, summary["p50_ms"], summary["p99_ms"],
+                                summary["p999_ms"], note="latency: one poll"))
+    return rows
+
+
+def spool_e2e(binary, workdir, rates, seconds):
+    rows = []
+    for acks in ["1", "all"]:
+        with spool_server(binary, workdir) as server:
+            bootstrap = f"127.0.0.1:{server.port}"
+            for rate in rates:
+                log(f"spool bench e2e {rate}/s acks={acks} for {seconds} s")
+                summary, _, cpu = timed(server, lambda: bench(
+                    binary, bootstrap, "e2e", ["--topic", f"e2e-{rate}", "--rate", str(rate), "--duration",
+                                               str(seconds), "--acks", acks, "--linger-ms", "0"]))
+                entry = row("Spool", "spool bench", "e2e", 100, f"acks={acks}", summary["records"],
+                            summary["elapsed_sec"], cpu, summary["p50_ms"], summary["p99_ms"], summary["p999_ms"],
+                            note="latency: send to receipt")
+                entry["target_rate"] = rate
+                rows.append(entry)
+    return rows
+
+
+def redis_streams(workdir, size, records):
+    rows = []
+    value = ("abcdefghijklmnopqrstuvwxyz0123456789" * (size // 36 + 1))[:size]
+    for aof in ["always", "everysec", "off"]:
+        with redis_server(workdir, aof) as server:
+            port = str(server.port)
+            log(f"redis-benchmark XADD {records} x {size} B, AOF {aof}")
+            out, seconds, cpu = timed(server, lambda: run(
+                ["redis-benchmark", "-p", port, "-n", str(records), "-P", "256", "-c", "50", "--csv",
+                 "XADD", "stream", "*", "f", value]))
+            fields = [f.strip('"') for f in out.strip().splitlines()[-1].split('","')]
+            written = int(run(["redis-cli", "-p", port, "XLEN", "stream"]).strip())
+            rows.append(row("Redis Streams", "redis-benchmark", "produce", size, f"AOF {aof}", written, seconds, cpu,
+                            float(fields[4]), float(fields[6]), note="XADD, -P 256 -c 50; latency per pipeline"))
+            if aof == "off":
+                requests = max(records // 1000, 200)
+                log(f"redis-benchmark XRANGE COUNT 1000 x {requests}")
+                out, seconds, cpu = timed(server, lambda: run(
+                    ["redis-benchmark", "-p", port, "-n", str(requests), "-c", "10", "--csv",
+                     "XRANGE", "stream", "-", "+", "COUNT", "1000"]))
+                fields = [f.strip('"') for f in out.strip().splitlines()[-1].split('","')]
+                entries = requests * min(1000, written)
+                rows.append(row("Redis Streams", "redis-benchmark", "consume", size, "XRANGE COUNT 1000", entries,
+                                seconds, cpu, float(fields[4]), float(fields[6]),
+                                note="latency per XRANGE of 1000"))
+    return rows
+
+
+def describe_machine():
+    with open("/proc/loadavg") as loadavg:
+        load = loadavg.read().split()[:3]
+    cpu = "unknown"
+    with open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cpus": os.cpu_count(), "cpu": cpu, "memory_gib": round(memory, 1), "kernel": platform.release(),
+            "loadavg": load}
+
+
+def versions(binary):
+    def first_line(command):
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=10)
+            return (result.stdout or result.stderr).strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.TimeoutExpired):
+            return "missing"
+    return {"redis": first_line(["redis-server", "--version"]), "kcat": first_line(["kcat", "-V"]),
+            "fio": first_line(["fio", "--version"]), "iperf3": first_line(["iperf3", "--version"]),
+            "spool": binary, "spool_build": os.environ.get("COMPARE_BUILD_FLAGS", "release (built elsewhere)")}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--spool", required=True, help="the release spool binary")
+    parser.add_argument("--out", required=True, help="where to write the results (JSON)")
+    parser.add_argument("--quick", action="store_true", help="a tenth of the records: a smoke run, not figures")
+    parser.add_argument("--only", default="limits,kcat,bench,e2e,redis",
+                        help="comma-separated parts to run (default: all)")
+    args = parser.parse_args()
+    for tool in ["kcat", "redis-server", "redis-benchmark", "redis-cli", "fio", "iperf3"]:
+        if shutil.which(tool) is None:
+            sys.exit(f"compare: {tool} is missing; Benchmarks/compare/run.sh installs it (apt-get)")
+    parts = set(args.only.split(","))
+    scale = 10 if args.quick else 1
+    counts = {100: 2_000_000 // scale, 1024: 500_000 // scale}
+    bench_counts = {100: 1_000_000 // scale, 1024: 250_000 // scale}
+    results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": describe_machine(),
+               "versions": versions(args.spool), "quick": args.quick, "limits": [], "rows": []}
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="spool-compare-", dir=os.environ.get("COMPARE_TMP")) as workdir:
+        if "limits" in parts:
+            results["limits"] = machine_limits(workdir, args.quick)
+        for size in [100, 1024]:
+            if "kcat" in parts:
+                lines = str(Path(workdir) / f"lines-{size}.txt")
+                write_lines(lines, counts[size], size)
+                results["rows"] += spool_kcat(args.spool, workdir, size, counts[size], lines)
+                os.unlink(lines)
+            if "bench" in parts:
+                results["rows"] += spool_bench(args.spool, workdir, size, bench_counts[size])
+            if "redis" in parts:
+                results["rows"] += redis_streams(workdir, size, counts[size])
+        if "e2e" in parts:
+            results["rows"] += spool_e2e(args.spool, workdir, [10_000, 100_000, 500_000], 3 if args.quick else 5)
+    results["seconds"] = round(time.monotonic() - started, 1)
+    results["machine"]["loadavg_after"] = describe_machine()["loadavg"]
+    Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
+    log(f"done in {results['seconds']} s: {args.out}")
+
+
+if __name__ == "__main__":
+    main()

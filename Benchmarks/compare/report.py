@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Turns compare.py's results into a table (stdout), the marked section of docs/performance.md and a PNG chart.
+
+    python3 Benchmarks/compare/report.py RESULTS.json [--doc docs/performance.md] [--chart docs/compare.png]
+"""
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+START, END = "<!-- compare:start -->", "<!-- compare:end -->"
+
+
+def fmt_rate(value):
+    if value is None:
+        return "—"
+    return f"{value / 1e6:.2f} M" if value >= 1e6 else f"{value / 1e3:.0f} k"
+
+
+def fmt(value, digits=1):
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def table_rows(results):
+    rows = []
+    for r in results["rows"]:
+        if r["op"] == "e2e":
+            continue
+        size = "100 B" if r["record_size"] == 100 else "1 KiB"
+        rows.append([r["system"], r["tool"], r["op"], size, r["mode"], fmt_rate(r["records_per_sec"]),
+                     fmt(r["mb_per_sec"], 0), fmt(r["p99_ms"], 2), fmt(r["cpu_s_per_gb"], 2)])
+    return ["system", "driven by", "op", "record", "durability / mode", "records/s", "MB/s", "p99 ms",
+            "server CPU s/GB"], rows
+
+
+def e2e_rows(results):
+    rows = []
+    for r in results["rows"]:
+        if r["op"] == "e2e":
+            rows.append([fmt_rate(r["target_rate"]), r["mode"], fmt_rate(r["records_per_sec"]), fmt(r["p50_ms"], 2),
+                         fmt(r["p99_ms"], 2), fmt(r["p999_ms"], 2)])
+    return ["target rate", "acks", "received/s", "p50 ms", "p99 ms", "p99.9 ms"], rows
+
+
+def limit_rows(results):
+    return ["machine limit", "MB/s", "fsync p99 ms"], [
+        [l["limit"], fmt(l["mb_per_sec"], 0), fmt(l["fsync_p99_ms"], 2)] for l in results["limits"]]
+
+
+def markdown(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def plain(header, rows):
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows)] if rows else [len(h) for h in header]
+    return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(line, widths)) for line in [header] + rows)
+
+
+def section(results, chart_name):
+    machine = results["machine"]
+    versions = results["versions"]
+    text = [
+        START,
+        f"## Side by side: Spool, Redis Streams and this machine's limits, {results['date']}",
+        "",
+        "Reproduce with one command: `make compare` (it runs `Benchmarks/compare/run.sh`: installs redis, fio,",
+        "iperf3 and matplotlib when missing, builds the release `spool`, measures for a few minutes, then",
+        "rewrites this section and the chart). Everything runs on this machine over loopback, one system at a",
+        "time, each on a fresh data directory; load generator and server share the cores.",
+        "",
+        f"**Machine**: {machine['cpus']} × {machine['cpu']}, {machine['memory_gib']} GiB, Linux {machine['kernel']}. "
+        f"Load average before / after the run: {' '.join(machine['loadavg'])} / "
+        f"{' '.join(machine.get('loadavg_after', []))}. Run took {results['seconds']} s"
+        + (" (**--quick**: a tenth of the records, not for comparison)." if results.get("quick") else "."),
+        f"Versions: {versions['redis']}; {versions['kcat'].replace('kcat - ', '')}; {versions['fio']}; "
+        f"{versions['iperf3']}. Spool build: `{versions.get('spool_build', 'release')}`.",
+        "",
+        markdown(*table_rows(results)),
+        "",
+        "- Spool `acks=all` is answered after fsync (group commit); `acks=1` once the write reaches the page cache.",
+        "  Redis `AOF always` fsyncs before answering, `everysec` once a second, `off` keeps the stream in memory only.",
+        "- p99: `spool bench produce` measures send → acknowledgement per record (records wait in the producer's",
+        "  batch); `spool bench consume` one poll; redis-benchmark one pipelined request of 256 commands",
+        "  (XADD) or one XRANGE of 1,000 entries. kcat reports no latency.",
+        "- Server CPU is user + system time of the broker (or redis-server) process from `/proc/<pid>/stat`",
+        "  during the measurement, per GB of record values.",
+        "",
+        "End-to-end latency, producer send → consumer receipt (`spool bench e2e`, 100 B, `--linger-ms 0`, 5 s",
+        "per rate, one producer and one consumer in one process):",
+        "",
+        markdown(*e2e_rows(results)),
+        "",
+        markdown(*limit_rows(results)),
+        "",
+        f"![Spool, Redis Streams and the machine's limits]({chart_name})",
+        END,
+    ]
+    return "\n".join(text)
+
+
+def update_doc(doc, results, chart_name):
+    content = doc.read_text()
+    new = section(results, chart_name)
+    if START in content and END in content:
+        content = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: new, content, flags=re.S)
+    else:
+        content = content.rstrip("\n") + "\n\n" + new + "\n"
+    doc.write_text(content)
+
+
+def chart(results, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import matplotlib.ticker
+
+    rows = results["rows"]
+    fig, axes = plt.subplots(2, 2, figsize=(13, 9))
+    colors = {"Spool": "#2b6cb0", "Redis Streams": "#c53030"}
+
+    def bars(ax, op, size, key, scale, unit, title):
+        chosen = [r for r in rows if r["op"] == op and r["record_size"] == size]
+        labels = [f"{r['system']}\n{r['tool']}, {r['mode']}" for r in chosen]
+        values = [r[key] / scale for r in chosen]
+        ax.barh(range(len(chosen)), values, color=[colors.get(r["system"], "gray") for r in chosen])
+        ax.set_yticks(range(len(chosen)), labels, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel(unit)
+        ax.set_title(title, fontsize=10)
+        for i, v in enumerate(values):
+            ax.text(v, i, f" {v:.2f}" if v < 10 else f" {v:.0f}", va="center", fontsize=8)
+
+    bars(axes[0][0], "produce", 100, "records_per_sec", 1e6, "M records/s", "Produce, 100 B records")
+    bars(axes[0][1], "produce", 1024, "mb_per_sec", 1, "MB/s", "Produce, 1 KiB records (dashed: machine limits)")
+    for limit, style in zip(results["limits"], ["--", ":", "-."]):
+        axes[0][1].axvline(limit["mb_per_sec"], color="black", linestyle=style, linewidth=1,
+                           label=f"{limit['limit']}: {limit['mb_per_sec']:.0f} MB/s")
+    if results["limits"]:
+        axes[0][1].legend(fontsize=7, loc="lower right")
+    bars(axes[1][0], "consume", 100, "records_per_sec", 1e6, "M records/s", "Consume, 100 B records")
+
+    ax = axes[1][1]
+    for acks, marker, color in [("acks=1", "o", "#2b6cb0"), ("acks=all", "s", "#dd6b20")]:
+        chosen = sorted((r for r in rows if r["op"] == "e2e" and r["mode"] == acks), key=lambda r: r["target_rate"])
+        if not chosen:
+            continue
+        x = [r["target_rate"] / 1e3 for r in chosen]
+        for key, style in [("p50_ms", "-"), ("p99_ms", "--"), ("p999_ms", ":")]:
+            ax.plot(x, [max(r[key] or 0, 0.01) for r in chosen], linestyle=style, marker=marker, color=color,
+                    label=f"{acks} {key.replace('_ms', '').replace('p999', 'p99.9')}")
+    ax.axhline(5, color="gray", linewidth=1)
+    ax.text(10, 5, " target p99 ≤ 5 ms at 100 k/s", fontsize=7, va="bottom")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_xlabel("target rate, k records/s (100 B)")
+    ax.set_ylabel("ms")
+    ax.set_title("Spool end-to-end latency, send → receipt", fontsize=10)
+    ax.legend(fontsize=7)
+    fig.suptitle(f"Spool vs Redis Streams on {results['machine']['cpus']} cores, {results['date']}"
+                 + (" (quick run)" if results.get("quick") else ""))
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("results")
+    parser.add_argument("--doc", help="rewrite the marked section of this markdown file")
+    parser.add_argument("--chart", help="draw the PNG chart here")
+    args = parser.parse_args()
+    results = json.loads(Path(args.results).read_text())
+    print(plain(*table_rows(results)))
+    print()
+    print(plain(*e2e_rows(results)))
+    print()
+    print(plain(*limit_rows(results)))
+    if args.chart:
+        chart(results, args.chart)
+    if args.doc:
+        update_doc(Path(args.doc), results, Path(args.chart).name if args.chart else "compare.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
