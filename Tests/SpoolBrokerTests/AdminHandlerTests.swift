@@ -13,10 +13,11 @@ final class RoutedBroker {
     let router: RequestRouter
     private let server: Task<Void, any Error>
 
-    init() async throws {
+    init(configure: (inout BrokerConfiguration) -> Void = { _ in }) async throws {
         var configuration = BrokerConfiguration()
         configuration.dataDirectory = temporaryDataDirectory()
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
+        configure(&configuration)
         var logger = Logger(label: "spool-test")
         logger.logLevel = .warning
         broker = try await Broker(configuration: configuration, logger: logger)

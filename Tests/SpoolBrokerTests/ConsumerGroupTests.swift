@@ -266,6 +266,7 @@ struct ConsumerGroupTests {
         #expect(h.group.pendingMembers[pending] != nil)
         h.advance(10_001)
         #expect(h.group.pendingMembers.isEmpty)
+        #expect(h.group.isEmpty)
         #expect(h.joins[h.join(pending)]?.error == .unknownMemberId)
     }
 }

@@ -174,7 +174,10 @@ final class GroupCoordinator: Sendable {
         let actions = state.withLockedValue { state -> [GroupAction] in
             var actions: [GroupAction] = []
             for id in Array(state.groups.keys) {
-                guard let group = state.groups[id], group.phase != .empty, group.phase != .dead else { continue }
+                // An empty group has nothing to expire but member ids handed out with MEMBER_ID_REQUIRED.
+                guard let group = state.groups[id], group.phase != .dead,
+                      group.phase != .empty || !group.pendingMembers.isEmpty
+                else { continue }
                 actions += state.groups[id]?.tick(now: now) ?? []
             }
             return actions
