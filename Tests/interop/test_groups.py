@@ -285,3 +285,36 @@ def test_group_resumes_after_restart(tmp_path):
         assert firsts == committed
     finally:
         assert second.stop() == 0
+
+
+def test_static_member_rejoins_without_rebalance(group_broker):
+    """A consumer restarting with its group.instance.id gets its partitions back while the other member
+    keeps its own: no revocation, no rebalance."""
+    bootstrap, topic, group = group_broker.bootstrap, "groups-static", "static-group"
+    create_topic(bootstrap, topic, 4)
+    revoked = []
+
+    def static(instance, **callbacks):
+        c = consumer(bootstrap, group, **{"group.instance.id": instance})
+        c.subscribe([topic], **callbacks)
+        return c
+
+    def settle(members):
+        deadline = time.monotonic() + TIMEOUT_S
+        while [len(c.assignment()) for c in members] != [2, 2]:
+            assert time.monotonic() < deadline, [c.assignment() for c in members]
+            for c in members:
+                c.poll(0.1)
+
+    first = static("instance-1")
+    second = static("instance-2", on_revoke=lambda c, partitions: revoked.append(partitions))
+    settle([first, second])
+    kept = {p.partition for p in second.assignment()}
+    revoked.clear()  # the first assignment may have moved partitions while both were joining
+    first.close()  # a static member sends no LeaveGroup: the group waits for it until its session expires
+    first = static("instance-1")
+    settle([first, second])
+    assert {p.partition for p in second.assignment()} == kept
+    assert revoked == []
+    first.close()
+    second.close()
