@@ -252,6 +252,18 @@ def redis_streams(workdir, size, records):
     return rows
 
 
+def idle_percent(seconds=2.0):
+    """The share of all cores left idle over a short sample: how quiet the machine is right now."""
+    def sample():
+        with open("/proc/stat") as stat:
+            values = [int(v) for v in stat.readline().split()[1:]]
+        return values[3] + values[4], sum(values)
+    idle0, total0 = sample()
+    time.sleep(seconds)
+    idle1, total1 = sample()
+    return round(100 * (idle1 - idle0) / max(total1 - total0, 1), 1)
+
+
 def describe_machine():
     with open("/proc/loadavg") as loadavg:
         load = loadavg.read().split()[:3]
@@ -263,17 +275,18 @@ def describe_machine():
                 break
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return {"cpus": os.cpu_count(), "cpu": cpu, "memory_gib": round(memory, 1), "kernel": platform.release(),
-            "loadavg": load}
+            "loadavg": load, "idle_percent": idle_percent()}
 
 
 def versions(binary):
-    def first_line(command):
+    def first_line(command, containing=""):
         try:
             result = subprocess.run(command, capture_output=True, text=True, timeout=10)
-            return (result.stdout or result.stderr).strip().splitlines()[0]
-        except (OSError, IndexError, subprocess.TimeoutExpired):
+            lines = (result.stdout + result.stderr).strip().splitlines()
+            return next(line.strip() for line in lines if containing in line)
+        except (OSError, StopIteration, subprocess.TimeoutExpired):
             return "missing"
-    return {"redis": first_line(["redis-server", "--version"]), "kcat": first_line(["kcat", "-V"]),
+    return {"redis": first_line(["redis-server", "--version"]), "kcat": "kcat " + first_line(["kcat", "-V"], "Version"),
             "fio": first_line(["fio", "--version"]), "iperf3": first_line(["iperf3", "--version"]),
             "spool": binary, "spool_build": os.environ.get("COMPARE_BUILD_FLAGS", "release (built elsewhere)")}
 
@@ -312,7 +325,9 @@ def main():
         if "e2e" in parts:
             results["rows"] += spool_e2e(args.spool, workdir, [10_000, 100_000, 500_000], 3 if args.quick else 5)
     results["seconds"] = round(time.monotonic() - started, 1)
-    results["machine"]["loadavg_after"] = describe_machine()["loadavg"]
+    after = describe_machine()
+    results["machine"]["loadavg_after"] = after["loadavg"]
+    results["machine"]["idle_percent_after"] = after["idle_percent"]
     Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
     log(f"done in {results['seconds']} s: {args.out}")
 

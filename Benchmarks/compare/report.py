@@ -71,11 +71,13 @@ def section(results, chart_name):
         "rewrites this section and the chart). Everything runs on this machine over loopback, one system at a",
         "time, each on a fresh data directory; load generator and server share the cores.",
         "",
-        f"**Machine**: {machine['cpus']} × {machine['cpu']}, {machine['memory_gib']} GiB, Linux {machine['kernel']}. "
+        f"**Machine**: {machine['cpus']} × {machine['cpu']}, {machine['memory_gib']} GiB, Linux {machine['kernel']}.",
         f"Load average before / after the run: {' '.join(machine['loadavg'])} / "
-        f"{' '.join(machine.get('loadavg_after', []))}. Run took {results['seconds']} s"
+        f"{' '.join(machine.get('loadavg_after', []))};",
+        f"idle CPU in the 2 s before / after: {machine.get('idle_percent', '?')} % / "
+        f"{machine.get('idle_percent_after', '?')} %. Run took {results['seconds']} s"
         + (" (**--quick**: a tenth of the records, not for comparison)." if results.get("quick") else "."),
-        f"Versions: {versions['redis']}; {versions['kcat'].replace('kcat - ', '')}; {versions['fio']}; "
+        f"Versions: {versions['redis'].split(' sha=')[0]}; {versions['kcat'].split(' builtin')[0]}; {versions['fio']};",
         f"{versions['iperf3']}. Spool build: `{versions.get('spool_build', 'release')}`.",
         "",
         markdown(*table_rows(results)),
