@@ -82,7 +82,8 @@ struct ConsumerGroupTests {
         mutating func stableGroup(_ count: Int) -> [String] {
             for _ in 0..<count { _ = joinNew() }
             // Each late joiner made the earlier members rejoin: they do, which ends the join phase.
-            for id in group.memberOrder where group.phase == .preparingRebalance && group.members[id]?.pendingJoin == nil {
+            for id in group.memberOrder
+            where group.phase == .preparingRebalance && group.members[id]?.pendingJoin == nil {
                 _ = join(id)
             }
             let leader = group.leaderId ?? ""

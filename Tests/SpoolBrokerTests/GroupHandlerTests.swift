@@ -72,7 +72,8 @@ import Testing
         var commit = OffsetCommitRequest(groupId: "simple")
         commit.topics = [.init(name: "t", partitions: [.init(partitionIndex: 0, committedOffset: 5)])]
         _ = try await broker.call(commit, version: 2, as: OffsetCommitResponse.self)
-        let request = OffsetDeleteRequest(groupId: "simple", topics: [.init(name: "t", partitions: [.init(partitionIndex: 0)])])
+        let request = OffsetDeleteRequest(
+            groupId: "simple", topics: [.init(name: "t", partitions: [.init(partitionIndex: 0)])])
         let response = try await broker.call(request, version: 0, as: OffsetDeleteResponse.self)
         #expect(response.errorCode == 0 && response.topics.first?.partitions.first?.errorCode == 0)
         let fetched = try await broker.call(

@@ -162,7 +162,9 @@ struct ConsumerGroup: Sendable {
         member.clientId = request.clientId
         member.clientHost = request.clientHost
         member.sessionDeadlineMs = now + Int64(request.sessionTimeoutMs)
-        if let old = member.pendingJoin { actions.append(.join(old, .failed(.rebalanceInProgress, memberId: memberId))) }
+        if let old = member.pendingJoin {
+            actions.append(.join(old, .failed(.rebalanceInProgress, memberId: memberId)))
+        }
         member.pendingJoin = nil
         members[memberId] = member
         switch phase {
@@ -258,9 +260,12 @@ struct ConsumerGroup: Sendable {
         }
         var votes: [String: Int] = [:]
         for member in all {
-            if let vote = member.protocols.first(where: { candidates.contains($0.name) }) { votes[vote.name, default: 0] += 1 }
+            if let vote = member.protocols.first(where: { candidates.contains($0.name) }) {
+                votes[vote.name, default: 0] += 1
+            }
         }
-        return first.protocols.map(\.name).filter { candidates.contains($0) }.max { votes[$0, default: 0] < votes[$1, default: 0] }
+        return first.protocols.map(\.name).filter { candidates.contains($0) }
+            .max { votes[$0, default: 0] < votes[$1, default: 0] }
     }
 
     func joinOutcome(for memberId: String) -> JoinOutcome {
@@ -289,7 +294,9 @@ struct ConsumerGroup: Sendable {
         if let instance = member.groupInstanceId, staticMembers[instance] == memberId {
             staticMembers.removeValue(forKey: instance)
         }
-        if let token = member.pendingJoin { actions.append(.join(token, .failed(.unknownMemberId, memberId: memberId))) }
+        if let token = member.pendingJoin {
+            actions.append(.join(token, .failed(.unknownMemberId, memberId: memberId)))
+        }
         if let token = member.pendingSync { actions.append(.sync(token, .failed(.unknownMemberId))) }
     }
 

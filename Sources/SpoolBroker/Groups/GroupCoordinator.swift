@@ -156,7 +156,9 @@ final class GroupCoordinator: Sendable {
         } catch {
             logger.error("deleting groups failed", metadata: ["groups": "\(deleted)", "error": "\(error)"])
             state.withLockedValue { state in
-                for id in deleted { state.groups[id] = state.groups[id].map { ConsumerGroup(stored: $0.stored, settings: settings) } }
+                for id in deleted {
+                    state.groups[id] = state.groups[id].map { ConsumerGroup(stored: $0.stored, settings: settings) }
+                }
             }
             return errors.map { $0 == .none ? .coordinatorNotAvailable : $0 }
         }
@@ -245,7 +247,8 @@ final class GroupCoordinator: Sendable {
                     do {
                         try await store.saveGroup(group)
                     } catch {
-                        logger.error("saving a group failed", metadata: ["group": "\(group.groupId)", "error": "\(error)"])
+                        logger.error(
+                            "saving a group failed", metadata: ["group": "\(group.groupId)", "error": "\(error)"])
                     }
                 }
             }

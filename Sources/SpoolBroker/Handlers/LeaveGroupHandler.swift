@@ -5,7 +5,9 @@ enum LeaveGroupHandler {
     static func handle(_ request: LeaveGroupRequest, context: RequestContext, broker: BrokerState)
         -> LeaveGroupResponse
     {
-        if let error = GroupRequests.groupIdError(request.groupId) { return LeaveGroupResponse(errorCode: error.rawValue) }
+        if let error = GroupRequests.groupIdError(request.groupId) {
+            return LeaveGroupResponse(errorCode: error.rawValue)
+        }
         let leaving: [(memberId: String, groupInstanceId: String?)] =
             context.version >= 3
             ? request.members.map { ($0.memberId, $0.groupInstanceId) } : [(request.memberId, nil)]

@@ -50,7 +50,8 @@ enum OffsetCommitHandler {
                 return OffsetCommitResponse.OffsetCommitResponsePartition(
                     partitionIndex: partition.partitionIndex, errorCode: error.rawValue)
             }
-            response.topics.append(OffsetCommitResponse.OffsetCommitResponseTopic(name: topic.name, partitions: partitions))
+            response.topics.append(
+                OffsetCommitResponse.OffsetCommitResponseTopic(name: topic.name, partitions: partitions))
         }
         return response
     }

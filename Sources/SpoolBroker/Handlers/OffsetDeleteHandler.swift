@@ -6,7 +6,9 @@ enum OffsetDeleteHandler {
     static func handle(_ request: OffsetDeleteRequest, context: RequestContext, broker: BrokerState) async
         -> OffsetDeleteResponse
     {
-        if let error = GroupRequests.groupIdError(request.groupId) { return OffsetDeleteResponse(errorCode: error.rawValue) }
+        if let error = GroupRequests.groupIdError(request.groupId) {
+            return OffsetDeleteResponse(errorCode: error.rawValue)
+        }
         guard let group = broker.groups.group(request.groupId), group.phase != .dead else {
             return OffsetDeleteResponse(errorCode: KafkaErrorCode.groupIdNotFound.rawValue)
         }
@@ -36,13 +38,15 @@ enum OffsetDeleteHandler {
                 return OffsetDeleteResponse.OffsetDeleteResponsePartition(
                     partitionIndex: partition.partitionIndex, errorCode: error.rawValue)
             }
-            response.topics.append(OffsetDeleteResponse.OffsetDeleteResponseTopic(name: topic.name, partitions: partitions))
+            response.topics.append(
+                OffsetDeleteResponse.OffsetDeleteResponseTopic(name: topic.name, partitions: partitions))
         }
         if !deletions.isEmpty {
             do {
                 try await broker.groupStore.deleteOffsets(groupId: request.groupId, partitions: deletions)
             } catch {
-                broker.logger.error("deleting offsets failed", metadata: ["group": "\(request.groupId)", "error": "\(error)"])
+                broker.logger.error(
+                    "deleting offsets failed", metadata: ["group": "\(request.groupId)", "error": "\(error)"])
                 return OffsetDeleteResponse(errorCode: KafkaErrorCode.coordinatorNotAvailable.rawValue)
             }
         }

@@ -21,17 +21,7 @@ enum OffsetFetchHandler {
             for group in request.groups {
                 let selection: Selection = group.topics.map { $0.map { ($0.name, $0.partitionIndexes) } }
                 let result = await fetch(group.groupId, selection, broker: broker)
-                response.groups.append(OffsetFetchResponse.OffsetFetchResponseGroup(
-                    groupId: group.groupId,
-                    topics: result.topics.map { topic in
-                        OffsetFetchResponse.OffsetFetchResponseTopics(name: topic.name, partitions: topic.partitions.map {
-                            OffsetFetchResponse.OffsetFetchResponsePartitions(
-                                partitionIndex: $0.index, committedOffset: $0.offset?.offset ?? -1,
-                                committedLeaderEpoch: $0.offset?.leaderEpoch ?? -1,
-                                metadata: $0.offset.map { $0.metadata ?? "" } ?? "", errorCode: 0)
-                        })
-                    },
-                    errorCode: result.error.rawValue))
+                response.groups.append(groupResponse(group.groupId, result))
             }
             return response
         }
@@ -51,13 +41,30 @@ enum OffsetFetchHandler {
         return response
     }
 
+    /// One group's answer in the v8+ layout.
+    private static func groupResponse(_ groupId: String, _ result: GroupResult)
+        -> OffsetFetchResponse.OffsetFetchResponseGroup
+    {
+        let topics = result.topics.map { topic in
+            OffsetFetchResponse.OffsetFetchResponseTopics(name: topic.name, partitions: topic.partitions.map {
+                OffsetFetchResponse.OffsetFetchResponsePartitions(
+                    partitionIndex: $0.index, committedOffset: $0.offset?.offset ?? -1,
+                    committedLeaderEpoch: $0.offset?.leaderEpoch ?? -1,
+                    metadata: $0.offset.map { $0.metadata ?? "" } ?? "", errorCode: 0)
+            })
+        }
+        return OffsetFetchResponse.OffsetFetchResponseGroup(
+            groupId: groupId, topics: topics, errorCode: result.error.rawValue)
+    }
+
     static func fetch(_ groupId: String, _ selection: Selection, broker: BrokerState) async -> GroupResult {
         if let error = GroupRequests.groupIdError(groupId) { return GroupResult(error: error) }
         let stored: [CommittedOffset]
         do {
             stored = try await broker.groupStore.committedOffsets(groupId: groupId)
         } catch {
-            broker.logger.error("reading committed offsets failed", metadata: ["group": "\(groupId)", "error": "\(error)"])
+            broker.logger.error(
+                "reading committed offsets failed", metadata: ["group": "\(groupId)", "error": "\(error)"])
             return GroupResult(error: .coordinatorNotAvailable)
         }
         var result = GroupResult()
