@@ -86,6 +86,23 @@ import Testing
         try await broker.stop()
     }
 
+    @Test("oversized JoinGroup metadata and SyncGroup assignments are INVALID_REQUEST, not memory")
+    func oversizedMetadata() async throws {
+        let broker = try await Self.routedBroker()
+        let big = ByteBuffer(repeating: 0x61, count: GroupSettings.maximumMemberMetadataBytes + 1)
+        var join = JoinGroupRequest(
+            groupId: "big", sessionTimeoutMs: 10_000, protocolType: "consumer",
+            protocols: [.init(name: "range", metadata: big)])
+        join.rebalanceTimeoutMs = 10_000
+        let joined = try await broker.call(join, version: 5, as: JoinGroupResponse.self)
+        #expect(joined.errorCode == KafkaErrorCode.invalidRequest.rawValue)
+        var sync = SyncGroupRequest(groupId: "big", generationId: 1, memberId: "m")
+        sync.assignments = [.init(memberId: "m", assignment: big)]
+        let synced = try await broker.call(sync, version: 3, as: SyncGroupResponse.self)
+        #expect(synced.errorCode == KafkaErrorCode.invalidRequest.rawValue)
+        try await broker.stop()
+    }
+
     /// Joins a new member (through MEMBER_ID_REQUIRED from v4) and returns its member id.
     private func join(_ broker: RoutedBroker, group: String, version: Int16) async throws -> String {
         var request = JoinGroupRequest(

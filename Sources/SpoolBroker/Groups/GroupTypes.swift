@@ -24,6 +24,9 @@ struct GroupSettings: Sendable, Equatable {
     static let maximumProtocols = 64
     /// Longest group id, member id part, instance id or protocol name accepted, in UTF-8 bytes.
     static let maximumNameBytes = 1024
+    /// Largest protocol metadata one member may send in JoinGroup (all its protocols together), and largest
+    /// assignment the leader may give one member: with ``maximumMembers`` this bounds a group's memory.
+    static let maximumMemberMetadataBytes = 1 << 20
     /// Largest committed offset metadata (Kafka's offset.metadata.max.bytes).
     static let maximumOffsetMetadataBytes = 4096
 }

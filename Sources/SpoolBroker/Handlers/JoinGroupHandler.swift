@@ -12,7 +12,9 @@ enum JoinGroupHandler {
             return response(.failed(error, memberId: request.memberId), version: context.version)
         }
         guard GroupRequests.withinLimit(request.memberId), GroupRequests.withinLimit(request.groupInstanceId),
-              request.protocols.allSatisfy({ GroupRequests.withinLimit($0.name) })
+              request.protocols.allSatisfy({ GroupRequests.withinLimit($0.name) }),
+              request.protocols.reduce(0, { $0 + $1.metadata.readableBytes })
+                <= GroupSettings.maximumMemberMetadataBytes
         else {
             return response(.failed(.invalidRequest, memberId: ""), version: context.version)
         }

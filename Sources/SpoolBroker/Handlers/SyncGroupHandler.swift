@@ -11,7 +11,9 @@ enum SyncGroupHandler {
         if let error = GroupRequests.groupIdError(request.groupId) { return response(.failed(error), version: version) }
         var assignments: [String: ByteBuffer] = [:]
         for assignment in request.assignments { assignments[assignment.memberId] = assignment.assignment }
-        guard assignments.count == request.assignments.count else {
+        guard assignments.count == request.assignments.count,
+              assignments.values.allSatisfy({ $0.readableBytes <= GroupSettings.maximumMemberMetadataBytes })
+        else {
             return response(.failed(.invalidRequest), version: version)
         }
         let parameters = SyncParameters(
