@@ -12,6 +12,7 @@ extension Consumer {
         var needsRejoin = true
         var heartbeat: Task<Void, Never>?
         var lastCommit = ContinuousClock.now
+        var coordinator: Int32?
     }
 
     /// Joins the consumer group `groupId` with a subscription to these topics: the group's members share
@@ -60,7 +61,7 @@ extension Consumer {
     private func markRejoin(after error: SpoolClientError) {
         guard let code = error.kafkaErrorCode else { return }
         if code == KafkaErrorCode(25) { group?.memberId = "" }  // UNKNOWN_MEMBER_ID
-        if [22, 25, 27].contains(code.rawValue) { group?.needsRejoin = true }
+        if [15, 16, 22, 25, 27].contains(code.rawValue) { group?.needsRejoin = true }
     }
 
     private func rejoin() async throws(SpoolClientError) {
@@ -75,9 +76,14 @@ extension Consumer {
         let deadline = ContinuousClock.now + .milliseconds(Int64(configuration.rebalanceTimeoutMs))
         while ContinuousClock.now < deadline {
             guard !isClosed, group?.groupId == state.groupId else { return }
-            if let assigned = try await joinAndSync() {
-                try await adopt(assigned)
-                return
+            do {
+                if let assigned = try await joinAndSync() {
+                    try await adopt(assigned)
+                    return
+                }
+            } catch where error.isRetriable {
+                // The coordinator moved or a connection dropped: find it again after a pause.
+                client.logger.debug("rejoining after an error", metadata: ["error": "\(error)"])
             }
             try? await Task.sleep(for: .milliseconds(client.configuration.retryBackoffMs))
         }
@@ -114,6 +120,7 @@ extension Consumer {
         }
         state.memberId = join.memberId
         state.generationId = join.generationId
+        state.coordinator = coordinator
         state.assignor = PartitionAssignor(rawValue: join.protocolName ?? "")
         group = state
         let assignments = join.leader == join.memberId ? try await lead(join, assignor: state.assignor) : []
@@ -183,7 +190,7 @@ extension Consumer {
         group?.heartbeat = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(interval))
-                guard !Task.isCancelled, let coordinator = try? await client.coordinator(for: state.groupId) else { continue }
+                guard !Task.isCancelled, let coordinator = state.coordinator else { continue }
                 let response = try? await client.send(to: coordinator, maximumVersion: 4, as: HeartbeatResponse.self) { _ in
                     HeartbeatRequest(groupId: state.groupId, generationId: state.generationId, memberId: state.memberId)
                 }

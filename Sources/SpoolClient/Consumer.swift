@@ -92,7 +92,10 @@ public actor Consumer {
             let records = try apply(fetches)
             if configuration.prefetch { prefetched = startFetch() }
             if !records.isEmpty { return records }
-            if fetches.isEmpty { try? await Task.sleep(for: .milliseconds(client.configuration.retryBackoffMs)) }
+            if fetches.allSatisfy({ $0.error != nil }) {
+                // Nothing fetched (no leader known, broker unreachable): pause before asking again.
+                try? await Task.sleep(for: .milliseconds(client.configuration.retryBackoffMs))
+            }
         } while ContinuousClock.now < deadline
         return []
     }

@@ -180,11 +180,12 @@ extension Producer {
         }
         inFlight.remove(batch.partition)
         sealed[batch.partition, default: []].insert(batch, at: 0)
-        notBefore[batch.partition] = ContinuousClock.now + pause
+        let due = ContinuousClock.now + pause
+        notBefore[batch.partition] = due
         let client = self.client
         Task {
             await client.invalidate(topic: batch.partition.topic)
-            try? await Task.sleep(for: pause)
+            try? await Task.sleep(until: due, clock: .continuous)
             self.drain()
         }
     }

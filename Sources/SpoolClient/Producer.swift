@@ -206,15 +206,18 @@ public actor Producer {
     }
 
     private func newBatch(_ target: TopicPartition) -> Batch {
-        let deadline = ContinuousClock.now + .milliseconds(configuration.deliveryTimeoutMs)
+        let now = ContinuousClock.now
+        let batch = Batch(partition: target, created: now, deadline: now + .milliseconds(configuration.deliveryTimeoutMs))
         if configuration.lingerMs > 0 {
-            let linger = configuration.lingerMs
+            // Sleep until the very instant drain() compares against, never a little before it: a timer that
+            // woke early would find the batch too young and leave it waiting for a drain that never comes.
+            let due = now + .milliseconds(configuration.lingerMs)
             Task { [weak self] in
-                try? await Task.sleep(for: .milliseconds(linger))
+                try? await Task.sleep(until: due, clock: .continuous)
                 await self?.drain()
             }
         }
-        return Batch(partition: target, deadline: deadline)
+        return batch
     }
 
     /// Moves the open batch to the partition's queue of full batches; records without a key then move to

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The `spool` client commands end to end: the binary from this build against a real broker.
-@Suite("spool CLI", .serialized)
+@Suite("spool CLI", .serialized, .timeLimit(.minutes(2)))
 struct CLITests {
     let spool = TestBroker.binary
 
@@ -91,7 +91,7 @@ struct CLITests {
 }
 
 /// `spool consume --group` and `spool group` end to end.
-@Suite("spool group CLI", .serialized)
+@Suite("spool group CLI", .serialized, .timeLimit(.minutes(2)))
 struct GroupCLITests {
     let spool = TestBroker.binary
 

@@ -2,7 +2,7 @@ import NIOCore
 import SpoolClient
 import Testing
 
-@Suite("idempotent producer", .serialized)
+@Suite("idempotent producer", .serialized, .timeLimit(.minutes(2)))
 struct IdempotenceTests {
     @Test("a batch retried after its response was lost is written once, and its records keep their offsets")
     func retryAfterDroppedConnection() async throws {

@@ -3,7 +3,7 @@ import SpoolClient
 import SpoolRecords
 import Testing
 
-@Suite("SpoolClient against a real broker", .serialized)
+@Suite("SpoolClient against a real broker", .serialized, .timeLimit(.minutes(2)))
 struct ProduceConsumeTests {
     @Test("records sent with each codec come back with their keys, values, headers and offsets", arguments: CompressionCodec.allCases)
     func roundTrip(codec: CompressionCodec) async throws {

@@ -2,7 +2,7 @@ import NIOCore
 import SpoolClient
 import Testing
 
-@Suite("producer options and the consumer's AsyncSequence", .serialized)
+@Suite("producer options and the consumer's AsyncSequence", .serialized, .timeLimit(.minutes(2)))
 struct ProducerOptionsTests {
     @Test("acks 0 and 1 write the records; acks 0 reports offset -1")
     func acks() async throws {
