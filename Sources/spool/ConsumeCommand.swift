@@ -60,7 +60,6 @@ struct Consume: AsyncParsableCommand {
         try await reportingFailures {
             let start = try startingPoint()
             let kafka = try client.client()
-            let stop = StopSignal()
             let session: ConsumeSession
             do {
                 session = try await ConsumeSession.open(
@@ -70,6 +69,8 @@ struct Consume: AsyncParsableCommand {
                 await kafka.close()
                 throw client.failure("consume from \(topic)", error)
             }
+            // From here on Ctrl-C stops the loop so that what was printed gets committed (before, it just exits).
+            let stop = StopSignal()
             do {
                 try await session.run(limit: count, stop: stop) { record in print(line(for: record)) }
                 try await session.finish()

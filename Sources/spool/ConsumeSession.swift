@@ -1,3 +1,4 @@
+import Foundation
 import SpoolClient
 
 /// One `spool consume` run: the assignment, where each partition starts, the loop and the final commit.
@@ -72,6 +73,8 @@ final class ConsumeSession {
                 count += 1
                 if let limit, count >= limit { return }
             }
+            // Records reach a pipe (`spool consume t | grep x`) as they arrive, not when the buffer fills.
+            fflush(nil)  // all output streams; naming `stdout` is not concurrency-safe in Swift 6
         }
     }
 

@@ -131,3 +131,31 @@ struct GroupCLITests {
         #expect(missing.stderr.contains("GROUP_ID_NOT_FOUND"), "\(missing.stderr)")
     }
 }
+
+/// Ctrl-C on `spool consume --group` ends the loop cleanly and commits what was printed.
+@Suite("spool consume interrupted", .serialized, .timeLimit(.minutes(2)))
+struct ConsumeInterruptTests {
+    @Test("SIGINT stops consume --group with status 0 and the group's offset at what was printed")
+    func interrupt() async throws {
+        let broker = try await TestBroker(extraArguments: ["--set", "group.initial.rebalance.delay.ms=0"])
+        defer { Task { await broker.stop() } }
+        let spool = TestBroker.binary
+        _ = try await runProcess(spool, ["produce", "ticks", "-b", broker.bootstrap], stdin: "a\nb\nc\n")
+        let output = NSTemporaryDirectory() + "spool-consume-\(UUID().uuidString)"
+        FileManager.default.createFile(atPath: output, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: spool)
+        process.arguments = ["consume", "ticks", "--group", "ticker", "--from-beginning", "-b", broker.bootstrap]
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SPOOL_") }
+        process.standardOutput = FileHandle(forWritingAtPath: output)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try await waitUntil { (try? String(contentsOfFile: output, encoding: .utf8)) == "a\nb\nc\n" }
+        kill(process.processIdentifier, SIGINT)
+        try await waitUntil { !process.isRunning }
+        #expect(process.terminationStatus == 0)
+        let describe = try await runProcess(spool, ["group", "describe", "ticker", "--format", "json", "-b", broker.bootstrap])
+        #expect(describe.stdout.contains("\"committedOffset\" : 3"), "\(describe.stdout) \(describe.stderr)")
+    }
+}
