@@ -47,7 +47,20 @@ start.seen = {}
 def test_acknowledged_records_survive_sigkill_and_retries_write_nothing_twice():
     parent = tempfile.mkdtemp(prefix="spool-durability-")
     data_dir, log_path = os.path.join(parent, "data"), os.path.join(parent, "broker.log")
+    brokers = []
+    try:
+        run_scenario(data_dir, log_path, brokers)
+    finally:
+        # Whatever failed, no broker outlives the test.
+        for process in brokers:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def run_scenario(data_dir, log_path, brokers):
     process, port = start(data_dir, log_path)
+    brokers.append(process)
     acknowledged = {}  # value -> (partition, offset)
     failures = []
 
@@ -87,6 +100,7 @@ def test_acknowledged_records_survive_sigkill_and_retries_write_nothing_twice():
             process.wait()
             killed = True
             process, _ = start(data_dir, log_path, port)
+            brokers.append(process)
     print(f"killed with {len(acknowledged_before_kill)} acknowledged and {in_flight_at_kill} in flight")
     assert producer.flush(120) == 0, "records were left undelivered"
     assert killed and in_flight_at_kill > 0, "nothing was in flight at the kill: the test proved nothing"
