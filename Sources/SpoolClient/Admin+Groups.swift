@@ -41,7 +41,8 @@ extension Admin {
     /// Every group the broker coordinates.
     /// - Throws: `SpoolClientError` when no broker answers or it refuses.
     public func listGroups() async throws(SpoolClientError) -> [GroupListing] {
-        let response = try await client.send(maximumVersion: 4, as: ListGroupsResponse.self) { _ in ListGroupsRequest() }
+        let response = try await client.send(maximumVersion: 4, as: ListGroupsResponse.self) { _ in ListGroupsRequest()
+        }
         guard response.errorCode == 0 else { throw .kafka(KafkaErrorCode(response.errorCode), "list groups") }
         return response.groups.map { .init(groupId: $0.groupId, protocolType: $0.protocolType, state: $0.groupState) }
             .sorted { $0.groupId < $1.groupId }
@@ -58,7 +59,9 @@ extension Admin {
         guard let described = response.groups.first(where: { $0.groupId == group }) else {
             throw .protocolViolation("DescribeGroups left out group \(group)")
         }
-        guard described.errorCode == 0 else { throw .kafka(KafkaErrorCode(described.errorCode), "describe group \(group)") }
+        guard described.errorCode == 0 else {
+            throw .kafka(KafkaErrorCode(described.errorCode), "describe group \(group)")
+        }
         let members = described.members.map { member in
             GroupDescription.Member(
                 memberId: member.memberId, clientId: member.clientId, clientHost: member.clientHost,
@@ -76,7 +79,8 @@ extension Admin {
     public func deleteGroups(_ groups: [String]) async throws(SpoolClientError) {
         for group in groups {
             let coordinator = try await client.coordinator(for: group)
-            let response = try await client.send(to: coordinator, maximumVersion: 2, as: DeleteGroupsResponse.self) { _ in
+            let response = try await client.send(to: coordinator, maximumVersion: 2, as: DeleteGroupsResponse.self) {
+                _ in
                 DeleteGroupsRequest(groupsNames: [group])
             }
             for result in response.results where result.errorCode != 0 {

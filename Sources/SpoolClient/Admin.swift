@@ -29,7 +29,8 @@ public struct Admin: Sendable {
 
     private func controller() async throws(SpoolClientError) -> Int32? {
         let metadata = try await client.metadata(topics: [])
-        return metadata.controllerId >= 0 && metadata.brokers[metadata.controllerId] != nil ? metadata.controllerId : nil
+        return metadata.controllerId >= 0 && metadata.brokers[metadata.controllerId] != nil
+            ? metadata.controllerId : nil
     }
 
     /// Creates a topic.
@@ -90,7 +91,9 @@ public struct Admin: Sendable {
     /// - Throws: `SpoolClientError.kafka(UNKNOWN_TOPIC_OR_PARTITION)` when it does not exist.
     public func describeTopic(_ name: String) async throws(SpoolClientError) -> ClusterMetadata.Topic {
         let metadata = try await client.metadata(topics: [name], allowAutoTopicCreation: false)
-        guard let topic = metadata.topics[name] else { throw .kafka(.unknownTopicOrPartition, "describe topic \(name)") }
+        guard let topic = metadata.topics[name] else {
+            throw .kafka(.unknownTopicOrPartition, "describe topic \(name)")
+        }
         guard topic.error == .none else { throw .kafka(topic.error, "describe topic \(name)") }
         return topic
     }
@@ -105,13 +108,15 @@ public struct Admin: Sendable {
         var entries: [ConfigEntry] = []
         for result in response.results {
             guard result.errorCode == 0 else {
-                throw .kafka(KafkaErrorCode(result.errorCode), "describe configs of \(topic)", message: result.errorMessage)
+                throw .kafka(
+                    KafkaErrorCode(result.errorCode), "describe configs of \(topic)", message: result.errorMessage)
             }
             for config in result.configs {
                 // configSource 5 is DEFAULT_CONFIG; v0 only has isDefault.
-                entries.append(ConfigEntry(
-                    name: config.name, value: config.value, isDefault: config.isDefault || config.configSource == 5,
-                    readOnly: config.readOnly, isSensitive: config.isSensitive))
+                entries.append(
+                    ConfigEntry(
+                        name: config.name, value: config.value, isDefault: config.isDefault || config.configSource == 5,
+                        readOnly: config.readOnly, isSensitive: config.isSensitive))
             }
         }
         return entries.sorted { $0.name < $1.name }
@@ -123,10 +128,12 @@ public struct Admin: Sendable {
     ///   - set: keys to set, with their values.
     ///   - delete: keys to return to their defaults.
     /// - Throws: `SpoolClientError.kafka` (INVALID_CONFIG, UNKNOWN_TOPIC_OR_PARTITION, ...).
-    public func alterConfigs(topic: String, set: [String: String], delete: [String] = []) async throws(SpoolClientError) {
-        let configs = set.sorted { $0.key < $1.key }.map {
-            IncrementalAlterConfigsRequest.AlterableConfig(name: $0.key, configOperation: 0, value: $0.value)
-        } + delete.map { .init(name: $0, configOperation: 1, value: nil) }
+    public func alterConfigs(topic: String, set: [String: String], delete: [String] = []) async throws(SpoolClientError)
+    {
+        let configs =
+            set.sorted { $0.key < $1.key }.map {
+                IncrementalAlterConfigsRequest.AlterableConfig(name: $0.key, configOperation: 0, value: $0.value)
+            } + delete.map { .init(name: $0, configOperation: 1, value: nil) }
         let response = try await client.send(maximumVersion: 1, as: IncrementalAlterConfigsResponse.self) { _ in
             IncrementalAlterConfigsRequest(resources: [.init(resourceType: 2, resourceName: topic, configs: configs)])
         }
@@ -145,10 +152,12 @@ public struct Admin: Sendable {
         let response = try await client.send(
             to: try await controller(), maximumVersion: 3, as: CreatePartitionsResponse.self
         ) { _ in
-            CreatePartitionsRequest(topics: [.init(name: topic, count: totalCount, assignments: nil)], timeoutMs: timeout)
+            CreatePartitionsRequest(
+                topics: [.init(name: topic, count: totalCount, assignments: nil)], timeoutMs: timeout)
         }
         for result in response.results where result.errorCode != 0 {
-            throw .kafka(KafkaErrorCode(result.errorCode), "create partitions of \(topic)", message: result.errorMessage)
+            throw .kafka(
+                KafkaErrorCode(result.errorCode), "create partitions of \(topic)", message: result.errorMessage)
         }
         await client.invalidate(topic: topic)
     }

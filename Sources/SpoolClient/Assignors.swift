@@ -62,7 +62,8 @@ public enum PartitionAssignor: String, Sendable, CaseIterable {
         return result
     }
 
-    private static func cooperativeSticky(_ members: [Member], _ counts: [String: Int32]) -> [String: [TopicPartition]] {
+    private static func cooperativeSticky(_ members: [Member], _ counts: [String: Int32]) -> [String: [TopicPartition]]
+    {
         let sortedMembers = members.sorted { $0.memberId < $1.memberId }
         let subscriptions = Dictionary(uniqueKeysWithValues: sortedMembers.map { ($0.memberId, Set($0.topics)) })
         let all = Set(members.flatMap(\.topics)).sorted().flatMap { topic in
@@ -93,9 +94,13 @@ public enum PartitionAssignor: String, Sendable, CaseIterable {
         // Hand out the rest, each to the subscribed member with the fewest partitions.
         for partition in all where !taken.contains(partition) {
             let candidates = sortedMembers.filter { subscriptions[$0.memberId]?.contains(partition.topic) == true }
-            guard let target = candidates.min(by: {
-                (assignment[$0.memberId]?.count ?? 0, $0.memberId) < (assignment[$1.memberId]?.count ?? 0, $1.memberId)
-            }) else { continue }
+            guard
+                let target = candidates.min(by: {
+                    (assignment[$0.memberId]?.count ?? 0, $0.memberId) < (
+                        assignment[$1.memberId]?.count ?? 0, $1.memberId
+                    )
+                })
+            else { continue }
             assignment[target.memberId, default: []].append(partition)
         }
         // A partition still owned by another member waits for the next rebalance, after its owner revoked it.

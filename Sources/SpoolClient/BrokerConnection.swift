@@ -4,9 +4,9 @@ import NIOPosix
 import SpoolProtocol
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One TCP connection to one broker: requests are pipelined (written without waiting for earlier
@@ -82,7 +82,8 @@ final class BrokerConnection: Sendable {
             ApiVersionsRequest(clientSoftwareName: "spool-client", clientSoftwareVersion: "0.1"),
             as: ApiVersionsResponse.self, version: 3, timeoutMs: timeoutMs)
         if response.errorCode == KafkaErrorCode.unsupportedVersion.rawValue {
-            response = try await send(ApiVersionsRequest(), as: ApiVersionsResponse.self, version: 0, timeoutMs: timeoutMs)
+            response = try await send(
+                ApiVersionsRequest(), as: ApiVersionsResponse.self, version: 0, timeoutMs: timeoutMs)
         }
         guard response.errorCode == 0 else { throw .kafka(KafkaErrorCode(response.errorCode), "ApiVersions") }
         var versions: [Int16: ClosedRange<Int16>] = [:]
@@ -146,7 +147,8 @@ final class BrokerConnection: Sendable {
         let pending = PendingRequest(
             frame: frame, correlationId: correlationId, expectsResponse: expectsResponse, promise: promise)
         let deadline = channel.eventLoop.scheduleTask(in: .milliseconds(timeoutMs)) { [channel] in
-            promise.fail(SpoolClientError.timedOut("\(Request.apiKey.name) to \(self.address)", milliseconds: timeoutMs))
+            promise.fail(
+                SpoolClientError.timedOut("\(Request.apiKey.name) to \(self.address)", milliseconds: timeoutMs))
             channel.close(promise: nil)
         }
         channel.writeAndFlush(pending).whenFailure { [address] _ in

@@ -52,7 +52,9 @@ public struct ClientConfiguration: Sendable {
             host = address[..<colon]
         }
         if host.hasPrefix("["), host.hasSuffix("]") { host = host.dropFirst().dropLast() }
-        guard !host.isEmpty else { throw .invalidArgument("no host in broker address '\(address)': expected HOST:PORT") }
+        guard !host.isEmpty else {
+            throw .invalidArgument("no host in broker address '\(address)': expected HOST:PORT")
+        }
         return (String(host), port)
     }
 }

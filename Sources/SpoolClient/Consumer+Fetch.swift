@@ -60,7 +60,10 @@ extension Consumer {
                 do {
                     byLeader[try await client.leader(of: partition), default: []].append((partition, offset))
                 } catch {
-                    results.append(.init(partition: partition, fetchOffset: offset, nextOffset: offset, error: KafkaClient.clientError(error)))
+                    results.append(
+                        .init(
+                            partition: partition, fetchOffset: offset, nextOffset: offset,
+                            error: KafkaClient.clientError(error)))
                 }
             }
             await withTaskGroup(of: [PartitionFetch].self) { group in
@@ -83,14 +86,17 @@ extension Consumer {
             FetchRequest.FetchTopic(
                 topic: topic,
                 partitions: parts.map {
-                    .init(partition: $0.0.partition, fetchOffset: $0.1, partitionMaxBytes: configuration.maxPartitionFetchBytes)
+                    .init(
+                        partition: $0.0.partition, fetchOffset: $0.1,
+                        partitionMaxBytes: configuration.maxPartitionFetchBytes)
                 })
         }
         let offsets = Dictionary(uniqueKeysWithValues: partitions.map { ($0.0, $0.1) })
         let response: FetchResponse
         do {
             let timeout = client.configuration.requestTimeoutMs + Int64(configuration.fetchMaxWaitMs)
-            response = try await client.send(to: leader, maximumVersion: 12, as: FetchResponse.self, timeoutMs: timeout) {
+            response = try await client.send(to: leader, maximumVersion: 12, as: FetchResponse.self, timeoutMs: timeout)
+            {
                 _ in
                 FetchRequest(
                     maxWaitMs: configuration.fetchMaxWaitMs, minBytes: configuration.fetchMinBytes,
@@ -133,7 +139,9 @@ extension Consumer {
         while blob.writerIndex - index >= RecordBatch.headerSize {
             do {
                 let size = try RecordBatch.batchSize(in: blob, at: index)
-                guard size <= blob.writerIndex - index, let slice = blob.getSlice(at: index, length: size) else { break }
+                guard size <= blob.writerIndex - index, let slice = blob.getSlice(at: index, length: size) else {
+                    break
+                }
                 index += size
                 let batch = try RecordBatch(buffer: slice)
                 next = max(next, batch.nextOffset)
@@ -159,10 +167,12 @@ extension Consumer {
         while let record = try reader.next() {
             let offset = batch.baseOffset + Int64(record.offsetDelta)
             guard offset >= fetchOffset else { continue }
-            records.append(ConsumerRecord(
-                topic: partition.topic, partition: partition.partition, offset: offset,
-                timestamp: batch.isLogAppendTime ? batch.maxTimestamp : batch.baseTimestamp + record.timestampDelta,
-                isLogAppendTime: batch.isLogAppendTime, key: record.key, value: record.value, headers: record.headers))
+            records.append(
+                ConsumerRecord(
+                    topic: partition.topic, partition: partition.partition, offset: offset,
+                    timestamp: batch.isLogAppendTime ? batch.maxTimestamp : batch.baseTimestamp + record.timestampDelta,
+                    isLogAppendTime: batch.isLogAppendTime, key: record.key, value: record.value,
+                    headers: record.headers))
         }
     }
 }

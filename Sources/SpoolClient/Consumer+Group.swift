@@ -81,7 +81,7 @@ extension Consumer {
                     try await adopt(assigned)
                     return
                 }
-            } catch where error.isRetriable {
+            } catch  where error.isRetriable {
                 // The coordinator moved or a connection dropped: find it again after a pause.
                 client.logger.debug("rejoining after an error", metadata: ["error": "\(error)"])
             }
@@ -148,7 +148,9 @@ extension Consumer {
     private func lead(
         _ join: JoinGroupResponse, assignor: PartitionAssignor?
     ) async throws(SpoolClientError) -> [SyncGroupRequest.SyncGroupRequestAssignment] {
-        guard let assignor else { throw .protocolViolation("the coordinator chose unknown assignor \(join.protocolName ?? "-")") }
+        guard let assignor else {
+            throw .protocolViolation("the coordinator chose unknown assignor \(join.protocolName ?? "-")")
+        }
         var members: [PartitionAssignor.Member] = []
         for member in join.members {
             let (topics, owned) = try GroupCodec.decodeSubscription(member.metadata)
@@ -191,7 +193,8 @@ extension Consumer {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(interval))
                 guard !Task.isCancelled, let coordinator = state.coordinator else { continue }
-                let response = try? await client.send(to: coordinator, maximumVersion: 4, as: HeartbeatResponse.self) { _ in
+                let response = try? await client.send(to: coordinator, maximumVersion: 4, as: HeartbeatResponse.self) {
+                    _ in
                     HeartbeatRequest(groupId: state.groupId, generationId: state.generationId, memberId: state.memberId)
                 }
                 guard let code = response?.errorCode, code != 0 else { continue }
@@ -221,7 +224,9 @@ enum GroupCodec {
     static func subscription(topics: [String], owned: [TopicPartition]) -> ByteBuffer {
         let value = ConsumerProtocolSubscription(
             topics: topics,
-            ownedPartitions: Dictionary(grouping: owned, by: \.topic).map { .init(topic: $0.key, partitions: $0.value.map(\.partition)) })
+            ownedPartitions: Dictionary(grouping: owned, by: \.topic).map {
+                .init(topic: $0.key, partitions: $0.value.map(\.partition))
+            })
         var buffer = ByteBuffer()
         buffer.writeInteger(Int16(1))
         try? value.encode(into: &buffer, version: 1)  // version 1 carries every field set here
@@ -235,7 +240,10 @@ enum GroupCodec {
         }
         do {
             let value = try ConsumerProtocolSubscription(from: &buffer, version: min(version, 3))
-            return (value.topics, value.ownedPartitions.flatMap { topic in topic.partitions.map { TopicPartition(topic.topic, $0) } })
+            return (
+                value.topics,
+                value.ownedPartitions.flatMap { topic in topic.partitions.map { TopicPartition(topic.topic, $0) } }
+            )
         } catch {
             throw .protocolViolation("a member's subscription cannot be read: \(error)")
         }
@@ -260,7 +268,8 @@ enum GroupCodec {
         }
         do {
             let value = try ConsumerProtocolAssignment(from: &buffer, version: min(version, 3))
-            return value.assignedPartitions.flatMap { topic in topic.partitions.map { TopicPartition(topic.topic, $0) } }
+            return value.assignedPartitions.flatMap { topic in topic.partitions.map { TopicPartition(topic.topic, $0) }
+            }
         } catch {
             throw .protocolViolation("an assignment cannot be read: \(error)")
         }

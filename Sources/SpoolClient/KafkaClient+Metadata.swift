@@ -46,7 +46,8 @@ extension KafkaClient {
     static func hex(_ id: KafkaUUID) -> String {
         let high = String(id.high, radix: 16)
         let low = String(id.low, radix: 16)
-        return String(repeating: "0", count: 16 - high.count) + high + String(repeating: "0", count: 16 - low.count) + low
+        return String(repeating: "0", count: 16 - high.count) + high + String(repeating: "0", count: 16 - low.count)
+            + low
     }
 
     private func absorb(_ metadata: ClusterMetadata) {

@@ -9,8 +9,9 @@ extension KafkaClient {
             FindCoordinatorRequest(key: group, keyType: 0)
         }
         guard response.errorCode == 0 else {
-            throw .kafka(KafkaErrorCode(response.errorCode), "find the coordinator of group \(group)",
-                         message: response.errorMessage)
+            throw .kafka(
+                KafkaErrorCode(response.errorCode), "find the coordinator of group \(group)",
+                message: response.errorMessage)
         }
         setBroker(response.nodeId, .init(nodeId: response.nodeId, host: response.host, port: Int(response.port)))
         return response.nodeId

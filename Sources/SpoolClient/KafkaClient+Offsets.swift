@@ -11,7 +11,8 @@ extension KafkaClient {
     /// - Parameter query: per partition, a timestamp in milliseconds or one of the two special values.
     /// - Returns: per partition, the offset, or -1 when no record is that new.
     /// - Throws: `SpoolClientError.kafka` with the first partition's error, or a connection error.
-    public func listOffsets(_ query: [TopicPartition: Int64]) async throws(SpoolClientError) -> [TopicPartition: Int64] {
+    public func listOffsets(_ query: [TopicPartition: Int64]) async throws(SpoolClientError) -> [TopicPartition: Int64]
+    {
         var byLeader: [Int32: [TopicPartition]] = [:]
         for partition in query.keys { byLeader[try await leader(of: partition), default: []].append(partition) }
         var result: [TopicPartition: Int64] = [:]
@@ -28,7 +29,9 @@ extension KafkaClient {
                 for partition in topic.partitions {
                     let key = TopicPartition(topic.name, partition.partitionIndex)
                     guard partition.errorCode == 0 else {
-                        if partition.errorCode == KafkaErrorCode.notLeaderOrFollower.rawValue { invalidate(topic: topic.name) }
+                        if partition.errorCode == KafkaErrorCode.notLeaderOrFollower.rawValue {
+                            invalidate(topic: topic.name)
+                        }
                         throw .kafka(KafkaErrorCode(partition.errorCode), "list offsets of \(key)")
                     }
                     result[key] = partition.oldStyleOffsets.first ?? partition.offset

@@ -114,7 +114,9 @@ public actor KafkaClient {
     private func connectToBootstrap() async throws(SpoolClientError) -> BrokerConnection {
         var lastError = SpoolClientError.invalidArgument("no bootstrap servers configured")
         var addresses: [(String, Int)] = []
-        for server in configuration.bootstrapServers { addresses.append(try ClientConfiguration.parse(address: server)) }
+        for server in configuration.bootstrapServers {
+            addresses.append(try ClientConfiguration.parse(address: server))
+        }
         addresses += brokers.values.sorted { $0.nodeId < $1.nodeId }.map { ($0.host, $0.port) }
         for (host, port) in addresses {
             do {
@@ -122,7 +124,8 @@ public actor KafkaClient {
                     host: host, port: port, clientId: configuration.clientId, group: group, timeouts: timeouts)
             } catch {
                 lastError = error
-                logger.debug("bootstrap connection failed", metadata: ["address": "\(host):\(port)", "error": "\(error)"])
+                logger.debug(
+                    "bootstrap connection failed", metadata: ["address": "\(host):\(port)", "error": "\(error)"])
             }
         }
         throw lastError

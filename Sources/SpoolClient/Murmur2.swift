@@ -11,7 +11,8 @@ public enum Murmur2 {
         let whole = data.count / 4 * 4
         var index = 0
         while index < whole {
-            var k = UInt32(data[index]) | UInt32(data[index + 1]) << 8 | UInt32(data[index + 2]) << 16
+            var k =
+                UInt32(data[index]) | UInt32(data[index + 1]) << 8 | UInt32(data[index + 2]) << 16
                 | UInt32(data[index + 3]) << 24
             k &*= m
             k ^= k >> 24

@@ -114,7 +114,8 @@ extension Producer {
                 .init(index: batch.partition.partition, records: batch.wire))
         }
         let topicData = topics.map { ProduceRequest.TopicProduceData(name: $0.key, partitionData: $0.value) }
-        let request = ProduceRequest(transactionalId: nil, acks: acks.rawValue, timeoutMs: timeoutMs, topicData: topicData)
+        let request = ProduceRequest(
+            transactionalId: nil, acks: acks.rawValue, timeoutMs: timeoutMs, topicData: topicData)
         if acks == .none {
             do {
                 try await client.sendWithoutResponse(to: leader, maximumVersion: 11) { _ in request }
@@ -133,7 +134,9 @@ extension Producer {
         }
         var answers: [TopicPartition: ProduceResponse.PartitionProduceResponse] = [:]
         for topic in response.responses {
-            for partition in topic.partitionResponses { answers[TopicPartition(topic.name, partition.index)] = partition }
+            for partition in topic.partitionResponses {
+                answers[TopicPartition(topic.name, partition.index)] = partition
+            }
         }
         for batch in batches {
             guard let answer = answers[batch.partition] else {
@@ -151,10 +154,12 @@ extension Producer {
 
     private func complete(_ batch: Batch, baseOffset: Int64, logAppendTime: Int64) {
         for (index, waiter) in batch.waiters.enumerated() {
-            waiter(.success(RecordMetadata(
-                topic: batch.partition.topic, partition: batch.partition.partition,
-                offset: baseOffset < 0 ? -1 : baseOffset + Int64(index),
-                timestamp: logAppendTime >= 0 ? logAppendTime : batch.timestamps[index])))
+            waiter(
+                .success(
+                    RecordMetadata(
+                        topic: batch.partition.topic, partition: batch.partition.partition,
+                        offset: baseOffset < 0 ? -1 : baseOffset + Int64(index),
+                        timestamp: logAppendTime >= 0 ? logAppendTime : batch.timestamps[index])))
         }
         release(batch)
     }

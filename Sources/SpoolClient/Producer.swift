@@ -207,7 +207,8 @@ public actor Producer {
 
     private func newBatch(_ target: TopicPartition) -> Batch {
         let now = ContinuousClock.now
-        let batch = Batch(partition: target, created: now, deadline: now + .milliseconds(configuration.deliveryTimeoutMs))
+        let batch = Batch(
+            partition: target, created: now, deadline: now + .milliseconds(configuration.deliveryTimeoutMs))
         if configuration.lingerMs > 0 {
             // Sleep until the very instant drain() compares against, never a little before it: a timer that
             // woke early would find the batch too young and leave it waiting for a drain that never comes.

@@ -28,9 +28,10 @@ struct ClientOptions: ParsableArguments {
                 throw CLIFailure("\(error)")
             }
         }
-        return KafkaClient(configuration: ClientConfiguration(
-            bootstrapServers: servers, clientId: "spool-cli", connectTimeoutMs: min(timeoutMs, 5_000),
-            requestTimeoutMs: timeoutMs, allowAutoTopicCreation: autoCreate))
+        return KafkaClient(
+            configuration: ClientConfiguration(
+                bootstrapServers: servers, clientId: "spool-cli", connectTimeoutMs: min(timeoutMs, 5_000),
+                requestTimeoutMs: timeoutMs, allowAutoTopicCreation: autoCreate))
     }
 
     /// An error for the user: what failed, the broker's error code name, and what to do about it.
@@ -42,7 +43,8 @@ struct ClientOptions: ParsableArguments {
         let joined = servers.joined(separator: ",")
         var hint = ""
         if error.isConnectionFailure {
-            hint = "Is a broker running at \(joined)? Start one with `spool serve`, or point -b/--bootstrap-server "
+            hint =
+                "Is a broker running at \(joined)? Start one with `spool serve`, or point -b/--bootstrap-server "
                 + "(or SPOOL_BOOTSTRAP_SERVER) at it."
         } else if let code = error.kafkaErrorCode {
             switch code.name {
@@ -103,9 +105,12 @@ func keyValues(_ entries: [String], option: String) throws -> [(String, String)]
 func parseTimestamp(_ text: String, option: String) throws -> Int64 {
     if let milliseconds = Int64(text) { return milliseconds }
     let parser = ISO8601DateFormatter()
-    for options: ISO8601DateFormatter.Options in [[.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime]] {
+    for options: ISO8601DateFormatter.Options in [
+        [.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime],
+    ] {
         parser.formatOptions = options
         if let date = parser.date(from: text) { return Int64(date.timeIntervalSince1970 * 1000) }
     }
-    throw CLIFailure("bad \(option) '\(text)': expected milliseconds since the epoch or ISO 8601 such as 2026-11-25T09:00:00Z")
+    throw CLIFailure(
+        "bad \(option) '\(text)': expected milliseconds since the epoch or ISO 8601 such as 2026-11-25T09:00:00Z")
 }

@@ -31,7 +31,8 @@ final class ConsumeSession {
         let metadata = try await kafka.topicMetadata(topic, refresh: true)
         let all = metadata.partitions.map(\.index)
         for index in chosen where !all.contains(index) {
-            throw SpoolClientError.kafka(.unknownTopicOrPartition, "partition \(index) of \(topic) (it has \(all.count))")
+            throw SpoolClientError.kafka(
+                .unknownTopicOrPartition, "partition \(index) of \(topic) (it has \(all.count))")
         }
         let partitions = (chosen.isEmpty ? all : chosen).map { TopicPartition(topic, $0) }
         if let group, chosen.isEmpty, start == nil || start == .beginning || start == .end {
@@ -44,9 +45,11 @@ final class ConsumeSession {
             let ends = exitAtEnd ? try await endOffsets(kafka, partitions) : nil
             return ConsumeSession(kafka: kafka, consumer: consumer, group: group, subscribed: true, ends: ends)
         }
-        let consumer = Consumer(client: kafka, configuration: ConsumerConfiguration(groupId: group, autoOffsetReset: .latest))
+        let consumer = Consumer(
+            client: kafka, configuration: ConsumerConfiguration(groupId: group, autoOffsetReset: .latest))
         await consumer.assign(partitions)
-        let committed = group == nil || start != nil
+        let committed =
+            group == nil || start != nil
             ? [:] : try await kafka.committedOffsets(group: group ?? "", partitions: partitions)
         for partition in partitions {
             try await consumer.seek(partition, to: start ?? committed[partition].map { .offset($0) } ?? .end)
@@ -58,7 +61,8 @@ final class ConsumeSession {
     private static func endOffsets(_ kafka: KafkaClient, _ partitions: [TopicPartition]) async throws
         -> [TopicPartition: Int64]
     {
-        try await kafka.listOffsets(Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaClient.latestTimestamp) }))
+        try await kafka.listOffsets(
+            Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaClient.latestTimestamp) }))
     }
 
     /// Polls and hands records to `emit` until `limit` records, the end (with exit-at-end) or a stop signal.

@@ -91,14 +91,20 @@ struct Group: AsyncParsableCommand {
                 switch format {
                 case .json: try printJSON(description)
                 case .table:
-                    print("group \(description.group)  state \(description.state)  assignor \(description.assignor)  "
-                        + "members \(description.members)")
+                    print(
+                        "group \(description.group)  state \(description.state)  assignor \(description.assignor)  "
+                            + "members \(description.members)")
                     let rows = description.partitions.map {
-                        [$0.topic, "\($0.partition)", $0.committedOffset.map(String.init) ?? "-", "\($0.endOffset)",
-                         $0.lag.map(String.init) ?? "-", $0.memberId ?? "-", $0.clientId ?? "-", $0.host ?? "-"]
+                        [
+                            $0.topic, "\($0.partition)", $0.committedOffset.map(String.init) ?? "-", "\($0.endOffset)",
+                            $0.lag.map(String.init) ?? "-", $0.memberId ?? "-", $0.clientId ?? "-", $0.host ?? "-",
+                        ]
                     }
-                    print(Table(headers: ["TOPIC", "PARTITION", "COMMITTED", "END", "LAG", "MEMBER", "CLIENT", "HOST"],
-                                rows: rows).render())
+                    print(
+                        Table(
+                            headers: ["TOPIC", "PARTITION", "COMMITTED", "END", "LAG", "MEMBER", "CLIENT", "HOST"],
+                            rows: rows
+                        ).render())
                 }
             }
         }
@@ -108,9 +114,14 @@ struct Group: AsyncParsableCommand {
             let committed = try await kafka.committedOffsets(group: group, partitions: nil)
             var owners: [TopicPartition: Admin.GroupDescription.Member] = [:]
             for member in described.members { for partition in member.assignment { owners[partition] = member } }
-            let partitions = Set(committed.keys).union(owners.keys).sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
-            let ends = partitions.isEmpty ? [:] : try await kafka.listOffsets(
-                Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaClient.latestTimestamp) }))
+            let partitions = Set(committed.keys).union(owners.keys).sorted {
+                ($0.topic, $0.partition) < ($1.topic, $1.partition)
+            }
+            let ends =
+                partitions.isEmpty
+                ? [:]
+                : try await kafka.listOffsets(
+                    Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaClient.latestTimestamp) }))
             let rows = partitions.map { partition in
                 let end = ends[partition] ?? -1
                 return Row(

@@ -24,7 +24,8 @@ extension Group {
         @Flag(help: "To the log start offset.") var toEarliest = false
         @Flag(help: "To the log end offset.") var toLatest = false
         @Option(help: "To this offset.") var toOffset: Int64?
-        @Option(help: "To the first offset at or after this time (ISO 8601 or ms since the epoch).") var toDatetime: String?
+        @Option(help: "To the first offset at or after this time (ISO 8601 or ms since the epoch).") var toDatetime:
+            String?
         @Flag(help: "Commit the new offsets (default: only show them).") var execute = false
         @Option(help: "table or json.") var format: OutputFormat = .table
 
@@ -58,10 +59,14 @@ extension Group {
                 switch format {
                 case .json: try printJSON(rows)
                 case .table:
-                    let cells = rows.map { [$0.topic, "\($0.partition)", $0.currentOffset.map(String.init) ?? "-", "\($0.newOffset)"] }
+                    let cells = rows.map {
+                        [$0.topic, "\($0.partition)", $0.currentOffset.map(String.init) ?? "-", "\($0.newOffset)"]
+                    }
                     print(Table(headers: ["TOPIC", "PARTITION", "CURRENT", "NEW"], rows: cells).render())
-                    print(execute ? "committed the new offsets of group \(group)"
-                        : "dry run: nothing changed; add --execute to commit these offsets")
+                    print(
+                        execute
+                            ? "committed the new offsets of group \(group)"
+                            : "dry run: nothing changed; add --execute to commit these offsets")
                 }
             }
         }
@@ -106,10 +111,12 @@ extension Group {
 
         private func apply(_ rows: [Row], _ kafka: KafkaClient) async throws {
             if let described = try? await Admin(client: kafka).describeGroup(group), !described.members.isEmpty {
-                throw CLIFailure("cannot reset the offsets of group \(group): it has \(described.members.count) active "
-                    + "member(s) (state \(described.state)). Stop the group's consumers first.")
+                throw CLIFailure(
+                    "cannot reset the offsets of group \(group): it has \(described.members.count) active "
+                        + "member(s) (state \(described.state)). Stop the group's consumers first.")
             }
-            let offsets = Dictionary(uniqueKeysWithValues: rows.map { (TopicPartition($0.topic, $0.partition), $0.newOffset) })
+            let offsets = Dictionary(
+                uniqueKeysWithValues: rows.map { (TopicPartition($0.topic, $0.partition), $0.newOffset) })
             try await kafka.commitOffsets(group: group, offsets: offsets)
         }
     }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import NIOCore
 import NIOConcurrencyHelpers
+import NIOCore
 import SpoolClient
 import SpoolRecords
 
@@ -21,7 +21,9 @@ struct Produce: AsyncParsableCommand {
             """)
 
     enum Acks: String, ExpressibleByArgument, CaseIterable {
-        case zero = "0", one = "1", all
+        case zero = "0"
+        case one = "1"
+        case all
         var value: ProducerConfiguration.Acks {
             switch self {
             case .zero: return .none
@@ -62,9 +64,11 @@ struct Produce: AsyncParsableCommand {
             if let keySeparator, keySeparator.isEmpty { throw CLIFailure("--key-separator must not be empty") }
             let input = try openInput()
             let kafka = try client.client(autoCreate: true)
-            let producer = try Producer(client: kafka, configuration: ProducerConfiguration(
-                acks: acks.value, lingerMs: lingerMs, compression: compression.codec, idempotent: acks == .all,
-                deliveryTimeoutMs: max(client.timeoutMs * 3, 30_000)))
+            let producer = try Producer(
+                client: kafka,
+                configuration: ProducerConfiguration(
+                    acks: acks.value, lingerMs: lingerMs, compression: compression.codec, idempotent: acks == .all,
+                    deliveryTimeoutMs: max(client.timeoutMs * 3, 30_000)))
             let failures = NIOLockedValueBox<(count: Int, first: SpoolClientError?)>((0, nil))
             var count = 0
             do {
@@ -94,7 +98,9 @@ struct Produce: AsyncParsableCommand {
 
     private func split(_ line: String) -> (ByteBuffer?, ByteBuffer) {
         guard let keySeparator, let range = line.range(of: keySeparator) else { return (nil, ByteBuffer(string: line)) }
-        return (ByteBuffer(string: String(line[..<range.lowerBound])), ByteBuffer(string: String(line[range.upperBound...])))
+        return (
+            ByteBuffer(string: String(line[..<range.lowerBound])), ByteBuffer(string: String(line[range.upperBound...]))
+        )
     }
 
     private func openInput() throws -> LineReader {

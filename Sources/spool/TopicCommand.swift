@@ -66,11 +66,15 @@ struct Topic: AsyncParsableCommand {
                 } catch {
                     throw client.failure("list topics", error)
                 }
-                let entries = topics.map { Entry(name: $0.name, partitions: $0.partitions.count, isInternal: $0.isInternal) }
+                let entries = topics.map {
+                    Entry(name: $0.name, partitions: $0.partitions.count, isInternal: $0.isInternal)
+                }
                 switch format {
                 case .json: try printJSON(entries)
                 case .table:
-                    print(Table(headers: ["TOPIC", "PARTITIONS"], rows: entries.map { [$0.name, "\($0.partitions)"] }).render())
+                    print(
+                        Table(headers: ["TOPIC", "PARTITIONS"], rows: entries.map { [$0.name, "\($0.partitions)"] })
+                            .render())
                 }
             }
         }
@@ -126,10 +130,16 @@ struct Topic: AsyncParsableCommand {
             let admin = Admin(client: kafka)
             let topic = try await admin.describeTopic(name)
             let partitions = topic.partitions.map { TopicPartition(name, $0.index) }
-            let starts = try await kafka.listOffsets(Dictionary(uniqueKeysWithValues: partitions.map {
-                ($0, KafkaClient.earliestTimestamp) }))
-            let ends = try await kafka.listOffsets(Dictionary(uniqueKeysWithValues: partitions.map {
-                ($0, KafkaClient.latestTimestamp) }))
+            let starts = try await kafka.listOffsets(
+                Dictionary(
+                    uniqueKeysWithValues: partitions.map {
+                        ($0, KafkaClient.earliestTimestamp)
+                    }))
+            let ends = try await kafka.listOffsets(
+                Dictionary(
+                    uniqueKeysWithValues: partitions.map {
+                        ($0, KafkaClient.latestTimestamp)
+                    }))
             let configs = try await admin.describeConfigs(topic: name).filter { !$0.isDefault }
             return Description(
                 name: name, topicId: topic.topicId,
@@ -145,8 +155,10 @@ struct Topic: AsyncParsableCommand {
         private func printTable(_ description: Description) {
             print("topic \(description.name)  id \(description.topicId)  partitions \(description.partitions.count)")
             let rows = description.partitions.map {
-                ["\($0.partition)", "\($0.leader)", $0.replicas.map(String.init).joined(separator: ","),
-                 $0.isr.map(String.init).joined(separator: ","), "\($0.startOffset)", "\($0.endOffset)"]
+                [
+                    "\($0.partition)", "\($0.leader)", $0.replicas.map(String.init).joined(separator: ","),
+                    $0.isr.map(String.init).joined(separator: ","), "\($0.startOffset)", "\($0.endOffset)",
+                ]
             }
             print(Table(headers: ["PARTITION", "LEADER", "REPLICAS", "ISR", "START", "END"], rows: rows).render())
             if !description.configs.isEmpty {

@@ -11,8 +11,12 @@ struct CLITests {
         let broker = try await TestBroker()
         defer { Task { await broker.stop() } }
         let b = ["-b", broker.bootstrap]
-        let create = try await runProcess(spool, ["topic", "create", "orders", "--partitions", "3", "--config",
-                                                  "retention.ms=86400000"] + b)
+        let create = try await runProcess(
+            spool,
+            [
+                "topic", "create", "orders", "--partitions", "3", "--config",
+                "retention.ms=86400000",
+            ] + b)
         #expect(create.status == 0, "\(create.stderr)")
         let list = try await runProcess(spool, ["topic", "list"] + b)
         #expect(list.stdout.contains("orders  3"), "\(list.stdout)")
@@ -30,7 +34,8 @@ struct CLITests {
         #expect(Set(all.stdout.split(separator: "\n").map(String.init)) == Set((0..<300).map { "value-\($0)" }))
 
         let records = try await runProcess(
-            spool, ["consume", "orders", "--from-beginning", "--count", "5", "--format", "json", "--partition", "1"] + b)
+            spool,
+            ["consume", "orders", "--from-beginning", "--count", "5", "--format", "json", "--partition", "1"] + b)
         let objects = records.stdout.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
         }
@@ -38,12 +43,20 @@ struct CLITests {
         #expect(objects.allSatisfy { $0["partition"] as? Int == 1 && ($0["key"] as? String)?.hasPrefix("k") == true })
         #expect(objects.map { $0["offset"] as? Int } == [0, 1, 2, 3, 4])
 
-        let offset = try await runProcess(spool, ["consume", "orders", "--partition", "0", "--offset", "3", "--count", "1",
-                                                  "--format", "json"] + b)
+        let offset = try await runProcess(
+            spool,
+            [
+                "consume", "orders", "--partition", "0", "--offset", "3", "--count", "1",
+                "--format", "json",
+            ] + b)
         #expect(offset.stdout.contains("\"offset\":3"), "\(offset.stdout) \(offset.stderr)")
 
-        let alter = try await runProcess(spool, ["topic", "alter-config", "orders", "--set", "retention.ms=1000",
-                                                 "--partitions", "4"] + b)
+        let alter = try await runProcess(
+            spool,
+            [
+                "topic", "alter-config", "orders", "--set", "retention.ms=1000",
+                "--partitions", "4",
+            ] + b)
         #expect(alter.status == 0, "\(alter.stderr)")
         let describe = try await runProcess(spool, ["topic", "describe", "orders"] + b)
         #expect(describe.stdout.contains("partitions 4"), "\(describe.stdout)")
@@ -57,7 +70,9 @@ struct CLITests {
     func errors() async throws {
         let unreachable = try await runProcess(spool, ["topic", "list", "-b", "127.0.0.1:1"])
         #expect(unreachable.status == 1)
-        #expect(unreachable.stderr.contains("spool: list topics failed: cannot connect to 127.0.0.1:1"), "\(unreachable.stderr)")
+        #expect(
+            unreachable.stderr.contains("spool: list topics failed: cannot connect to 127.0.0.1:1"),
+            "\(unreachable.stderr)")
         #expect(unreachable.stderr.contains("Is a broker running at 127.0.0.1:1?"))
         #expect(!unreachable.stderr.contains("Fatal error"))
 
@@ -73,7 +88,8 @@ struct CLITests {
         #expect(again.status == 1)
         #expect(again.stderr.contains("TOPIC_ALREADY_EXISTS"), "\(again.stderr)")
 
-        let badConfig = try await runProcess(spool, ["topic", "create", "x", "--config", "novalue", "-b", broker.bootstrap])
+        let badConfig = try await runProcess(
+            spool, ["topic", "create", "x", "--config", "novalue", "-b", broker.bootstrap])
         #expect(badConfig.stderr.contains("bad --config 'novalue': expected KEY=VALUE"), "\(badConfig.stderr)")
     }
 
@@ -95,15 +111,18 @@ struct CLITests {
 struct GroupCLITests {
     let spool = TestBroker.binary
 
-    @Test("consume --group commits what it printed; group list, describe (lag), reset-offsets (dry run, execute), delete")
+    @Test(
+        "consume --group commits what it printed; group list, describe (lag), reset-offsets (dry run, execute), delete")
     func groupLifecycle() async throws {
         let broker = try await TestBroker(extraArguments: ["--set", "group.initial.rebalance.delay.ms=0"])
         defer { Task { await broker.stop() } }
         let b = ["-b", broker.bootstrap]
         _ = try await runProcess(spool, ["topic", "create", "jobs", "--partitions", "1"] + b)
-        _ = try await runProcess(spool, ["produce", "jobs"] + b, stdin: (1...10).map(String.init).joined(separator: "\n"))
+        _ = try await runProcess(
+            spool, ["produce", "jobs"] + b, stdin: (1...10).map(String.init).joined(separator: "\n"))
 
-        let first = try await runProcess(spool, ["consume", "jobs", "--group", "workers", "--from-beginning", "--count", "4"] + b)
+        let first = try await runProcess(
+            spool, ["consume", "jobs", "--group", "workers", "--from-beginning", "--count", "4"] + b)
         #expect(first.stdout == "1\n2\n3\n4\n", "\(first.stderr)")
         let rest = try await runProcess(spool, ["consume", "jobs", "--group", "workers", "--exit-at-end"] + b)
         #expect(rest.stdout == (5...10).map { "\($0)\n" }.joined(), "\(rest.stderr)")
@@ -114,7 +133,8 @@ struct GroupCLITests {
         #expect(describe.stdout.contains("\"committedOffset\" : 10"), "\(describe.stdout) \(describe.stderr)")
         #expect(describe.stdout.contains("\"lag\" : 0"))
 
-        let dryRun = try await runProcess(spool, ["group", "reset-offsets", "workers", "--topic", "jobs", "--to-offset", "7"] + b)
+        let dryRun = try await runProcess(
+            spool, ["group", "reset-offsets", "workers", "--topic", "jobs", "--to-offset", "7"] + b)
         #expect(dryRun.stdout.contains("dry run"), "\(dryRun.stdout) \(dryRun.stderr)")
         let unchanged = try await runProcess(spool, ["group", "describe", "workers"] + b)
         #expect(unchanged.stdout.contains("jobs   0          10"), "\(unchanged.stdout)")
@@ -155,7 +175,8 @@ struct ConsumeInterruptTests {
         kill(process.processIdentifier, SIGINT)
         try await waitUntil { !process.isRunning }
         #expect(process.terminationStatus == 0)
-        let describe = try await runProcess(spool, ["group", "describe", "ticker", "--format", "json", "-b", broker.bootstrap])
+        let describe = try await runProcess(
+            spool, ["group", "describe", "ticker", "--format", "json", "-b", broker.bootstrap])
         #expect(describe.stdout.contains("\"committedOffset\" : 3"), "\(describe.stdout) \(describe.stderr)")
     }
 }

@@ -25,7 +25,8 @@ final class DroppingProxy: Sendable {
                         .channelInitializer { outbound in
                             outbound.eventLoop.makeCompletedFuture {
                                 try outbound.pipeline.syncOperations.addHandlers(
-                                    ByteToMessageHandler(FrameSplitter()), Relay(peer: inbound, toClient: true, flags: flags))
+                                    ByteToMessageHandler(FrameSplitter()),
+                                    Relay(peer: inbound, toClient: true, flags: flags))
                             }
                         }
                         .connect(host: "127.0.0.1", port: target.withLockedValue { $0 })
@@ -71,7 +72,10 @@ private final class Relay: ChannelInboundHandler, @unchecked Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         if !toClient, frame.getInteger(at: frame.readerIndex + 4, as: Int16.self) == ApiKey.produce.rawValue,
-            flags.0.withLockedValue({ armed in defer { armed = false }; return armed })
+            flags.0.withLockedValue({ armed in
+                defer { armed = false }
+                return armed
+            })
         {
             Self.watched.withLockedValue { $0 = frame.getInteger(at: frame.readerIndex + 8, as: Int32.self) }
         }

@@ -33,8 +33,9 @@ struct GroupTests {
         #expect(Set(third["b"] ?? []) == Set(all).subtracting(second["a"] ?? []))
     }
 
-    @Test("three SpoolClient consumers share a topic, rebalance when one leaves, and together consume every record",
-          arguments: [PartitionAssignor.range, .cooperativeSticky])
+    @Test(
+        "three SpoolClient consumers share a topic, rebalance when one leaves, and together consume every record",
+        arguments: [PartitionAssignor.range, .cooperativeSticky])
     func threeConsumers(assignor: PartitionAssignor) async throws {
         let broker = try await TestBroker(extraArguments: ["--set", "group.initial.rebalance.delay.ms=0"])
         defer { Task { await broker.stop() } }
@@ -42,7 +43,9 @@ struct GroupTests {
         try await Admin(client: client).createTopic("shared", partitions: 6)
         let producer = try Producer(client: client, configuration: .init(lingerMs: 1))
         for index in 0..<600 {
-            try await producer.send(topic: "shared", key: ByteBuffer(string: "\(index)"), value: ByteBuffer(string: "\(index)")) { _ in }
+            try await producer.send(
+                topic: "shared", key: ByteBuffer(string: "\(index)"), value: ByteBuffer(string: "\(index)")
+            ) { _ in }
         }
         await producer.flush()
 
@@ -52,7 +55,8 @@ struct GroupTests {
         configuration.rebalanceTimeoutMs = 10_000
         configuration.autoCommitIntervalMs = 200
         configuration.assignors = [assignor]
-        let consumers = (0..<3).map { _ in Consumer(client: broker.clientConfiguration(), configuration: configuration) }
+        let consumers = (0..<3).map { _ in Consumer(client: broker.clientConfiguration(), configuration: configuration)
+        }
         for consumer in consumers { try await consumer.subscribe(["shared"]) }
         let seen = Collector()
         let loops = consumers.map { consumer in
@@ -73,7 +77,9 @@ struct GroupTests {
         loops[2].cancel()
         await consumers[2].close()
         for index in 600..<900 {
-            try await producer.send(topic: "shared", key: ByteBuffer(string: "\(index)"), value: ByteBuffer(string: "\(index)")) { _ in }
+            try await producer.send(
+                topic: "shared", key: ByteBuffer(string: "\(index)"), value: ByteBuffer(string: "\(index)")
+            ) { _ in }
         }
         await producer.close()
         try await waitUntil { await seen.unique.count == 900 }

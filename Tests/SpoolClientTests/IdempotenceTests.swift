@@ -11,15 +11,17 @@ struct IdempotenceTests {
         let broker = try await TestBroker(extraArguments: ["--set", "advertised.listen=127.0.0.1:\(proxy.port)"])
         defer { Task { await broker.stop() } }
         proxy.target.withLockedValue { $0 = broker.port }
-        let client = KafkaClient(configuration: ClientConfiguration(
-            bootstrapServers: ["127.0.0.1:\(proxy.port)"], requestTimeoutMs: 5_000, retryBackoffMs: 50))
+        let client = KafkaClient(
+            configuration: ClientConfiguration(
+                bootstrapServers: ["127.0.0.1:\(proxy.port)"], requestTimeoutMs: 5_000, retryBackoffMs: 50))
         try await Admin(client: client).createTopic("once", partitions: 1)
         let producer = try Producer(client: client, configuration: .init(lingerMs: 0, deliveryTimeoutMs: 20_000))
 
         var offsets: [Int64] = []
         for index in 0..<20 {
             if index == 5 || index == 12 { proxy.dropNextProduceResponse.withLockedValue { $0 = true } }
-            offsets.append(try await producer.send(topic: "once", value: ByteBuffer(string: "r\(index)"), partition: 0).offset)
+            offsets.append(
+                try await producer.send(topic: "once", value: ByteBuffer(string: "r\(index)"), partition: 0).offset)
         }
         await producer.close()
         #expect(proxy.dropped.withLockedValue { $0 } == 2)

@@ -28,7 +28,8 @@ struct Murmur2Tests {
         #expect(Murmur2.partition(forKey: Array("21".utf8), partitionCount: 7) == 3)
         for (key, hash) in Self.javaClientVectors {
             for count: Int32 in [1, 2, 3, 6, 12, 100] {
-                #expect(Murmur2.partition(forKey: Array(key.utf8), partitionCount: count) == (hash & 0x7fff_ffff) % count)
+                #expect(
+                    Murmur2.partition(forKey: Array(key.utf8), partitionCount: count) == (hash & 0x7fff_ffff) % count)
             }
         }
     }

@@ -5,7 +5,9 @@ import Testing
 
 @Suite("SpoolClient against a real broker", .serialized, .timeLimit(.minutes(2)))
 struct ProduceConsumeTests {
-    @Test("records sent with each codec come back with their keys, values, headers and offsets", arguments: CompressionCodec.allCases)
+    @Test(
+        "records sent with each codec come back with their keys, values, headers and offsets",
+        arguments: CompressionCodec.allCases)
     func roundTrip(codec: CompressionCodec) async throws {
         let broker = try await TestBroker()
         defer { Task { await broker.stop() } }
@@ -14,9 +16,11 @@ struct ProduceConsumeTests {
         let producer = try Producer(client: client, configuration: .init(lingerMs: 2, compression: codec))
         var sent: [RecordMetadata] = []
         for index in 0..<200 {
-            sent.append(try await producer.send(
-                topic: "round", key: ByteBuffer(string: "key-\(index % 7)"), value: ByteBuffer(string: "value-\(index)"),
-                headers: [RecordHeader(key: "index", value: ByteBuffer(string: "\(index)"))]))
+            sent.append(
+                try await producer.send(
+                    topic: "round", key: ByteBuffer(string: "key-\(index % 7)"),
+                    value: ByteBuffer(string: "value-\(index)"),
+                    headers: [RecordHeader(key: "index", value: ByteBuffer(string: "\(index)"))]))
         }
         await producer.close()
         #expect(Set(sent.map(\.partition)).count == 2)
@@ -84,7 +88,8 @@ struct ProduceConsumeTests {
             #expect("\(error)".contains("UNKNOWN_TOPIC_OR_PARTITION"))
         }
         await client.close()
-        let nowhere = KafkaClient(configuration: ClientConfiguration(bootstrapServers: ["127.0.0.1:1"], connectTimeoutMs: 500))
+        let nowhere = KafkaClient(
+            configuration: ClientConfiguration(bootstrapServers: ["127.0.0.1:1"], connectTimeoutMs: 500))
         do {
             _ = try await Admin(client: nowhere).listTopics()
             Issue.record("listing topics on a closed port succeeded")

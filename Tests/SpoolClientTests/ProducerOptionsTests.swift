@@ -52,7 +52,8 @@ struct ProducerOptionsTests {
         for index in 0..<10 { try await producer.send(topic: "stream", value: ByteBuffer(string: "\(index)")) { _ in } }
         await producer.close()
 
-        var configuration = ConsumerConfiguration(groupId: "manual", autoOffsetReset: .earliest, enableAutoCommit: false)
+        var configuration = ConsumerConfiguration(
+            groupId: "manual", autoOffsetReset: .earliest, enableAutoCommit: false)
         configuration.heartbeatIntervalMs = 200
         configuration.sessionTimeoutMs = 6_000
         let first = Consumer(client: client, configuration: configuration)

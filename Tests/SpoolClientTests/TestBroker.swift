@@ -5,7 +5,8 @@ import SpoolClient
 /// directory; stopped with SIGTERM by `stop()` (or killed when the test forgets).
 final class TestBroker: @unchecked Sendable {
     static var binary: String {
-        let bundle = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let bundle =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: bundle).deletingLastPathComponent().appendingPathComponent("spool").path
     }
 
