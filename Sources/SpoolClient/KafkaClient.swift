@@ -18,6 +18,8 @@ public actor KafkaClient {
     private var brokers: [Int32: ClusterMetadata.Broker] = [:]
     private var topicCache: [String: ClusterMetadata.Topic] = [:]
     private var isClosed = false
+    /// Per node (-1 for the bootstrap servers): when the next connect may start, and the pause that led there.
+    private var reconnectPauses: [Int32: (notBefore: ContinuousClock.Instant, pauseMs: Int64)] = [:]
 
     /// Makes a client; nothing connects until the first request.
     /// - Parameters:
@@ -87,6 +89,9 @@ public actor KafkaClient {
         guard !isClosed else { throw .closed }
         let existing = node.flatMap { connections[$0] } ?? (node == nil ? bootstrap : nil)
         if let existing, let open = try? await existing.value, open.isActive { return open }
+        // Reconnect with backoff: after a failed connect to this node, the next one waits its turn.
+        let key = node ?? -1
+        let wait = reconnectPauses[key].map(\.notBefore)
         let task: Task<BrokerConnection, any Error>
         if let node {
             guard let broker = brokers[node] else {
@@ -94,18 +99,27 @@ public actor KafkaClient {
             }
             let (timeouts, clientId, group) = (self.timeouts, configuration.clientId, self.group)
             task = Task {
-                try await BrokerConnection.connect(
+                if let wait { try? await Task.sleep(until: wait, clock: .continuous) }
+                return try await BrokerConnection.connect(
                     host: broker.host, port: broker.port, clientId: clientId, group: group, timeouts: timeouts)
             }
             connections[node] = task
         } else {
-            task = Task { try await self.connectToBootstrap() }
+            task = Task {
+                if let wait { try? await Task.sleep(until: wait, clock: .continuous) }
+                return try await self.connectToBootstrap()
+            }
             bootstrap = task
         }
         do {
-            return try await task.value
+            let connection = try await task.value
+            reconnectPauses[key] = nil
+            return connection
         } catch {
             if let node { connections[node] = nil } else { bootstrap = nil }
+            let pause = reconnectPauses[key].map { min($0.pauseMs * 2, configuration.retryBackoffMaxMs) }
+                ?? configuration.retryBackoffMs
+            reconnectPauses[key] = (ContinuousClock.now + .milliseconds(pause), pause)
             throw Self.clientError(error)
         }
     }
