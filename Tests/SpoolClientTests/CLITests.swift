@@ -66,6 +66,35 @@ struct CLITests {
         #expect(!(try await runProcess(spool, ["topic", "list"] + b)).stdout.contains("orders"))
     }
 
+    @Test("produce --file with acks 1 and gzip; consume --timestamp in ISO 8601 and in milliseconds")
+    func fileAndTimestamps() async throws {
+        let broker = try await TestBroker()
+        defer { Task { await broker.stop() } }
+        let b = ["-b", broker.bootstrap]
+        let file = NSTemporaryDirectory() + "spool-cli-lines-\(UUID().uuidString).txt"
+        try "old-1\nold-2\n".write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let first = try await runProcess(
+            spool, ["produce", "times", "--file", file, "--acks", "1", "--compression", "gzip"] + b)
+        #expect(first.status == 0, "\(first.stderr)")
+        try await Task.sleep(for: .milliseconds(50))
+        let between = Date()
+        try await Task.sleep(for: .milliseconds(50))
+        _ = try await runProcess(spool, ["produce", "times"] + b, stdin: "new-1\n")
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let byDate = try await runProcess(
+            spool, ["consume", "times", "--timestamp", iso.string(from: between), "--exit-at-end"] + b)
+        #expect(byDate.stdout == "new-1\n", "\(byDate.stderr)")
+        let byMilliseconds = try await runProcess(spool, ["consume", "times", "--timestamp", "0", "--exit-at-end"] + b)
+        #expect(byMilliseconds.stdout == "old-1\nold-2\nnew-1\n", "\(byMilliseconds.stderr)")
+        let bad = try await runProcess(spool, ["consume", "times", "--timestamp", "yesterday"] + b)
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("bad --timestamp 'yesterday'"), "\(bad.stderr)")
+        let missingFile = try await runProcess(spool, ["produce", "times", "--file", "/nonexistent/x"] + b)
+        #expect(missingFile.stderr.contains("cannot read --file /nonexistent/x"), "\(missingFile.stderr)")
+    }
+
     @Test("errors say what failed and what to do: unreachable broker, missing topic, existing topic, bad flags")
     func errors() async throws {
         let unreachable = try await runProcess(spool, ["topic", "list", "-b", "127.0.0.1:1"])
