@@ -151,6 +151,7 @@ public actor Consumer {
 
 /// The records of a `Consumer` as an `AsyncSequence`; iteration polls and ends when the consumer closes.
 public struct ConsumerRecords: AsyncSequence, Sendable {
+    /// Each element is one record.
     public typealias Element = ConsumerRecord
     let consumer: Consumer
 

@@ -24,18 +24,27 @@ public struct SpoolClientError: Error, Hashable, Sendable, CustomStringConvertib
         .init(.kafka(code: code, context: context, message: message))
     }
     /// No connection could be made to a broker.
+    /// - Parameters:
+    ///   - address: the broker's `host:port`.
+    ///   - detail: why, e.g. `Connection refused`.
     public static func connectionFailed(_ address: String, _ detail: String) -> Self {
         .init(.connectionFailed(address: address, detail: detail))
     }
     /// The connection closed before the response arrived.
+    /// - Parameter address: the broker's `host:port`.
     public static func connectionClosed(_ address: String) -> Self { .init(.connectionClosed(address: address)) }
     /// An operation did not finish in time.
+    /// - Parameters:
+    ///   - what: the operation, e.g. `Produce to 127.0.0.1:9092`.
+    ///   - milliseconds: the deadline it missed.
     public static func timedOut(_ what: String, milliseconds: Int64) -> Self {
         .init(.timedOut(what: what, milliseconds: milliseconds))
     }
     /// The broker sent something this client cannot read or did not expect.
+    /// - Parameter detail: what was wrong.
     public static func protocolViolation(_ detail: String) -> Self { .init(.protocolViolation(detail)) }
     /// The caller passed a value the client cannot use.
+    /// - Parameter detail: what was wrong and what to pass instead.
     public static func invalidArgument(_ detail: String) -> Self { .init(.invalidArgument(detail)) }
     /// The client, producer or consumer was closed.
     public static var closed: Self { .init(.closed) }
@@ -70,6 +79,7 @@ public struct SpoolClientError: Error, Hashable, Sendable, CustomStringConvertib
         }
     }
 
+    /// What failed, with the Kafka error code's name when the broker refused.
     public var description: String {
         switch reason {
         case .kafka(let code, let context, let message):
