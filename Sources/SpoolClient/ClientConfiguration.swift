@@ -14,6 +14,8 @@ public struct ClientConfiguration: Sendable {
     public var retryBackoffMaxMs: Int64
     /// Whether a Metadata request may create a topic it names (brokers with auto-creation enabled).
     public var allowAutoTopicCreation: Bool
+    /// How long a topic's cached metadata is used before it is asked for again, in milliseconds.
+    public var metadataMaxAgeMs: Int64 = 300_000
 
     /// Makes a configuration.
     /// - Parameters:

@@ -16,7 +16,7 @@ public actor KafkaClient {
     private var connections: [Int32: Task<BrokerConnection, any Error>] = [:]
     private var bootstrap: Task<BrokerConnection, any Error>?
     private var brokers: [Int32: ClusterMetadata.Broker] = [:]
-    private var topicCache: [String: ClusterMetadata.Topic] = [:]
+    private var topicCache: [String: (topic: ClusterMetadata.Topic, fetched: ContinuousClock.Instant)] = [:]
     private var isClosed = false
     /// Per node (-1 for the bootstrap servers): when the next connect may start, and the pause that led there.
     private var reconnectPauses: [Int32: (notBefore: ContinuousClock.Instant, pauseMs: Int64)] = [:]
@@ -32,8 +32,14 @@ public actor KafkaClient {
     }
 
     func setBroker(_ id: Int32, _ broker: ClusterMetadata.Broker) { brokers[id] = broker }
-    func cacheTopic(_ name: String, _ topic: ClusterMetadata.Topic?) { topicCache[name] = topic }
-    func cachedTopic(_ name: String) -> ClusterMetadata.Topic? { topicCache[name] }
+    func cacheTopic(_ name: String, _ topic: ClusterMetadata.Topic?) { topicCache[name] = topic.map { ($0, .now) } }
+    /// The cached topic, unless it is older than `metadataMaxAgeMs` (so added partitions are seen in time).
+    func cachedTopic(_ name: String) -> ClusterMetadata.Topic? {
+        guard let entry = topicCache[name],
+            ContinuousClock.now - entry.fetched < .milliseconds(configuration.metadataMaxAgeMs)
+        else { return nil }
+        return entry.topic
+    }
 
     var timeouts: ClientTimeouts {
         ClientTimeouts(connectMs: configuration.connectTimeoutMs, requestMs: configuration.requestTimeoutMs)

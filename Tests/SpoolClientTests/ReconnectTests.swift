@@ -26,3 +26,26 @@ struct ReconnectTests {
         await client.close()
     }
 }
+
+@Suite("metadata cache", .serialized, .timeLimit(.minutes(2)))
+struct MetadataAgeTests {
+    @Test("cached topic metadata expires after metadataMaxAgeMs, so a producer sees added partitions")
+    func addedPartitionsAreSeen() async throws {
+        let broker = try await TestBroker()
+        defer { Task { await broker.stop() } }
+        var configuration = broker.clientConfiguration()
+        configuration.metadataMaxAgeMs = 200
+        let client = KafkaClient(configuration: configuration)
+        let admin = Admin(client: KafkaClient(configuration: broker.clientConfiguration()))
+        try await admin.createTopic("growing", partitions: 1)
+        #expect(try await client.topicMetadata("growing").partitions.count == 1)
+        try await admin.createPartitions(topic: "growing", totalCount: 3)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await client.topicMetadata("growing").partitions.count == 3)
+        let producer = try Producer(client: client, configuration: .init(lingerMs: 0))
+        #expect(try await producer.send(topic: "growing", value: ByteBuffer(string: "p2"), partition: 2).offset == 0)
+        await producer.close()
+        await client.close()
+        await admin.client.close()
+    }
+}
