@@ -64,6 +64,12 @@ struct Produce: AsyncParsableCommand {
             if let keySeparator, keySeparator.isEmpty { throw CLIFailure("--key-separator must not be empty") }
             let input = try openInput()
             let kafka = try client.client(autoCreate: true)
+            do {
+                try await awaitTopic(kafka)
+            } catch {
+                await kafka.close()
+                throw client.failure("produce to \(topic)", error)
+            }
             let producer = try Producer(
                 client: kafka,
                 configuration: ProducerConfiguration(
@@ -93,6 +99,24 @@ struct Produce: AsyncParsableCommand {
             if let first {
                 throw client.failure("produce to \(topic) (\(failed) of \(count) records not written)", first)
             }
+        }
+    }
+
+    /// Fails at once when the topic does not exist and the broker does not create topics (instead of the
+    /// producer's minute of retries); waits briefly for the leader of a topic the broker just created.
+    private func awaitTopic(_ kafka: KafkaClient) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while true {
+            let failure: SpoolClientError
+            do {
+                _ = try await kafka.topicMetadata(topic, refresh: true)
+                return
+            } catch {
+                failure = error
+            }
+            // LEADER_NOT_AVAILABLE: the broker has just created the topic; anything else is final.
+            guard failure.kafkaErrorCode == KafkaErrorCode(5), ContinuousClock.now < deadline else { throw failure }
+            try await Task.sleep(for: .milliseconds(100))
         }
     }
 

@@ -117,6 +117,14 @@ struct CLITests {
         #expect(again.status == 1)
         #expect(again.stderr.contains("TOPIC_ALREADY_EXISTS"), "\(again.stderr)")
 
+        let strict = try await TestBroker(extraArguments: ["--set", "auto.create.topics.enable=false"])
+        defer { Task { await strict.stop() } }
+        let started = ContinuousClock.now
+        let noTopic = try await runProcess(spool, ["produce", "absent", "-b", strict.bootstrap], stdin: "x\n")
+        #expect(noTopic.status == 1)
+        #expect(noTopic.stderr.contains("UNKNOWN_TOPIC_OR_PARTITION"), "\(noTopic.stderr)")
+        #expect(ContinuousClock.now - started < .seconds(10))
+
         let badConfig = try await runProcess(
             spool, ["topic", "create", "x", "--config", "novalue", "-b", broker.bootstrap])
         #expect(badConfig.stderr.contains("bad --config 'novalue': expected KEY=VALUE"), "\(badConfig.stderr)")
