@@ -128,24 +128,32 @@ public actor Consumer {
 
     private func apply(_ fetches: [PartitionFetch]) throws(SpoolClientError) -> [ConsumerRecord] {
         var records: [ConsumerRecord] = []
-        for fetch in fetches where positions[fetch.partition] == fetch.fetchOffset {
+        for fetch in fetches {
+            guard positions[fetch.partition] == fetch.fetchOffset else { continue }
             if let error = fetch.error {
-                if error.kafkaErrorCode == .offsetOutOfRange {
-                    switch configuration.autoOffsetReset {
-                    case .earliest: pendingSeeks[fetch.partition] = .beginning
-                    case .latest: pendingSeeks[fetch.partition] = .end
-                    case .none: throw error
-                    }
-                    positions[fetch.partition] = nil
-                } else if !error.isRetriable {
-                    throw error
-                }
+                try recover(from: error, partition: fetch.partition)
                 continue
             }
             positions[fetch.partition] = fetch.nextOffset
             records += fetch.records
         }
         return records
+    }
+
+    /// A partition's fetch failed: an out-of-range position is reset as `auto.offset.reset` says (or thrown
+    /// with `.none`), retriable errors are retried by the next poll, others are thrown.
+    /// (Kept apart from `apply`: Swift 6.3's optimizer crashes on the combined loop in release builds.)
+    private func recover(from error: SpoolClientError, partition: TopicPartition) throws(SpoolClientError) {
+        if error.kafkaErrorCode == .offsetOutOfRange {
+            switch configuration.autoOffsetReset {
+            case .earliest: pendingSeeks[partition] = .beginning
+            case .latest: pendingSeeks[partition] = .end
+            case .none: throw error
+            }
+            positions[partition] = nil
+        } else if !error.isRetriable {
+            throw error
+        }
     }
 }
 
