@@ -308,22 +308,36 @@ def main():
     bench_counts = {100: 1_000_000 // scale, 1024: 250_000 // scale}
     results = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": describe_machine(),
                "versions": versions(args.spool), "quick": args.quick, "limits": [], "rows": []}
+    results["failures"] = []
+
+    def attempt(name, body):
+        """Runs one part; a failure is logged and kept in the results, and the other parts still run."""
+        try:
+            return body()
+        except (RuntimeError, subprocess.SubprocessError, OSError, ValueError, KeyError) as error:
+            log(f"{name} failed: {error}")
+            results["failures"].append(f"{name}: {str(error).strip()[-400:]}")
+            return []
+
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="spool-compare-", dir=os.environ.get("COMPARE_TMP")) as workdir:
         if "limits" in parts:
-            results["limits"] = machine_limits(workdir, args.quick)
+            results["limits"] = attempt("machine limits", lambda: machine_limits(workdir, args.quick))
         for size in [100, 1024]:
             if "kcat" in parts:
                 lines = str(Path(workdir) / f"lines-{size}.txt")
                 write_lines(lines, counts[size], size)
-                results["rows"] += spool_kcat(args.spool, workdir, size, counts[size], lines)
+                results["rows"] += attempt(f"kcat {size} B",
+                                           lambda: spool_kcat(args.spool, workdir, size, counts[size], lines))
                 os.unlink(lines)
             if "bench" in parts:
-                results["rows"] += spool_bench(args.spool, workdir, size, bench_counts[size])
+                results["rows"] += attempt(f"spool bench {size} B",
+                                           lambda: spool_bench(args.spool, workdir, size, bench_counts[size]))
             if "redis" in parts:
-                results["rows"] += redis_streams(workdir, size, counts[size])
+                results["rows"] += attempt(f"redis {size} B", lambda: redis_streams(workdir, size, counts[size]))
         if "e2e" in parts:
-            results["rows"] += spool_e2e(args.spool, workdir, [10_000, 100_000, 500_000], 3 if args.quick else 5)
+            results["rows"] += attempt("e2e", lambda: spool_e2e(
+                args.spool, workdir, [10_000, 100_000, 500_000], 3 if args.quick else 5))
     results["seconds"] = round(time.monotonic() - started, 1)
     after = describe_machine()
     results["machine"]["loadavg_after"] = after["loadavg"]

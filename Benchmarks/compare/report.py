@@ -98,6 +98,11 @@ def section(results, chart_name):
         markdown(*limit_rows(results)),
         "",
         f"![Spool, Redis Streams and the machine's limits]({chart_name})",
+    ]
+    if results.get("failures"):
+        text += ["", "Parts that failed in this run (their rows are missing above):", ""]
+        text += [f"- `{failure.splitlines()[-1][:200]}`" for failure in results["failures"]]
+    text += [
         END,
     ]
     return "\n".join(text)

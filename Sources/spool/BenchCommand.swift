@@ -33,7 +33,8 @@ struct BenchOptions: ParsableArguments {
     @Option(help: "Concurrent consumers, each with its own connection and a share of the partitions.")
     var consumers = 1
     @Option(help: "How long a batch waits for more records, in ms.") var lingerMs: Int64 = 5
-    @Option(help: "Bytes of records per batch before it is sent.") var batchSize = 1_048_576
+    // 512 KiB leaves room under the broker's default max.message.bytes (1 MiB) for a batch's last record.
+    @Option(help: "Bytes of records per batch before it is sent.") var batchSize = 524_288
     @Flag(help: "Print the summary as one JSON object on standard output.") var json = false
 
     func validate() throws {
