@@ -60,15 +60,17 @@ struct Serve: AsyncParsableCommand {
             printError("spool: cannot start: \(error)")
             throw ExitCode(1)
         }
-        logger.info(
-            "spool started",
+        // "spool started" is logged from inside the service group, once SIGTERM/SIGINT are trapped: a signal
+        // sent as soon as the line appears must shut down gracefully, not kill the process by default action.
+        let started = StartedAnnouncement(
+            logger: logger,
             metadata: [
                 "dataDir": "\(loaded.configuration.dataDirectory)",
                 "listen": "\(loaded.configuration.listen.host):\(broker.listenerPort ?? loaded.configuration.listen.port)",
             ])
         let group = ServiceGroup(
             configuration: .init(
-                services: broker.services.map { .init(service: $0) },
+                services: (broker.services + [started]).map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()
@@ -113,5 +115,17 @@ struct FileHandleOutputStream: TextOutputStream {
     mutating func write(_ string: String) {
         var bytes = Array(string.utf8)
         _ = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+}
+
+/// Logs "spool started" once the service group runs (its signal handlers are installed before services
+/// start), then waits for shutdown.
+struct StartedAnnouncement: Service {
+    let logger: Logger
+    let metadata: Logger.Metadata
+
+    func run() async throws {
+        logger.info("spool started", metadata: metadata)
+        try? await gracefulShutdown()
     }
 }
