@@ -25,13 +25,12 @@ fi
 
 SPOOL=${SPOOL_BINARY_PATH:-}
 if [ -z "$SPOOL" ]; then
-  # Swift 6.3.1 crashes in release builds of SpoolClient (CopyPropagation, "Found outside of lifetime use" in
-  # Consumer.apply); until the source works around it, build with that one SIL pass off (COMPARE_SWIFTFLAGS="").
-  FLAGS=${COMPARE_SWIFTFLAGS--Xswiftc -Xfrontend -Xswiftc -enable-copy-propagation=false}
+  # Extra build flags for the measured binary, if any (recorded with the results).
+  FLAGS=${COMPARE_SWIFTFLAGS:-}
   # shellcheck disable=SC2086
   "$SWIFT" build -c release --product spool --scratch-path .build-bench-release $FLAGS >&2
   SPOOL=.build-bench-release/release/spool
-  export COMPARE_BUILD_FLAGS="release $FLAGS"
+  export COMPARE_BUILD_FLAGS="swift build -c release $FLAGS"
 fi
 [ -x "$SPOOL" ] || { echo "no spool binary at $SPOOL: build it with swift build -c release --product spool" >&2; exit 1; }
 
