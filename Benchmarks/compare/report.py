@@ -59,6 +59,12 @@ def plain(header, rows):
     return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(line, widths)) for line in [header] + rows)
 
 
+def kcat_version(text):
+    """`kcat Version 1.7.1 (JSON, …, librdkafka 2.0.2 builtin…)` → `kcat 1.7.1 (librdkafka 2.0.2)`."""
+    match = re.search(r"Version (\S+).*?(librdkafka \S+)", text)
+    return f"kcat {match.group(1)} ({match.group(2)})" if match else text
+
+
 def section(results, chart_name):
     machine = results["machine"]
     versions = results["versions"]
@@ -77,7 +83,7 @@ def section(results, chart_name):
         f"idle CPU in the 2 s before / after: {machine.get('idle_percent', '?')} % / "
         f"{machine.get('idle_percent_after', '?')} %. Run took {results['seconds']} s"
         + (" (**--quick**: a tenth of the records, not for comparison)." if results.get("quick") else "."),
-        f"Versions: {versions['redis'].split(' sha=')[0]}; {versions['kcat'].split(' builtin')[0]}; {versions['fio']};",
+        f"Versions: {versions['redis'].split(' sha=')[0]}; {kcat_version(versions['kcat'])}; {versions['fio']};",
         f"{versions['iperf3']}. Spool build: `{versions.get('spool_build', 'release')}`.",
         "",
         markdown(*table_rows(results)),
