@@ -194,7 +194,9 @@ public actor Producer {
         if let current = open[target], current.bytes + size > configuration.batchSizeBytes {
             seal(target)
         }
-        var batch = open[target] ?? newBatch(target)
+        // Taken out of the dictionary so that the batch is uniquely referenced: appending to a copy made every
+        // record copy the batch's arrays (quadratic per batch).
+        var batch = open.removeValue(forKey: target) ?? newBatch(target)
         batch.builder.append(key: key, value: value, headers: headers, timestamp: timestamp)
         batch.waiters.append(completion)
         batch.timestamps.append(timestamp)
