@@ -129,9 +129,48 @@ final class BrokerConnection: Sendable {
         _ = try await roundTrip(request, version: version, expectsResponse: false, timeoutMs: timeoutMs)
     }
 
+    /// Writes a request now and returns what waits for its response. Requests started one after another
+    /// from one task go on the wire in that order, which is what lets a producer pipeline several batches
+    /// of one partition: the broker appends them in the order it reads them.
+    /// - Parameters:
+    ///   - request: the body.
+    ///   - type: the response type.
+    ///   - version: the API version to use.
+    ///   - timeoutMs: how long to wait for the response.
+    /// - Throws: `SpoolClientError.invalidArgument` when the request cannot be encoded.
+    func start<Request: KafkaRequestMessage, Response: KafkaResponseMessage>(
+        _ request: Request, as type: Response.Type, version: Int16, timeoutMs: Int64
+    ) throws(SpoolClientError) -> PendingResponse<Response> {
+        let future = try write(request, version: version, expectsResponse: true, timeoutMs: timeoutMs)
+        return PendingResponse(
+            future: future, version: version, what: "\(Request.apiKey.name) v\(version) response from \(address)",
+            address: address)
+    }
+
     private func roundTrip<Request: KafkaRequestMessage>(
         _ request: Request, version: Int16, expectsResponse: Bool, timeoutMs: Int64
     ) async throws(SpoolClientError) -> ByteBuffer {
+        let future = try write(request, version: version, expectsResponse: expectsResponse, timeoutMs: timeoutMs)
+        return try await Self.wait(for: future, address: address)
+    }
+
+    /// The response frame of a written request, with the connection's errors as `SpoolClientError`.
+    static func wait(for future: EventLoopFuture<ByteBuffer>, address: String) async throws(SpoolClientError)
+        -> ByteBuffer
+    {
+        do {
+            return try await future.get()
+        } catch let error as SpoolClientError {
+            throw error
+        } catch {
+            throw .connectionClosed(address)
+        }
+    }
+
+    /// Encodes and writes the request (in call order) with a deadline that closes the connection.
+    private func write<Request: KafkaRequestMessage>(
+        _ request: Request, version: Int16, expectsResponse: Bool, timeoutMs: Int64
+    ) throws(SpoolClientError) -> EventLoopFuture<ByteBuffer> {
         let correlationId = correlation.withLockedValue { value -> Int32 in
             value = value == Int32.max ? 0 : value + 1
             return value
@@ -154,19 +193,32 @@ final class BrokerConnection: Sendable {
         channel.writeAndFlush(pending).whenFailure { [address] _ in
             promise.fail(SpoolClientError.connectionClosed(address))
         }
-        defer { deadline.cancel() }
-        do {
-            return try await promise.futureResult.get()
-        } catch let error as SpoolClientError {
-            throw error
-        } catch {
-            throw .connectionClosed(address)
-        }
+        promise.futureResult.whenComplete { _ in deadline.cancel() }
+        return promise.futureResult
     }
 
     /// Closes the connection; requests still waiting fail with `connectionClosed`.
     func close() {
         channel.close(promise: nil)
+    }
+}
+
+/// A request on the wire whose response has not been read yet (see `BrokerConnection.start`).
+struct PendingResponse<Response: KafkaResponseMessage>: Sendable {
+    let future: EventLoopFuture<ByteBuffer>
+    let version: Int16
+    let what: String
+    let address: String
+
+    /// Waits for the response and decodes it.
+    /// - Throws: `SpoolClientError` for a lost connection, a timeout or an undecodable response.
+    func get() async throws(SpoolClientError) -> Response {
+        let frame = try await BrokerConnection.wait(for: future, address: address)
+        do {
+            return try KafkaCodec.decodeResponse(frame, as: Response.self, version: version).body
+        } catch {
+            throw .protocolViolation("\(what): \(error)")
+        }
     }
 }
 

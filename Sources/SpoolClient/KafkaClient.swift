@@ -69,6 +69,24 @@ public actor KafkaClient {
         }
     }
 
+    /// Writes a request to a broker before returning, and gives back what waits for its response: calls
+    /// made one after another from one task reach the broker in that order (see `BrokerConnection.start`).
+    /// - Parameters:
+    ///   - node: the broker's node id.
+    ///   - maximumVersion: the highest version this caller can fill in.
+    ///   - type: the response type.
+    ///   - build: makes the request body for the negotiated version.
+    /// - Throws: `SpoolClientError` when no connection can be had or the request cannot be encoded.
+    func start<Request: KafkaRequestMessage, Response: KafkaResponseMessage>(
+        to node: Int32, maximumVersion: Int16, as type: Response.Type,
+        _ build: (Int16) throws(SpoolClientError) -> Request
+    ) async throws(SpoolClientError) -> PendingResponse<Response> {
+        let connection = try await connection(to: node)
+        let version = try connection.version(for: Request.apiKey, maximum: maximumVersion)
+        return try connection.start(
+            try build(version), as: type, version: version, timeoutMs: configuration.requestTimeoutMs)
+    }
+
     /// Sends a request that gets no response (Produce with acks=0).
     /// - Throws: `SpoolClientError` for connection failures.
     func sendWithoutResponse<Request: KafkaRequestMessage>(

@@ -35,6 +35,8 @@ public struct KafkaErrorCode: Hashable, Sendable, CustomStringConvertible {
     public static let unsupportedVersion = KafkaErrorCode(35)
     /// The topic exists already.
     public static let topicAlreadyExists = KafkaErrorCode(36)
+    /// An idempotent batch whose sequence number does not follow the partition's last one.
+    public static let outOfOrderSequenceNumber = KafkaErrorCode(45)
     /// A retried idempotent batch the broker had written already.
     public static let duplicateSequenceNumber = KafkaErrorCode(46)
 

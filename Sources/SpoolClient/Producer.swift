@@ -5,9 +5,10 @@ import SpoolRecords
 
 /// A Kafka producer: `send` appends a record to its partition's open batch and returns once the batch
 /// is acknowledged. A batch leaves when it reaches `batchSizeBytes`, when it has waited `lingerMs`, or on
-/// `flush`; each partition has one batch in flight at a time, so retries keep the partition's order, and
-/// with idempotence (the default) a retried batch carries the same producer id and sequence numbers, so
-/// the broker writes it once. Records without a key stick to one partition per topic until its batch
+/// `flush`. Up to `maxInFlightBatchesPerPartition` batches of a partition are on the wire at once, written
+/// in order by one sending task; with idempotence (the default) a retried batch carries the same producer
+/// id and sequence numbers, so the broker writes it once, and batches refused only because an earlier one
+/// is being retried (OUT_OF_ORDER_SEQUENCE_NUMBER) are retried after it, so the partition keeps its order. Records without a key stick to one partition per topic until its batch
 /// leaves; keyed records go where the Java client would put them (murmur2).
 ///
 /// An actor: safe to share between tasks.
@@ -26,19 +27,38 @@ public actor Producer {
         var created = ContinuousClock.now
         var deadline: ContinuousClock.Instant
         var wire: ByteBuffer?
+        /// The base sequence number, once encoded by an idempotent producer.
+        var sequence: Int32?
+        /// Whether a timer will look at this batch again when its `pipelinedLinger` is up.
+        var wakeScheduled = false
     }
+
+    /// How old a partial batch must be before it is sent beside batches of its partition already in flight.
+    static let pipelinedLinger = Duration.milliseconds(1)
 
     /// Called once with where a record was written, or why it was not.
     public typealias Completion = @Sendable (Result<RecordMetadata, SpoolClientError>) -> Void
 
     var open: [TopicPartition: Batch] = [:]
     var sealed: [TopicPartition: [Batch]] = [:]
-    var inFlight: Set<TopicPartition> = []
+    /// Batches taken for sending and not yet acknowledged or failed, per partition: on the wire, queued
+    /// for the sending task, or waiting in `retries`. At most `maxInFlightBatchesPerPartition`, so a retried
+    /// batch is always among the last five the broker remembers.
+    var inFlight: [TopicPartition: Int] = [:]
+    /// Batches to send again, per partition, in sequence order (not yet encoded ones last).
+    var retries: [TopicPartition: [Batch]] = [:]
+    /// Base sequences of encoded batches not yet acknowledged or failed, per partition (idempotence).
+    var unacknowledged: [TopicPartition: Set<Int32>] = [:]
+    /// Batches taken by `drain`, in order, for the one sending task.
+    var outbox: [Batch] = []
+    var isSending = false
     var notBefore: [TopicPartition: ContinuousClock.Instant] = [:]
     var bufferedBytes = 0
     var spaceWaiters: [CheckedContinuation<Void, Never>] = []
     var idleWaiters: [CheckedContinuation<Void, Never>] = []
     var sticky: [String: Int32] = [:]
+    var partitionCounts: [String: (count: Int32, until: ContinuousClock.Instant)] = [:]
+    static let partitionCountLife = Duration.seconds(1)
     var producerIdentity: (id: Int64, epoch: Int16)?
     var identityTask: Task<(id: Int64, epoch: Int16), any Error>?
     var sequences: [TopicPartition: Int32] = [:]
@@ -60,6 +80,13 @@ public actor Producer {
         }
         guard configuration.batchSizeBytes > 0, configuration.bufferMemoryBytes > 0, configuration.lingerMs >= 0 else {
             throw .invalidArgument("batch size and buffer memory must be positive and linger at least 0")
+        }
+        guard configuration.maxInFlightBatchesPerPartition >= 1,
+            !configuration.idempotent || configuration.maxInFlightBatchesPerPartition <= 5
+        else {
+            throw .invalidArgument(
+                "max in-flight batches per partition must be at least 1, and at most 5 with idempotence "
+                    + "(got \(configuration.maxInFlightBatchesPerPartition))")
         }
         self.client = client
         self.configuration = configuration
@@ -165,15 +192,25 @@ public actor Producer {
 
     static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
-    private func choosePartition(topic: String, key: ByteBuffer?, explicit: Int32?) async throws(SpoolClientError)
-        -> Int32
-    {
+    /// The topic's partition count, kept here for `partitionCountLife` so that a record does not cost a hop
+    /// to the client's actor (the client's cache still decides when metadata is asked for again).
+    private func partitionCount(_ topic: String) async throws(SpoolClientError) -> Int32 {
+        let now = ContinuousClock.now
+        if let known = partitionCounts[topic], now < known.until { return known.count }
         let client = self.client
         let metadata = try await client.withRetries(
             deadlineMs: min(configuration.deliveryTimeoutMs, 60_000),
             onRetry: { _ in await client.invalidate(topic: topic) }
         ) { () async throws(SpoolClientError) in try await client.topicMetadata(topic) }
         let count = Int32(metadata.partitions.count)
+        partitionCounts[topic] = (count, now + Self.partitionCountLife)
+        return count
+    }
+
+    private func choosePartition(topic: String, key: ByteBuffer?, explicit: Int32?) async throws(SpoolClientError)
+        -> Int32
+    {
+        let count = try await partitionCount(topic)
         if let explicit {
             guard (0..<count).contains(explicit) else {
                 throw .kafka(.unknownTopicOrPartition, "partition \(explicit) of \(topic) (it has \(count))")
@@ -191,7 +228,7 @@ public actor Producer {
         to target: TopicPartition, key: ByteBuffer?, value: ByteBuffer?, headers: [RecordHeader], timestamp: Int64,
         size: Int, completion: @escaping Completion
     ) {
-        if let current = open[target], current.bytes + size > configuration.batchSizeBytes {
+        if let bytes = open[target]?.bytes, bytes + size > configuration.batchSizeBytes {
             seal(target)
         }
         // Taken out of the dictionary so that the batch is uniquely referenced: appending to a copy made every
@@ -204,7 +241,7 @@ public actor Producer {
         bufferedBytes += size
         open[target] = batch
         if batch.bytes >= configuration.batchSizeBytes { seal(target) }
-        drain()
+        drain(target)
     }
 
     private func newBatch(_ target: TopicPartition) -> Batch {

@@ -27,6 +27,10 @@ public struct ProducerConfiguration: Sendable {
     public var bufferMemoryBytes: Int
     /// How long `send` may take overall, retries included, in milliseconds.
     public var deliveryTimeoutMs: Int64
+    /// How many batches of one partition may wait for their acknowledgement at once (Kafka's
+    /// `max.in.flight.requests.per.connection`, 5 by default). They are written in order on one connection;
+    /// with idempotence at most 5, the number of batches a broker remembers per producer and partition.
+    public var maxInFlightBatchesPerPartition: Int
 
     /// Makes a configuration; the defaults are the Java client's (idempotent, acks=all).
     /// - Parameters:
@@ -37,9 +41,11 @@ public struct ProducerConfiguration: Sendable {
     ///   - idempotent: producer id and sequence numbers on every batch (needs acks=all).
     ///   - bufferMemoryBytes: the memory bound that makes `send` wait.
     ///   - deliveryTimeoutMs: the overall deadline of one `send`.
+    ///   - maxInFlightBatchesPerPartition: batches of one partition sent before the first is acknowledged.
     public init(
         acks: Acks = .all, lingerMs: Int64 = 5, batchSizeBytes: Int = 16_384, compression: CompressionCodec = .none,
-        idempotent: Bool = true, bufferMemoryBytes: Int = 32 * 1024 * 1024, deliveryTimeoutMs: Int64 = 120_000
+        idempotent: Bool = true, bufferMemoryBytes: Int = 32 * 1024 * 1024, deliveryTimeoutMs: Int64 = 120_000,
+        maxInFlightBatchesPerPartition: Int = 5
     ) {
         self.acks = acks
         self.lingerMs = lingerMs
@@ -48,6 +54,7 @@ public struct ProducerConfiguration: Sendable {
         self.idempotent = idempotent
         self.bufferMemoryBytes = bufferMemoryBytes
         self.deliveryTimeoutMs = deliveryTimeoutMs
+        self.maxInFlightBatchesPerPartition = maxInFlightBatchesPerPartition
     }
 }
 
