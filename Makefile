@@ -10,7 +10,7 @@ VENV := .venv
 PYTHON_TEST_PACKAGES := confluent-kafka pytest
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build release deps test-deps apt-install python-test-deps generate bench compare clean
+.PHONY: run test build release deps test-deps apt-install python-test-deps generate bench bench-check bench-baseline compare clean
 
 ## Install the Debian packages the build needs, only those missing.
 deps:
@@ -56,6 +56,16 @@ generate:
 ## Micro-benchmarks (package-benchmark, in Benchmarks/).
 bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-directory .benchmarkBaselines benchmark
+
+## Run the micro-benchmarks (all but the million-input fuzzer) and fail when one is worse than the stored
+## baseline (Benchmarks/.benchmarkBaselines/*/default) by more than its thresholds. Run on a quiet machine.
+BENCH_SKIP = --skip "mutation fuzzer"
+bench-check: deps
+	cd Benchmarks && $(SWIFT) package benchmark baseline check default $(BENCH_SKIP) --no-progress
+
+## Store a new baseline (after a deliberate change, on a quiet machine) and commit Benchmarks/.benchmarkBaselines.
+bench-baseline: deps
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-directory .benchmarkBaselines benchmark baseline update default $(BENCH_SKIP) --no-progress
 
 ## Spool beside Redis Streams and the machine's limits (fio, iperf3): a few minutes, not part of `make test`.
 ## Rewrites the compare section of docs/performance.md and docs/compare.png; run it on a quiet machine.

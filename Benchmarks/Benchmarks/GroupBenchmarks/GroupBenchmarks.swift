@@ -63,7 +63,9 @@ let benchmarks: @Sendable () -> Void = {
     // every 1000 pages, as in a broker that has been running a while.
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .throughput], timeUnits: .microseconds, warmupIterations: 1500,
-        maxDuration: .seconds(10), maxIterations: 20_000)
+        maxDuration: .seconds(10), maxIterations: 20_000,
+        // Each commit waits for an fdatasync, whose time swings with the VM's disk: 50 % on the median.
+        thresholds: [.wallClock: .init(relative: [.p50: 50]), .throughput: .init(relative: [.p50: 50])])
 
     Benchmark("OffsetCommit: 20 members commit concurrently (1 iteration = 20 durable commits)") { benchmark in
         let fixture = try await CommitFixture()
