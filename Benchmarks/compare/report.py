@@ -75,7 +75,10 @@ def section(results, chart_name):
         "Reproduce with one command: `make compare` (it runs `Benchmarks/compare/run.sh`: installs redis, fio,",
         "iperf3 and matplotlib when missing, builds the release `spool`, measures for a few minutes, then",
         "rewrites this section and the chart). Everything runs on this machine over loopback, one system at a",
-        "time, each on a fresh data directory; load generator and server share the cores.",
+        "time, each on a fresh data directory; load generator and server share the cores. Each throughput",
+        f"figure is the median of {results.get('repeat', 1)} runs (after a `sync` and a second's pause each; "
+        "`runs_per_sec` in",
+        "`Benchmarks/compare/results.json` has every run), with the server CPU of that median run.",
         "",
         f"**Machine**: {machine['cpus']} × {machine['cpu']}, {machine['memory_gib']} GiB, Linux {machine['kernel']}.",
         f"Load average before / after the run: {' '.join(machine['loadavg'])} / "

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 RECORDS=${1:-5000000}
 SIZE=${2:-100}
-SPOOL=${SPOOL_BINARY_PATH:-.build-release/release/spool}
+SPOOL=${BROKER_BINARY:-.build-release/release/spool}
 [ -x "$SPOOL" ] || SPOOL=.build/release/spool
 [ -x "$SPOOL" ] || { echo "build the release binary first: swift build -c release --product spool" >&2; exit 1; }
 WORK=$(mktemp -d)
