@@ -1,3 +1,4 @@
+import NIOCore
 import SpoolRecords
 
 /// How a `Producer` batches, acknowledges and retries. A value type.
@@ -68,4 +69,40 @@ public struct RecordMetadata: Sendable, Hashable {
     public var offset: Int64
     /// The record's timestamp: its create time, or the broker's append time when the topic uses it.
     public var timestamp: Int64
+}
+
+/// One record for `Producer.send(_:completion:)`, which queues many with one call. A value type.
+public struct ProducerRecord: Sendable {
+    /// The topic.
+    public var topic: String
+    /// The key, or nil; keyed records are partitioned by murmur2 of the key.
+    public var key: ByteBuffer?
+    /// The value, or nil (a tombstone).
+    public var value: ByteBuffer?
+    /// Record headers.
+    public var headers: [RecordHeader]
+    /// A partition to use instead of the partitioner's choice.
+    public var partition: Int32?
+    /// The create time in milliseconds since the epoch; the time of queueing when nil.
+    public var timestamp: Int64?
+
+    /// Makes a record.
+    /// - Parameters:
+    ///   - topic: the topic.
+    ///   - key: the key, or nil.
+    ///   - value: the value, or nil.
+    ///   - headers: record headers.
+    ///   - partition: an explicit partition, or nil for the partitioner's choice.
+    ///   - timestamp: the create time, or nil for now.
+    public init(
+        topic: String, key: ByteBuffer? = nil, value: ByteBuffer?, headers: [RecordHeader] = [],
+        partition: Int32? = nil, timestamp: Int64? = nil
+    ) {
+        self.topic = topic
+        self.key = key
+        self.value = value
+        self.headers = headers
+        self.partition = partition
+        self.timestamp = timestamp
+    }
 }

@@ -132,6 +132,12 @@ struct Pacer {
         intervalNanoseconds = rate.map { UInt64(1e9 / $0) }
     }
 
+    /// How many records are due by now (all of them when the rate is unbounded).
+    func due(now: UInt64) -> Int {
+        guard let intervalNanoseconds else { return Int.max }
+        return Int((now &- start) / intervalNanoseconds) + 1
+    }
+
     /// Waits until record `index` is due.
     func wait(for index: Int) async {
         guard let intervalNanoseconds else { return }

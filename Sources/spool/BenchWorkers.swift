@@ -38,15 +38,19 @@ struct BenchProducerWorker: Sendable {
                 if let deadline, monotonicNanoseconds() >= deadline { break }
                 await pacer.wait(for: sent)
                 let start = monotonicNanoseconds()
+                // Every record due by now, up to 256, in one call onto the producer; each is stamped with
+                // this moment, when it is handed over.
+                let count = min(256, max(1, pacer.due(now: start) - sent), share.map { $0 - sent } ?? Int.max)
                 var value = template
                 if stampValues { value.setInteger(start, at: value.readerIndex) }
-                try await producer.send(topic: topic, value: value) { result in
+                let records = Array(repeating: ProducerRecord(topic: topic, value: value), count: count)
+                try await producer.send(records) { _, result in
                     switch result {
                     case .success: meter.record(bytes: size, latencyNanoseconds: monotonicNanoseconds() - start)
                     case .failure(let error): meter.fail(error)
                     }
                 }
-                sent += 1
+                sent += count
             }
         } catch {
             await producer.close()

@@ -100,6 +100,21 @@ actor Collector {
     func add(_ values: [String]) { all += values }
 }
 
+/// Reads one partition from the beginning until `count` values arrived or `timeout` passed; the values as text.
+func readValues(
+    _ partition: TopicPartition, client: KafkaClient, count: Int, timeout: Duration = .seconds(20)
+) async throws -> [String] {
+    let consumer = Consumer(client: client, configuration: .init(autoOffsetReset: .earliest))
+    await consumer.assign([partition])
+    var values: [String] = []
+    let deadline = ContinuousClock.now + timeout
+    while values.count < count && ContinuousClock.now < deadline {
+        values += try await consumer.poll(timeoutMs: 500).compactMap { $0.value.map { String(buffer: $0) } }
+    }
+    await consumer.close()
+    return values
+}
+
 func waitUntil(timeout: Duration = .seconds(30), _ condition: () async -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {

@@ -79,19 +79,10 @@ struct IdempotenceTests {
         let offsets = results.withLockedValue { all in (0..<count).map { try? all[$0]?.get().offset } }
         #expect(offsets == (0..<count).map { Int64($0) })
 
-        let consumer = Consumer(client: client, configuration: .init(autoOffsetReset: .earliest))
-        await consumer.assign([TopicPartition("piped", 0)])
-        var values: [String] = []
-        let deadline = ContinuousClock.now + .seconds(20)
-        while values.count < count && ContinuousClock.now < deadline {
-            values += try await consumer.poll(timeoutMs: 500).compactMap {
-                $0.value.map { String(String(buffer: $0).prefix { $0 != "-" }) }
-            }
-        }
-        #expect(values == (0..<count).map { "r\($0)" })
+        let values = try await readValues(TopicPartition("piped", 0), client: client, count: count)
+        #expect(values.map { String($0.prefix { $0 != "-" }) } == (0..<count).map { "r\($0)" })
         let end = try await client.listOffsets([TopicPartition("piped", 0): KafkaClient.latestTimestamp])
         #expect(end[TopicPartition("piped", 0)] == Int64(count))
-        await consumer.close()
         await client.close()
         await proxy.close()
     }

@@ -45,6 +45,41 @@ struct ProduceConsumeTests {
         await client.close()
     }
 
+    @Test("send of many records in one call: each completion gets its index, offsets follow the order")
+    func sendMany() async throws {
+        let broker = try await TestBroker()
+        defer { Task { await broker.stop() } }
+        let client = KafkaClient(configuration: broker.clientConfiguration())
+        try await Admin(client: client).createTopic("many", partitions: 2)
+        let producer = try Producer(client: client, configuration: .init(lingerMs: 1, batchSizeBytes: 2_048))
+        let results = Collector()
+        let records = (0..<1_000).map { index in
+            ProducerRecord(
+                topic: "many", key: ByteBuffer(string: "k\(index % 5)"), value: ByteBuffer(string: "v\(index)"),
+                partition: index < 600 ? 0 : 1, timestamp: index == 7 ? 1_234 : nil)
+        }
+        try await producer.send(records) { index, result in
+            let line = (try? result.get()).map { "\(index) \($0.partition) \($0.offset) \($0.timestamp)" }
+            Task { await results.add([line ?? "\(index) failed"]) }
+        }
+        await producer.close()
+        try await waitUntil { await results.unique.count == 1_000 }
+        let lines = await results.unique
+        // Partition 0 holds records 0..<600 at offsets 0..<600, partition 1 the rest from offset 0.
+        for index in [0, 7, 599, 600, 999] {
+            let partition = index < 600 ? 0 : 1
+            let offset = index < 600 ? index : index - 600
+            let expected = "\(index) \(partition) \(offset)"
+            #expect(lines.contains { $0.hasPrefix(expected + " ") }, "\(expected)")
+        }
+        #expect(lines.contains("7 0 7 1234"))
+        #expect(!lines.contains { $0.hasSuffix("failed") })
+
+        let values = try await readValues(TopicPartition("many", 0), client: client, count: 600)
+        #expect(values == (0..<600).map { "v\($0)" })
+        await client.close()
+    }
+
     @Test("seek by beginning, end, offset and timestamp")
     func seeks() async throws {
         let broker = try await TestBroker()
