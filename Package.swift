@@ -109,11 +109,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Helpers the test targets share (seeded randomness, running a command); a library, not tests.
+        .target(name: "SpoolTestSupport", path: "Tests/SpoolTestSupport"),
         .testTarget(name: "SpoolRecordsTests", dependencies: ["SpoolRecords"]),
         .testTarget(
             name: "SpoolClientTests",
             dependencies: [
-                "SpoolClient", "SpoolProtocol", "SpoolRecords", "spool",
+                "SpoolClient", "SpoolProtocol", "SpoolRecords", "SpoolTestSupport", "spool",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -121,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "SpoolProtocolTests",
             dependencies: [
-                "SpoolProtocol", "SpoolRecords", "spool-codegen",
+                "SpoolProtocol", "SpoolRecords", "SpoolTestSupport", "spool-codegen",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
@@ -131,7 +133,7 @@ let package = Package(
         .testTarget(
             name: "SpoolLogTests",
             dependencies: [
-                "SpoolLog", "SpoolRecords",
+                "SpoolLog", "SpoolRecords", "SpoolTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -143,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "SpoolBrokerTests",
             dependencies: [
-                "SpoolBroker", "SpoolLog", "SpoolProtocol", "SpoolRecords", "spool",
+                "SpoolBroker", "SpoolLog", "SpoolProtocol", "SpoolRecords", "SpoolTestSupport", "spool",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -8,8 +8,9 @@ import SpoolRecords
 /// `flush`. Up to `maxInFlightBatchesPerPartition` batches of a partition are on the wire at once, written
 /// in order by one sending task; with idempotence (the default) a retried batch carries the same producer
 /// id and sequence numbers, so the broker writes it once, and batches refused only because an earlier one
-/// is being retried (OUT_OF_ORDER_SEQUENCE_NUMBER) are retried after it, so the partition keeps its order. Records without a key stick to one partition per topic until its batch
-/// leaves; keyed records go where the Java client would put them (murmur2).
+/// is being retried (OUT_OF_ORDER_SEQUENCE_NUMBER) are retried after it, so the partition keeps its order.
+/// Records without a key stick to one partition per topic until its batch leaves; keyed records go where
+/// the Java client would put them (murmur2).
 ///
 /// An actor: safe to share between tasks.
 public actor Producer {

@@ -1,4 +1,5 @@
 import Foundation
+import SpoolTestSupport
 import NIOCore
 import SpoolProtocol
 import SpoolRecords

@@ -187,20 +187,3 @@ func frame(apiKey: Int16, version: Int16, correlationId: Int32, body: [UInt8]) -
     if headerVersion >= 2 { header.append(0) }  // no tagged fields
     return bigEndian(Int32(header.count + body.count)) + header + body
 }
-
-/// A seeded SplitMix64 generator, so that a failing run replays from its seed.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func below(_ bound: Int) -> Int { bound <= 1 ? 0 : Int(next() % UInt64(bound)) }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import SpoolTestSupport
 import Testing
 
 /// A running `spool serve` on a free port with a temporary data directory.
@@ -39,40 +40,15 @@ extension SpoolProcess {
     var processIdentifier: Int32 { process.processIdentifier }
 }
 
-/// Runs a command to completion (bounded) and returns its status, standard output and standard error.
+/// Runs a command to completion (bounded) and returns its status, standard output and standard error; a
+/// command that outlives `timeout` is a recorded issue.
 @discardableResult
 func run(_ executable: String, _ arguments: [String], stdin: String? = nil, timeout: Duration = .seconds(120))
-    async throws -> (status: Int32, stdout: String, stderr: String)
+    async throws -> ProcessOutcome
 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let out = NSTemporaryDirectory() + "spool-run-\(UUID().uuidString)"
-    let err = out + ".err"
-    FileManager.default.createFile(atPath: out, contents: nil)
-    FileManager.default.createFile(atPath: err, contents: nil)
-    defer {
-        try? FileManager.default.removeItem(atPath: out)
-        try? FileManager.default.removeItem(atPath: err)
-    }
-    process.standardOutput = FileHandle(forWritingAtPath: out)
-    process.standardError = FileHandle(forWritingAtPath: err)
-    let input = Pipe()
-    process.standardInput = input
-    try process.run()
-    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try input.fileHandleForWriting.close()
-    let deadline = ContinuousClock.now + timeout
-    while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-    if process.isRunning {
-        process.terminate()
-        Issue.record("\(executable) \(arguments) did not finish within \(timeout)")
-    }
-    process.waitUntilExit()
-    return (
-        process.terminationStatus, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
-        (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
-    )
+    let outcome = try await runProcess(executable, arguments, stdin: stdin, timeout: timeout)
+    if outcome.status == -1 { Issue.record("\(executable) \(arguments) did not finish within \(timeout)") }
+    return outcome
 }
 
 

@@ -1,4 +1,5 @@
 import Foundation
+import SpoolTestSupport
 import Testing
 
 /// The `spool` client commands end to end: the binary from this build against a real broker.

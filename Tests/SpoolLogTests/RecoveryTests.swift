@@ -1,20 +1,9 @@
 import NIOCore
 import SpoolRecords
+import SpoolTestSupport
 import Testing
 
 @testable import SpoolLog
-
-/// A small seeded generator (SplitMix64), so that a failing case can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite struct RecoveryTests {
     /// Writes a log of random batches over a few segments without closing it (as a crash leaves it) and
@@ -27,7 +16,7 @@ struct SeededGenerator: RandomNumberGenerator {
         config.segmentBytes = 16 * 1024
         config.indexIntervalBytes = 512
         let log = try makeLog(directory, config: config)
-        var random = SeededGenerator(state: seed)
+        var random = SplitMix64(seed: seed)
         for index in 0..<40 {
             let batch = TestBatch.make(
                 records: Int32.random(in: 1...8, using: &random), bodyBytes: Int.random(in: 20...2000, using: &random),
@@ -59,7 +48,7 @@ struct SeededGenerator: RandomNumberGenerator {
         let batches = crashed.lastSegmentBatches
         #expect(crashed.lastBase > 0 && batches.count >= 4)
         let size = batches.last?.end ?? 0
-        var random = SeededGenerator(state: 7)
+        var random = SplitMix64(seed: 7)
         for trial in 0..<300 {
             let directory = TemporaryDirectory()
             var files = crashed.files

@@ -1,20 +1,12 @@
 import NIOCore
+import SpoolTestSupport
 @testable import SpoolProtocol
 
-/// A seeded SplitMix64 generator, so that every failing round trip can be replayed from its seed.
-struct TestRandom: RandomNumberGenerator {
-    private var state: UInt64
+/// The round trips' seeded generator (SplitMix64, shared with the other test targets), so that every failing
+/// round trip can be replayed from its seed; the value makers below are what the generated code calls.
+typealias TestRandom = SplitMix64
 
-    init(seed: UInt64) { self.state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     /// Any value of the type, biased towards the edges (0, -1, min, max) a quarter of the time.
     mutating func integer<T: FixedWidthInteger>(_ type: T.Type) -> T {
         switch Int.random(in: 0..<16, using: &self) {
