@@ -74,6 +74,19 @@ enum MetadataSchema {
                 CREATE INDEX committed_offset_topic ON committed_offset (topic_name);
                 """)
         }
+        migrator.registerMigration("v3-topic-deletions") { db in
+            // The intent of a topic deletion, written in the transaction that deletes the topic and removed once
+            // its partition directories are gone. A start-up that finds a directory bound to one of these topic
+            // IDs finishes the deletion instead of setting the directory aside as a stray.
+            try db.execute(sql: """
+                CREATE TABLE topic_deletion (
+                    topic_id BLOB NOT NULL PRIMARY KEY CHECK (length(topic_id) = 16),
+                    name TEXT NOT NULL,
+                    partition_count INTEGER NOT NULL,
+                    deleted_at_ms INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

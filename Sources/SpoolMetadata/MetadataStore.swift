@@ -42,13 +42,37 @@ public protocol MetadataStore: Sendable {
     /// - Throws: ``MetadataError`` `.storage` when the database cannot be read.
     func topics() async throws -> [TopicMetadata]
 
-    /// Deletes a topic and everything the metadata database holds for it (its configs; later its
-    /// committed offsets). The topic's partition logs are the caller's to remove.
+    /// Deletes a topic and everything the metadata database holds for it (its configs, its committed offsets),
+    /// and records the deletion's intent (see ``pendingTopicDeletions()``) in the same transaction. The topic's
+    /// partition logs are the caller's to remove.
     ///
     /// - Parameter name: the topic name.
     /// - Returns: the topic as it was before the deletion.
     /// - Throws: ``MetadataError`` `.unknownTopic` when there is no such topic, or `.storage`.
     func deleteTopic(named name: String) async throws -> TopicMetadata
+
+    /// The topic IDs of deletions whose partition directories may still be on disk: ``deleteTopic(named:)``
+    /// records each in the transaction that deletes the topic.
+    ///
+    /// - Returns: the IDs.
+    /// - Throws: ``MetadataError`` `.storage` when the database cannot be read.
+    func pendingTopicDeletions() async throws -> [UUID]
+
+    /// Forgets deletions whose partition directories the caller has removed.
+    ///
+    /// - Parameter ids: the deleted topics' IDs.
+    /// - Throws: ``MetadataError`` `.storage`.
+    func completeTopicDeletions(_ ids: [UUID]) async throws
+
+    /// Lowers a topic's partition count from `from` back to `count` (undoing a CreatePartitions whose logs
+    /// could not be made); does nothing when the count is no longer `from`.
+    ///
+    /// - Parameters:
+    ///   - name: the topic name.
+    ///   - from: the count the failed change set.
+    ///   - count: the count before it.
+    /// - Throws: ``MetadataError`` `.unknownTopic`, or `.storage`.
+    func revertPartitionCount(topic name: String, from: Int32, to count: Int32) async throws
 
     /// Raises a topic's partition count (Kafka's CreatePartitions). Partitions are never removed.
     ///

@@ -96,7 +96,56 @@ extension SQLiteMetadataStore {
         try await write { db in
             let topic = try TopicRows.fetchExisting(db, name: name)
             try db.execute(sql: "DELETE FROM topic WHERE name = ?", arguments: [name])
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO topic_deletion (topic_id, name, partition_count, deleted_at_ms)
+                    VALUES (?, ?, ?, ?)
+                    """,
+                arguments: [
+                    TopicID.bytes(of: topic.topicId), name, topic.partitionCount,
+                    TopicRows.milliseconds(Date()),
+                ])
             return topic
+        }
+    }
+
+    /// The topic IDs of deletions whose partition directories may still be on disk.
+    ///
+    /// - Returns: the IDs, in no particular order.
+    /// - Throws: ``MetadataError`` `.storage` when the database cannot be read.
+    public func pendingTopicDeletions() async throws -> [UUID] {
+        try await read { db in
+            try Data.fetchAll(db, sql: "SELECT topic_id FROM topic_deletion").compactMap(TopicID.uuid(bytes:))
+        }
+    }
+
+    /// Forgets deletions whose partition directories are gone.
+    ///
+    /// - Parameter ids: the deleted topics' IDs.
+    /// - Throws: ``MetadataError`` `.storage` when the database cannot be written.
+    public func completeTopicDeletions(_ ids: [UUID]) async throws {
+        guard !ids.isEmpty else { return }
+        try await write { db in
+            for id in ids {
+                try db.execute(sql: "DELETE FROM topic_deletion WHERE topic_id = ?", arguments: [TopicID.bytes(of: id)])
+            }
+        }
+    }
+
+    /// Lowers a topic's partition count back to `count`, undoing a CreatePartitions whose logs could not be
+    /// made; only when the count is still `from`, so that a concurrent change is never undone.
+    ///
+    /// - Parameters:
+    ///   - name: the topic name.
+    ///   - from: the count the failed change set.
+    ///   - count: the count before it.
+    /// - Throws: ``MetadataError`` `.unknownTopic`, or `.storage`.
+    public func revertPartitionCount(topic name: String, from: Int32, to count: Int32) async throws {
+        try await write { db in
+            _ = try TopicRows.fetchExisting(db, name: name)
+            try db.execute(
+                sql: "UPDATE topic SET partition_count = ? WHERE name = ? AND partition_count = ?",
+                arguments: [count, name, from])
         }
     }
 

@@ -145,6 +145,37 @@ struct TopicStoreTests {
         }
     }
 
+    @Test("A deletion's intent is recorded with it, survives a reopen, and goes once completed")
+    func deletionIntent() async throws {
+        try await withDataDirectory { directory in
+            let store = try SQLiteMetadataStore(dataDirectory: directory)
+            let first = try await store.createTopic(name: "first", partitionCount: 2)
+            let second = try await store.createTopic(name: "second", partitionCount: 1)
+            #expect(try await store.pendingTopicDeletions().isEmpty)
+            _ = try await store.deleteTopic(named: "first")
+            _ = try await store.deleteTopic(named: "second")
+            try store.close()
+
+            let reopened = try SQLiteMetadataStore(dataDirectory: directory)
+            defer { try? reopened.close() }
+            #expect(Set(try await reopened.pendingTopicDeletions()) == [first.topicId, second.topicId])
+            try await reopened.completeTopicDeletions([first.topicId])
+            #expect(try await reopened.pendingTopicDeletions() == [second.topicId])
+        }
+    }
+
+    @Test("A failed CreatePartitions is reverted only while the count is still the one it set")
+    func revertPartitionCount() async throws {
+        try await withStore { store in
+            _ = try await store.createTopic(name: "t", partitionCount: 2)
+            _ = try await store.increasePartitionCount(topic: "t", to: 5)
+            try await store.revertPartitionCount(topic: "t", from: 4, to: 2)
+            #expect(try await store.topic(named: "t")?.partitionCount == 5)
+            try await store.revertPartitionCount(topic: "t", from: 5, to: 2)
+            #expect(try await store.topic(named: "t")?.partitionCount == 2)
+        }
+    }
+
     @Test("The partition count only grows")
     func partitions() async throws {
         try await withStore { store in
