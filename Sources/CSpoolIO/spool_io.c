@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <unistd.h>
 
 int spool_reserve_keep_size(int fd, int64_t length) {
 #if defined(__linux__)
@@ -13,5 +14,15 @@ int spool_reserve_keep_size(int fd, int64_t length) {
     (void)length;
     errno = EOPNOTSUPP;
     return -1;
+#endif
+}
+
+int spool_sync_file_system(int fd) {
+#if defined(__linux__)
+    return syncfs(fd);
+#else
+    (void)fd;
+    sync();
+    return 0;
 #endif
 }

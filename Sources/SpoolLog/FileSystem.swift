@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CSpoolIO
 
 /// Directory-level system calls the log needs, as throwing functions. Stateless and thread-safe.
 enum FileSystem {
@@ -41,6 +42,15 @@ enum FileSystem {
         guard fd >= 0 else { throw .storage("open", path: path, errno: errno) }
         defer { close(fd) }
         if fsync(fd) != 0 { throw .storage("fsync", path: path, errno: errno) }
+    }
+
+    /// Makes everything written on the file system that holds `path` durable (syncfs): many new files and
+    /// directories at the cost of one call instead of an fsync each.
+    static func syncFileSystem(containing path: String) throws(LogError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw .storage("open", path: path, errno: errno) }
+        defer { close(fd) }
+        if spool_sync_file_system(fd) != 0 { throw .storage("syncfs", path: path, errno: errno) }
     }
 
     static func rename(_ from: String, _ to: String) throws(LogError) {

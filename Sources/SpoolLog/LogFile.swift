@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CSpoolIO
 import NIOCore
+import Synchronization
 
 /// An open file of the log: positional reads and writes, syncs and truncation on one descriptor.
 ///
@@ -28,9 +29,19 @@ public final class LogFile: Sendable {
         guard fd >= 0 else { throw .storage("open", path: path, errno: Glibc.errno) }
         self.path = path
         self.descriptor = fd
+        Self.openCounter.add(1, ordering: .relaxed)
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        close(descriptor)
+        Self.openCounter.subtract(1, ordering: .relaxed)
+    }
+
+    private static let openCounter = Atomic<Int>(0)
+
+    /// How many log files (segments, indexes, their helpers) the process holds open, including those kept open
+    /// by slices a fetch is still sending.
+    public static var openCount: Int { openCounter.load(ordering: .relaxed) }
 
     /// The file's current size in bytes.
     /// - Throws: `LogError.storage` when fstat fails.

@@ -17,6 +17,7 @@ extension LogManager {
                     logger.error("background flush failed", metadata: ["partition": "\(log.topicPartition)", "error": "\(error)"])
                 }
             }
+            trimOpenFiles()
             if points != lastCheckpointValue {
                 try RecoveryCheckpoint.write(points, directory: configuration.dataDirectory)
                 lastCheckpointValue = points

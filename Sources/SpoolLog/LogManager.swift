@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import SpoolRecords
+import Synchronization
 
 /// Settings of the log manager (the `log.*` keys of the broker's configuration).
 public struct LogManagerConfiguration: Sendable, Equatable {
@@ -17,6 +18,9 @@ public struct LogManagerConfiguration: Sendable, Equatable {
     public var retentionCheckIntervalMs: Int64 = 300_000
     /// Threads for blocking file I/O.
     public var ioThreads = 4
+    /// Log files (segments and indexes) kept open at once before idle partitions give theirs back; 0 derives it
+    /// from the process's open-file limit (`OpenFileLimit.derivedMaximumOpenLogFiles`).
+    public var maximumOpenFiles = 0
 
     /// - Parameter dataDirectory: where the logs live.
     public init(dataDirectory: String) {
@@ -46,6 +50,12 @@ public final class LogManager: Service, @unchecked Sendable {
     private var logs: [TopicPartition: PartitionLog]
     private var closed = false
     private var lastCheckpoint: [TopicPartition: Int64] = [:]
+    /// Log files kept open at once before idle logs give theirs back (`maximumOpenFiles`, resolved).
+    let maximumOpenFiles: Int
+    /// Counts appends and reads: a log's `lastUsed` is this clock's reading at its last use.
+    private let useClock = Atomic<Int>(0)
+    /// Set while one thread gives descriptors back, so that others do not pile on.
+    private let trimming = Atomic<Bool>(false)
 
     var lastCheckpointValue: [TopicPartition: Int64] {
         get { lock.withLock { lastCheckpoint } }
@@ -75,21 +85,71 @@ public final class LogManager: Service, @unchecked Sendable {
         self.openedAfterCleanShutdown = clean
         self.logger = logger
         self.flushScheduler = FlushScheduler(threadPool: threadPool, logger: logger)
+        self.maximumOpenFiles = Self.resolvedMaximumOpenFiles(configuration)
     }
 
-    /// Opens the data directory (creating it when missing), takes its lock and loads every partition log.
+    static func resolvedMaximumOpenFiles(_ configuration: LogManagerConfiguration) -> Int {
+        configuration.maximumOpenFiles > 0
+            ? configuration.maximumOpenFiles : OpenFileLimit.derivedMaximumOpenLogFiles(limit: OpenFileLimit.current)
+    }
+
+    /// Marks `log` used now, and when more log files are open than `maximumOpenFiles`, makes the least recently
+    /// used logs give their descriptors back until a fifth of the budget is free. Runs on the I/O pool, holding
+    /// no log's lock, so taking each victim's lock cannot deadlock.
+    func used(_ log: PartitionLog) {
+        log.lastUsed.store(useClock.add(1, ordering: .relaxed).newValue, ordering: .relaxed)
+        trimOpenFiles()
+    }
+
+    /// Gives descriptors back, least recently used logs first, while more than `maximumOpenFiles` are open.
+    func trimOpenFiles() {
+        guard LogFile.openCount > maximumOpenFiles,
+              trimming.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
+        else { return }
+        defer { trimming.store(false, ordering: .releasing) }
+        let target = maximumOpenFiles - maximumOpenFiles / 5
+        let candidates = lock.withLock { Array(logs.values) }
+            .map { ($0, $0.lastUsed.load(ordering: .relaxed)) }
+            .sorted { $0.1 < $1.1 }
+        var released = 0
+        for (log, _) in candidates where LogFile.openCount > target {
+            log.releaseDescriptors()
+            released += 1
+        }
+        logger.debug(
+            "gave back idle log descriptors",
+            metadata: ["logs": "\(released)", "openFiles": "\(LogFile.openCount)", "max": "\(maximumOpenFiles)"])
+    }
+
+    /// Opens the data directory (creating it when missing), takes its lock and loads the partition logs.
+    ///
+    /// With `claims`, only directories that the metadata claims are adopted: a directory bound to another topic
+    /// ID, or claimed by no topic, is moved aside as `<name>.<id>-stray` with one warning line (or removed, when
+    /// its topic's deletion was pending), and deletions cut short by a crash (`*-delete`) are finished. Without
+    /// `claims` every partition directory is adopted (tools and tests that have no metadata).
     /// - Parameters:
     ///   - configuration: the settings.
     ///   - logger: where to log.
+    ///   - claims: reads which topic ID owns each partition; called once the directory lock is held.
     /// - Returns: the open manager.
-    /// - Throws: `LogError.dataDirectoryLocked` when another broker holds the directory, `.storage` on I/O errors.
-    public static func open(configuration: LogManagerConfiguration, logger: Logger) async throws -> LogManager {
+    /// - Throws: `LogError.dataDirectoryLocked` when another broker holds the directory, `.storage` on I/O errors,
+    ///   or what `claims` throws.
+    public static func open(configuration: LogManagerConfiguration, logger: Logger,
+                            claims: (@Sendable () async throws -> PartitionClaims)? = nil) async throws -> LogManager
+    {
         try configuration.defaultLogConfig.validate()
         let threadPool = NIOThreadPool(numberOfThreads: max(2, configuration.ioThreads))
         threadPool.start()
         do {
+            let directoryLock = try await threadPool.runIfActive {
+                try FileSystem.makeDirectories(configuration.dataDirectory)
+                return try DataDirectoryLock(directory: configuration.dataDirectory)
+            }
+            let known = try await claims?()
             return try await threadPool.runIfActive {
-                try openBlocking(configuration: configuration, threadPool: threadPool, logger: logger)
+                try openBlocking(
+                    configuration: configuration, threadPool: threadPool, directoryLock: directoryLock,
+                    claims: known, logger: logger)
             }
         } catch {
             try? await threadPool.shutdownGracefully()
@@ -98,24 +158,25 @@ public final class LogManager: Service, @unchecked Sendable {
     }
 
     private static func openBlocking(configuration: LogManagerConfiguration, threadPool: NIOThreadPool,
+                                     directoryLock: DataDirectoryLock, claims: PartitionClaims?,
                                      logger: Logger) throws(LogError) -> LogManager
     {
         let directory = configuration.dataDirectory
-        try FileSystem.makeDirectories(directory)
-        let directoryLock = try DataDirectoryLock(directory: directory)
         let markerPath = directory + "/" + cleanShutdownFile
         let clean = FileSystem.exists(markerPath)
         let recoveryPoints = clean ? [:] : RecoveryCheckpoint.read(directory: directory)
         var logs: [TopicPartition: PartitionLog] = [:]
         var reports: [TopicPartition: RecoveryReport] = [:]
-        for name in try FileSystem.list(directory).sorted() {
-            guard let partition = TopicPartition(directoryName: name), FileSystem.isDirectory(directory + "/" + name)
-            else { continue }
+        let scan = try DirectoryScan.run(directory: directory, claims: claims, logger: logger)
+        for (partition, path) in scan.adopted {
             let (log, report) = try PartitionLog.load(
-                topicPartition: partition, directory: directory + "/" + name, config: configuration.defaultLogConfig,
+                topicPartition: partition, directory: path, config: configuration.defaultLogConfig,
                 cleanShutdown: clean, recoveryPoint: recoveryPoints[partition], logger: logger)
             logs[partition] = log
             if report.segmentsRecovered > 0 { reports[partition] = report }
+            // Start-up holds no descriptor per partition: the first append or read reopens what it needs, so that
+            // more partitions than the open-file limit can be recovered.
+            log.releaseDescriptors()
         }
         // From here on a crash must be seen as unclean.
         if clean {
@@ -124,7 +185,11 @@ public final class LogManager: Service, @unchecked Sendable {
         }
         logger.info(
             "opened data directory",
-            metadata: ["dataDir": "\(directory)", "partitions": "\(logs.count)", "cleanShutdown": "\(clean)"])
+            metadata: [
+                "dataDir": "\(directory)", "partitions": "\(logs.count)", "cleanShutdown": "\(clean)",
+                "recovered": "\(reports.count)", "deletionsFinished": "\(scan.deletionsFinished.count)",
+                "notAdopted": "\(scan.setAside.count + scan.strays.count)",
+            ])
         return LogManager(
             configuration: configuration, threadPool: threadPool, directoryLock: directoryLock, logs: logs,
             reports: reports, clean: clean, logger: logger)
@@ -142,40 +207,96 @@ public final class LogManager: Service, @unchecked Sendable {
     }
 
     /// Returns the partition's log, creating it (with `config`, or the defaults) when it does not exist.
+    /// A new log's directory is bound to `topicId` (its `partition.metadata`); a directory already on disk that
+    /// no open log owns is moved aside as a stray first, never adopted.
     /// - Parameters:
     ///   - partition: the partition.
     ///   - config: settings for a new log.
+    ///   - topicId: the topic ID to bind a new log's directory to; nil binds none (tools and tests).
+    ///   - durably: false skips a new log's fsyncs: the caller creates many, then calls `syncFileSystem()` once.
     /// - Throws: `LogError.invalidArgument` for an illegal topic name or bad settings, `.storage` on I/O errors.
-    public func getOrCreateLog(_ partition: TopicPartition, config: LogConfig? = nil) async throws -> PartitionLog {
+    public func getOrCreateLog(_ partition: TopicPartition, config: LogConfig? = nil,
+                               topicId: String? = nil, durably: Bool = true) async throws -> PartitionLog
+    {
         if let existing = log(for: partition) { return existing }
         guard TopicPartition.isLegalTopicName(partition.topic), partition.partition >= 0 else {
             throw LogError.invalidArgument("illegal topic partition \(partition): topic names use [a-zA-Z0-9._-]")
         }
         let config = config ?? configuration.defaultLogConfig
-        let directory = configuration.dataDirectory + "/" + partition.directoryName
+        let dataDirectory = configuration.dataDirectory
+        let directory = dataDirectory + "/" + partition.directoryName
         return try await threadPool.runIfActive { [self] in
-            try lock.withLock { () throws -> PartitionLog in
+            defer { trimOpenFiles() }
+            return try lock.withLock { () throws -> PartitionLog in
                 if closed { throw LogError.closed }
                 if let existing = logs[partition] { return existing }
+                if FileSystem.exists(directory) {
+                    let aside = try DirectoryScan.setAside(
+                        name: partition.directoryName, in: dataDirectory, boundTo: PartitionDirectory.topicId(in: directory),
+                        deleted: [])
+                    try FileSystem.syncDirectory(dataDirectory)
+                    logger.warning(
+                        "moved aside a partition directory no topic owned before creating the partition",
+                        metadata: ["partition": "\(partition)", "movedTo": "\(aside)"])
+                }
                 let log = try PartitionLog.create(
-                    topicPartition: partition, directory: directory, config: config, logger: logger)
+                    topicPartition: partition, directory: directory, config: config, topicId: topicId,
+                    durably: durably, logger: logger)
                 logs[partition] = log
                 return log
             }
         }
     }
 
-    /// Deletes a partition's log and its files.
-    /// - Parameter partition: the partition.
-    /// - Throws: `LogError.storage` when the files cannot be removed.
-    public func deleteLog(_ partition: TopicPartition) async throws {
-        guard let log = lock.withLock({ logs.removeValue(forKey: partition) }) else { return }
-        try await threadPool.runIfActive { [configuration] in
-            let renamed = log.directory + ".deleted"
-            try FileSystem.rename(log.directory, renamed)
-            try FileSystem.syncDirectory(configuration.dataDirectory)
-            try FileSystem.removeDirectory(renamed)
+    /// Deletes partition logs: each directory (open or not) is renamed out of the namespace to
+    /// `<name>.<tag>-delete`, the data directory is synced, and only then are the files removed. Once this
+    /// returns no restart can bring the partitions back; a crash during the removal is finished at start-up.
+    /// - Parameters:
+    ///   - partitions: the partitions.
+    ///   - tag: what makes the renamed directories unique (the deleted topic's ID).
+    /// - Throws: `LogError.storage` when a rename or the sync fails; files a removal leaves are removed at the
+    ///   next start.
+    public func deleteLogs(_ partitions: [TopicPartition], tag: String) async throws {
+        let removed = lock.withLock { partitions.compactMap { logs.removeValue(forKey: $0) } }
+        for log in removed { log.markDeleted() }
+        let dataDirectory = configuration.dataDirectory
+        try await threadPool.runIfActive { [logger] in
+            var renamed: [String] = []
+            for partition in partitions {
+                let path = dataDirectory + "/" + partition.directoryName
+                guard FileSystem.exists(path) else { continue }
+                let target = dataDirectory + "/" + PartitionDirectory.renamed(
+                    partition.directoryName, tag: tag, suffix: PartitionDirectory.deleteSuffix)
+                try FileSystem.rename(path, target)
+                renamed.append(target)
+            }
+            guard !renamed.isEmpty else { return }
+            try FileSystem.syncDirectory(dataDirectory)
+            for path in renamed {
+                do {
+                    try FileSystem.removeDirectory(path)
+                } catch {
+                    logger.warning("could not remove a deleted partition's files; the next start retries",
+                                   metadata: ["path": "\(path)", "error": "\(error)"])
+                }
+            }
         }
+    }
+
+    /// Makes every file and directory written so far durable with one `syncfs` of the data directory's file
+    /// system (after logs created with `durably: false`).
+    /// - Throws: `LogError.storage` when the sync fails.
+    public func syncFileSystem() async throws {
+        try await threadPool.runIfActive { [configuration] in
+            try FileSystem.syncFileSystem(containing: configuration.dataDirectory)
+        }
+    }
+
+    /// Deletes a partition's log and its files (see `deleteLogs`).
+    /// - Parameter partition: the partition.
+    /// - Throws: `LogError.storage` when the files cannot be renamed.
+    public func deleteLog(_ partition: TopicPartition) async throws {
+        try await deleteLogs([partition], tag: "partition")
     }
 
     /// Appends a batch to a partition's log on the I/O pool (see `PartitionLog.append`).
@@ -185,7 +306,10 @@ public final class LogManager: Service, @unchecked Sendable {
     /// - Returns: the offsets given.
     /// - Throws: `LogError` from the append.
     public func append(_ batch: RecordBatch, to log: PartitionLog) async throws -> AppendInfo {
-        try await threadPool.runIfActive { try log.append(batch) }
+        try await threadPool.runIfActive { [self] in
+            defer { used(log) }
+            return try log.append(batch)
+        }
     }
 
     /// Appends a batch and returns once an fsync covers it (acks=all), in one trip to the I/O pool: the
@@ -199,6 +323,7 @@ public final class LogManager: Service, @unchecked Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<AppendInfo, any Error>) in
             threadPool.submit { [flushScheduler] state in
                 guard case .active = state else { return continuation.resume(throwing: LogError.closed) }
+                defer { self.used(log) }
                 do {
                     let info = try log.append(batch)
                     flushScheduler.enqueue(log, upTo: info.lastOffset) { result in
@@ -218,7 +343,10 @@ public final class LogManager: Service, @unchecked Sendable {
     ///   - maxBytes: the most bytes wanted (at least one batch is returned).
     /// - Throws: `LogError.offsetOutOfRange` or `.storage`.
     public func read(from log: PartitionLog, offset: Int64, maxBytes: Int) async throws -> LogReadInfo {
-        try await threadPool.runIfActive { try log.read(from: offset, maxBytes: maxBytes) }
+        try await threadPool.runIfActive { [self] in
+            defer { used(log) }
+            return try log.read(from: offset, maxBytes: maxBytes)
+        }
     }
 
     /// Returns once an fsync covers `offset` in `log` (group commit: concurrent callers share fsyncs).

@@ -8,15 +8,21 @@ extension PartitionLog {
     ///   - config: its settings.
     ///   - logger: where to log.
     /// - Throws: `LogError.invalidArgument` for bad settings, `.storage` when the files cannot be made.
+    ///   - topicId: the topic ID to bind the directory to (its `partition.metadata`); nil binds none.
+    ///   - durably: false skips the fsyncs, for a caller that makes many logs and then syncs the file system once.
     public static func create(topicPartition: TopicPartition, directory: String, config: LogConfig,
-                              logger: Logger) throws(LogError) -> PartitionLog
+                              topicId: String? = nil, durably: Bool = true, logger: Logger) throws(LogError)
+        -> PartitionLog
     {
         try config.validate()
         try FileSystem.makeDirectory(directory)
+        if let topicId { try PartitionDirectory.writeTopicId(topicId, in: directory, durably: durably) }
         let segment = try LogSegment.create(
             directory: directory, baseOffset: 0, indexIntervalBytes: config.indexIntervalBytes)
-        try FileSystem.syncDirectory(directory)
-        try FileSystem.syncDirectory(parentDirectory(of: directory))
+        if durably {
+            try FileSystem.syncDirectory(directory)
+            try FileSystem.syncDirectory(parentDirectory(of: directory))
+        }
         return PartitionLog(
             topicPartition: topicPartition, directory: directory, config: config, segments: [segment],
             logEndOffset: 0, logger: logger)

@@ -3,6 +3,7 @@ import Metrics
 import NIOConcurrencyHelpers
 import NIOCore
 import SpoolRecords
+import Synchronization
 
 /// The log of one topic partition: an ordered run of segments, offsets assigned on append, reads by offset
 /// and by timestamp, flushes, retention and recovery.
@@ -73,6 +74,27 @@ public final class PartitionLog: @unchecked Sendable {
     public var logConfig: LogConfig { lock.withLock { config } }
     /// How many segments the log has.
     public var segmentCount: Int { lock.withLock { segments.count } }
+
+    /// When the log was last appended to or read, on the manager's clock: idle logs give their descriptors back
+    /// first when too many files are open.
+    let lastUsed = Atomic<Int>(0)
+
+    /// Closes every descriptor the log's segments and indexes hold; they reopen on the next append or read.
+    /// Slices a fetch is still sending keep their own reference and stay readable.
+    func releaseDescriptors() {
+        lock.withLock {
+            for segment in segments {
+                segment.releaseFile()
+                segment.offsetIndex.releaseFile()
+                segment.timeIndex.releaseFile()
+            }
+        }
+    }
+
+    /// Refuses every later append: the partition is being deleted, and its directory is leaving the namespace.
+    func markDeleted() {
+        lock.withLock { offlineReason = offlineReason ?? "the partition was deleted" }
+    }
 
     /// Replaces the log's settings (they apply to the next append, roll and retention pass).
     /// - Parameter newConfig: the new settings.

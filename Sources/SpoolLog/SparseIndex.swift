@@ -118,14 +118,22 @@ final class SparseIndex<Entry: IndexEntry> {
         isDirty = true
     }
 
-    /// Makes the written entries durable; with `close`, releases the descriptor afterwards.
+    /// Makes the written entries durable (reopening the file when its descriptor was given back); with
+    /// `close`, releases the descriptor afterwards.
     func sync(close: Bool) throws(LogError) {
-        if isDirty, let file {
+        if isDirty {
+            let file = try openFile()
             try file.truncate(to: entries.count * Entry.size)
             try file.sync()
             isDirty = false
         }
         if close { file = nil }
+    }
+
+    /// Gives the descriptor back without syncing: entries not yet synced stay marked, and the next append or
+    /// sync reopens the file.
+    func releaseFile() {
+        file = nil
     }
 
     /// The last position whose entry satisfies `isBefore` (a predicate true for a prefix), or nil.

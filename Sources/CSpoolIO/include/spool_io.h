@@ -7,4 +7,9 @@
 /// (fallocate with FALLOC_FL_KEEP_SIZE). Returns 0, or -1 with errno set (EOPNOTSUPP where unsupported).
 int spool_reserve_keep_size(int fd, int64_t length);
 
+/// Writes every dirty page and inode of the file system holding `fd` to the device (syncfs), so that many files
+/// and directories made without their own fsync are durable at once. Returns 0, or -1 with errno set
+/// (elsewhere than Linux: sync(), then 0).
+int spool_sync_file_system(int fd);
+
 #endif
