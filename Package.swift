@@ -145,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "SpoolBrokerTests",
             dependencies: [
-                "SpoolBroker", "SpoolLog", "SpoolProtocol", "SpoolRecords", "SpoolTestSupport", "spool",
+                "SpoolBroker", "SpoolLog", "SpoolMetadata", "SpoolProtocol", "SpoolRecords", "SpoolTestSupport", "spool",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
 import SpoolLog
 import SpoolMetadata
@@ -25,14 +26,42 @@ public struct Broker: Sendable {
     /// - Throws: `LogError.dataDirectoryLocked` when another broker holds the directory, I/O errors, or a
     ///   bind failure (address in use).
     public init(configuration: BrokerConfiguration, logger: Logger) async throws {
+        let limits = OpenFileLimit.raiseToHardLimit()
+        var configuration = configuration
+        if configuration.maximumPartitions == 0 {
+            configuration.maximumPartitions = OpenFileLimit.derivedMaximumPartitions(limit: limits.soft)
+        }
+        if configuration.maximumOpenLogFiles == 0 {
+            configuration.maximumOpenLogFiles = OpenFileLimit.derivedMaximumOpenLogFiles(limit: limits.soft)
+        }
+        logger.info(
+            "open-file limit",
+            metadata: [
+                "softBefore": "\(limits.softBefore)", "soft": "\(limits.soft)", "hard": "\(limits.hard)",
+                "maxPartitions": "\(configuration.maximumPartitions)",
+                "maxOpenLogFiles": "\(configuration.maximumOpenLogFiles)",
+            ])
         self.configuration = configuration
+        // The store is opened once the data directory's lock is held, and tells the log manager which partition
+        // directories belong to which topic before any is adopted.
+        let opened = NIOLockedValueBox<SQLiteMetadataStore?>(nil)
+        let dataDirectory = configuration.dataDirectory
         let logManager = try await LogManager.open(
-            configuration: configuration.logManagerConfiguration, logger: logger)
+            configuration: configuration.logManagerConfiguration, logger: logger
+        ) {
+            let store = try SQLiteMetadataStore(dataDirectory: dataDirectory)
+            opened.withLockedValue { $0 = store }
+            return try await TopicCatalog.claims(in: store)
+        }
         self.logManager = logManager
         do {
-            metadataStore = try SQLiteMetadataStore(dataDirectory: configuration.dataDirectory)
+            guard let store = opened.withLockedValue({ $0 }) else {
+                preconditionFailure("LogManager.open returned without asking for the partition claims")
+            }
+            metadataStore = store
             let catalog = TopicCatalog(
-                store: metadataStore, logManager: logManager, configuration: configuration, logger: logger)
+                store: metadataStore, logManager: logManager, configuration: configuration,
+                maximumPartitions: configuration.maximumPartitions, logger: logger)
             try await catalog.load()
             let groups = GroupCoordinator(
                 settings: GroupSettings(configuration: configuration), store: metadataStore, logger: logger)

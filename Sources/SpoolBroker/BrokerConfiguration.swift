@@ -42,6 +42,13 @@ public struct BrokerConfiguration: Sendable, Equatable {
     public var groupMaxSessionTimeoutMs: Int32 = 1_800_000
     /// Committed offsets of an empty group expire after this (`offsets.retention.minutes`, 7 days).
     public var offsetsRetentionMinutes: Int64 = 10080
+    /// The most partitions the broker holds over every topic (`max.partitions`); 0 derives it from the open-file
+    /// limit (see `OpenFileLimit.derivedMaximumPartitions`).
+    public var maximumPartitions = 0
+    /// The most partitions one CreateTopics or CreatePartitions request may create (`max.partitions.per.request`).
+    public var maximumPartitionsPerRequest = 10_000
+    /// Segment and index files kept open at once (`log.max.open.files`); 0 derives it from the open-file limit.
+    public var maximumOpenLogFiles = 0
 
     /// The built-in defaults: data in `./data`, listener on 127.0.0.1:9092, Kafka's log defaults.
     public init() {}
@@ -53,6 +60,7 @@ public struct BrokerConfiguration: Sendable, Equatable {
         configuration.flushIntervalMs = flushIntervalMs
         configuration.retentionCheckIntervalMs = retentionCheckIntervalMs
         configuration.ioThreads = ioThreads
+        configuration.maximumOpenFiles = maximumOpenLogFiles
         return configuration
     }
 }

@@ -30,6 +30,7 @@ enum KafkaErrorCode: Int16, Sendable {
     case invalidReplicaAssignment = 39
     case invalidConfig = 40
     case invalidRequest = 42
+    case policyViolation = 44
     case unsupportedForMessageFormat = 43
     case outOfOrderSequenceNumber = 45
     case duplicateSequenceNumber = 46

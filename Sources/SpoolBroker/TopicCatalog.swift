@@ -19,31 +19,69 @@ struct TopicEntry: Sendable {
 }
 
 /// The broker's topics: the metadata store (SQLite) is the record, and an in-memory map of name → logs
-/// serves the produce and fetch paths without touching SQLite. Creation writes metadata first, then the
-/// logs; deletion removes metadata first, then the files.
+/// serves the produce and fetch paths without touching SQLite.
 ///
-/// Thread-safe: a lock guards the map; creations and deletions are serialised by the store.
+/// Crash consistency: creation writes metadata first, then the logs (each directory bound to the topic ID), so
+/// a crash in between is completed at start-up; a creation that fails is rolled back. Deletion removes the
+/// metadata and records its intent in one transaction, renames every partition directory out of the namespace
+/// before answering, and removes the files; start-up finishes what a crash cut short and never adopts a
+/// directory bound to another topic ID. Partition counts are reserved against `max.partitions` before anything
+/// is written.
+///
+/// Thread-safe: a lock guards the map and the partition count; creations and deletions are serialised by the store.
 final class TopicCatalog: @unchecked Sendable {
     let store: any MetadataStore
     let logManager: LogManager
     let configuration: BrokerConfiguration
+    /// The most partitions the broker holds (`max.partitions`, or derived from the open-file limit).
+    let maximumPartitions: Int
     private let logger: Logger
     private let lock = NIOLock()
     private var topics: [String: TopicEntry] = [:]
+    /// Partitions of every topic plus those reserved by creations in progress.
+    private var partitionsHeld = 0
 
-    init(store: any MetadataStore, logManager: LogManager, configuration: BrokerConfiguration, logger: Logger) {
+    init(store: any MetadataStore, logManager: LogManager, configuration: BrokerConfiguration, maximumPartitions: Int,
+         logger: Logger)
+    {
         self.store = store
         self.logManager = logManager
         self.configuration = configuration
+        self.maximumPartitions = maximumPartitions
         self.logger = logger
     }
 
-    /// Opens every topic the store knows, creating any partition log that is missing on disk.
+    /// Which topic owns each partition directory, and which deletions are pending, as the store records them:
+    /// what the log manager may adopt at start-up.
+    static func claims(in store: any MetadataStore) async throws -> PartitionClaims {
+        var owners: [TopicPartition: String] = [:]
+        for topic in try await store.topics() {
+            let id = Self.directoryTopicId(topic.topicId)
+            for partition in 0..<topic.partitionCount {
+                owners[TopicPartition(topic: topic.name, partition: partition)] = id
+            }
+        }
+        let deleted = Set(try await store.pendingTopicDeletions().map(Self.directoryTopicId))
+        return PartitionClaims(topicIds: owners, deletedTopicIds: deleted)
+    }
+
+    /// The topic ID as a partition directory's `partition.metadata` holds it.
+    static func directoryTopicId(_ id: UUID) -> String { KafkaUUID(id).description }
+
+    /// Opens every topic the store knows, creating any partition log that is missing on disk (a creation a crash
+    /// cut short), then forgets the deletions start-up finished.
     func load() async throws {
-        for metadata in try await store.topics() {
+        let all = try await store.topics()
+        let held = all.reduce(0) { $0 + Int($1.partitionCount) }
+        lock.withLock { partitionsHeld = held }
+        for metadata in all {
             try await install(metadata)
         }
-        logger.info("loaded topics", metadata: ["topics": "\(lock.withLock { topics.count })"])
+        // The log manager removed every directory of these before it opened.
+        try await store.completeTopicDeletions(try await store.pendingTopicDeletions())
+        logger.info(
+            "loaded topics",
+            metadata: ["topics": "\(all.count)", "partitions": "\(held)", "maxPartitions": "\(maximumPartitions)"])
     }
 
     /// The topic named `name`, if it exists.
@@ -61,6 +99,9 @@ final class TopicCatalog: @unchecked Sendable {
         lock.withLock { topics.values.sorted { $0.name < $1.name } }
     }
 
+    /// How many partitions the broker holds, with those being created.
+    var partitionCount: Int { lock.withLock { partitionsHeld } }
+
     /// The topic, created with `num.partitions` when it is missing and auto-creation is on.
     /// - Returns: nil when the topic does not exist and may not be created.
     func topicCreatingIfAllowed(_ name: String, allowed: Bool) async throws -> TopicEntry? {
@@ -73,31 +114,71 @@ final class TopicCatalog: @unchecked Sendable {
         }
     }
 
-    /// Creates a topic: validated settings, metadata written durably, then one log per partition.
-    /// - Throws: `MetadataError` (exists, bad name, bad partition count) or `BrokerError.invalidConfig`.
+    /// Creates a topic: validated settings, partitions reserved against `max.partitions`, metadata written
+    /// durably, then one log per partition. When a log cannot be made, the metadata and the logs already made
+    /// are removed again and the error is thrown.
+    /// - Throws: `MetadataError` (exists, bad name, bad partition count) or `BrokerError` (invalid config, or
+    ///   POLICY_VIOLATION when the broker would hold more than `max.partitions`).
     @discardableResult
     func createTopic(name: String, partitions: Int32, configs: [String: String]) async throws -> TopicEntry {
         _ = try TopicConfigs.logConfig(defaults: configuration.logDefaults, overrides: configs)
-        let metadata = try await store.createTopic(name: name, partitionCount: partitions, configs: configs)
-        logger.info("created topic", metadata: ["topic": "\(name)", "partitions": "\(partitions)"])
-        return try await install(metadata)
+        try reserve(Int(partitions), for: name)
+        let metadata: TopicMetadata
+        do {
+            metadata = try await store.createTopic(name: name, partitionCount: partitions, configs: configs)
+        } catch {
+            release(Int(partitions))
+            throw error
+        }
+        do {
+            let entry = try await install(metadata)
+            logger.info("created topic", metadata: ["topic": "\(name)", "partitions": "\(partitions)"])
+            return entry
+        } catch {
+            logger.error(
+                "could not create the topic's logs; rolling the creation back",
+                metadata: ["topic": "\(name)", "partitions": "\(partitions)", "error": "\(error)"])
+            try await removeTopic(metadata)
+            throw error
+        }
     }
 
-    /// Deletes a topic's metadata, then its logs and files.
+    /// Deletes a topic: its metadata (with the deletion's intent), then its partition directories, renamed out of
+    /// the namespace before this returns.
     /// - Throws: `MetadataError.unknownTopic` when there is no such topic.
     func deleteTopic(name: String) async throws {
         let metadata = try await store.deleteTopic(named: name)
-        _ = lock.withLock { topics.removeValue(forKey: name) }
-        for partition in 0..<Int(metadata.partitionCount) {
-            try await logManager.deleteLog(TopicPartition(topic: name, partition: Int32(partition)))
-        }
+        lock.withLock { _ = topics.removeValue(forKey: name) }
+        try await removeLogs(metadata, partitions: 0..<metadata.partitionCount)
         logger.info("deleted topic", metadata: ["topic": "\(name)"])
     }
 
-    /// Grows a topic to `count` partitions.
+    /// Grows a topic to `count` partitions, the new ones reserved against `max.partitions` first; when a new log
+    /// cannot be made, the count and the new logs are taken back and the error thrown.
     func increasePartitions(name: String, to count: Int32) async throws -> TopicEntry {
-        let metadata = try await store.increasePartitionCount(topic: name, to: count)
-        return try await install(metadata)
+        guard let current = topic(name) else { throw MetadataError.unknownTopic(name) }
+        let before = Int32(current.logs.count)
+        let added = Int(count) - Int(before)
+        if added > 0 { try reserve(added, for: name) }
+        let metadata: TopicMetadata
+        do {
+            metadata = try await store.increasePartitionCount(topic: name, to: count)
+        } catch {
+            if added > 0 { release(added) }
+            throw error
+        }
+        do {
+            return try await install(metadata)
+        } catch {
+            logger.error(
+                "could not create the new partitions' logs; rolling the change back",
+                metadata: ["topic": "\(name)", "partitions": "\(count)", "error": "\(error)"])
+            try await store.revertPartitionCount(topic: name, from: count, to: before)
+            let partitions = (Int(before)..<Int(count)).map { TopicPartition(topic: name, partition: Int32($0)) }
+            try await logManager.deleteLogs(partitions, tag: "rollback")
+            release(added)
+            throw error
+        }
     }
 
     /// Applies config changes to a topic and to its open logs.
@@ -111,17 +192,60 @@ final class TopicCatalog: @unchecked Sendable {
         return try await install(metadata)
     }
 
-    /// Opens (or creates) the logs of `metadata` and publishes the entry.
+    /// Takes `count` partitions from the broker's budget, or refuses with POLICY_VIOLATION naming the limit.
+    private func reserve(_ count: Int, for topic: String) throws(BrokerError) {
+        let held: Int? = lock.withLock {
+            guard partitionsHeld + count <= maximumPartitions else { return partitionsHeld }
+            partitionsHeld += count
+            return nil
+        }
+        if let held {
+            throw BrokerError(
+                code: .policyViolation,
+                message: "topic \"\(topic)\" needs \(count) partitions, but the broker holds \(held) of at most "
+                    + "\(maximumPartitions) (max.partitions): delete topics or raise max.partitions")
+        }
+    }
+
+    private func release(_ count: Int) {
+        lock.withLock { partitionsHeld -= count }
+    }
+
+    /// Undoes a creation: the metadata goes (with the deletion's intent), then the logs made so far.
+    private func removeTopic(_ metadata: TopicMetadata) async throws {
+        _ = try await store.deleteTopic(named: metadata.name)
+        lock.withLock { _ = topics.removeValue(forKey: metadata.name) }
+        try await removeLogs(metadata, partitions: 0..<metadata.partitionCount)
+    }
+
+    /// Removes the directories of a deleted topic's partitions and then the deletion's intent, and gives the
+    /// partitions back to the budget.
+    private func removeLogs(_ metadata: TopicMetadata, partitions: Range<Int32>) async throws {
+        let tag = Self.directoryTopicId(metadata.topicId).filter { $0 != "-" }
+        try await logManager.deleteLogs(
+            partitions.map { TopicPartition(topic: metadata.name, partition: $0) }, tag: tag)
+        release(partitions.count)
+        try await store.completeTopicDeletions([metadata.topicId])
+    }
+
+    /// Opens (or creates) the logs of `metadata` and publishes the entry. New logs are made without an fsync
+    /// each and made durable by one file-system sync before the entry is published: the metadata, written first,
+    /// already says they exist, so a crash before the sync is completed at start-up.
     @discardableResult
     private func install(_ metadata: TopicMetadata) async throws -> TopicEntry {
         let logConfig = try TopicConfigs.logConfig(defaults: configuration.logDefaults, overrides: metadata.configs)
+        let topicId = Self.directoryTopicId(metadata.topicId)
         var logs: [PartitionLog] = []
+        var created = false
         for partition in 0..<Int(metadata.partitionCount) {
+            let topicPartition = TopicPartition(topic: metadata.name, partition: Int32(partition))
+            created = created || logManager.log(for: topicPartition) == nil
             let log = try await logManager.getOrCreateLog(
-                TopicPartition(topic: metadata.name, partition: Int32(partition)), config: logConfig)
+                topicPartition, config: logConfig, topicId: topicId, durably: false)
             try log.updateConfig(logConfig)
             logs.append(log)
         }
+        if created { try await logManager.syncFileSystem() }
         let entry = TopicEntry(metadata: metadata, topicId: KafkaUUID(metadata.topicId), logs: logs)
         lock.withLock { topics[metadata.name] = entry }
         return entry

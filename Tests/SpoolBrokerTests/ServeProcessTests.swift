@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import SpoolLog
+import SpoolMetadata
 import SpoolRecords
 import Testing
 
@@ -147,10 +148,14 @@ func makeBatch(records: Int32) throws -> RecordBatch {
         defer { try? FileManager.default.removeItem(atPath: dataDir) }
         let partition = TopicPartition(topic: "orders", partition: 0)
         do {
-            // A log written and never closed, with a torn half-batch at its end, as a crash leaves it.
+            // The topic in the metadata, and its log written and never closed, with a torn half-batch at its end,
+            // as a crash leaves it. The directory is bound to the topic's ID: only such a directory is adopted.
+            let store = try SQLiteMetadataStore(dataDirectory: dataDir)
+            let topic = try await store.createTopic(name: "orders", partitionCount: 1)
+            try store.close()
             let log = try PartitionLog.create(
                 topicPartition: partition, directory: dataDir + "/orders-0", config: LogConfig(),
-                logger: Logger(label: "test"))
+                topicId: topic.topicId.uuidString.lowercased(), logger: Logger(label: "test"))
             for _ in 0..<10 { _ = try log.append(makeBatch(records: 3)) }
             let handle = try #require(FileHandle(forWritingAtPath: dataDir + "/orders-0/00000000000000000000.log"))
             handle.seekToEndOfFile()

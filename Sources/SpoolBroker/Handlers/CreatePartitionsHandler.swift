@@ -9,8 +9,9 @@ enum CreatePartitionsHandler {
         -> CreatePartitionsResponse
     {
         var response = CreatePartitionsResponse()
+        var budget = PartitionBudget(limit: broker.configuration.maximumPartitionsPerRequest)
         let outcomes = await eachDistinct(request.topics, key: { "topic \"\($0.name)\"" }) { topic in
-            await grow(topic, validateOnly: request.validateOnly, broker: broker)
+            await grow(topic, validateOnly: request.validateOnly, budget: &budget, broker: broker)
         }
         for (topic, outcome) in outcomes {
             response.results.append(
@@ -22,10 +23,11 @@ enum CreatePartitionsHandler {
     /// Checks one topic's new count and, unless `validateOnly`, adds the partitions.
     /// - Returns: success, or why the topic was refused.
     private static func grow(_ topic: CreatePartitionsRequest.CreatePartitionsTopic, validateOnly: Bool,
-                             broker: BrokerState) async -> Result<Void, BrokerError>
+                             budget: inout PartitionBudget, broker: BrokerState) async -> Result<Void, BrokerError>
     {
         do {
-            try validate(topic, broker: broker)
+            let added = try validate(topic, broker: broker)
+            try budget.take(added, for: topic.name)
         } catch {
             return .failure(error)
         }
@@ -38,8 +40,9 @@ enum CreatePartitionsHandler {
         }
     }
 
+    /// - Returns: how many partitions the change adds.
     private static func validate(_ topic: CreatePartitionsRequest.CreatePartitionsTopic, broker: BrokerState)
-        throws(BrokerError)
+        throws(BrokerError) -> Int
     {
         guard let entry = broker.catalog.topic(topic.name) else {
             throw BrokerError(wrapping: MetadataError.unknownTopic(topic.name))
@@ -49,12 +52,6 @@ enum CreatePartitionsHandler {
             throw BrokerError(
                 wrapping: MetadataError.invalidPartitionCount(
                     topic: topic.name, requested: topic.count, current: current))
-        }
-        guard topic.count <= CreateTopicsHandler.maximumPartitions else {
-            throw BrokerError(
-                code: .invalidPartitions,
-                message: "invalid partition count \(topic.count) for topic \"\(topic.name)\": at most "
-                    + "\(CreateTopicsHandler.maximumPartitions) partitions per topic")
         }
         if let assignments = topic.assignments, !assignments.isEmpty {
             guard assignments.count == Int(topic.count - current),
@@ -66,5 +63,6 @@ enum CreatePartitionsHandler {
                         + "each on broker \(broker.nodeId) alone (Spool is a single broker)")
             }
         }
+        return Int(topic.count - current)
     }
 }

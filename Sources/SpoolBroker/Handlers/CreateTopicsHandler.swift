@@ -6,10 +6,6 @@ import SpoolProtocol
 /// replication factor is 1 (or -1 for the default) and a manual assignment may only name this broker.
 /// Each topic gets its own error: a bad one never stops the others.
 enum CreateTopicsHandler {
-    /// The most partitions one topic may have (the same bound as `num.partitions`): every partition is a
-    /// directory with open files, so the count a client asks for needs a limit.
-    static let maximumPartitions: Int32 = 100_000
-
     /// A topic that passed validation: what will be created.
     private struct Plan {
         let name: String
@@ -27,8 +23,11 @@ enum CreateTopicsHandler {
         -> CreateTopicsResponse
     {
         var response = CreateTopicsResponse()
+        // Every partition is a directory and files: `max.partitions.per.request` bounds what one request makes,
+        // counted over its topics in order (validate_only too, so that it answers what the real request would).
+        var budget = PartitionBudget(limit: broker.configuration.maximumPartitionsPerRequest)
         let outcomes = await eachDistinct(request.topics, key: { "topic \"\($0.name)\"" }) { topic in
-            await create(topic, validateOnly: request.validateOnly, broker: broker)
+            await create(topic, validateOnly: request.validateOnly, budget: &budget, broker: broker)
         }
         for (topic, outcome) in outcomes {
             response.topics.append(answer(topic, outcome, version: context.version, broker: broker))
@@ -38,12 +37,13 @@ enum CreateTopicsHandler {
 
     /// Validates one topic and, unless `validateOnly`, creates it.
     /// - Returns: the plan and the new topic's ID (nil when only validated), or why it was refused.
-    private static func create(_ topic: CreateTopicsRequest.CreatableTopic, validateOnly: Bool, broker: BrokerState)
-        async -> Result<Created, BrokerError>
+    private static func create(_ topic: CreateTopicsRequest.CreatableTopic, validateOnly: Bool,
+                               budget: inout PartitionBudget, broker: BrokerState) async -> Result<Created, BrokerError>
     {
         let plan: Plan
         do {
             plan = try validate(topic, broker: broker)
+            try budget.take(Int(plan.partitions), for: plan.name)
         } catch {
             return .failure(error)
         }
@@ -105,7 +105,7 @@ enum CreateTopicsHandler {
             }
             // The count is checked first so that a huge assignment is refused before it is compared.
             let count = Int32(clamping: topic.assignments.count)
-            guard count <= maximumPartitions,
+            guard count <= broker.configuration.maximumPartitionsPerRequest,
                   Set(topic.assignments.map(\.partitionIndex)) == Set(0..<count),
                   topic.assignments.allSatisfy({ $0.brokerIds == [broker.nodeId] })
             else {
@@ -117,10 +117,10 @@ enum CreateTopicsHandler {
             return count
         }
         let partitions = topic.numPartitions == -1 ? broker.configuration.defaultPartitions : topic.numPartitions
-        guard (1...maximumPartitions).contains(partitions) else {
+        guard partitions >= 1 else {
             throw BrokerError(
                 code: .invalidPartitions,
-                message: "invalid partition count \(topic.numPartitions): use 1 to \(maximumPartitions), "
+                message: "invalid partition count \(topic.numPartitions): use 1 or more, "
                     + "or -1 for the broker's num.partitions")
         }
         return partitions
@@ -152,5 +152,26 @@ enum CreateTopicsHandler {
             }
         }
         return answer
+    }
+}
+
+/// What one request may still create under `max.partitions.per.request`.
+struct PartitionBudget {
+    let limit: Int
+    private(set) var taken = 0
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    /// Takes `count` partitions, or refuses with INVALID_PARTITIONS naming the limit.
+    mutating func take(_ count: Int, for topic: String) throws(BrokerError) {
+        guard taken + count <= limit else {
+            throw BrokerError(
+                code: .invalidPartitions,
+                message: "topic \"\(topic)\" asks for \(count) partitions, and this request for \(taken + count) in all; "
+                    + "one request may create at most \(limit) (max.partitions.per.request): create them in steps")
+        }
+        taken += count
     }
 }
