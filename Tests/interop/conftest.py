@@ -27,7 +27,7 @@ STOP_TIMEOUT_S = 30
 class Broker:
     """One `spool serve` process; `stop()` sends SIGTERM and returns the exit status."""
 
-    def __init__(self, data_dir: str, log_path: str, extra_args=()):
+    def __init__(self, data_dir: str, log_path: str, extra_args=(), preexec_fn=None):
         self.data_dir = data_dir
         self.log_path = log_path
         env = {k: v for k, v in os.environ.items() if not k.startswith("SPOOL_") and k != "BROKER_BINARY"}
@@ -35,7 +35,7 @@ class Broker:
         self._log = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [BINARY, "serve", "--data-dir", data_dir, "--listen", "127.0.0.1:0", *extra_args],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._log, env=env)
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._log, env=env, preexec_fn=preexec_fn)
         self.port = self._wait_for_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
 
@@ -56,6 +56,12 @@ class Broker:
         self.process.kill()
         self.process.wait()
         raise RuntimeError(f"{BINARY} did not report its listener:\n{self.log()}")
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would end it."""
+        self.process.kill()
+        self.process.wait()
+        self._log.close()
 
     def stop(self) -> int:
         if self.process.poll() is None:
