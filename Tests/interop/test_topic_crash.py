@@ -4,7 +4,7 @@ Each crash test repeats: set up, start an operation (DeleteTopics, CreateTopics,
 confluent-kafka's AdminClient, SIGKILL the broker a random few milliseconds later, restart on the same data
 directory, and check that the whole operation or none of it is visible: a deleted topic never comes back into a
 new topic of the same name, a created topic has every partition working or does not exist. CRASH_TRIALS sets
-how many times (the fast default runs in `make test`; Benchmarks/crash-topic-ops.sh runs the long form).
+how many times (the fast default runs in `make test`; Benchmarks/scripts/crash-topic-ops.sh runs the long form).
 """
 
 import os
@@ -103,6 +103,11 @@ def partition_dirs(node, topic):
     return sorted(n for n in os.listdir(node.data_dir) if n.startswith(prefix) and n[len(prefix):].isdigit())
 
 
+def delete(node, topic):
+    for future in node.admin().delete_topics([topic], operation_timeout=30).values():
+        future.result(timeout=60)
+
+
 def crash_during(node, start_operation, max_delay_s):
     """Starts an admin operation, SIGKILLs the broker after a random delay, and restarts it."""
     futures = start_operation(node.admin())
@@ -126,8 +131,7 @@ def test_delete_topics_never_resurrects_data_after_a_crash(node):
             outcomes["kept"] += 1
             assert count == PARTITIONS
             assert high_watermarks(node, topic, range(PARTITIONS)) == [1] * PARTITIONS
-            for future in node.admin().delete_topics([topic], operation_timeout=30).values():
-                future.result(timeout=60)
+            delete(node, topic)
         else:
             outcomes["deleted"] += 1
         assert partition_dirs(node, topic) == [], "no directory of the deleted topic may stay in the namespace"
@@ -136,6 +140,7 @@ def test_delete_topics_never_resurrects_data_after_a_crash(node):
             f"trial {trial}: the new topic serves the deleted topic's records ({outcomes})"
         leftovers = [n for n in os.listdir(node.data_dir) if n.endswith("-delete") or n.endswith("-stray")]
         assert leftovers == [], f"start-up must finish deletions, not set them aside: {leftovers[:5]}"
+        delete(node, topic)
     print(f"delete crash outcomes: {outcomes}")
 
 
@@ -154,6 +159,7 @@ def test_create_topics_is_whole_or_absent_after_a_crash(node):
         assert len(partition_dirs(node, topic)) == PARTITIONS
         produce_one_each(node, topic, range(PARTITIONS))
         assert high_watermarks(node, topic, range(PARTITIONS)) == [1] * PARTITIONS
+        delete(node, topic)
 
 
 def test_create_partitions_is_whole_or_absent_after_a_crash(node):
@@ -169,6 +175,7 @@ def test_create_partitions_is_whole_or_absent_after_a_crash(node):
         assert len(partition_dirs(node, topic)) == count
         produce_one_each(node, topic, range(count))
         assert high_watermarks(node, topic, range(count)) == [1] * count
+        delete(node, topic)
 
 
 def error_of(future):

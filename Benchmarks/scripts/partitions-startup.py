@@ -1,7 +1,7 @@
 """Many partitions on one broker: start-up after a clean stop and after SIGKILL, then writes and reads on every
 partition, for 1,000 / 10,000 / 20,000 partitions (or the counts given).
 
-    .venv/bin/python Benchmarks/partitions/startup.py [--binary .build/release/spool] [--nofile 20000] [1000 ...]
+    .venv/bin/python Benchmarks/scripts/partitions-startup.py [--binary .build/release/spool] [--nofile 20000] [1000 ...]
 
 The broker runs with RLIMIT_NOFILE soft = hard = --nofile (this machine's limit is 20,000), so the figures show
 whether more partitions than descriptors start after a crash. Each count gets a fresh data directory: topics of
