@@ -91,7 +91,8 @@ extension RecordCompression {
         }
         guard known == SNAPPY_OK else { throw CompressionError(codec: .snappy, detail: "corrupt length") }
         guard expected <= maximumSize else {
-            throw CompressionError(codec: .snappy, detail: "output of \(expected) bytes exceeds \(maximumSize)")
+            throw CompressionError(
+                codec: .snappy, detail: "output of \(expected) bytes exceeds \(maximumSize)", exceedsLimit: true)
         }
         return try oneShot(input, capacity: expected, codec: .snappy) { source, destination in
             var length = destination.count
