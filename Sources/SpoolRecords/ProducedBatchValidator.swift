@@ -24,11 +24,26 @@ public enum ProducedBatchValidator {
     ///   - batch: the batch as the producer sent it.
     ///   - maxBytes: the largest batch allowed (max.message.bytes), or nil for no limit.
     ///   - maxDecompressedBytes: the largest records section a compressed batch may decompress to.
+    ///   - checksum: whether to check the CRC first. Pass false when the log checks it before writing anyway: the
+    ///     CRC is then computed only when a rule fails, so that corruption is still answered as CORRUPT_MESSAGE
+    ///     (which clients retry) rather than as the rule the damaged bytes happen to break.
     /// - Throws: `RecordBatchError` naming the first rule broken; its `kafkaErrorCode` is the answer to give.
-    public static func validate(_ batch: RecordBatch, maxBytes: Int?, maxDecompressedBytes: Int)
+    public static func validate(_ batch: RecordBatch, maxBytes: Int?, maxDecompressedBytes: Int, checksum: Bool = true)
         throws(RecordBatchError)
     {
-        try batch.validate(maxBytes: maxBytes)
+        if let maxBytes, batch.sizeInBytes > maxBytes { throw .tooLarge(size: batch.sizeInBytes, limit: maxBytes) }
+        if checksum { try batch.validateChecksum() }
+        do {
+            try validateRules(batch, maxDecompressedBytes: maxDecompressedBytes)
+        } catch {
+            if !checksum { try batch.validateChecksum() }
+            throw error
+        }
+    }
+
+    /// The checks after size and CRC, in RecordBatch.validate's order: the count, then the client rules.
+    private static func validateRules(_ batch: RecordBatch, maxDecompressedBytes: Int) throws(RecordBatchError) {
+        try batch.validateCount()
         guard let codec = CompressionCodec(rawValue: batch.compressionCodec) else {
             throw .unsupportedCompression(batch.compressionCodec)
         }
@@ -38,7 +53,6 @@ public enum ProducedBatchValidator {
         if batch.producerId >= 0, batch.baseSequence < 0 {
             throw .invalidRecord("producer id \(batch.producerId) with base sequence \(batch.baseSequence)")
         }
-        // validate() checked that recordsCount is at least 1 and equals lastOffsetDelta + 1.
         let count = Int(batch.recordsCount)
         let section = batch.recordsSection
         guard codec != .none else { return try walkRecords(in: section, count: count) }

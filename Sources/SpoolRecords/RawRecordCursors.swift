@@ -88,6 +88,12 @@ struct RawRecordReader {
 
     /// A zigzag varint that must fit 32 bits (5 bytes at most), as Kafka's record fields use.
     mutating func varint() -> Int32? {
+        // Most record fields (attributes aside) are one-byte varints: small deltas, short keys, header counts.
+        if position < limit, raw[position] < 0x80 {
+            let bits = Int32(raw[position])
+            position += 1
+            return (bits >> 1) ^ -(bits & 1)
+        }
         guard let bits = unsignedVarint(maxBytes: 5), bits <= UInt64(UInt32.max) else { return nil }
         let raw = UInt32(truncatingIfNeeded: bits)
         return Int32(bitPattern: raw >> 1) ^ -Int32(bitPattern: raw & 1)

@@ -7,10 +7,13 @@ import Testing
 struct ProducedBatchValidatorTests {
     static let limit = 1 << 20
 
-    private func refusal(_ bytes: ByteBuffer, maxDecompressedBytes: Int = limit) throws -> RecordBatchError? {
+    private func refusal(_ bytes: ByteBuffer, maxDecompressedBytes: Int = limit, checksum: Bool = true) throws
+        -> RecordBatchError?
+    {
         let batch = try RecordBatch(buffer: bytes)
         do {
-            try ProducedBatchValidator.validate(batch, maxBytes: nil, maxDecompressedBytes: maxDecompressedBytes)
+            try ProducedBatchValidator.validate(
+                batch, maxBytes: nil, maxDecompressedBytes: maxDecompressedBytes, checksum: checksum)
             return nil
         } catch {
             return error
@@ -22,9 +25,23 @@ struct ProducedBatchValidatorTests {
     @Test(arguments: MalformedBatch.allCases)
     func malformedKindIsRefused(_ kind: MalformedBatch) throws {
         let bytes = kind.bytes
-        let error = try #require(try refusal(bytes), "\(kind) was accepted")
-        #expect(error.kafkaErrorCode == kind.expectedErrorCode, "\(kind): \(error)")
+        for checksum in [true, false] {
+            let error = try #require(try refusal(bytes, checksum: checksum), "\(kind) was accepted")
+            #expect(error.kafkaErrorCode == kind.expectedErrorCode, "\(kind), checksum \(checksum): \(error)")
+        }
         #expect(throws: Never.self, "\(kind) must stay CRC-valid") { try RecordBatch(buffer: bytes).validate() }
+    }
+
+    /// Proves that when the CRC is left to the log, a damaged batch that also breaks a rule is still answered
+    /// CORRUPT_MESSAGE (2), which clients retry, and not with the rule the damage happens to break.
+    @Test(arguments: MalformedBatch.allCases)
+    func damageIsReportedAsCorruption(_ kind: MalformedBatch) throws {
+        var bytes = kind.bytes
+        let crcIndex = bytes.readerIndex + 17
+        bytes.setInteger(~(bytes.getInteger(at: crcIndex, as: UInt32.self) ?? 0), at: crcIndex)
+        for checksum in [true, false] {
+            #expect(try refusal(bytes, checksum: checksum)?.kafkaErrorCode == 2, "\(kind), checksum \(checksum)")
+        }
     }
 
     /// Proves well-formed batches of every codec pass: keys, null values, headers, many records.

@@ -105,7 +105,8 @@ enum ProduceHandler {
         }
         // Every batch is checked before the first is appended, so that a refused partition appends nothing: the
         // client retries it whole. These are the client rules (Kafka's LogValidator), which the log does not apply:
-        // it also takes what recovery and compaction write. The log repeats only the CRC, which is cheap.
+        // it also takes what recovery and compaction write. The log checks the CRC before writing, so one batch
+        // (what clients send) leaves the CRC to it; several need theirs here, all before the first append.
         let maxBytes = log.logConfig.maxMessageBytes
         let maxDecompressedBytes = broker.configuration.maximumDecompressedBatchBytes
         for batch in batches {
@@ -115,7 +116,7 @@ enum ProduceHandler {
             }
             do {
                 try ProducedBatchValidator.validate(
-                    batch, maxBytes: maxBytes, maxDecompressedBytes: maxDecompressedBytes)
+                    batch, maxBytes: maxBytes, maxDecompressedBytes: maxDecompressedBytes, checksum: batches.count > 1)
             } catch {
                 return refuse(code(error.kafkaErrorCode), error.description)
             }
