@@ -110,6 +110,7 @@ public enum ProducedBatchValidator {
     }
 
     /// Reads one record's fields up to the cursor's limit (the record's declared end).
+    @inline(__always)
     private static func checkFields(_ record: inout RawRecordReader, index: Int) throws(RecordBatchError) {
         guard record.byte() != nil, record.varlong() != nil, let offsetDelta = record.varint() else {
             throw .invalidRecord("record \(index) is too short for its attributes, timestamp and offset deltas")
