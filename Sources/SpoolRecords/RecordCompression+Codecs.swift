@@ -164,7 +164,7 @@ extension RecordBatch {
     public func decompressedRecordReader(maximumSize: Int = RecordCompression.defaultMaximumSize) throws -> RecordReader
     {
         guard let codec = CompressionCodec(rawValue: compressionCodec) else {
-            throw RecordBatchError.invalidRecord("unknown compression codec \(compressionCodec)")
+            throw RecordBatchError.unsupportedCompression(compressionCodec)
         }
         let records = try RecordCompression.decompress(recordsSection, codec: codec, maximumSize: maximumSize)
         return RecordReader(records: records, count: Int(recordsCount))
