@@ -109,9 +109,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // Helpers the test targets share (seeded randomness, running a command); a library, not tests.
-        .target(name: "SpoolTestSupport", path: "Tests/SpoolTestSupport"),
-        .testTarget(name: "SpoolRecordsTests", dependencies: ["SpoolRecords"]),
+        // Helpers the test targets share (seeded randomness, commands, malformed batches): a library, not tests.
+        .target(
+            name: "SpoolTestSupport",
+            dependencies: ["SpoolRecords", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Tests/SpoolTestSupport"
+        ),
+        .testTarget(name: "SpoolRecordsTests", dependencies: ["SpoolRecords", "SpoolTestSupport"]),
         .testTarget(
             name: "SpoolClientTests",
             dependencies: [

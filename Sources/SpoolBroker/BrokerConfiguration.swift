@@ -23,6 +23,10 @@ public struct BrokerConfiguration: Sendable, Equatable {
     public var autoCreateTopics = true
     /// Partitions of an automatically created topic (`num.partitions`).
     public var defaultPartitions: Int32 = 1
+    /// The largest records section a produced compressed batch may decompress to while it is checked
+    /// (`message.max.decompressed.bytes`). Produce refuses a batch past it with MESSAGE_TOO_LARGE. The checks run
+    /// on the cooperative thread pool without suspending, so at most one such buffer per core exists at a time.
+    public var maximumDecompressedBatchBytes = 32 * 1024 * 1024
     /// The largest request frame accepted (`socket.request.max.bytes`, Kafka's 100 MiB).
     public var maximumRequestBytes = 100 * 1024 * 1024
     /// Requests read from one connection before its replies are written (`max.in.flight.requests.per.connection`).

@@ -86,6 +86,9 @@ enum Settings {
                   1...Int64.max, \.flushIntervalMs),
         integer("message.max.bytes", "Largest record batch accepted, in bytes.",
                 0...Int(Int32.max), \.logDefaults.maxMessageBytes),
+        integer("message.max.decompressed.bytes",
+                "Largest records section a produced compressed batch may decompress to when it is checked.",
+                1024...Int(Int32.max), \.maximumDecompressedBatchBytes),
         Setting(
             key: "log.message.timestamp.type",
             help: "CreateTime keeps the producer's timestamps; LogAppendTime stamps the broker's.",

@@ -146,6 +146,7 @@ public struct ProtocolFuzzer: Sendable {
                 for batch in batches {
                     walked += 1
                     _ = try? batch.validate()
+                    _ = try? ProducedBatchValidator.validate(batch, maxBytes: nil, maxDecompressedBytes: 1 << 20)
                     if var reader = try? batch.decompressedRecordReader(maximumSize: 1 << 20) {
                         while (try? reader.next()) != nil {}
                     }

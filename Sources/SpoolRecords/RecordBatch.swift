@@ -153,8 +153,20 @@ public struct RecordBatch: Sendable {
     /// - Throws: `RecordBatchError` naming what does not add up.
     public func validate(maxBytes: Int? = nil) throws(RecordBatchError) {
         if let maxBytes, sizeInBytes > maxBytes { throw .tooLarge(size: sizeInBytes, limit: maxBytes) }
+        try validateChecksum()
+        try validateCount()
+    }
+
+    /// Checks the stored CRC32C against the bytes.
+    /// - Throws: `RecordBatchError.crcMismatch`.
+    public func validateChecksum() throws(RecordBatchError) {
         let computed = computeCRC()
         guard computed == crc else { throw .crcMismatch(stored: crc, computed: computed) }
+    }
+
+    /// Checks that recordsCount is at least 1 and equals lastOffsetDelta + 1.
+    /// - Throws: `RecordBatchError.recordCountMismatch`.
+    public func validateCount() throws(RecordBatchError) {
         guard recordsCount >= 1, Int64(lastOffsetDelta) + 1 == Int64(recordsCount) else {
             throw .recordCountMismatch(lastOffsetDelta: lastOffsetDelta, recordsCount: recordsCount)
         }

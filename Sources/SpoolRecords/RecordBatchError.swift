@@ -10,6 +10,9 @@ public struct RecordBatchError: Error, Hashable, Sendable, CustomStringConvertib
         case recordCountMismatch(lastOffsetDelta: Int32, recordsCount: Int32)
         case tooLarge(size: Int, limit: Int)
         case invalidRecord(String)
+        case corruptRecords(String)
+        case unsupportedCompression(Int)
+        case decompressedTooLarge(limit: Int)
     }
 
     private let reason: Reason
@@ -32,15 +35,25 @@ public struct RecordBatchError: Error, Hashable, Sendable, CustomStringConvertib
     public static func tooLarge(size: Int, limit: Int) -> Self { .init(reason: .tooLarge(size: size, limit: limit)) }
     /// A record inside the batch is malformed.
     public static func invalidRecord(_ detail: String) -> Self { .init(reason: .invalidRecord(detail)) }
+    /// The records section does not add up with its framing: a record runs past the batch, bytes follow the
+    /// last record, or a compressed section does not decompress.
+    public static func corruptRecords(_ detail: String) -> Self { .init(reason: .corruptRecords(detail)) }
+    /// The attributes name a compression codec other than 0-4.
+    public static func unsupportedCompression(_ codec: Int) -> Self { .init(reason: .unsupportedCompression(codec)) }
+    /// A compressed records section decompresses to more than the broker's bound.
+    public static func decompressedTooLarge(limit: Int) -> Self { .init(reason: .decompressedTooLarge(limit: limit)) }
 
-    /// The Kafka error code to answer with: CORRUPT_MESSAGE (2) for bytes that do not add up (length, CRC),
-    /// MESSAGE_TOO_LARGE (10), UNSUPPORTED_FOR_MESSAGE_FORMAT (43) for legacy magic, INVALID_RECORD (87)
-    /// for a record count that disagrees with lastOffsetDelta or a malformed record.
+    /// The Kafka error code to answer with: CORRUPT_MESSAGE (2) for bytes that do not add up (length, CRC,
+    /// records past the batch or after the last one, a compressed section that does not decompress),
+    /// MESSAGE_TOO_LARGE (10) for a batch too large before or after decompression, UNSUPPORTED_FOR_MESSAGE_FORMAT
+    /// (43) for legacy magic, UNSUPPORTED_COMPRESSION_TYPE (76) for codecs above 4, INVALID_RECORD (87) for a
+    /// record count that disagrees with lastOffsetDelta, a malformed record, or what a client may not send.
     public var kafkaErrorCode: Int16 {
         switch reason {
-        case .truncated, .badBatchLength, .crcMismatch: 2
-        case .tooLarge: 10
+        case .truncated, .badBatchLength, .crcMismatch, .corruptRecords: 2
+        case .tooLarge, .decompressedTooLarge: 10
         case .unsupportedMagic: 43
+        case .unsupportedCompression: 76
         // Kafka's LogValidator answers a count that does not match lastOffsetDelta with INVALID_RECORD.
         case .recordCountMismatch, .invalidRecord: 87
         }
@@ -65,6 +78,14 @@ public struct RecordBatchError: Error, Hashable, Sendable, CustomStringConvertib
             "record batch of \(size) bytes exceeds max.message.bytes \(limit)"
         case .invalidRecord(let detail):
             "invalid record: \(detail)"
+        case .corruptRecords(let detail):
+            "corrupt records: \(detail)"
+        case .unsupportedCompression(let codec):
+            "unknown compression codec \(codec) in the batch attributes: Kafka defines 0 (none), 1 (gzip), "
+                + "2 (snappy), 3 (lz4) and 4 (zstd)"
+        case .decompressedTooLarge(let limit):
+            "the batch decompresses to more than message.max.decompressed.bytes (\(limit)): "
+                + "send smaller batches (batch.size) or raise the setting"
         }
     }
 }

@@ -91,7 +91,8 @@ extension RecordCompression {
         }
         guard known == SNAPPY_OK else { throw CompressionError(codec: .snappy, detail: "corrupt length") }
         guard expected <= maximumSize else {
-            throw CompressionError(codec: .snappy, detail: "output of \(expected) bytes exceeds \(maximumSize)")
+            throw CompressionError(
+                codec: .snappy, detail: "output of \(expected) bytes exceeds \(maximumSize)", exceedsLimit: true)
         }
         return try oneShot(input, capacity: expected, codec: .snappy) { source, destination in
             var length = destination.count
@@ -163,7 +164,7 @@ extension RecordBatch {
     public func decompressedRecordReader(maximumSize: Int = RecordCompression.defaultMaximumSize) throws -> RecordReader
     {
         guard let codec = CompressionCodec(rawValue: compressionCodec) else {
-            throw RecordBatchError.invalidRecord("unknown compression codec \(compressionCodec)")
+            throw RecordBatchError.unsupportedCompression(compressionCodec)
         }
         let records = try RecordCompression.decompress(recordsSection, codec: codec, maximumSize: maximumSize)
         return RecordReader(records: records, count: Int(recordsCount))

@@ -23,14 +23,18 @@ public struct CompressionError: Error, Hashable, Sendable, CustomStringConvertib
     public let codec: CompressionCodec
     /// What went wrong.
     public let detail: String
+    /// Whether the input was refused for decompressing to more than the allowed size (rather than being corrupt).
+    public let exceedsLimit: Bool
 
     /// Makes an error.
     /// - Parameters:
     ///   - codec: the codec involved.
     ///   - detail: what went wrong.
-    public init(codec: CompressionCodec, detail: String) {
+    ///   - exceedsLimit: whether the output would exceed the allowed size.
+    public init(codec: CompressionCodec, detail: String, exceedsLimit: Bool = false) {
         self.codec = codec
         self.detail = detail
+        self.exceedsLimit = exceedsLimit
     }
 
     public var description: String { "\(codec) compression: \(detail)" }
@@ -110,7 +114,7 @@ public enum RecordCompression {
         var stalls = 0
         while !finished {
             if output.readableBytes > maximumSize {
-                throw CompressionError(codec: codec, detail: "output exceeds \(maximumSize) bytes")
+                throw CompressionError(codec: codec, detail: "output exceeds \(maximumSize) bytes", exceedsLimit: true)
             }
             var failure = false
             var consumedNow = 0
@@ -139,7 +143,7 @@ public enum RecordCompression {
             chunk = min(chunk * 2, 4 * 1024 * 1024)
         }
         if output.readableBytes > maximumSize {
-            throw CompressionError(codec: codec, detail: "output exceeds \(maximumSize) bytes")
+            throw CompressionError(codec: codec, detail: "output exceeds \(maximumSize) bytes", exceedsLimit: true)
         }
         return output
     }

@@ -137,6 +137,8 @@ let benchmarks: @Sendable () -> Void = {
         try RecordBatch(buffer: makeRecords(count: 1_000, valueBytes: 100, compression: .zstd))
     }
 
+    validationBenchmarks()
+
     Benchmark(
         "mutation fuzzer, golden frames (1 iteration = 1,000,000 inputs, zero crashes)",
         configuration: .init(warmupIterations: 0, maxDuration: .seconds(120), maxIterations: 1)

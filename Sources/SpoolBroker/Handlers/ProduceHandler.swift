@@ -104,15 +104,19 @@ enum ProduceHandler {
             return refuse(code(error.kafkaErrorCode), error.description)
         }
         // Every batch is checked before the first is appended, so that a refused partition appends nothing: the
-        // client retries it whole. The log checks each batch again, so one batch (what clients send) is left to it.
+        // client retries it whole. These are the client rules (Kafka's LogValidator), which the log does not apply:
+        // it also takes what recovery and compaction write. The log checks the CRC before writing, so one batch
+        // (what clients send) leaves the CRC to it; several need theirs here, all before the first append.
+        let maxBytes = log.logConfig.maxMessageBytes
+        let maxDecompressedBytes = broker.configuration.maximumDecompressedBatchBytes
         for batch in batches {
-            // Kafka's LogValidator: a client's batch starts at offset 0 (the broker assigns offsets).
+            // A client's batch starts at offset 0 (the broker assigns offsets).
             guard batch.baseOffset == 0 else {
                 return refuse(.invalidRecord, "batch base offset \(batch.baseOffset) is not 0")
             }
-            guard batches.count > 1 else { break }
             do {
-                try batch.validate(maxBytes: log.logConfig.maxMessageBytes)
+                try ProducedBatchValidator.validate(
+                    batch, maxBytes: maxBytes, maxDecompressedBytes: maxDecompressedBytes, checksum: batches.count > 1)
             } catch {
                 return refuse(code(error.kafkaErrorCode), error.description)
             }
