@@ -28,7 +28,7 @@ public struct BrokerConfiguration: Sendable, Equatable {
     /// Requests read from one connection before its replies are written (`max.in.flight.requests.per.connection`).
     public var maximumInFlightPerConnection = 64
     /// Connections accepted at once (`max.connections`); more are closed on accept. Each may make the broker
-    /// hold about 0.6 MiB besides its requests (README.md, "Memory bound").
+    /// hold about 0.64 MiB besides its requests (README.md, "Memory bound").
     public var maximumConnections = 1000
     /// A connection with no request for this long is closed (`connections.max.idle.ms`, Kafka's 10 minutes);
     /// bytes of an unfinished frame are not activity.

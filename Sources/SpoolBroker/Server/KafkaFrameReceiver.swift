@@ -34,8 +34,10 @@ final class KafkaFrameReceiver: ChannelDuplexHandler {
     private let connectionLimitBytes: Int
     private let pool: RequestMemoryPool
     private var context: ChannelHandlerContext?
-    /// Called by the pool (on any thread) after a release while a reservation waits; made once per channel.
-    private var wake: (@Sendable () -> Void)?
+    /// Called by the pool (on any thread) when it has reserved a waiting frame's bytes; made once per channel.
+    private var granted: (@Sendable (Int) -> Void)?
+    /// Whether the waiting frame waits for the pool (which grants it) rather than for the connection's limit.
+    private var waitingForPool = false
     /// Size prefix bytes seen so far of the next frame (0 to 3), big-endian.
     private var sizeBytesSeen = 0
     private var sizeValue: UInt32 = 0
@@ -73,13 +75,13 @@ final class KafkaFrameReceiver: ChannelDuplexHandler {
         self.context = context
         let receiver = NIOLoopBound(self, eventLoop: context.eventLoop)
         let loop = context.eventLoop
-        wake = { loop.execute { receiver.value.retryReservation() } }
+        granted = { bytes in loop.execute { receiver.value.reservationGranted(bytes) } }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         finish()
         self.context = nil
-        wake = nil
+        granted = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -190,10 +192,12 @@ final class KafkaFrameReceiver: ChannelDuplexHandler {
     /// Reserves `size` bytes: within the connection's limit (a lone frame may exceed it) and the pool's, which a
     /// small frame on a connection holding nothing else may pass.
     private func reserve(_ size: Int) -> Bool {
+        waitingForPool = false
         guard reservedBytes == 0 || reservedBytes + size <= connectionLimitBytes else { return false }
-        guard let wake else { return false }
+        guard let granted else { return false }
         let force = reservedBytes == 0 && size <= Self.smallFrameBytes
-        let reserved = pool.reserve(size, force: force, waiter: ObjectIdentifier(self), wake: wake)
+        let reserved = pool.reserve(size, force: force, waiter: ObjectIdentifier(self), granted: granted)
+        waitingForPool = !reserved
         if reserved { reservedBytes += size }
         return reserved
     }
@@ -203,9 +207,24 @@ final class KafkaFrameReceiver: ChannelDuplexHandler {
         bodySize = size
     }
 
-    /// Tries a waiting reservation again; on success receives the backlog and unmutes the connection.
+    /// Tries a reservation that waits for the connection's own limit again; on success goes on receiving.
     private func retryReservation() {
-        guard let size = awaitingSize, context != nil, !finished, reserve(size) else { return }
+        guard let size = awaitingSize, !finished, !waitingForPool, reserve(size) else { return }
+        startWaitingFrame(size: size)
+    }
+
+    /// The pool reserved the waiting frame's bytes: goes on receiving, or gives them back if closed meanwhile.
+    private func reservationGranted(_ bytes: Int) {
+        guard let size = awaitingSize, size == bytes, waitingForPool, !finished else {
+            pool.release(bytes)
+            return
+        }
+        waitingForPool = false
+        reservedBytes += size
+        startWaitingFrame(size: size)
+    }
+
+    private func startWaitingFrame(size: Int) {
         awaitingSize = nil
         if let context { startBody(size: size, context: context) }
         drainBacklog()

@@ -4,7 +4,8 @@ import NIOConcurrencyHelpers
 /// The broker-wide budget for request bytes (`queued.max.request.bytes`), Kafka's memory pool: a connection
 /// reserves a frame's announced size when its size prefix arrives, before buffering any of its body, and gives
 /// it back once the request has been handled (or the connection closed). A connection that finds the budget
-/// spent stops reading and is called back when bytes are released, as Kafka mutes such a channel.
+/// spent stops reading until the pool grants its reservation, first come first served, as Kafka mutes such a
+/// channel.
 ///
 /// A frame larger than the whole budget is admitted only when nothing else is reserved, so any frame up to
 /// `socket.request.max.bytes` can be received. A small frame on a connection that holds nothing else is
@@ -12,9 +13,16 @@ import NIOConcurrencyHelpers
 /// the pool then holds at most `max(capacity, largest frame)` plus one small frame per connection.
 /// Thread-safe: a lock guards the count and the waiters.
 final class RequestMemoryPool: Sendable {
+    private struct Waiter {
+        let id: ObjectIdentifier
+        let bytes: Int
+        let granted: @Sendable (Int) -> Void
+    }
+
     private struct State {
         var reservedBytes = 0
-        var waiters: [ObjectIdentifier: @Sendable () -> Void] = [:]
+        /// Connections waiting for memory, in the order they began to wait.
+        var waiters: [Waiter] = []
     }
 
     /// The budget in bytes.
@@ -29,12 +37,16 @@ final class RequestMemoryPool: Sendable {
     /// Bytes reserved now, by all connections.
     var reservedBytes: Int { state.withLockedValue { $0.reservedBytes } }
 
-    /// Reserves `bytes` when the budget allows or `force` says to; otherwise registers `wake` (keyed by `waiter`,
-    /// replacing an earlier one) to be called once after the next release, and returns false.
-    func reserve(_ bytes: Int, force: Bool, waiter: ObjectIdentifier, wake: @escaping @Sendable () -> Void) -> Bool {
+    /// Reserves `bytes` when the budget allows or `force` says to, and returns true. Otherwise queues the
+    /// waiter (replacing its earlier wait) and returns false: once releases make room, in the order the waiters
+    /// came, the pool reserves the bytes for it and calls `granted` with their count (on the releasing thread).
+    func reserve(_ bytes: Int, force: Bool, waiter: ObjectIdentifier,
+                 granted: @escaping @Sendable (Int) -> Void) -> Bool
+    {
         let total = state.withLockedValue { state -> Int? in
-            guard force || state.reservedBytes == 0 || state.reservedBytes + bytes <= capacityBytes else {
-                state.waiters[waiter] = wake
+            guard force || fits(bytes, state) else {
+                state.waiters.removeAll { $0.id == waiter }
+                state.waiters.append(Waiter(id: waiter, bytes: bytes, granted: granted))
                 return nil
             }
             state.reservedBytes += bytes
@@ -45,23 +57,30 @@ final class RequestMemoryPool: Sendable {
         return true
     }
 
-    /// Gives back `bytes` reserved earlier and wakes every waiting connection (each tries again and waits
-    /// again if the budget is still short).
+    /// Gives back `bytes` reserved earlier, and grants the first waiters whose frames now fit.
     func release(_ bytes: Int) {
         guard bytes > 0 else { return }
-        let (total, waiters) = state.withLockedValue { state -> (Int, [@Sendable () -> Void]) in
+        let (total, granted) = state.withLockedValue { state -> (Int, [Waiter]) in
             precondition(state.reservedBytes >= bytes, "released more request bytes than were reserved")
             state.reservedBytes -= bytes
-            guard !state.waiters.isEmpty else { return (state.reservedBytes, []) }
-            defer { state.waiters.removeAll(keepingCapacity: true) }
-            return (state.reservedBytes, Array(state.waiters.values))
+            var granted: [Waiter] = []
+            while let first = state.waiters.first, fits(first.bytes, state) {
+                state.waiters.removeFirst()
+                state.reservedBytes += first.bytes
+                granted.append(first)
+            }
+            return (state.reservedBytes, granted)
         }
         gauge.record(total)
-        for wake in waiters { wake() }
+        for waiter in granted { waiter.granted(waiter.bytes) }
     }
 
     /// Forgets a waiter whose connection closed.
     func cancelWait(_ waiter: ObjectIdentifier) {
-        _ = state.withLockedValue { $0.waiters.removeValue(forKey: waiter) }
+        state.withLockedValue { $0.waiters.removeAll { $0.id == waiter } }
+    }
+
+    private func fits(_ bytes: Int, _ state: State) -> Bool {
+        state.reservedBytes == 0 || state.reservedBytes + bytes <= capacityBytes
     }
 }
