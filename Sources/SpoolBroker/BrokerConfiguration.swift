@@ -31,10 +31,23 @@ public struct BrokerConfiguration: Sendable, Equatable {
     public var maximumRequestBytes = 100 * 1024 * 1024
     /// Requests read from one connection before its replies are written (`max.in.flight.requests.per.connection`).
     public var maximumInFlightPerConnection = 64
-    /// Connections accepted at once (`max.connections`); more are closed on accept.
-    public var maximumConnections = 10_000
-    /// Idle connections are closed after this (`connections.max.idle.ms`, Kafka's 10 minutes).
+    /// Connections accepted at once (`max.connections`); more are closed on accept. Each may make the broker
+    /// hold about 0.64 MiB besides its requests (README.md, "Memory bound").
+    public var maximumConnections = 1000
+    /// A connection with no request for this long is closed (`connections.max.idle.ms`, Kafka's 10 minutes);
+    /// bytes of an unfinished frame are not activity.
     public var connectionsMaxIdleMs: Int64 = 600_000
+    /// Request bytes held broker-wide (`queued.max.request.bytes`): frames being received, waiting and being
+    /// handled, each counted at its announced size from its size prefix on.
+    public var queuedMaxRequestBytes = 256 * 1024 * 1024
+    /// Request bytes one connection may hold (`queued.max.request.bytes.per.connection`); a single frame may
+    /// exceed it.
+    public var queuedMaxRequestBytesPerConnection = 100 * 1024 * 1024
+    /// Unsent reply bytes above which a connection stops reading (`socket.send.buffer.high.bytes`); it reads
+    /// again below half.
+    public var socketSendBufferHighBytes = 256 * 1024
+    /// A request frame must arrive whole within this of its first byte (`request.receive.timeout.ms`).
+    public var requestReceiveTimeoutMs: Int64 = 30_000
     /// The longest a fetch may wait for data (`fetch.max.wait.ms`); longer client waits are cut to it.
     public var fetchMaxWaitMs: Int32 = 30_000
     /// How long a new group waits for more members before its first rebalance completes

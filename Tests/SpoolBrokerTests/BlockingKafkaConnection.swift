@@ -89,6 +89,17 @@ final class BlockingKafkaConnection {
         }
     }
 
+    /// Sends `bytes` (a trickle) and tells whether the connection is still open: false once the broker has
+    /// closed it (end of stream or a reset is waiting to be read, or the send fails).
+    func sendProbe(_ bytes: [UInt8]) -> Bool {
+        let sent = bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        if sent < 0 && errno != EAGAIN && errno != EINTR { return false }
+        var byte: UInt8 = 0
+        let peeked = recv(socket, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        if peeked == 0 { return false }
+        return peeked > 0 || errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR
+    }
+
     /// Half-closes: the broker reads end of stream, and this side can still read its answer or its close.
     func shutdownWrite() {
         shutdown(socket, Int32(SHUT_WR))

@@ -2,62 +2,128 @@ import Logging
 import NIOCore
 import SpoolLog
 
+/// What bounds one connection, from the broker's settings.
+struct ConnectionLimits: Sendable {
+    /// Requests handled at once before their replies are written (`max.in.flight.requests.per.connection`).
+    var maximumInFlight: Int
+    /// A connection with no request in flight is closed this long after its last request (`connections.max.idle.ms`).
+    var idleTimeout: TimeAmount
+    /// A frame must arrive whole within this of its first byte (`request.receive.timeout.ms`).
+    var frameTimeout: TimeAmount
+}
+
 /// Answers the requests of one connection: each frame goes to the router as its own task, several may be
-/// in flight, and the replies are written strictly in request order (Kafka's rule). Reading pauses while
-/// `maximumInFlight` requests are outstanding. A request the router refuses (malformed header, unknown
-/// API) closes the connection with one log line.
+/// in flight, and the replies are written strictly in request order (Kafka's rule). A request the router
+/// refuses (malformed header, unknown API) closes the connection with one log line.
+///
+/// Backpressure: a frame is handled only while fewer than `maximumInFlight` requests are outstanding and the
+/// channel is writable (its unsent replies are under `socket.send.buffer.high.bytes`); otherwise the handler
+/// pauses the `KafkaFrameReceiver`, which stops splitting frames and reading until both hold again. Each frame's
+/// reservation in the request memory pool is given back once its request has been handled.
+///
+/// A watchdog closes the connection when a frame has not completed within `frameTimeout`, or when no request
+/// has been handled for `idleTimeout`: bytes of an unfinished frame do not count as activity.
 ///
 /// Not thread-safe: one per channel; every method runs on the channel's event loop.
 final class KafkaConnectionHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
+    typealias InboundIn = ReceivedFrame
     typealias OutboundOut = IOData
 
     private let router: RequestRouter
-    private let maximumInFlight: Int
+    private let receiver: KafkaFrameReceiver
+    private let limits: ConnectionLimits
+    private let unsent: UnsentReplyBytes
     private let logger: Logger
     private var nextSequence = 0
     private var nextToWrite = 0
     private var ready: [Int: KafkaReply] = [:]
-    private var readsPaused = false
+    /// Frames received but not yet handed to the router: the receiver is paused as soon as the limits are
+    /// reached, so this holds at most the frame that arrived as writability was lost.
+    private var waiting = CircularBuffer<ReceivedFrame>()
+    /// Reply bytes this connection has handed to the channel and not yet written to the socket.
+    private var unsentBytes = 0
+    private var lastRequestAt = NIODeadline.now()
+    private var watchdog: Scheduled<Void>?
     /// The gate of the latest request: the next request waits on it before its ordered part.
     private var lastGate: RequestGate?
     private var closing = false
     /// The client's address, kept from the start: once the peer has gone the channel no longer knows it.
     private var remote = "unknown"
 
-    init(router: RequestRouter, maximumInFlight: Int, logger: Logger) {
+    init(router: RequestRouter, receiver: KafkaFrameReceiver, limits: ConnectionLimits,
+         unsent: UnsentReplyBytes, logger: Logger)
+    {
         self.router = router
-        self.maximumInFlight = maximumInFlight
+        self.receiver = receiver
+        self.limits = limits
+        self.unsent = unsent
         self.logger = logger
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         remote = context.remoteAddress?.description ?? "unknown"
+        scheduleWatchdog(context: context)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        closing = true
+        watchdog?.cancel()
+        watchdog = nil
+        while let frame = waiting.popFirst() { receiver.release(frame.reservedBytes) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !closing else { return }
         let frame = Self.unwrapInboundIn(data)
+        guard !closing else {
+            receiver.release(frame.reservedBytes)
+            return
+        }
+        lastRequestAt = .now()
+        if waiting.isEmpty && canDispatch(context: context) {
+            dispatch(frame, context: context)
+        } else {
+            waiting.append(frame)
+        }
+        if !canDispatch(context: context) { receiver.pauseFrames() }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { resume(context: context) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func canDispatch(context: ChannelHandlerContext) -> Bool {
+        nextSequence - nextToWrite < limits.maximumInFlight && context.channel.isWritable
+    }
+
+    /// Hands waiting frames to the router while the limits allow, then lets the receiver go on.
+    private func resume(context: ChannelHandlerContext) {
+        while !closing && canDispatch(context: context), let frame = waiting.popFirst() {
+            dispatch(frame, context: context)
+        }
+        if !closing && waiting.isEmpty && canDispatch(context: context) { receiver.resumeFrames() }
+    }
+
+    private func dispatch(_ frame: ReceivedFrame, context: ChannelHandlerContext) {
         let sequence = nextSequence
         nextSequence += 1
-        if nextSequence - nextToWrite >= maximumInFlight && !readsPaused {
-            readsPaused = true
-            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
-        }
         let router = self.router
         let remote = self.remote
         let previous = lastGate
         let gate = RequestGate()
         lastGate = gate
+        let body = frame.body
         let promise = context.eventLoop.makePromise(of: KafkaReply.self)
         promise.completeWithTask {
             await previous?.wait()
             defer { gate.open() }
-            return try await router.handle(frame: frame, remote: remote, gate: gate)
+            return try await router.handle(frame: body, remote: remote, gate: gate)
         }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let reservedBytes = frame.reservedBytes
         promise.futureResult.whenComplete { result in
             let (handler, context) = bound.value
+            handler.receiver.release(reservedBytes)
             handler.complete(sequence: sequence, result: result, context: context)
         }
     }
@@ -84,47 +150,94 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
             case .none:
                 continue
             case .frame(let buffer):
-                context.write(Self.wrapOutboundOut(.byteBuffer(buffer)), promise: nil)
+                let promise = counted(buffer.readableBytes, context)
+                context.write(Self.wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
             case .parts(let parts):
-                for part in parts { write(part, context: context) }
+                let total = parts.reduce(0) { $0 + $1.byteCount }
+                for (index, part) in parts.enumerated() {
+                    write(part, context: context, promise: index == parts.count - 1 ? counted(total, context) : nil)
+                }
             }
             wrote = true
         }
+        lastRequestAt = .now()
         if wrote { context.flush() }
-        if readsPaused && nextSequence - nextToWrite < maximumInFlight {
-            readsPaused = false
-            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
-            context.read()
+        resume(context: context)
+    }
+
+    /// A write promise that keeps `bytes` counted as unsent, on the connection and broker-wide, until written.
+    private func counted(_ bytes: Int, _ context: ChannelHandlerContext) -> EventLoopPromise<Void> {
+        unsentBytes += bytes
+        unsent.add(bytes)
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        promise.futureResult.whenComplete { [unsent] _ in
+            bound.value.unsentBytes -= bytes
+            unsent.remove(bytes)
         }
+        return promise
     }
 
     /// Writes a byte piece, or a file slice as a `FileRegion` (sendfile). The region borrows the log file's
     /// descriptor: the handle gives it back instead of closing it, and the slice keeps the file open
     /// until the write is done.
-    private func write(_ part: KafkaReplyPart, context: ChannelHandlerContext) {
+    private func write(_ part: KafkaReplyPart, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
         switch part {
         case .bytes(let buffer):
-            context.write(Self.wrapOutboundOut(.byteBuffer(buffer)), promise: nil)
+            context.write(Self.wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
         case .file(let slice):
-            guard slice.length > 0 else { return }
+            guard slice.length > 0 else {
+                promise?.succeed()
+                return
+            }
             let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: slice.file.descriptor)
             let region = FileRegion(
                 fileHandle: handle, readerIndex: slice.position, endIndex: slice.position + slice.length)
-            let promise = context.eventLoop.makePromise(of: Void.self)
-            promise.futureResult.whenComplete { _ in
+            let written = context.eventLoop.makePromise(of: Void.self)
+            written.futureResult.whenComplete { _ in
                 withExtendedLifetime(slice) { _ = try? handle.takeDescriptorOwnership() }
             }
-            context.write(Self.wrapOutboundOut(.fileRegion(region)), promise: promise)
+            written.futureResult.cascade(to: promise)
+            context.write(Self.wrapOutboundOut(.fileRegion(region)), promise: written)
         }
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent {
-            logger.debug("closing idle connection", metadata: ["remote": "\(remote)"])
-            context.close(promise: nil)
+    private func scheduleWatchdog(context: ChannelHandlerContext) {
+        // A quarter of the shorter limit: a connection is closed within 1.25 times its limit.
+        let shorter = min(limits.idleTimeout, limits.frameTimeout)
+        let period = TimeAmount.nanoseconds(max(shorter.nanoseconds / 4, 1_000_000))
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        watchdog = context.eventLoop.scheduleTask(in: period) {
+            let (handler, context) = bound.value
+            guard !handler.closing else { return }
+            handler.checkLimits(context: context)
+            if !handler.closing { handler.scheduleWatchdog(context: context) }
+        }
+    }
+
+    /// Closes the connection, with one log line, when its frame is overdue or it has been idle too long.
+    private func checkLimits(context: ChannelHandlerContext) {
+        let now = NIODeadline.now()
+        let unfinished = receiver.unfinishedFrame
+        var metadata: Logger.Metadata = ["remote": "\(remote)"]
+        if receiver.frameStartedAt != nil || unfinished.received > 0 {
+            metadata["receivedBytes"] = "\(unfinished.received)"
+            metadata["frameBytes"] = "\(unfinished.size)"
+        }
+        if let started = receiver.frameStartedAt, now - started >= limits.frameTimeout {
+            logger.warning(
+                "closing connection: a request frame did not arrive whole within request.receive.timeout.ms",
+                metadata: metadata.merging(["timeoutMs": "\(limits.frameTimeout.nanoseconds / 1_000_000)"]) { $1 })
+        } else if nextSequence == nextToWrite && now - lastRequestAt >= limits.idleTimeout {
+            let level: Logger.Level = metadata["frameBytes"] == nil ? .debug : .warning
+            logger.log(
+                level: level, "closing idle connection: no request within connections.max.idle.ms",
+                metadata: metadata.merging(["idleMs": "\(limits.idleTimeout.nanoseconds / 1_000_000)"]) { $1 })
+        } else {
             return
         }
-        context.fireUserInboundEventTriggered(event)
+        closing = true
+        context.close(promise: nil)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

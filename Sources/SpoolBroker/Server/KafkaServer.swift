@@ -5,12 +5,16 @@ import NIOPosix
 import ServiceLifecycle
 
 /// The Kafka listener, run as a service: accepts connections (up to `max.connections`), frames requests
-/// (up to `socket.request.max.bytes`), closes idle connections, and on graceful shutdown stops accepting and
-/// closes every connection. Thread-safe.
+/// (up to `socket.request.max.bytes`, within the broker-wide `queued.max.request.bytes`), stops reading from a
+/// connection whose unsent replies pass `socket.send.buffer.high.bytes`, closes idle connections and frames
+/// that do not complete in time, and on graceful shutdown stops accepting and closes every connection.
+/// Thread-safe.
 final class KafkaServer: Service, Sendable {
     private let broker: BrokerState
     private let router: RequestRouter
     private let logger: Logger
+    private let requestMemory: RequestMemoryPool
+    private let unsentReplies = UnsentReplyBytes()
     private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
     private let bound = NIOLockedValueBox<(any Channel)?>(nil)
 
@@ -18,6 +22,7 @@ final class KafkaServer: Service, Sendable {
         self.broker = broker
         self.router = RequestRouter(broker: broker)
         self.logger = logger
+        self.requestMemory = RequestMemoryPool(capacityBytes: broker.configuration.queuedMaxRequestBytes)
     }
 
     /// The bound port once listening (the real one when the configuration asked for port 0).
@@ -30,7 +35,13 @@ final class KafkaServer: Service, Sendable {
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
+            // Reads per wake-up: also the bytes a connection may take in after it was told to stop reading
+            // (4 reads of up to 64 KiB), a term of the memory bound in README.md.
+            .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 4)
+            .childChannelOption(
+                ChannelOptions.writeBufferWaterMark,
+                value: .init(low: configuration.socketSendBufferHighBytes / 2,
+                             high: configuration.socketSendBufferHighBytes))
             .childChannelInitializer { [self] channel in
                 accept(channel)
             }
@@ -59,14 +70,18 @@ final class KafkaServer: Service, Sendable {
             _ = connections.withLockedValue { $0.removeValue(forKey: id) }
         }
         return channel.eventLoop.makeCompletedFuture {
+            let receiver = KafkaFrameReceiver(
+                maximumFrameBytes: configuration.maximumRequestBytes,
+                connectionLimitBytes: configuration.queuedMaxRequestBytesPerConnection, pool: requestMemory)
+            let limits = ConnectionLimits(
+                maximumInFlight: configuration.maximumInFlightPerConnection,
+                idleTimeout: .milliseconds(configuration.connectionsMaxIdleMs),
+                frameTimeout: .milliseconds(configuration.requestReceiveTimeoutMs))
             let sync = channel.pipeline.syncOperations
-            try sync.addHandler(
-                IdleStateHandler(allTimeout: .milliseconds(configuration.connectionsMaxIdleMs)))
-            try sync.addHandler(
-                ByteToMessageHandler(KafkaFrameDecoder(maximumFrameSize: configuration.maximumRequestBytes)))
+            try sync.addHandler(receiver)
             try sync.addHandler(
                 KafkaConnectionHandler(
-                    router: router, maximumInFlight: configuration.maximumInFlightPerConnection, logger: logger))
+                    router: router, receiver: receiver, limits: limits, unsent: unsentReplies, logger: logger))
         }
     }
 
