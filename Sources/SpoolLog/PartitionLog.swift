@@ -170,11 +170,21 @@ public final class PartitionLog: @unchecked Sendable {
                 throw .offsetOutOfRange(
                     offset: offset, logStartOffset: logStartOffsetValue, logEndOffset: logEndOffsetValue)
             }
-            for segment in segments[segmentIndex(for: offset)...] {
-                if let (first, length) = try segment.read(from: offset, maxBytes: maxBytes), let file = segment.file {
+            for index in segmentIndex(for: offset)..<segments.count {
+                let segment = segments[index]
+                if let (first, length) = try withIndexRepair(segment, { (segment) throws(LogError) in
+                    try segment.read(from: offset, maxBytes: maxBytes)
+                }), let file = segment.file {
                     result.slice = FileSlice(
                         file: file, position: first.position, length: length, firstOffset: first.baseOffset)
                     break
+                }
+                // Moving on is right only when the offset lies past this segment's data.
+                if index + 1 < segments.count, offset < segments[index + 1].baseOffset {
+                    throw .damagedSegment(
+                        path: segment.logPath,
+                        "offset \(offset) is below the next segment's base offset \(segments[index + 1].baseOffset) "
+                            + "but missing from this segment")
                 }
             }
             return result
@@ -188,7 +198,9 @@ public final class PartitionLog: @unchecked Sendable {
     public func offset(forTimestamp timestamp: Int64) throws(LogError) -> TimestampOffset? {
         try locked { () throws(LogError) -> TimestampOffset? in
             for segment in segments where try segment.largestTimestamp() >= timestamp {
-                if let info = try segment.firstBatch(withTimestampAtLeast: timestamp) {
+                if let info = try withIndexRepair(segment, { (segment) throws(LogError) in
+                    try segment.firstBatch(withTimestampAtLeast: timestamp)
+                }) {
                     return TimestampOffset(timestamp: info.maxTimestamp, offset: max(info.baseOffset, logStartOffsetValue))
                 }
             }
