@@ -84,6 +84,9 @@ enum Settings {
                   1...Int64.max, \.retentionCheckIntervalMs),
         integer("log.flush.interval.ms", "How often every log is fsynced and the recovery checkpoint written.",
                   1...Int64.max, \.flushIntervalMs),
+        integer("log.preallocate.max.bytes",
+                "Most disk reserved ahead of active segments' data, over all partitions; 0 turns reserving off.",
+                0...Int.max, \.preallocateMaxBytes),
         integer("message.max.bytes", "Largest record batch accepted, in bytes.",
                 0...Int(Int32.max), \.logDefaults.maxMessageBytes),
         Setting(

@@ -17,6 +17,8 @@ public struct LogManagerConfiguration: Sendable, Equatable {
     public var retentionCheckIntervalMs: Int64 = 300_000
     /// Threads for blocking file I/O.
     public var ioThreads = 4
+    /// The most disk reserved ahead of active segments' data, over all partitions (`log.preallocate.max.bytes`).
+    public var preallocateMaxBytes = DiskReservations.defaultMaxBytes
 
     /// - Parameter dataDirectory: where the logs live.
     public init(dataDirectory: String) {
@@ -42,6 +44,8 @@ public final class LogManager: Service, @unchecked Sendable {
     let flushScheduler: FlushScheduler
     let directoryLock: DataDirectoryLock
     let logger: Logger
+    /// The disk reserved ahead of active segments' data, shared by every log of the directory.
+    public let reservations: DiskReservations
     private let lock = NIOLock()
     private var logs: [TopicPartition: PartitionLog]
     private var closed = false
@@ -65,8 +69,9 @@ public final class LogManager: Service, @unchecked Sendable {
 
     private init(configuration: LogManagerConfiguration, threadPool: NIOThreadPool, directoryLock: DataDirectoryLock,
                  logs: [TopicPartition: PartitionLog], reports: [TopicPartition: RecoveryReport], clean: Bool,
-                 logger: Logger)
+                 logger: Logger, reservations: DiskReservations)
     {
+        self.reservations = reservations
         self.configuration = configuration
         self.threadPool = threadPool
         self.directoryLock = directoryLock
@@ -106,6 +111,7 @@ public final class LogManager: Service, @unchecked Sendable {
         let markerPath = directory + "/" + cleanShutdownFile
         let clean = FileSystem.exists(markerPath)
         let recoveryPoints = clean ? [:] : RecoveryCheckpoint.read(directory: directory)
+        let reservations = DiskReservations(maxBytes: configuration.preallocateMaxBytes)
         var logs: [TopicPartition: PartitionLog] = [:]
         var reports: [TopicPartition: RecoveryReport] = [:]
         for name in try FileSystem.list(directory).sorted() {
@@ -113,7 +119,8 @@ public final class LogManager: Service, @unchecked Sendable {
             else { continue }
             let (log, report) = try PartitionLog.load(
                 topicPartition: partition, directory: directory + "/" + name, config: configuration.defaultLogConfig,
-                cleanShutdown: clean, recoveryPoint: recoveryPoints[partition], logger: logger)
+                cleanShutdown: clean, recoveryPoint: recoveryPoints[partition], logger: logger,
+                reservations: reservations)
             logs[partition] = log
             if report.segmentsRecovered > 0 { reports[partition] = report }
         }
@@ -127,7 +134,7 @@ public final class LogManager: Service, @unchecked Sendable {
             metadata: ["dataDir": "\(directory)", "partitions": "\(logs.count)", "cleanShutdown": "\(clean)"])
         return LogManager(
             configuration: configuration, threadPool: threadPool, directoryLock: directoryLock, logs: logs,
-            reports: reports, clean: clean, logger: logger)
+            reports: reports, clean: clean, logger: logger, reservations: reservations)
     }
 
     /// The log of a partition, if it exists.
@@ -158,7 +165,8 @@ public final class LogManager: Service, @unchecked Sendable {
                 if closed { throw LogError.closed }
                 if let existing = logs[partition] { return existing }
                 let log = try PartitionLog.create(
-                    topicPartition: partition, directory: directory, config: config, logger: logger)
+                    topicPartition: partition, directory: directory, config: config, logger: logger,
+                    reservations: reservations)
                 logs[partition] = log
                 return log
             }

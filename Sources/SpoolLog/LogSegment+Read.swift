@@ -91,10 +91,7 @@ extension LogSegment {
     /// largest timestamp and gives back the disk reserved beyond the data.
     func onBecomeInactive() throws(LogError) {
         if let entry = tracker.takeTimeEntry() { try timeIndex.append(entry) }
-        if let file, reservedBytes > 0 {
-            try file.truncate(to: try size())
-            reservedBytes = 0
-        }
+        try trimReservation()
     }
 
     /// Flushes the log data to the device.

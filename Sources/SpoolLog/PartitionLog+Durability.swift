@@ -62,6 +62,18 @@ extension PartitionLog {
         return recoveryPointValue
     }
 
+    /// Reserves disk ahead of the active segment's data, growing the reservation while the partition keeps
+    /// using it up (64 KiB first, doubling up to 16 MiB), so that a quiet partition ties up little disk and a
+    /// streaming one appends into allocated blocks. Called with the lock held.
+    func reserveDisk(in segment: LogSegment, for bytes: Int) throws(LogError) {
+        guard try segment.needsReservation(for: bytes) else { return }
+        // A granted reservation used up: the partition streams.
+        if segment.grantedBytes > 0 {
+            reserveChunkBytes = min(reserveChunkBytes * 2, DiskReservations.maximumChunkBytes)
+        }
+        try segment.reserve(bytes, chunk: reserveChunkBytes, from: reservations)
+    }
+
     /// Closes the log after a last flush: ends the active time index with its largest timestamp and syncs
     /// data and indexes, so that the next start can skip recovery.
     /// - Throws: `LogError.storage` when a sync fails.

@@ -7,9 +7,11 @@ extension PartitionLog {
     ///   - directory: `<data-dir>/<topic>-<partition>`.
     ///   - config: its settings.
     ///   - logger: where to log.
+    ///   - reservations: the broker-wide budget of preallocated disk (a budget of its own by default).
     /// - Throws: `LogError.invalidArgument` for bad settings, `.storage` when the files cannot be made.
     public static func create(topicPartition: TopicPartition, directory: String, config: LogConfig,
-                              logger: Logger) throws(LogError) -> PartitionLog
+                              logger: Logger, reservations: DiskReservations = DiskReservations())
+        throws(LogError) -> PartitionLog
     {
         try config.validate()
         try FileSystem.makeDirectory(directory)
@@ -19,7 +21,7 @@ extension PartitionLog {
         try FileSystem.syncDirectory(parentDirectory(of: directory))
         return PartitionLog(
             topicPartition: topicPartition, directory: directory, config: config, segments: [segment],
-            logEndOffset: 0, logger: logger)
+            logEndOffset: 0, logger: logger, reservations: reservations)
     }
 
     /// Opens an existing partition log. After a clean shutdown only the active segment's tail is read;
@@ -32,11 +34,13 @@ extension PartitionLog {
     ///   - cleanShutdown: whether the broker shut down cleanly last time.
     ///   - recoveryPoint: the checkpointed offset below which data and indexes were synced; nil for unknown.
     ///   - logger: where to log.
+    ///   - reservations: the broker-wide budget of preallocated disk (a budget of its own by default).
     /// - Returns: the log and what recovery found.
     /// - Throws: `LogError.storage` when the files cannot be read or repaired.
     public static func load(topicPartition: TopicPartition, directory: String, config: LogConfig,
                             cleanShutdown: Bool, recoveryPoint: Int64?,
-                            logger: Logger) throws(LogError) -> (PartitionLog, RecoveryReport)
+                            logger: Logger, reservations: DiskReservations = DiskReservations())
+        throws(LogError) -> (PartitionLog, RecoveryReport)
     {
         try config.validate()
         var baseOffsets: [Int64] = []
@@ -50,7 +54,9 @@ extension PartitionLog {
         baseOffsets.sort()
         if baseOffsets.isEmpty {
             // Created but never written (a crash between mkdir and the first segment).
-            let log = try create(topicPartition: topicPartition, directory: directory, config: config, logger: logger)
+            let log = try create(
+                topicPartition: topicPartition, directory: directory, config: config, logger: logger,
+                reservations: reservations)
             return (log, RecoveryReport())
         }
         var segments = baseOffsets.map {
@@ -65,7 +71,7 @@ extension PartitionLog {
         }
         let log = PartitionLog(
             topicPartition: topicPartition, directory: directory, config: config, segments: segments,
-            logEndOffset: logEndOffset, logger: logger)
+            logEndOffset: logEndOffset, logger: logger, reservations: reservations)
         try log.locked { () throws(LogError) in
             if let start = readLogStartOffset(directory: directory) {
                 log.logStartOffsetValue = min(max(log.logStartOffsetValue, start), logEndOffset)

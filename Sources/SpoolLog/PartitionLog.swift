@@ -30,12 +30,16 @@ public final class PartitionLog: @unchecked Sendable {
     /// Offsets of the producer snapshots on disk, oldest first.
     var snapshotOffsets: [Int64] = []
     let logger: Logger
+    /// The broker-wide budget of disk reserved ahead of active segments' data.
+    let reservations: DiskReservations
+    /// How much the next reservation takes: it doubles while the partition keeps using them up.
+    var reserveChunkBytes = DiskReservations.initialChunkBytes
     let appendedBytes: Counter
     let fsyncTimer: Metrics.Timer
     let logEndOffsetGauge: Gauge
 
     init(topicPartition: TopicPartition, directory: String, config: LogConfig, segments: [LogSegment],
-         logEndOffset: Int64, logger: Logger)
+         logEndOffset: Int64, logger: Logger, reservations: DiskReservations)
     {
         precondition(!segments.isEmpty, "a partition log always has an active segment")
         self.topicPartition = topicPartition
@@ -44,6 +48,7 @@ public final class PartitionLog: @unchecked Sendable {
         self.segments = segments
         self.logStartOffsetValue = segments[0].baseOffset
         self.logEndOffsetValue = logEndOffset
+        self.reservations = reservations
         self.flushedOffsetValue = logEndOffset
         self.recoveryPointValue = logEndOffset
         var logger = logger
@@ -121,6 +126,7 @@ public final class PartitionLog: @unchecked Sendable {
                     logStartOffset: logStartOffsetValue, logEndOffset: logEndOffsetValue, isDuplicate: true)
             }
             let segment = try activeSegment(for: batch, now: now)
+            try reserveDisk(in: segment, for: batch.sizeInBytes)
             let written = try segment.append(batch, baseOffset: logEndOffsetValue, leaderEpoch: leaderEpoch, now: now)
             logEndOffsetValue = written.nextOffset
             if batch.producerId >= 0 { recordProducer(written) }

@@ -100,3 +100,34 @@ def test_damaged_index_entry_is_detected_logged_rebuilt_and_no_offset_is_skipped
     assert from_target == list(range(target, records))
     assert from_zero == list(range(records))
     assert broker.log().count(INDEX_WARNING) == 1, broker.log()[-3000:]
+
+
+def test_quiet_partitions_reserve_little_disk_and_a_restart_after_sigkill_trims_it(workdir):
+    """One small batch in each of 200 partitions must not tie up gigabytes of preallocated disk, and after
+    a SIGKILL the restart gives back what the killed run had reserved beyond each active segment's data."""
+    broker = start(workdir, 1)
+    partitions = 200
+    create_topic(broker, "quiet", partitions)
+    producer = Producer({"bootstrap.servers": broker.bootstrap, "acks": "all"})
+    for partition in range(partitions):
+        producer.produce("quiet", value=b"one small record", partition=partition)
+    assert producer.flush(60) == 0
+    data = os.path.join(workdir, "data")
+
+    def log_files():
+        return [os.path.join(root, name) for root, _, names in os.walk(data) for name in names
+                if name.endswith(".log")]
+
+    total = sum(allocated_bytes(os.path.join(root, name)) for root, _, names in os.walk(data) for name in names)
+    assert total < 100 << 20, f"{total / 2**20:.0f} MiB allocated for {partitions} one-record partitions"
+    broker.process.kill()
+    broker.process.wait()
+    broker.stop()
+
+    broker = start(workdir, 2)
+    try:
+        untrimmed = [(path, allocated_bytes(path), os.path.getsize(path)) for path in log_files()
+                     if allocated_bytes(path) > max(4096, -(-os.path.getsize(path) // 4096) * 4096)]
+        assert not untrimmed, f"{len(untrimmed)} segments hold blocks beyond their data, e.g. {untrimmed[:3]}"
+    finally:
+        assert broker.stop() == 0
