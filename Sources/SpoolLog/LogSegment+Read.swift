@@ -89,9 +89,25 @@ extension LogSegment {
 
     /// Called when a newer segment takes over appends (or at a clean close): ends the time index with the
     /// largest timestamp and gives back the disk reserved beyond the data.
-    func onBecomeInactive() throws(LogError) {
-        if let entry = tracker.takeTimeEntry() { try timeIndex.append(entry) }
+    ///
+    /// The final time entry only spares the next start a scan. When it cannot be written (a full disk), the
+    /// time index file is removed instead, so that the next open rebuilds both indexes from the log rather than
+    /// trust a time index that under-reports the segment's largest timestamp.
+    /// - Returns: the error that kept the final time entry out, if one did.
+    /// - Throws: `LogError.storage` when the reservation cannot be trimmed or the time index removed.
+    @discardableResult
+    func onBecomeInactive() throws(LogError) -> LogError? {
+        var skipped: LogError?
+        if let entry = tracker.takeTimeEntry() {
+            do {
+                try timeIndex.append(entry)
+            } catch {
+                skipped = error
+                try timeIndex.discardFile()
+            }
+        }
         try trimReservation()
+        return skipped
     }
 
     /// Flushes the log data to the device.

@@ -150,7 +150,7 @@ public final class PartitionLog: @unchecked Sendable {
         let tooOld = now - (active.rollingBasedTimestamp ?? now) > config.segmentMs
         let offsetsOverflow = logEndOffsetValue + Int64(batch.lastOffsetDelta) - active.baseOffset > Int64(Int32.max)
         guard tooBig || tooOld || offsetsOverflow else { return active }
-        try active.onBecomeInactive()
+        try deactivate(active)
         try writeProducerSnapshot()
         try active.syncIndexes(close: true)
         active.releaseFile()

@@ -20,6 +20,8 @@ from conftest import Broker
 
 INDEX_WARNING = "segment index does not match the log"
 TIME_INDEX_WARNING = "final time index entry not written"
+SNAPSHOT_WARNING = "producer snapshot not written at close"
+CHECKPOINT_WARNING = "recovery checkpoint not written at shutdown"
 
 
 @pytest.fixture
@@ -131,3 +133,51 @@ def test_quiet_partitions_reserve_little_disk_and_a_restart_after_sigkill_trims_
         assert not untrimmed, f"{len(untrimmed)} segments hold blocks beyond their data, e.g. {untrimmed[:3]}"
     finally:
         assert broker.stop() == 0
+
+
+@pytest.mark.parametrize("preallocate", ["default", "off"])
+def test_sigterm_on_a_full_disk_exits_0_and_the_next_start_is_clean(workdir, preallocate):
+    """With the disk full, SIGTERM must still sync the data, skip the optional final time index entry (and the
+    producer snapshot and recovery checkpoint when they find no space either), write the clean-shutdown marker
+    and exit 0; the next start needs no recovery and still finds records by timestamp. With preallocation on,
+    trimming the reservation at close frees room for the snapshot and the checkpoint; off, nothing does."""
+    args = ("--set", "log.preallocate.max.bytes=0") if preallocate == "off" else ()
+    skipped = [TIME_INDEX_WARNING] + ([SNAPSHOT_WARNING, CHECKPOINT_WARNING] if preallocate == "off" else [])
+    assert os.geteuid() == 0, "this test mounts a tmpfs as a small full disk: run tests as root"
+    data = os.path.join(workdir, "data")
+    os.makedirs(data)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", data], check=True)
+    try:
+        broker = start(workdir, 1, args)
+        create_topic(broker, "full", 1)
+        # One batch: the active segment's time index is still empty, so its final entry needs a new block.
+        timestamp = 1_700_000_000_000
+        produce(broker, "full", [b"before the disk filled"], timestamp=timestamp)
+        filler = os.path.join(data, "filler")
+        with open(filler, "wb", buffering=0) as f:
+            for chunk in (65536, 4096):  # down to the last page, so that every new block is refused
+                try:
+                    while True:
+                        f.write(b"\0" * chunk)
+                except OSError as error:
+                    assert error.errno == errno.ENOSPC
+        status = broker.stop()
+        log = broker.log()
+        assert status == 0, log[-3000:]
+        assert os.path.exists(os.path.join(data, ".clean-shutdown")), log[-3000:]
+        assert [warning for warning in skipped if warning in log] == skipped, log[-3000:]
+
+        os.remove(filler)
+        broker = start(workdir, 2, args)
+        try:
+            log = broker.log()
+            assert "cleanShutdown=true" in log and "recovered partition" not in log, log
+            assert consume(broker, "full", 0, 1) == [0]
+            consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "storage-test"})
+            found = consumer.offsets_for_times([TopicPartition("full", 0, timestamp)], timeout=10)
+            consumer.close()
+            assert found[0].offset == 0, "the record's timestamp was lost with the time index entry"
+        finally:
+            assert broker.stop() == 0
+    finally:
+        subprocess.run(["umount", data], check=False)
