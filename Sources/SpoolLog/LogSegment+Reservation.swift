@@ -19,11 +19,12 @@ extension LogSegment {
 
     /// Gives back the disk reserved beyond the data. Truncating to the data size frees blocks reserved with
     /// FALLOC_FL_KEEP_SIZE beyond the end of file (ext4 and tmpfs do so even when the size does not change),
-    /// so this also trims what a crashed run reserved, which no one remembers.
+    /// so this also trims what a crashed run reserved, which no one remembers. A segment that released its
+    /// descriptor is trimmed through a new one: the blocks belong to the file, not to a descriptor.
     /// - Throws: `LogError.storage` when ftruncate fails.
     func trimReservation() throws(LogError) {
-        if let file, reservedBytes > 0 {
-            try file.truncate(to: try size())
+        if reservedBytes > 0 {
+            try fileForSync().truncate(to: try size())
         }
         reservedBytes = 0
         reservations?.release(grantedBytes)

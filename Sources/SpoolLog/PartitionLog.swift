@@ -187,10 +187,12 @@ public final class PartitionLog: @unchecked Sendable {
                 }
                 // Moving on is right only when the offset lies past this segment's data.
                 if index + 1 < segments.count, offset < segments[index + 1].baseOffset {
-                    throw .damagedSegment(
+                    let error = LogError.damagedSegment(
                         path: segment.logPath,
                         "offset \(offset) is below the next segment's base offset \(segments[index + 1].baseOffset) "
                             + "but missing from this segment")
+                    logger.error("read found a gap in the log", metadata: ["error": "\(error)"])
+                    throw error
                 }
             }
             return result
