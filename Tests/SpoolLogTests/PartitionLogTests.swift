@@ -233,10 +233,7 @@ import Testing
     @Test("DeleteRecords moves the log start offset durably and deletes whole segments below it")
     func deleteRecords() throws {
         let directory = TemporaryDirectory()
-        var config = LogConfig()
-        config.segmentBytes = 2048
-        let log = try makeLog(directory, config: config)
-        for _ in 0..<8 { _ = try log.append(TestBatch.make(records: 2, bodyBytes: 963)) }  // two batches per segment
+        let log = try makeLog(directory, segmentBytes: 2048, batchesOf1KiB: 8)  // two batches per segment
         #expect(log.segments.map(\.baseOffset) == [0, 4, 8, 12])
         #expect(try log.deleteRecords(before: 9) == 9)
         #expect(log.logStartOffset == 9)
@@ -248,10 +245,10 @@ import Testing
         #expect(try log.deleteRecords(before: 3) == 9)
         #expect(throws: LogError.self) { try log.deleteRecords(before: 17) }
         // Survives a crash (no close) and a clean restart.
-        let (crashed, _) = try reopenLog(directory, config: config, clean: false)
+        let (crashed, _) = try reopenLog(directory, config: log.logConfig, clean: false)
         #expect(crashed.logStartOffset == 9)
         try crashed.close()
-        let (clean, _) = try reopenLog(directory, config: config, clean: true)
+        let (clean, _) = try reopenLog(directory, config: log.logConfig, clean: true)
         #expect(clean.logStartOffset == 9)
         // -1 means up to the log end offset.
         #expect(try clean.deleteRecords(before: -1) == 16)

@@ -9,17 +9,14 @@ import Testing
     @Test("a read of offsets an older segment lost is a storage error, never the next segment's first batch")
     func gapIsAnError() throws {
         let directory = TemporaryDirectory()
-        var config = LogConfig()
-        config.segmentBytes = 4096
-        let log = try makeLog(directory, config: config)
-        // 1 KiB batches of 2 records: segments [0, 8, 16], four batches in each full one.
-        for _ in 0..<10 { _ = try log.append(TestBatch.make(records: 2, bodyBytes: 963)) }
+        // Segments [0, 8, 16], four batches of two records in each full one.
+        let log = try makeLog(directory, segmentBytes: 4096, batchesOf1KiB: 10)
         try log.close()
         let oldest = try #require(log.segments.first)
         #expect(truncate(oldest.logPath, 2048) == 0)
 
         // A clean start does not re-read older segments, so the lost offsets 4-7 are only found by the read.
-        let (reopened, _) = try reopenLog(directory, config: config, clean: true)
+        let (reopened, _) = try reopenLog(directory, config: log.logConfig, clean: true)
         #expect(try reopened.read(from: 2, maxBytes: 1 << 20).slice?.firstOffset == 2)
         #expect(throws: LogError.self) { try reopened.read(from: 5, maxBytes: 1 << 20) }
         do {
