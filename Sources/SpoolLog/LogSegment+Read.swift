@@ -2,11 +2,11 @@ extension LogSegment {
     /// The batch that holds `offset`, found from the sparse index and a short scan; nil when the segment
     /// ends before it.
     /// - Throws: `LogError.damagedSegment` when the index entry used does not land on its batch, or the bytes
-    ///   stop parsing before the segment ends (see `scan(from:expecting:until:)`).
+    ///   stop parsing before the segment ends (see `scan(_:from:expecting:until:)`).
     func locate(offset: Int64) throws(LogError) -> BatchInfo? {
-        try open()  // loads the indexes
+        let file = try open()  // also loads the indexes
         let start = indexedStart(atOrBefore: offset)
-        return try scan(from: start.position, expecting: start.baseOffset) { $0.lastOffset >= offset }
+        return try scan(file, from: start.position, expecting: start.baseOffset) { $0.lastOffset >= offset }
     }
 
     /// Where to start scanning for `offset`: the last index entry whose base offset is at or below it, with
@@ -25,10 +25,10 @@ extension LogSegment {
     /// entry names (`expected`): a damaged entry would otherwise start the walk mid-batch, the walk would stop
     /// at bytes that are no header, and the caller would skip to the next segment over offsets the log holds.
     /// - Throws: `LogError.damagedSegment` on such a mismatch or when the bytes stop parsing before the end.
-    private func scan(from position: Int, expecting expected: Int64?, until isWanted: (BatchInfo) -> Bool)
-        throws(LogError) -> BatchInfo?
+    private func scan(_ file: LogFile, from position: Int, expecting expected: Int64?,
+                      until isWanted: (BatchInfo) -> Bool) throws(LogError) -> BatchInfo?
     {
-        var scanner = BatchScanner(file: try open(), from: position, to: try size(), verify: false)
+        var scanner = BatchScanner(file: file, from: position, to: try size(), verify: false)
         var expected = expected
         while true {
             switch try scanner.next() {
@@ -67,7 +67,7 @@ extension LogSegment {
             start = (Int(entry.position), baseOffset + Int64(entry.relativeOffset))
         }
         var end = start.position
-        _ = try scan(from: start.position, expecting: start.baseOffset) { info in
+        _ = try scan(try open(), from: start.position, expecting: start.baseOffset) { info in
             if info.end > limit { return true }
             end = info.end
             return false
@@ -78,13 +78,13 @@ extension LogSegment {
     /// The first batch whose largest timestamp is at least `timestamp`, or nil when none is.
     /// - Throws: `LogError.damagedSegment` when an index entry used does not land on its batch.
     func firstBatch(withTimestampAtLeast timestamp: Int64) throws(LogError) -> BatchInfo? {
-        try open()
+        let file = try open()
         guard tracker.maxTimestamp >= timestamp else { return nil }
         // Every batch up to a time entry's offset has timestamps at most that entry's: start there.
         let fromOffset = timeIndex.lastIndex { $0.timestamp < timestamp }
             .map { baseOffset + Int64(timeIndex.entries[$0].relativeOffset) } ?? baseOffset
         let start = indexedStart(atOrBefore: fromOffset)
-        return try scan(from: start.position, expecting: start.baseOffset) { $0.maxTimestamp >= timestamp }
+        return try scan(file, from: start.position, expecting: start.baseOffset) { $0.maxTimestamp >= timestamp }
     }
 
     /// Called when a newer segment takes over appends (or at a clean close): ends the time index with the
