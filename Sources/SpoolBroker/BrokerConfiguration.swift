@@ -15,6 +15,8 @@ public struct BrokerConfiguration: Sendable, Equatable {
     public var retentionCheckIntervalMs: Int64 = 300_000
     /// Threads for blocking file I/O (`num.io.threads`).
     public var ioThreads = 4
+    /// The most disk reserved ahead of active segments' data over all partitions (`log.preallocate.max.bytes`).
+    public var preallocateMaxBytes = DiskReservations.defaultMaxBytes
     /// The least severe log level printed (`log.level`).
     public var logLevel = "info"
     /// The address clients are told to connect to (`advertised.listen`); nil means the listener's.
@@ -78,6 +80,7 @@ public struct BrokerConfiguration: Sendable, Equatable {
         configuration.retentionCheckIntervalMs = retentionCheckIntervalMs
         configuration.ioThreads = ioThreads
         configuration.maximumOpenFiles = maximumOpenLogFiles
+        configuration.preallocateMaxBytes = preallocateMaxBytes
         return configuration
     }
 }

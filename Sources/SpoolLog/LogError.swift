@@ -8,7 +8,8 @@ import SpoolRecords
 /// Why a log operation failed. A struct over a private enum so that reasons can be added without breaking callers.
 ///
 /// The broker maps these to Kafka error codes: `offsetOutOfRange` → OFFSET_OUT_OF_RANGE (1),
-/// `invalidBatch` → the batch error's own code, `storage` and `offline` → KAFKA_STORAGE_ERROR (56).
+/// `invalidBatch` → the batch error's own code, `storage`, `offline` and `damagedSegment` →
+/// KAFKA_STORAGE_ERROR (56).
 public struct LogError: Error, Sendable, CustomStringConvertible {
     enum Reason: Sendable {
         case offsetOutOfRange(offset: Int64, logStartOffset: Int64, logEndOffset: Int64)
@@ -19,6 +20,7 @@ public struct LogError: Error, Sendable, CustomStringConvertible {
         case invalidArgument(String)
         case closed
         case producer(code: Int16, String)
+        case damagedSegment(path: String, detail: String)
     }
 
     let reason: Reason
@@ -47,6 +49,13 @@ public struct LogError: Error, Sendable, CustomStringConvertible {
     /// INVALID_PRODUCER_EPOCH (47).
     public static func producer(code: Int16, _ detail: String) -> Self { .init(reason: .producer(code: code, detail)) }
 
+    /// A segment's bytes or its index do not lead where they should (an index entry off a batch boundary, a batch
+    /// header that does not parse before the segment's end). Reads rebuild the indexes once; what remains is
+    /// damage in the log itself, answered as KAFKA_STORAGE_ERROR rather than skipped.
+    public static func damagedSegment(path: String, _ detail: String) -> Self {
+        .init(reason: .damagedSegment(path: path, detail: detail))
+    }
+
     /// The Kafka error code of a refused idempotent batch, if that is what happened.
     public var producerErrorCode: Int16? { if case .producer(let code, _) = reason { code } else { nil } }
 
@@ -55,10 +64,12 @@ public struct LogError: Error, Sendable, CustomStringConvertible {
     /// Whether the disk failed us (KAFKA_STORAGE_ERROR): a failed system call or an offline log.
     public var isStorageError: Bool {
         switch reason {
-        case .storage, .offline: true
+        case .storage, .offline, .damagedSegment: true
         default: false
         }
     }
+    /// Whether a segment's index or bytes were found not to match (see `damagedSegment`).
+    public var isDamagedSegment: Bool { if case .damagedSegment = reason { true } else { false } }
     /// The batch error, when the batch itself was refused.
     public var batchError: RecordBatchError? { if case .invalidBatch(let error) = reason { error } else { nil } }
     /// The errno of a failed system call, if that is what happened.
@@ -85,6 +96,9 @@ public struct LogError: Error, Sendable, CustomStringConvertible {
             return "the log manager is shut down"
         case .producer(_, let detail):
             return detail
+        case .damagedSegment(let path, let detail):
+            return "segment \(path) is damaged: \(detail); its indexes are rebuilt from the log, and damage that "
+                + "remains needs the segment restored or removed"
         }
     }
 }

@@ -72,19 +72,41 @@ extension LogManager {
         guard markClosed() else { return }
         let logs = allLogs
         try await threadPool.runIfActive { [self] in
-            var points: [TopicPartition: Int64] = [:]
-            for log in logs {
-                try log.close()
-                points[log.topicPartition] = log.recoveryPoint
-            }
-            let directory = configuration.dataDirectory
-            try RecoveryCheckpoint.write(points, directory: directory)
-            let marker = try LogFile(path: directory + "/" + LogManager.cleanShutdownFile, create: true)
-            try marker.sync()
-            try FileSystem.syncDirectory(directory)
+            try closeLogs(logs)
             logger.info("log manager shut down cleanly", metadata: ["partitions": "\(logs.count)"])
         }
         directoryLock.release()
         try await threadPool.shutdownGracefully()
+    }
+
+    /// Closes every log (all of them, even after one fails) and, only when each one's data is synced, writes the
+    /// clean-shutdown marker. The recovery checkpoint is then optional: a start that finds the marker does not
+    /// read it, so a full disk that refuses the checkpoint still ends in a clean shutdown.
+    /// - Throws: the first log's close error (no marker is written then, so the next start recovers).
+    private func closeLogs(_ logs: [PartitionLog]) throws {
+        var points: [TopicPartition: Int64] = [:]
+        var firstError: (any Error)?
+        for log in logs {
+            do {
+                try log.close()
+                points[log.topicPartition] = log.recoveryPoint
+            } catch {
+                firstError = firstError ?? error
+                logger.error(
+                    "closing a log failed", metadata: ["partition": "\(log.topicPartition)", "error": "\(error)"])
+            }
+        }
+        if let firstError { throw firstError }
+        let directory = configuration.dataDirectory
+        do {
+            try RecoveryCheckpoint.write(points, directory: directory)
+        } catch {
+            logger.warning(
+                "recovery checkpoint not written at shutdown; the clean-shutdown marker makes it unnecessary",
+                metadata: ["error": "\(error)"])
+        }
+        let marker = try LogFile(path: directory + "/" + LogManager.cleanShutdownFile, create: true)
+        try marker.sync()
+        try FileSystem.syncDirectory(directory)
     }
 }

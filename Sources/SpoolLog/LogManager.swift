@@ -21,6 +21,8 @@ public struct LogManagerConfiguration: Sendable, Equatable {
     /// Log files (segments and indexes) kept open at once before idle partitions give theirs back; 0 derives it
     /// from the process's open-file limit (`OpenFileLimit.derivedMaximumOpenLogFiles`).
     public var maximumOpenFiles = 0
+    /// The most disk reserved ahead of active segments' data, over all partitions (`log.preallocate.max.bytes`).
+    public var preallocateMaxBytes = DiskReservations.defaultMaxBytes
 
     /// - Parameter dataDirectory: where the logs live.
     public init(dataDirectory: String) {
@@ -46,6 +48,8 @@ public final class LogManager: Service, @unchecked Sendable {
     let flushScheduler: FlushScheduler
     let directoryLock: DataDirectoryLock
     let logger: Logger
+    /// The disk reserved ahead of active segments' data, shared by every log of the directory.
+    public let reservations: DiskReservations
     private let lock = NIOLock()
     private var logs: [TopicPartition: PartitionLog]
     private var closed = false
@@ -75,8 +79,9 @@ public final class LogManager: Service, @unchecked Sendable {
 
     private init(configuration: LogManagerConfiguration, threadPool: NIOThreadPool, directoryLock: DataDirectoryLock,
                  logs: [TopicPartition: PartitionLog], reports: [TopicPartition: RecoveryReport], clean: Bool,
-                 logger: Logger)
+                 logger: Logger, reservations: DiskReservations)
     {
+        self.reservations = reservations
         self.configuration = configuration
         self.threadPool = threadPool
         self.directoryLock = directoryLock
@@ -165,13 +170,15 @@ public final class LogManager: Service, @unchecked Sendable {
         let markerPath = directory + "/" + cleanShutdownFile
         let clean = FileSystem.exists(markerPath)
         let recoveryPoints = clean ? [:] : RecoveryCheckpoint.read(directory: directory)
+        let reservations = DiskReservations(maxBytes: configuration.preallocateMaxBytes)
         var logs: [TopicPartition: PartitionLog] = [:]
         var reports: [TopicPartition: RecoveryReport] = [:]
         let scan = try DirectoryScan.run(directory: directory, claims: claims, logger: logger)
         for (partition, path) in scan.adopted {
             let (log, report) = try PartitionLog.load(
                 topicPartition: partition, directory: path, config: configuration.defaultLogConfig,
-                cleanShutdown: clean, recoveryPoint: recoveryPoints[partition], logger: logger)
+                cleanShutdown: clean, recoveryPoint: recoveryPoints[partition], logger: logger,
+                reservations: reservations)
             logs[partition] = log
             if report.segmentsRecovered > 0 { reports[partition] = report }
             // Start-up holds no descriptor per partition: the first append or read reopens what it needs, so that
@@ -192,7 +199,7 @@ public final class LogManager: Service, @unchecked Sendable {
             ])
         return LogManager(
             configuration: configuration, threadPool: threadPool, directoryLock: directoryLock, logs: logs,
-            reports: reports, clean: clean, logger: logger)
+            reports: reports, clean: clean, logger: logger, reservations: reservations)
     }
 
     /// The log of a partition, if it exists.
@@ -241,7 +248,7 @@ public final class LogManager: Service, @unchecked Sendable {
                 }
                 let log = try PartitionLog.create(
                     topicPartition: partition, directory: directory, config: config, topicId: topicId,
-                    durably: durably, logger: logger)
+                    durably: durably, logger: logger, reservations: reservations)
                 logs[partition] = log
                 return log
             }

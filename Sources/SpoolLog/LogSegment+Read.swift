@@ -1,62 +1,113 @@
 extension LogSegment {
     /// The batch that holds `offset`, found from the sparse index and a short scan; nil when the segment
     /// ends before it.
+    /// - Throws: `LogError.damagedSegment` when the index entry used does not land on its batch, or the bytes
+    ///   stop parsing before the segment ends (see `scan(_:from:expecting:until:)`).
     func locate(offset: Int64) throws(LogError) -> BatchInfo? {
-        let file = try open()
-        var scanner = BatchScanner(file: file, from: indexedPosition(atOrBefore: offset), to: try size(), verify: false)
-        while case .batch(let info) = try scanner.next() {
-            if info.lastOffset >= offset { return info }
-        }
-        return nil
+        let file = try open()  // also loads the indexes
+        let start = indexedStart(atOrBefore: offset)
+        return try scan(file, from: start.position, expecting: start.baseOffset) { $0.lastOffset >= offset }
     }
 
-    /// The position of the last indexed batch whose base offset is at or below `offset` (0 when none is).
-    private func indexedPosition(atOrBefore offset: Int64) -> Int {
-        offsetIndex.lastIndex { baseOffset + Int64($0.relativeOffset) <= offset }
-            .map { Int(offsetIndex.entries[$0].position) } ?? 0
+    /// Where to start scanning for `offset`: the last index entry whose base offset is at or below it, with
+    /// the base offset the batch there must have; the segment's first byte when no entry is.
+    private func indexedStart(atOrBefore offset: Int64) -> (position: Int, baseOffset: Int64?) {
+        guard let index = offsetIndex.lastIndex(where: { baseOffset + Int64($0.relativeOffset) <= offset }) else {
+            return (0, nil)
+        }
+        let entry = offsetIndex.entries[index]
+        return (Int(entry.position), baseOffset + Int64(entry.relativeOffset))
+    }
+
+    /// Walks the batches from `position` and returns the first for which `isWanted` holds, or nil at the end.
+    ///
+    /// A position taken from the index is trusted only once the batch found there has the base offset the
+    /// entry names (`expected`): a damaged entry would otherwise start the walk mid-batch, the walk would stop
+    /// at bytes that are no header, and the caller would skip to the next segment over offsets the log holds.
+    /// - Throws: `LogError.damagedSegment` on such a mismatch or when the bytes stop parsing before the end.
+    private func scan(_ file: LogFile, from position: Int, expecting expected: Int64?,
+                      until isWanted: (BatchInfo) -> Bool) throws(LogError) -> BatchInfo?
+    {
+        var scanner = BatchScanner(file: file, from: position, to: try size(), verify: false)
+        var expected = expected
+        while true {
+            switch try scanner.next() {
+            case .end:
+                return nil
+            case .invalid(let reason):
+                throw .damagedSegment(path: logPath, reason)
+            case .batch(let info):
+                if let base = expected, info.baseOffset != base {
+                    throw .damagedSegment(
+                        path: logPath,
+                        "the index points at position \(info.position) for offset \(base), but the bytes there "
+                            + "read as a batch with base offset \(info.baseOffset)")
+                }
+                expected = nil
+                if isWanted(info) { return info }
+            }
+        }
     }
 
     /// Whole batches from the one holding `offset`, up to `maxBytes` but always at least that first batch.
     /// - Returns: the first batch and the byte length of the run, or nil when the segment ends before `offset`.
+    /// - Throws: `LogError.damagedSegment` when an index entry used does not land on its batch.
     func read(from offset: Int64, maxBytes: Int) throws(LogError) -> (first: BatchInfo, length: Int)? {
         guard let first = try locate(offset: offset) else { return nil }
         let segmentSize = try size()
         let limit = first.position + max(maxBytes, first.size)
         // The size only ever advances past whole batches, so everything up to it is whole.
         if limit >= segmentSize { return (first, segmentSize - first.position) }
-        let hint = offsetIndex.lastIndex { Int($0.position) <= limit }.map { Int(offsetIndex.entries[$0].position) }
-        let scanStart = max(first.end, hint ?? 0)
-        var end = scanStart
-        var scanner = BatchScanner(file: try open(), from: scanStart, to: segmentSize, verify: false)
-        while case .batch(let info) = try scanner.next(), info.end <= limit {
+        // Walk to the limit from the last indexed batch before it when that lies past the first batch.
+        var start: (position: Int, baseOffset: Int64?) = (first.end, nil)
+        if let index = offsetIndex.lastIndex(where: { Int($0.position) <= limit }),
+           Int(offsetIndex.entries[index].position) > first.end
+        {
+            let entry = offsetIndex.entries[index]
+            start = (Int(entry.position), baseOffset + Int64(entry.relativeOffset))
+        }
+        var end = start.position
+        _ = try scan(try open(), from: start.position, expecting: start.baseOffset) { info in
+            if info.end > limit { return true }
             end = info.end
+            return false
         }
         return (first, end - first.position)
     }
 
     /// The first batch whose largest timestamp is at least `timestamp`, or nil when none is.
+    /// - Throws: `LogError.damagedSegment` when an index entry used does not land on its batch.
     func firstBatch(withTimestampAtLeast timestamp: Int64) throws(LogError) -> BatchInfo? {
         let file = try open()
         guard tracker.maxTimestamp >= timestamp else { return nil }
         // Every batch up to a time entry's offset has timestamps at most that entry's: start there.
         let fromOffset = timeIndex.lastIndex { $0.timestamp < timestamp }
             .map { baseOffset + Int64(timeIndex.entries[$0].relativeOffset) } ?? baseOffset
-        var scanner = BatchScanner(
-            file: file, from: indexedPosition(atOrBefore: fromOffset), to: try size(), verify: false)
-        while case .batch(let info) = try scanner.next() {
-            if info.maxTimestamp >= timestamp { return info }
-        }
-        return nil
+        let start = indexedStart(atOrBefore: fromOffset)
+        return try scan(file, from: start.position, expecting: start.baseOffset) { $0.maxTimestamp >= timestamp }
     }
 
     /// Called when a newer segment takes over appends (or at a clean close): ends the time index with the
     /// largest timestamp and gives back the disk reserved beyond the data.
-    func onBecomeInactive() throws(LogError) {
-        if let entry = tracker.takeTimeEntry() { try timeIndex.append(entry) }
-        if let file, reservedBytes > 0 {
-            try file.truncate(to: try size())
-            reservedBytes = 0
+    ///
+    /// The final time entry only spares the next start a scan. When it cannot be written (a full disk), the
+    /// time index file is removed instead, so that the next open rebuilds both indexes from the log rather than
+    /// trust a time index that under-reports the segment's largest timestamp.
+    /// - Returns: the error that kept the final time entry out, if one did.
+    /// - Throws: `LogError.storage` when the reservation cannot be trimmed or the time index removed.
+    @discardableResult
+    func onBecomeInactive() throws(LogError) -> LogError? {
+        var skipped: LogError?
+        if let entry = tracker.takeTimeEntry() {
+            do {
+                try timeIndex.append(entry)
+            } catch {
+                skipped = error
+                try timeIndex.discardFile()
+            }
         }
+        try trimReservation()
+        return skipped
     }
 
     /// Flushes the log data to the device.

@@ -16,10 +16,11 @@ final class LogSegment {
     private var indexesLoaded = false
     private var timeIndexLoaded = false
     var tracker: IndexTracker
-    /// Disk reserved ahead of the data (see `LogFile.preallocate`), so appends do not allocate blocks.
+    /// Disk reserved from the file's start (see `LogFile.preallocate`), so appends do not allocate blocks.
     var reservedBytes = 0
-    /// How much to reserve at a time: small enough that many partitions do not tie up the disk.
-    static let reserveChunkBytes = 16 << 20
+    /// The part of the broker-wide budget this segment holds (see `reserve(_:chunk:from:)`).
+    var grantedBytes = 0
+    var reservations: DiskReservations?
     /// When the segment started, for `segment.ms`: the first append's wall clock, or after a restart the
     /// first batch's timestamp.
     var rollingBasedTimestamp: Int64?
@@ -32,6 +33,8 @@ final class LogSegment {
         self.offsetIndex = SparseIndex(path: prefix + LogFileName.indexSuffix)
         self.timeIndex = SparseIndex(path: prefix + LogFileName.timeIndexSuffix)
     }
+
+    deinit { reservations?.release(grantedBytes) }
 
     var logPath: String { directory + "/" + LogFileName.prefix(baseOffset) + LogFileName.logSuffix }
 
@@ -176,7 +179,8 @@ final class LogSegment {
             }
         }
         result.truncatedBytes = size - result.validBytes
-        if verify && result.truncatedBytes > 0 { try file.truncate(to: result.validBytes) }
+        // Truncating even to the same size frees the blocks a crashed run reserved beyond the data.
+        if verify { try file.truncate(to: result.validBytes) }
         knownSize = verify ? result.validBytes : size
         try offsetIndex.reset(to: offsetEntries)
         try timeIndex.reset(to: timeEntries)
@@ -200,10 +204,6 @@ final class LogSegment {
         header.setInteger(leaderEpoch, at: header.readerIndex + 12)
         let body = batch.buffer.getSlice(
             at: batch.buffer.readerIndex + RecordBatch.headerSize, length: batch.sizeInBytes - RecordBatch.headerSize)
-        if position + batch.sizeInBytes > reservedBytes {
-            reservedBytes = position + batch.sizeInBytes + Self.reserveChunkBytes
-            file.preallocate(upTo: reservedBytes)
-        }
         do {
             try header.withUnsafeReadableBytes { (headerBytes) throws(LogError) in
                 try (body ?? ByteBuffer()).withUnsafeReadableBytes { (bodyBytes) throws(LogError) in

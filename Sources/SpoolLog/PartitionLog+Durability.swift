@@ -62,13 +62,42 @@ extension PartitionLog {
         return recoveryPointValue
     }
 
+    /// Ends a segment's turn as the active one (see `LogSegment.onBecomeInactive`), with a warning when its
+    /// final time index entry could not be written. Called with the lock held.
+    func deactivate(_ segment: LogSegment) throws(LogError) {
+        if let skipped = try segment.onBecomeInactive() {
+            logger.warning(
+                "final time index entry not written; the segment's indexes are rebuilt from the log when next opened",
+                metadata: ["segment": "\(segment.logPath)", "error": "\(skipped)"])
+        }
+    }
+
+    /// Reserves disk ahead of the active segment's data, growing the reservation while the partition keeps
+    /// using it up (64 KiB first, doubling up to 16 MiB), so that a quiet partition ties up little disk and a
+    /// streaming one appends into allocated blocks. Called with the lock held.
+    func reserveDisk(in segment: LogSegment, for bytes: Int) throws(LogError) {
+        guard try segment.needsReservation(for: bytes) else { return }
+        // A granted reservation used up: the partition streams.
+        if segment.grantedBytes > 0 {
+            reserveChunkBytes = min(reserveChunkBytes * 2, DiskReservations.maximumChunkBytes)
+        }
+        try segment.reserve(bytes, chunk: reserveChunkBytes, from: reservations)
+    }
+
     /// Closes the log after a last flush: ends the active time index with its largest timestamp and syncs
     /// data and indexes, so that the next start can skip recovery.
     /// - Throws: `LogError.storage` when a sync fails.
     public func close() throws(LogError) {
         try locked { () throws(LogError) in
-            if let active = segments.last { try active.onBecomeInactive() }
-            try writeProducerSnapshot()
+            if let active = segments.last { try deactivate(active) }
+            // The snapshot only shortens the next start's replay of idempotent batches: a full disk skips it.
+            do {
+                try writeProducerSnapshot()
+            } catch {
+                logger.warning(
+                    "producer snapshot not written at close; the next start replays the log instead",
+                    metadata: ["error": "\(error)"])
+            }
         }
         try flushForCheckpoint()
         try locked { () throws(LogError) in

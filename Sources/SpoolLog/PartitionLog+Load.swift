@@ -7,12 +7,13 @@ extension PartitionLog {
     ///   - directory: `<data-dir>/<topic>-<partition>`.
     ///   - config: its settings.
     ///   - logger: where to log.
-    /// - Throws: `LogError.invalidArgument` for bad settings, `.storage` when the files cannot be made.
     ///   - topicId: the topic ID to bind the directory to (its `partition.metadata`); nil binds none.
     ///   - durably: false skips the fsyncs, for a caller that makes many logs and then syncs the file system once.
+    ///   - reservations: the broker-wide budget of preallocated disk (a budget of its own by default).
+    /// - Throws: `LogError.invalidArgument` for bad settings, `.storage` when the files cannot be made.
     public static func create(topicPartition: TopicPartition, directory: String, config: LogConfig,
-                              topicId: String? = nil, durably: Bool = true, logger: Logger) throws(LogError)
-        -> PartitionLog
+                              topicId: String? = nil, durably: Bool = true, logger: Logger,
+                              reservations: DiskReservations = DiskReservations()) throws(LogError) -> PartitionLog
     {
         try config.validate()
         try FileSystem.makeDirectory(directory)
@@ -25,7 +26,7 @@ extension PartitionLog {
         }
         return PartitionLog(
             topicPartition: topicPartition, directory: directory, config: config, segments: [segment],
-            logEndOffset: 0, logger: logger)
+            logEndOffset: 0, logger: logger, reservations: reservations)
     }
 
     /// Opens an existing partition log. After a clean shutdown only the active segment's tail is read;
@@ -38,11 +39,13 @@ extension PartitionLog {
     ///   - cleanShutdown: whether the broker shut down cleanly last time.
     ///   - recoveryPoint: the checkpointed offset below which data and indexes were synced; nil for unknown.
     ///   - logger: where to log.
+    ///   - reservations: the broker-wide budget of preallocated disk (a budget of its own by default).
     /// - Returns: the log and what recovery found.
     /// - Throws: `LogError.storage` when the files cannot be read or repaired.
     public static func load(topicPartition: TopicPartition, directory: String, config: LogConfig,
                             cleanShutdown: Bool, recoveryPoint: Int64?,
-                            logger: Logger) throws(LogError) -> (PartitionLog, RecoveryReport)
+                            logger: Logger, reservations: DiskReservations = DiskReservations())
+        throws(LogError) -> (PartitionLog, RecoveryReport)
     {
         try config.validate()
         var baseOffsets: [Int64] = []
@@ -56,7 +59,9 @@ extension PartitionLog {
         baseOffsets.sort()
         if baseOffsets.isEmpty {
             // Created but never written (a crash between mkdir and the first segment).
-            let log = try create(topicPartition: topicPartition, directory: directory, config: config, logger: logger)
+            let log = try create(
+                topicPartition: topicPartition, directory: directory, config: config, logger: logger,
+                reservations: reservations)
             return (log, RecoveryReport())
         }
         var segments = baseOffsets.map {
@@ -71,7 +76,7 @@ extension PartitionLog {
         }
         let log = PartitionLog(
             topicPartition: topicPartition, directory: directory, config: config, segments: segments,
-            logEndOffset: logEndOffset, logger: logger)
+            logEndOffset: logEndOffset, logger: logger, reservations: reservations)
         try log.locked { () throws(LogError) in
             if let start = readLogStartOffset(directory: directory) {
                 log.logStartOffsetValue = min(max(log.logStartOffsetValue, start), logEndOffset)

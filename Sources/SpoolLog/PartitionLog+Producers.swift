@@ -75,7 +75,10 @@ extension PartitionLog {
         }
         guard from < logEndOffsetValue else { return }
         for segment in segments[segmentIndex(for: from)...] {
-            guard let first = try segment.locate(offset: max(from, segment.baseOffset)) else { continue }
+            let wanted = max(from, segment.baseOffset)
+            guard let first = try withIndexRepair(segment, { (segment) throws(LogError) in
+                try segment.locate(offset: wanted)
+            }) else { continue }
             var scanner = BatchScanner(file: try segment.open(), from: first.position, to: try segment.size(), verify: false)
             while case .batch(let info) = try scanner.next() {
                 if info.producerId >= 0 && info.baseSequence >= 0 { recordProducer(info) }

@@ -31,12 +31,16 @@ public final class PartitionLog: @unchecked Sendable {
     /// Offsets of the producer snapshots on disk, oldest first.
     var snapshotOffsets: [Int64] = []
     let logger: Logger
+    /// The broker-wide budget of disk reserved ahead of active segments' data.
+    let reservations: DiskReservations
+    /// How much the next reservation takes: it doubles while the partition keeps using them up.
+    var reserveChunkBytes = DiskReservations.initialChunkBytes
     let appendedBytes: Counter
     let fsyncTimer: Metrics.Timer
     let logEndOffsetGauge: Gauge
 
     init(topicPartition: TopicPartition, directory: String, config: LogConfig, segments: [LogSegment],
-         logEndOffset: Int64, logger: Logger)
+         logEndOffset: Int64, logger: Logger, reservations: DiskReservations)
     {
         precondition(!segments.isEmpty, "a partition log always has an active segment")
         self.topicPartition = topicPartition
@@ -45,6 +49,7 @@ public final class PartitionLog: @unchecked Sendable {
         self.segments = segments
         self.logStartOffsetValue = segments[0].baseOffset
         self.logEndOffsetValue = logEndOffset
+        self.reservations = reservations
         self.flushedOffsetValue = logEndOffset
         self.recoveryPointValue = logEndOffset
         var logger = logger
@@ -93,7 +98,10 @@ public final class PartitionLog: @unchecked Sendable {
 
     /// Refuses every later append: the partition is being deleted, and its directory is leaving the namespace.
     func markDeleted() {
-        lock.withLock { offlineReason = offlineReason ?? "the partition was deleted" }
+        lock.withLock {
+            offlineReason = offlineReason ?? "the partition was deleted"
+            for segment in segments { segment.returnGrant() }
+        }
     }
 
     /// Replaces the log's settings (they apply to the next append, roll and retention pass).
@@ -143,6 +151,7 @@ public final class PartitionLog: @unchecked Sendable {
                     logStartOffset: logStartOffsetValue, logEndOffset: logEndOffsetValue, isDuplicate: true)
             }
             let segment = try activeSegment(for: batch, now: now)
+            try reserveDisk(in: segment, for: batch.sizeInBytes)
             let written = try segment.append(batch, baseOffset: logEndOffsetValue, leaderEpoch: leaderEpoch, now: now)
             logEndOffsetValue = written.nextOffset
             if batch.producerId >= 0 { recordProducer(written) }
@@ -166,7 +175,7 @@ public final class PartitionLog: @unchecked Sendable {
         let tooOld = now - (active.rollingBasedTimestamp ?? now) > config.segmentMs
         let offsetsOverflow = logEndOffsetValue + Int64(batch.lastOffsetDelta) - active.baseOffset > Int64(Int32.max)
         guard tooBig || tooOld || offsetsOverflow else { return active }
-        try active.onBecomeInactive()
+        try deactivate(active)
         try writeProducerSnapshot()
         try active.syncIndexes(close: true)
         active.releaseFile()
@@ -192,11 +201,23 @@ public final class PartitionLog: @unchecked Sendable {
                 throw .offsetOutOfRange(
                     offset: offset, logStartOffset: logStartOffsetValue, logEndOffset: logEndOffsetValue)
             }
-            for segment in segments[segmentIndex(for: offset)...] {
-                if let (first, length) = try segment.read(from: offset, maxBytes: maxBytes), let file = segment.file {
+            for index in segmentIndex(for: offset)..<segments.count {
+                let segment = segments[index]
+                if let (first, length) = try withIndexRepair(segment, { (segment) throws(LogError) in
+                    try segment.read(from: offset, maxBytes: maxBytes)
+                }), let file = segment.file {
                     result.slice = FileSlice(
                         file: file, position: first.position, length: length, firstOffset: first.baseOffset)
                     break
+                }
+                // Moving on is right only when the offset lies past this segment's data.
+                if index + 1 < segments.count, offset < segments[index + 1].baseOffset {
+                    let error = LogError.damagedSegment(
+                        path: segment.logPath,
+                        "offset \(offset) is below the next segment's base offset \(segments[index + 1].baseOffset) "
+                            + "but missing from this segment")
+                    logger.error("read found a gap in the log", metadata: ["error": "\(error)"])
+                    throw error
                 }
             }
             return result
@@ -210,7 +231,9 @@ public final class PartitionLog: @unchecked Sendable {
     public func offset(forTimestamp timestamp: Int64) throws(LogError) -> TimestampOffset? {
         try locked { () throws(LogError) -> TimestampOffset? in
             for segment in segments where try segment.largestTimestamp() >= timestamp {
-                if let info = try segment.firstBatch(withTimestampAtLeast: timestamp) {
+                if let info = try withIndexRepair(segment, { (segment) throws(LogError) in
+                    try segment.firstBatch(withTimestampAtLeast: timestamp)
+                }) {
                     return TimestampOffset(timestamp: info.maxTimestamp, offset: max(info.baseOffset, logStartOffsetValue))
                 }
             }

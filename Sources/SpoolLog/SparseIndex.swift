@@ -118,6 +118,13 @@ final class SparseIndex<Entry: IndexEntry> {
         isDirty = true
     }
 
+    /// Removes the file (entries stay in memory), so that the next load finds none and the segment rebuilds it.
+    func discardFile() throws(LogError) {
+        file = nil
+        isDirty = false
+        if FileSystem.exists(path) { try FileSystem.remove(path) }
+    }
+
     /// Makes the written entries durable (reopening the file when its descriptor was given back); with
     /// `close`, releases the descriptor afterwards.
     func sync(close: Bool) throws(LogError) {

@@ -72,6 +72,15 @@ func makeLog(_ directory: TemporaryDirectory, config: LogConfig = LogConfig(), n
         logger: testLogger)
 }
 
+/// A log of `count` 1 KiB batches of two records each, in segments of `segmentBytes`.
+func makeLog(_ directory: TemporaryDirectory, segmentBytes: Int, batchesOf1KiB count: Int) throws -> PartitionLog {
+    var config = LogConfig()
+    config.segmentBytes = segmentBytes
+    let log = try makeLog(directory, config: config)
+    for _ in 0..<count { _ = try log.append(TestBatch.make(records: 2, bodyBytes: 963)) }
+    return log
+}
+
 func reopenLog(_ directory: TemporaryDirectory, config: LogConfig = LogConfig(), name: String = "topic-0",
                clean: Bool, recoveryPoint: Int64? = nil) throws -> (PartitionLog, RecoveryReport)
 {
