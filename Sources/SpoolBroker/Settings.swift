@@ -78,7 +78,7 @@ enum Settings {
                 "Request bytes one connection may hold; its reading pauses beyond it.", 1024...Int.max,
                 \.queuedMaxRequestBytesPerConnection),
         integer("socket.send.buffer.high.bytes",
-                "Unsent reply bytes above which a connection stops reading; it reads again below half.",
+                "Unsent reply bytes in memory (sendfile data excluded) above which a connection stops reading.",
                 1024...Int(Int32.max), \.socketSendBufferHighBytes),
         integer("fetch.max.wait.ms", "Longest a fetch waits for data, in milliseconds; longer waits are cut.",
                 0...Int32.max, \.fetchMaxWaitMs),

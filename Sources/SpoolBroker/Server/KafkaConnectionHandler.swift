@@ -6,6 +6,10 @@ import SpoolLog
 struct ConnectionLimits: Sendable {
     /// Requests handled at once before their replies are written (`max.in.flight.requests.per.connection`).
     var maximumInFlight: Int
+    /// Reply bytes held in memory and not yet written before the connection stops taking requests
+    /// (`socket.send.buffer.high.bytes`). File slices sent with sendfile are page cache, not broker memory, and
+    /// do not count: a consumer's next fetch is handled while the previous reply is still being sent.
+    var maximumUnsentReplyBytes: Int
     /// A connection with no request in flight is closed this long after its last request (`connections.max.idle.ms`).
     var idleTimeout: TimeAmount
     /// A frame must arrive whole within this of its first byte (`request.receive.timeout.ms`).
@@ -17,8 +21,9 @@ struct ConnectionLimits: Sendable {
 /// refuses (malformed header, unknown API) closes the connection with one log line.
 ///
 /// Backpressure: a frame is handled only while fewer than `maximumInFlight` requests are outstanding and the
-/// channel is writable (its unsent replies are under `socket.send.buffer.high.bytes`); otherwise the handler
-/// pauses the `KafkaFrameReceiver`, which stops splitting frames and reading until both hold again. Each frame's
+/// reply bytes held in memory and not yet written are under `socket.send.buffer.high.bytes` (file slices, sent
+/// with sendfile, are page cache and do not count); otherwise the handler pauses the `KafkaFrameReceiver`, which
+/// stops splitting frames and reading until both hold again. Each frame's
 /// reservation in the request memory pool is given back once its request has been handled.
 ///
 /// A watchdog closes the connection when a frame has not completed within `frameTimeout`, or when no request
@@ -42,6 +47,8 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
     private var waiting = CircularBuffer<ReceivedFrame>()
     /// Reply bytes this connection has handed to the channel and not yet written to the socket.
     private var unsentBytes = 0
+    /// The part of `unsentBytes` held in memory (byte buffers, not file slices): what backpressure bounds.
+    private var unsentMemoryBytes = 0
     private var lastRequestAt = NIODeadline.now()
     private var watchdog: Scheduled<Void>?
     /// The gate of the latest request: the next request waits on it before its ordered part.
@@ -93,7 +100,7 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
     }
 
     private func canDispatch(context: ChannelHandlerContext) -> Bool {
-        nextSequence - nextToWrite < limits.maximumInFlight && context.channel.isWritable
+        nextSequence - nextToWrite < limits.maximumInFlight && unsentMemoryBytes < limits.maximumUnsentReplyBytes
     }
 
     /// Hands waiting frames to the router while the limits allow, then lets the receiver go on.
@@ -150,12 +157,16 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
             case .none:
                 continue
             case .frame(let buffer):
-                let promise = counted(buffer.readableBytes, context)
+                let promise = counted(buffer.readableBytes, inMemory: buffer.readableBytes, context)
                 context.write(Self.wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
             case .parts(let parts):
                 let total = parts.reduce(0) { $0 + $1.byteCount }
+                let inMemory = parts.reduce(0) { sum, part in
+                    if case .bytes(let buffer) = part { sum + buffer.readableBytes } else { sum }
+                }
                 for (index, part) in parts.enumerated() {
-                    write(part, context: context, promise: index == parts.count - 1 ? counted(total, context) : nil)
+                    let promise = index == parts.count - 1 ? counted(total, inMemory: inMemory, context) : nil
+                    write(part, context: context, promise: promise)
                 }
             }
             wrote = true
@@ -165,15 +176,20 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
         resume(context: context)
     }
 
-    /// A write promise that keeps `bytes` counted as unsent, on the connection and broker-wide, until written.
-    private func counted(_ bytes: Int, _ context: ChannelHandlerContext) -> EventLoopPromise<Void> {
+    /// A write promise that keeps `bytes` counted as unsent, on the connection and broker-wide, until written;
+    /// `inMemory` of them (not file slices) also hold back the next request while over the limit.
+    private func counted(_ bytes: Int, inMemory: Int, _ context: ChannelHandlerContext) -> EventLoopPromise<Void> {
         unsentBytes += bytes
+        unsentMemoryBytes += inMemory
         unsent.add(bytes)
         let promise = context.eventLoop.makePromise(of: Void.self)
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         promise.futureResult.whenComplete { [unsent] _ in
-            bound.value.unsentBytes -= bytes
+            let (handler, context) = bound.value
+            handler.unsentBytes -= bytes
+            handler.unsentMemoryBytes -= inMemory
             unsent.remove(bytes)
+            if inMemory > 0 && !handler.closing { handler.resume(context: context) }
         }
         return promise
     }

@@ -75,6 +75,7 @@ final class KafkaServer: Service, Sendable {
                 connectionLimitBytes: configuration.queuedMaxRequestBytesPerConnection, pool: requestMemory)
             let limits = ConnectionLimits(
                 maximumInFlight: configuration.maximumInFlightPerConnection,
+                maximumUnsentReplyBytes: configuration.socketSendBufferHighBytes,
                 idleTimeout: .milliseconds(configuration.connectionsMaxIdleMs),
                 frameTimeout: .milliseconds(configuration.requestReceiveTimeoutMs))
             let sync = channel.pipeline.syncOperations
