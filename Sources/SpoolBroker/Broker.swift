@@ -31,15 +31,12 @@ public struct Broker: Sendable {
         if configuration.maximumPartitions == 0 {
             configuration.maximumPartitions = OpenFileLimit.derivedMaximumPartitions(limit: limits.soft)
         }
-        if configuration.maximumOpenLogFiles == 0 {
-            configuration.maximumOpenLogFiles = OpenFileLimit.derivedMaximumOpenLogFiles(limit: limits.soft)
-        }
         logger.info(
             "open-file limit",
             metadata: [
                 "softBefore": "\(limits.softBefore)", "soft": "\(limits.soft)", "hard": "\(limits.hard)",
                 "maxPartitions": "\(configuration.maximumPartitions)",
-                "maxOpenLogFiles": "\(configuration.maximumOpenLogFiles)",
+                "maxOpenLogFiles": "\(LogManager.resolvedMaximumOpenFiles(configuration.logManagerConfiguration))",
             ])
         self.configuration = configuration
         // The store is opened once the data directory's lock is held, and tells the log manager which partition

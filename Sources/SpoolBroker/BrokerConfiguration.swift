@@ -45,8 +45,8 @@ public struct BrokerConfiguration: Sendable, Equatable {
     /// Request bytes one connection may hold (`queued.max.request.bytes.per.connection`); a single frame may
     /// exceed it.
     public var queuedMaxRequestBytesPerConnection = 100 * 1024 * 1024
-    /// Unsent reply bytes above which a connection stops reading (`socket.send.buffer.high.bytes`); it reads
-    /// again below half.
+    /// Unsent reply bytes held in memory above which a connection stops reading (`socket.send.buffer.high.bytes`);
+    /// it reads again once they are under it. Fetch data sent with sendfile does not count.
     public var socketSendBufferHighBytes = 256 * 1024
     /// A request frame must arrive whole within this of its first byte (`request.receive.timeout.ms`).
     public var requestReceiveTimeoutMs: Int64 = 30_000

@@ -93,7 +93,10 @@ public final class LogManager: Service, @unchecked Sendable {
         self.maximumOpenFiles = Self.resolvedMaximumOpenFiles(configuration)
     }
 
-    static func resolvedMaximumOpenFiles(_ configuration: LogManagerConfiguration) -> Int {
+    /// The open-file budget `configuration` gives: its `maximumOpenFiles`, or when that is 0 the one derived from
+    /// the process's open-file limit now.
+    /// - Parameter configuration: the settings.
+    public static func resolvedMaximumOpenFiles(_ configuration: LogManagerConfiguration) -> Int {
         configuration.maximumOpenFiles > 0
             ? configuration.maximumOpenFiles : OpenFileLimit.derivedMaximumOpenLogFiles(limit: OpenFileLimit.current)
     }

@@ -125,9 +125,11 @@ final class SparseIndex<Entry: IndexEntry> {
         if FileSystem.exists(path) { try FileSystem.remove(path) }
     }
 
-    /// Makes the written entries durable (reopening the file when its descriptor was given back); with
-    /// `close`, releases the descriptor afterwards.
+    /// Makes the written entries durable; with `close`, releases the descriptor afterwards. A file whose
+    /// descriptor was given back is reopened for the sync and closed again, so that a checkpoint pass over idle
+    /// partitions never holds more descriptors than the open-file budget allows.
     func sync(close: Bool) throws(LogError) {
+        let close = close || file == nil
         if isDirty {
             let file = try openFile()
             try file.truncate(to: entries.count * Entry.size)
@@ -136,6 +138,9 @@ final class SparseIndex<Entry: IndexEntry> {
         }
         if close { file = nil }
     }
+
+    /// Whether the index holds a descriptor on its file now.
+    var holdsDescriptor: Bool { file != nil }
 
     /// Gives the descriptor back without syncing: entries not yet synced stay marked, and the next append or
     /// sync reopens the file.

@@ -93,3 +93,27 @@ import Testing
         #expect(PartitionDirectory.kind(of: renamed) == .pendingDeletion)
     }
 }
+
+/// The open-file budget holds through a checkpoint: syncing an index whose descriptor an idle partition gave
+/// back reopens the file for the sync only, so a pass over thousands of idle partitions does not reopen them all.
+@Suite struct DescriptorBudgetTests {
+    @Test("syncing a released index makes its entries durable and gives the descriptor back again")
+    func syncOfReleasedIndexClosesAgain() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path + "/00000000000000000000.index"
+        let index = SparseIndex<OffsetIndexEntry>(path: path)
+        try index.append(OffsetIndexEntry(relativeOffset: 3, position: 120))
+        index.releaseFile()
+        #expect(index.isDirty)
+        try index.sync(close: false)
+        #expect(!index.holdsDescriptor, "a sync must not keep a descriptor the index had given back")
+        #expect(!index.isDirty)
+        let reread = SparseIndex<OffsetIndexEntry>(path: path)
+        #expect(try reread.load())
+        #expect(reread.entries == [OffsetIndexEntry(relativeOffset: 3, position: 120)])
+        // An index that holds its descriptor keeps it unless told to close.
+        try index.append(OffsetIndexEntry(relativeOffset: 9, position: 480))
+        try index.sync(close: false)
+        #expect(index.holdsDescriptor)
+    }
+}

@@ -94,11 +94,6 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
         if !canDispatch(context: context) { receiver.pauseFrames() }
     }
 
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { resume(context: context) }
-        context.fireChannelWritabilityChanged()
-    }
-
     private func canDispatch(context: ChannelHandlerContext) -> Bool {
         nextSequence - nextToWrite < limits.maximumInFlight && unsentMemoryBytes < limits.maximumUnsentReplyBytes
     }

@@ -38,10 +38,6 @@ final class KafkaServer: Service, Sendable {
             // Reads per wake-up: also the bytes a connection may take in after it was told to stop reading
             // (4 reads of up to 64 KiB), a term of the memory bound in README.md.
             .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 4)
-            .childChannelOption(
-                ChannelOptions.writeBufferWaterMark,
-                value: .init(low: configuration.socketSendBufferHighBytes / 2,
-                             high: configuration.socketSendBufferHighBytes))
             .childChannelInitializer { [self] channel in
                 accept(channel)
             }

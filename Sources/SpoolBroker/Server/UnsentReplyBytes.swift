@@ -3,8 +3,8 @@ import Synchronization
 
 /// Reply bytes handed to connections and not yet written to their sockets, counted broker-wide
 /// (`spool_unsent_reply_bytes`): what clients that do not read make the broker hold. File slices (Fetch record
-/// data sent with sendfile) count too, although they are page cache rather than broker memory, because they
-/// hold a connection back just the same. Thread-safe (an atomic).
+/// data sent with sendfile) count too, to show what is queued, although they are page cache rather than broker
+/// memory and do not hold a connection back. Thread-safe (an atomic).
 final class UnsentReplyBytes: Sendable {
     private let total = Atomic<Int>(0)
     private let gauge = Gauge(label: "spool_unsent_reply_bytes")
