@@ -45,5 +45,7 @@ enum KafkaErrorCode: Int16, Sendable {
     case fencedInstanceId = 82
     case groupSubscribedToTopic = 86
     case invalidRecord = 87
+    case fencedLeaderEpoch = 74
+    case unknownLeaderEpoch = 75
     case unknownTopicId = 100
 }

@@ -323,7 +323,8 @@ public final class LogManager: Service, @unchecked Sendable {
     }
 
     /// Appends a batch and returns once an fsync covers it (acks=all), in one trip to the I/O pool: the
-    /// append and the group-commit registration happen on the same pool thread.
+    /// append and the group-commit registration happen on the same pool thread (see `append(_:to:whenFlushed:)`,
+    /// the path the broker's acks=all produce takes).
     /// - Parameters:
     ///   - batch: a v2 record batch.
     ///   - log: the partition log.
@@ -331,17 +332,69 @@ public final class LogManager: Service, @unchecked Sendable {
     /// - Throws: `LogError` from the append or the fsync.
     public func appendDurably(_ batch: RecordBatch, to log: PartitionLog) async throws -> AppendInfo {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<AppendInfo, any Error>) in
-            threadPool.submit { [flushScheduler] state in
-                guard case .active = state else { return continuation.resume(throwing: LogError.closed) }
-                defer { self.used(log) }
-                do {
+            submitAppend([batch], to: log) { appended in
+                // Written: the answer waits for the fsync, unless the append failed.
+                if case .failure(let error) = appended { continuation.resume(throwing: error) }
+            } whenFlushed: { flushed, appended in
+                continuation.resume(with: flushed.map { appended.last })
+            }
+        }
+    }
+
+    /// Appends `batches` in order on one I/O pool thread and, with `whenFlushed`, registers there for the
+    /// group-commit fsync that covers them: acks 0, 1 and all each cost one trip to the pool. A batch that fails
+    /// stops the appends; the batches before it stay written.
+    /// - Parameters:
+    ///   - batches: v2 record batches, in the order to append them; at least one.
+    ///   - log: the partition log.
+    ///   - whenFlushed: called once, on a pool thread, when an fsync covers the last batch or fails; not called
+    ///     when this throws.
+    /// - Returns: the offsets of the first and last batch, written (not yet durable).
+    /// - Throws: `LogError` from an append, `.closed` once the manager has shut down.
+    public func append(_ batches: [RecordBatch], to log: PartitionLog,
+                       whenFlushed: (@Sendable (Result<Void, any Error>) -> Void)?) async throws -> AppendedBatches
+    {
+        var flushed: (@Sendable (Result<Void, any Error>, AppendedBatches) -> Void)?
+        if let whenFlushed {
+            flushed = { result, _ in whenFlushed(result) }
+        }
+        let report = flushed
+        return try await withCheckedThrowingContinuation {
+            (continuation: CheckedContinuation<AppendedBatches, any Error>) in
+            submitAppend(
+                batches, to: log, appended: { result in continuation.resume(with: result) }, whenFlushed: report)
+        }
+    }
+
+    /// The one append path: on a pool thread, appends every batch, reports, then (when the appends succeeded and
+    /// `whenFlushed` is given) enqueues the fsync that covers the last one and reports its outcome. `appended`
+    /// runs first, then `whenFlushed`, unless the appends failed.
+    private func submitAppend(
+        _ batches: [RecordBatch], to log: PartitionLog,
+        appended: @escaping @Sendable (Result<AppendedBatches, any Error>) -> Void,
+        whenFlushed: (@Sendable (Result<Void, any Error>, AppendedBatches) -> Void)?
+    ) {
+        precondition(!batches.isEmpty, "an append needs at least one batch")
+        threadPool.submit { [flushScheduler] state in
+            guard case .active = state else { return appended(.failure(LogError.closed)) }
+            defer { self.used(log) }
+            let result: AppendedBatches
+            do {
+                var first: AppendInfo?
+                var last: AppendInfo?
+                for batch in batches {
                     let info = try log.append(batch)
-                    flushScheduler.enqueue(log, upTo: info.lastOffset) { result in
-                        continuation.resume(with: result.map { info })
-                    }
-                } catch {
-                    continuation.resume(throwing: error)
+                    first = first ?? info
+                    last = info
                 }
+                guard let first, let last else { preconditionFailure("no batch appended") }
+                result = AppendedBatches(first: first, last: last)
+            } catch {
+                return appended(.failure(error))
+            }
+            appended(.success(result))
+            if let whenFlushed {
+                flushScheduler.enqueue(log, upTo: result.last.lastOffset) { whenFlushed($0, result) }
             }
         }
     }

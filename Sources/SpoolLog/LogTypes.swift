@@ -66,3 +66,11 @@ public struct RecoveryReport: Sendable, Equatable {
     /// The first problem met, if any.
     public var problem: String?
 }
+
+/// What appending several batches to one partition gave: the offsets of the first and of the last batch.
+public struct AppendedBatches: Sendable, Equatable {
+    /// The first batch's offsets (its base offset is the first offset given).
+    public var first: AppendInfo
+    /// The last batch's offsets (its last offset is the last offset given).
+    public var last: AppendInfo
+}

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import SpoolProtocol
 import Testing
 
@@ -33,7 +34,8 @@ final class RoutedBroker {
         var frame = ByteBufferAllocator().buffer(capacity: 256)
         try KafkaCodec.encodeRequest(request, version: version, correlationId: 7, clientId: "test", into: &frame)
         frame.moveReaderIndex(forwardBy: 4)  // the size prefix; the router gets the frame body
-        let reply = try await router.handle(frame: frame, remote: "test", gate: RequestGate())
+        let reply = try await router.handle(
+            frame: frame, remote: "test", gate: RequestGate(), eventLoop: MultiThreadedEventLoopGroup.singleton.next())
         guard case .frame(var buffer) = reply else { throw UnexpectedReply() }
         buffer.moveReaderIndex(forwardBy: 4)
         let (header, body) = try KafkaCodec.decodeResponse(buffer, as: type, version: version)

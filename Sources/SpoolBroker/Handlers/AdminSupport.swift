@@ -1,5 +1,6 @@
 import SpoolLog
 import SpoolMetadata
+import SpoolRecords
 
 /// Kafka's config resource types (`ConfigResource.Type`), as DescribeConfigs and IncrementalAlterConfigs carry them.
 enum ConfigResourceType: Int8 {
@@ -26,9 +27,21 @@ extension BrokerError {
         case let error as MetadataError:
             self.init(code: KafkaErrorCode(rawValue: error.kafkaErrorCode) ?? .unknownServerError,
                       message: error.description)
-        case let error as LogError:
-            self.init(code: error.isStorageError ? .kafkaStorageError : .unknownServerError,
+        case let error as RecordBatchError:
+            self.init(code: KafkaErrorCode(rawValue: error.kafkaErrorCode) ?? .unknownServerError,
                       message: error.description)
+        case let error as LogError:
+            let code: KafkaErrorCode =
+                if let batchError = error.batchError {
+                    KafkaErrorCode(rawValue: batchError.kafkaErrorCode) ?? .unknownServerError
+                } else if let producerCode = error.producerErrorCode {
+                    KafkaErrorCode(rawValue: producerCode) ?? .unknownServerError
+                } else if error.isOffsetOutOfRange {
+                    .offsetOutOfRange
+                } else {
+                    error.isStorageError ? .kafkaStorageError : .unknownServerError
+                }
+            self.init(code: code, message: error.description)
         default:
             self.init(code: .unknownServerError, message: "\(error)")
         }

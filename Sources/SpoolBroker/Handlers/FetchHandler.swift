@@ -2,16 +2,16 @@ import NIOCore
 import SpoolLog
 import SpoolProtocol
 
-/// Fetch (1): whole batches from each partition as file slices sent with sendfile, never copied. When fewer
-/// than min_bytes are ready the fetch waits (up to max_wait_ms, cut to `fetch.max.wait.ms`) and is woken
-/// by an append to one of its partitions. Fetch sessions are declined (session id 0), as librdkafka never
-/// uses them.
-enum FetchHandler {
+/// Fetch (1): the partition layer reads whole batches as file slices (sent with sendfile, never copied) and,
+/// when fewer than min_bytes are ready, waits up to max_wait_ms (cut to `fetch.max.wait.ms`) for an append to one
+/// of the partitions. Fetch sessions are declined (session id 0), as librdkafka never uses them.
+struct FetchHandler: Sendable {
     /// What one partition answers.
     struct PartitionResult {
         var index: Int32
         var errorCode: KafkaErrorCode = .none
         var highWatermark: Int64 = -1
+        var lastStableOffset: Int64 = -1
         var logStartOffset: Int64 = -1
         var slice: FileSlice?
     }
@@ -21,82 +21,40 @@ enum FetchHandler {
         var partitions: [PartitionResult]
     }
 
-    static func handle(_ request: FetchRequest, context: RequestContext, broker: BrokerState) async throws
-        -> KafkaReply
-    {
-        let start = ContinuousClock.now
-        let waitMs = Int64(min(max(request.maxWaitMs, 0), broker.configuration.fetchMaxWaitMs))
-        let deadline = start + .milliseconds(waitMs)
-        let wanted = Set(request.topics.flatMap { topic in
-            topic.partitions.map { TopicPartition(topic: topic.topic, partition: $0.partition) }
-        })
-        var (results, bytes, ends) = try await read(request, broker: broker)
-        while bytes < Int(request.minBytes) && ContinuousClock.now < deadline && !wanted.isEmpty {
-            let remaining = deadline - ContinuousClock.now
-            let remainingMs = max(1, remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000)
-            let observed = ends
-            broker.logger.debug(
-                "fetch waits for data",
-                metadata: ["bytes": "\(bytes)", "minBytes": "\(request.minBytes)", "waitMs": "\(remainingMs)",
-                           "offsets": "\(request.topics.flatMap { $0.partitions.map(\.fetchOffset) })"])
-            await broker.appends.wait(for: wanted, timeoutMs: remainingMs) {
-                // Checked after the waiter is registered, so an append in between is not missed.
-                observed.contains { partition, end in
-                    broker.catalog.topic(partition.topic)?.log(partition.partition)?.logEndOffset != end
+    let partitions: PartitionManager
+
+    func handle(_ request: FetchRequest, context: RequestContext) async throws -> KafkaReply {
+        let plan = ReadPlan(
+            partitions: request.topics.flatMap { topic in
+                topic.partitions.map {
+                    ReadPlan.Partition(
+                        partition: TopicPartition(topic: topic.topic, partition: $0.partition),
+                        fetchOffset: $0.fetchOffset, maxBytes: Int($0.partitionMaxBytes),
+                        currentLeaderEpoch: $0.currentLeaderEpoch)
                 }
-            }
-            (results, bytes, ends) = try await read(request, broker: broker)
+            },
+            maxBytes: Int(request.maxBytes))
+        let result = try await partitions.fetch(
+            plan, minBytes: Int(request.minBytes), maxWaitMs: request.maxWaitMs, eventLoop: context.eventLoop)
+        var reads = result.reads.makeIterator()
+        let topics = request.topics.map { topic in
+            TopicResult(name: topic.topic, partitions: topic.partitions.map { partition in
+                guard let read = reads.next() else { preconditionFailure("one read per planned partition") }
+                return Self.result(partition.partition, read)
+            })
         }
-        broker.metrics.bytesOut.increment(by: bytes)
-        broker.metrics.fetchLatency.record(duration: ContinuousClock.now - start)
-        return try .parts(FetchResponseEncoder.encode(results, version: context.version, correlationId: context.header.correlationId))
+        return try .parts(
+            FetchResponseEncoder.encode(topics, version: context.version, correlationId: context.header.correlationId))
     }
 
-    /// Reads every partition once, on the I/O pool: at least one batch for the first partition with data,
-    /// then as much as max_bytes and each partition_max_bytes allow.
-    private static func read(_ request: FetchRequest, broker: BrokerState) async throws
-        -> ([TopicResult], Int, [TopicPartition: Int64])
-    {
-        let plan = request.topics.map { topic in
-            (topic.topic, broker.catalog.topic(topic.topic), topic.partitions)
+    private static func result(_ index: Int32, _ read: ReadPlan.PartitionRead) -> PartitionResult {
+        var result = PartitionResult(index: index, errorCode: read.error?.code ?? .none, slice: read.slice)
+        if let state = read.state {
+            result.highWatermark = state.highWatermark
+            result.lastStableOffset = state.lastStableOffset
+            result.logStartOffset = state.logStartOffset
         }
-        let maxBytes = Int(request.maxBytes)
-        return try await broker.logManager.onIOThread {
-            var total = 0
-            var ends: [TopicPartition: Int64] = [:]
-            var results: [TopicResult] = []
-            for (name, entry, partitions) in plan {
-                var topicResult = TopicResult(name: name, partitions: [])
-                for partition in partitions {
-                    var result = PartitionResult(index: partition.partition)
-                    guard let log = entry?.log(partition.partition) else {
-                        result.errorCode = .unknownTopicOrPartition
-                        topicResult.partitions.append(result)
-                        continue
-                    }
-                    let limit = min(Int(partition.partitionMaxBytes), maxBytes - total)
-                    do {
-                        let read = try log.read(from: partition.fetchOffset, maxBytes: total == 0 ? max(limit, 1) : limit)
-                        result.highWatermark = read.logEndOffset
-                        result.logStartOffset = read.logStartOffset
-                        ends[log.topicPartition] = read.logEndOffset
-                        if let slice = read.slice, total == 0 || slice.length <= limit {
-                            result.slice = slice
-                            total += slice.length
-                        }
-                    } catch let error as LogError where error.isOffsetOutOfRange {
-                        result.errorCode = .offsetOutOfRange
-                        result.highWatermark = log.logEndOffset
-                        result.logStartOffset = log.logStartOffset
-                    } catch {
-                        result.errorCode = .kafkaStorageError
-                    }
-                    topicResult.partitions.append(result)
-                }
-                results.append(topicResult)
-            }
-            return (results, total, ends)
-        }
+        return result
     }
 }
 
@@ -126,7 +84,7 @@ enum FetchResponseEncoder {
                 buffer.writeInteger(partition.index)
                 buffer.writeInteger(partition.errorCode.rawValue)
                 buffer.writeInteger(partition.highWatermark)
-                buffer.writeInteger(partition.highWatermark)  // last_stable_offset: no transactions
+                buffer.writeInteger(partition.lastStableOffset)
                 if version >= 5 { buffer.writeInteger(partition.logStartOffset) }
                 try buffer.writeKafkaArrayCount(0, flexible: flexible, nullable: true)  // aborted_transactions
                 if version >= 11 { buffer.writeInteger(Int32(-1)) }  // preferred_read_replica

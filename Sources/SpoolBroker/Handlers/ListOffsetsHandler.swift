@@ -1,56 +1,40 @@
 import SpoolLog
 import SpoolProtocol
 
-/// ListOffsets (2): -1 latest (the log end offset), -2 earliest (the log start offset), -3 the batch with the
-/// largest timestamp, or the first batch whose timestamp reaches T.
-enum ListOffsetsHandler {
-    static let latest: Int64 = -1
-    static let earliest: Int64 = -2
-    static let maxTimestamp: Int64 = -3
+/// ListOffsets (2): -1 latest (the high watermark), -2 earliest (the log start offset), -3 the batch with the
+/// largest timestamp, or the first batch whose timestamp reaches T; the partition layer looks them up.
+struct ListOffsetsHandler: Sendable {
+    let partitions: PartitionManager
 
-    static func handle(_ request: ListOffsetsRequest, context: RequestContext, broker: BrokerState) async
-        -> ListOffsetsResponse
-    {
+    func handle(_ request: ListOffsetsRequest, context: RequestContext) async -> ListOffsetsResponse {
         var response = ListOffsetsResponse()
         for topic in request.topics {
-            let entry = broker.catalog.topic(topic.name)
             var answer = ListOffsetsResponse.ListOffsetsTopicResponse(name: topic.name)
             for partition in topic.partitions {
-                guard let log = entry?.log(partition.partitionIndex) else {
-                    answer.partitions.append(
-                        .init(partitionIndex: partition.partitionIndex, errorCode: KafkaErrorCode.unknownTopicOrPartition.rawValue))
-                    continue
-                }
                 answer.partitions.append(
-                    await lookup(partition, log: log, version: context.version, broker: broker))
+                    await lookup(partition, of: topic.name, version: context.version))
             }
             response.topics.append(answer)
         }
         return response
     }
 
-    private static func lookup(_ partition: ListOffsetsRequest.ListOffsetsPartition, log: PartitionLog,
-                               version: Int16, broker: BrokerState) async
+    private func lookup(_ partition: ListOffsetsRequest.ListOffsetsPartition, of topic: String, version: Int16) async
         -> ListOffsetsResponse.ListOffsetsPartitionResponse
     {
+        let topicPartition = TopicPartition(topic: topic, partition: partition.partitionIndex)
         // Fields a version does not have must keep their defaults: leader epoch from v4, timestamp and offset
         // from v1, the offsets array in v0 only.
         var answer = ListOffsetsResponse.ListOffsetsPartitionResponse(
-            partitionIndex: partition.partitionIndex, errorCode: 0, timestamp: -1, offset: -1,
-            leaderEpoch: version >= 4 ? 0 : -1)
+            partitionIndex: partition.partitionIndex, errorCode: 0, timestamp: -1, offset: -1, leaderEpoch: -1)
+        guard let spec = PartitionManager.OffsetSpec(listOffsetsTimestamp: partition.timestamp) else {
+            answer.errorCode = KafkaErrorCode.invalidRequest.rawValue
+            return answer
+        }
         do {
-            let found: TimestampOffset?
-            switch partition.timestamp {
-            case latest: found = TimestampOffset(timestamp: -1, offset: log.logEndOffset)
-            case earliest: found = TimestampOffset(timestamp: -1, offset: log.logStartOffset)
-            case maxTimestamp:
-                found = try await broker.logManager.onIOThread { try log.maxTimestampOffset() }
-            case let timestamp where timestamp >= 0:
-                found = try await broker.logManager.onIOThread { try log.offset(forTimestamp: timestamp) }
-            default:
-                answer.errorCode = KafkaErrorCode.invalidRequest.rawValue
-                return answer
-            }
+            let found = try await partitions.offset(
+                spec, of: topicPartition, currentLeaderEpoch: partition.currentLeaderEpoch)
+            if version >= 4 { answer.leaderEpoch = partitions.state(of: topicPartition)?.leaderEpoch ?? -1 }
             if version == 0 {
                 answer.oldStyleOffsets = found.map { [$0.offset] } ?? []
             } else if let found {
@@ -58,7 +42,7 @@ enum ListOffsetsHandler {
                 answer.offset = found.offset
             }
         } catch {
-            answer.errorCode = KafkaErrorCode.kafkaStorageError.rawValue
+            answer.errorCode = error.code.rawValue
         }
         return answer
     }

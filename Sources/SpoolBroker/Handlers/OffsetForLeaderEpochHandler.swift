@@ -1,28 +1,29 @@
+import SpoolLog
 import SpoolProtocol
 
-/// OffsetForLeaderEpoch (23): every partition has had one leader epoch, 0, ending at the log end offset.
-/// librdkafka ≥ 2.1 validates consumer positions with this (v2); epochs above 0 are unknown.
-enum OffsetForLeaderEpochHandler {
-    static let unknownLeaderEpoch: Int16 = 74
+/// OffsetForLeaderEpoch (23): the end offset of the leader epoch a client asks about, from the partition layer
+/// (one epoch, 0, per partition so far, ending at the log end offset). librdkafka ≥ 2.1 validates consumer positions
+/// with this (v2).
+struct OffsetForLeaderEpochHandler: Sendable {
+    let partitions: PartitionManager
 
-    static func handle(_ request: OffsetForLeaderEpochRequest, context: RequestContext, broker: BrokerState)
-        -> OffsetForLeaderEpochResponse
-    {
+    func handle(_ request: OffsetForLeaderEpochRequest, context: RequestContext) -> OffsetForLeaderEpochResponse {
         var response = OffsetForLeaderEpochResponse()
         for topic in request.topics {
-            let entry = broker.catalog.topic(topic.topic)
             var result = OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult(topic: topic.topic)
             for partition in topic.partitions {
                 var answer = OffsetForLeaderEpochResponse.EpochEndOffset(partition: partition.partition)
-                if let log = entry?.log(partition.partition) {
-                    if partition.currentLeaderEpoch > 0 {
-                        answer.errorCode = unknownLeaderEpoch
-                    } else if partition.leaderEpoch <= 0 {
-                        answer.endOffset = log.logEndOffset
-                        if context.version >= 1 { answer.leaderEpoch = 0 }
+                do {
+                    if let end = try partitions.endOffset(
+                        forLeaderEpoch: partition.leaderEpoch,
+                        of: TopicPartition(topic: topic.topic, partition: partition.partition),
+                        currentLeaderEpoch: partition.currentLeaderEpoch)
+                    {
+                        answer.endOffset = end.endOffset
+                        if context.version >= 1 { answer.leaderEpoch = end.leaderEpoch }
                     }
-                } else {
-                    answer.errorCode = KafkaErrorCode.unknownTopicOrPartition.rawValue
+                } catch {
+                    answer.errorCode = error.code.rawValue
                 }
                 result.partitions.append(answer)
             }

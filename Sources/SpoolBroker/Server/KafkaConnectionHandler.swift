@@ -115,11 +115,12 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
         let gate = RequestGate()
         lastGate = gate
         let body = frame.body
-        let promise = context.eventLoop.makePromise(of: KafkaReply.self)
+        let eventLoop = context.eventLoop
+        let promise = eventLoop.makePromise(of: KafkaReply.self)
         promise.completeWithTask {
             await previous?.wait()
             defer { gate.open() }
-            return try await router.handle(frame: body, remote: remote, gate: gate)
+            return try await router.handle(frame: body, remote: remote, gate: gate, eventLoop: eventLoop)
         }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let reservedBytes = frame.reservedBytes

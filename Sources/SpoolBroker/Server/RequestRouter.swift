@@ -56,7 +56,9 @@ final class RequestRouter: Sendable {
     }
 
     /// - Throws: `ConnectionError` (or a protocol error) when the connection must be closed.
-    func handle(frame: ByteBuffer, remote: String, gate: RequestGate) async throws -> KafkaReply {
+    func handle(frame: ByteBuffer, remote: String, gate: RequestGate, eventLoop: any EventLoop) async throws
+        -> KafkaReply
+    {
         var buffer = frame
         let header = try RequestHeader.parse(from: &buffer)
         guard let apiKey = ApiKey(rawValue: header.requestApiKey), let supported = SupportedVersions.range(apiKey) else {
@@ -70,27 +72,28 @@ final class RequestRouter: Sendable {
         }
         broker.metrics.request(apiKey)
         let body = try KafkaCodec.decodeRequestBody(from: &buffer, header: header).body
-        let context = RequestContext(header: header, version: version, remote: remote, gate: gate)
+        let context = RequestContext(
+            header: header, version: version, remote: remote, gate: gate, eventLoop: eventLoop)
         switch body {
         case let request as ApiVersionsRequest:
             return try reply(ApiVersionsHandler.handle(request, version: version), context)
         case let request as MetadataRequest:
             return try reply(await MetadataHandler.handle(request, context: context, broker: broker), context)
         case let request as ProduceRequest:
-            guard let response = await ProduceHandler.handle(request, context: context, broker: broker) else {
+            guard let response = await ProduceHandler(partitions: broker.partitions).handle(request, context: context) else {
                 return .none
             }
             return try reply(response, context)
         case let request as FetchRequest:
-            return try await FetchHandler.handle(request, context: context, broker: broker)
+            return try await FetchHandler(partitions: broker.partitions).handle(request, context: context)
         case let request as ListOffsetsRequest:
-            return try reply(await ListOffsetsHandler.handle(request, context: context, broker: broker), context)
+            return try reply(await ListOffsetsHandler(partitions: broker.partitions).handle(request, context: context), context)
         case let request as InitProducerIdRequest:
             return try reply(await InitProducerIdHandler.handle(request, context: context, broker: broker), context)
         case let request as OffsetForLeaderEpochRequest:
-            return try reply(OffsetForLeaderEpochHandler.handle(request, context: context, broker: broker), context)
+            return try reply(OffsetForLeaderEpochHandler(partitions: broker.partitions).handle(request, context: context), context)
         case let request as DeleteRecordsRequest:
-            return try reply(await DeleteRecordsHandler.handle(request, context: context, broker: broker), context)
+            return try reply(await DeleteRecordsHandler(partitions: broker.partitions).handle(request, context: context), context)
         case let request as CreateTopicsRequest:
             return try reply(await CreateTopicsHandler.handle(request, context: context, broker: broker), context)
         case let request as DeleteTopicsRequest:
@@ -148,4 +151,6 @@ struct RequestContext: Sendable {
     let remote: String
     /// Opened when the request's ordered part is done (the next request on the connection may start).
     let gate: RequestGate
+    /// The connection's event loop: where the request's delayed operations (waits) live.
+    let eventLoop: any EventLoop
 }

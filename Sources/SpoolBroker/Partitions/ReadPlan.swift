@@ -1,0 +1,120 @@
+import NIOCore
+import SpoolLog
+import SpoolProtocol
+
+/// What a read asks of each partition, in order: Fetch builds one from its request, and ShareFetch will build one
+/// from the records its member may acquire. The plan decides nothing about waiting; `PartitionManager.fetch` does.
+struct ReadPlan: Sendable {
+    /// One partition to read.
+    struct Partition: Sendable {
+        let partition: TopicPartition
+        /// The first offset wanted.
+        let fetchOffset: Int64
+        /// The most bytes from this partition (Fetch's partition_max_bytes).
+        let maxBytes: Int
+        /// The leader epoch the client believes current; -1 skips the check.
+        var currentLeaderEpoch: Int32 = -1
+    }
+
+    var partitions: [Partition]
+    /// The most bytes over every partition (Fetch's max_bytes); the first partition with data returns at least one
+    /// batch even when it is larger, so that a consumer always makes progress.
+    var maxBytes: Int
+
+    /// What the plan read of one partition: its state and a slice of whole batches, or an error.
+    struct PartitionRead: Sendable {
+        var error: BrokerError?
+        /// The partition's offsets when it was read (nil when it does not exist).
+        var state: PartitionState?
+        /// Whole batches as a slice of one segment file, to be sent with sendfile; nil at the high watermark.
+        var slice: FileSlice?
+    }
+
+    /// What one pass of the plan read.
+    struct Result: Sendable {
+        /// One per planned partition, in plan order.
+        var reads: [PartitionRead]
+        /// Bytes of record batches returned, over every partition.
+        var bytes: Int
+    }
+}
+
+extension PartitionManager {
+    /// Reads the plan once, on the I/O pool in one trip: whole batches from each partition, at least one batch for
+    /// the first partition with data, then as much as the plan's and each partition's byte limits allow.
+    /// - Throws: when the I/O pool has shut down; a partition's own failure is its `PartitionRead.error`.
+    func read(_ plan: ReadPlan) async throws -> ReadPlan.Result {
+        let logs = plan.partitions.map { planned -> Swift.Result<PartitionLog, BrokerError> in
+            Swift.Result { () throws(BrokerError) in
+                try leaderLog(planned.partition, currentLeaderEpoch: planned.currentLeaderEpoch)
+            }
+        }
+        return try await logManager.onIOThread {
+            var total = 0
+            var reads: [ReadPlan.PartitionRead] = []
+            reads.reserveCapacity(plan.partitions.count)
+            for (planned, found) in zip(plan.partitions, logs) {
+                guard case .success(let log) = found else {
+                    if case .failure(let error) = found { reads.append(.init(error: error)) }
+                    continue
+                }
+                let limit = min(planned.maxBytes, plan.maxBytes - total)
+                reads.append(Self.read(planned, from: log, limit: limit, first: total == 0, total: &total))
+            }
+            return ReadPlan.Result(reads: reads, bytes: total)
+        }
+    }
+
+    /// One partition's part of a read, on a pool thread.
+    private static func read(_ planned: ReadPlan.Partition, from log: PartitionLog, limit: Int, first: Bool,
+                             total: inout Int) -> ReadPlan.PartitionRead
+    {
+        var result = ReadPlan.PartitionRead()
+        do {
+            let read = try log.read(from: planned.fetchOffset, maxBytes: first ? max(limit, 1) : limit)
+            result.state = PartitionState(
+                leaderEpoch: log.leaderEpoch, logStartOffset: read.logStartOffset, highWatermark: read.logEndOffset,
+                logEndOffset: read.logEndOffset, lastStableOffset: read.logEndOffset)
+            if let slice = read.slice, first || slice.length <= limit {
+                result.slice = slice
+                total += slice.length
+            }
+        } catch {
+            result.error = BrokerError(wrapping: error)
+            result.state = state(of: log)
+        }
+        return result
+    }
+
+    /// Fetch: reads the plan, and while fewer than `minBytes` are ready waits (a delayed operation on
+    /// `eventLoop`, woken by appends to a planned partition) and reads again, until `maxWaitMs` (cut to
+    /// `fetch.max.wait.ms`) has passed.
+    /// - Throws: `CancellationError` when the requester's connection closed during the wait; pool shutdown.
+    func fetch(_ plan: ReadPlan, minBytes: Int, maxWaitMs: Int32, eventLoop: any EventLoop) async throws
+        -> ReadPlan.Result
+    {
+        let start = ContinuousClock.now
+        let waitMs = Int64(min(max(maxWaitMs, 0), fetchMaxWaitMs))
+        let deadline = NIODeadline.now() + .milliseconds(waitMs)
+        let keys = plan.partitions.map { DelayedOperationKey.appended($0.partition) }
+        var result = try await read(plan)
+        while result.bytes < minBytes && !keys.isEmpty && NIODeadline.now() < deadline {
+            // What each partition's log end offset was at the read: an append since then is worth another read.
+            let observed = zip(plan.partitions, result.reads).compactMap { planned, read in
+                read.state.map { (planned.partition, $0.logEndOffset) }
+            }
+            let outcome = await delayed.wait(on: eventLoop, keys: keys, deadline: deadline) { [self] in
+                observed.contains { partition, end in log(partition)?.logEndOffset != end }
+            }
+            switch outcome {
+            case .cancelled: throw CancellationError()
+            case .expired: break
+            case .completed: result = try await read(plan)
+            }
+            if outcome == .expired { break }
+        }
+        metrics.bytesOut.increment(by: result.bytes)
+        metrics.fetchLatency.record(duration: ContinuousClock.now - start)
+        return result
+    }
+}
