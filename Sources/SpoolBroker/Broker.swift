@@ -15,6 +15,8 @@ public struct Broker: Sendable {
     public let logManager: LogManager
     let metadataStore: SQLiteMetadataStore
     let state: BrokerState
+    /// The partition layer: appends, reads, offsets and waits.
+    var partitions: PartitionManager { state.partitions }
     let server: KafkaServer
     let groupService: GroupCoordinatorService
 

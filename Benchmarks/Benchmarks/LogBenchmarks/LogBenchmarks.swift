@@ -85,8 +85,9 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    // Group commit: N appenders, each appending and waiting for an fsync that covers its batch (the acks=all
-    // path, `appendDurably`), 1024 appends per iteration in all. With one appender this is one fsync per append.
+    // Group commit: N appenders, each appending and waiting for an fsync that covers its batch, 1024 appends per
+    // iteration in all. With one appender this is one fsync per append. `appendDurably` is the broker's acks=all
+    // path: `LogManager.append(_:to:whenFlushed:)`, one pool trip that appends and registers for the fsync.
     for (label, size) in [("1 KiB", 1024), ("1 MiB", 1 << 20)] {
         for appenders in [1, 8, 64] {
             Benchmark(

@@ -1,0 +1,129 @@
+import NIOCore
+import NIOPosix
+import SpoolLog
+import SpoolProtocol
+import SpoolRecords
+import Testing
+
+@testable import SpoolBroker
+
+/// The partition layer on a real broker (real logs, real fsyncs): acks, long-poll fetches, leader epochs.
+@Suite struct PartitionManagerTests {
+    let loop = MultiThreadedEventLoopGroup.singleton.next()
+
+    static func records(_ count: Int) -> ByteBuffer {
+        var builder = RecordBatchBuilder()
+        for index in 0..<count {
+            builder.append(key: nil, value: ByteBuffer(string: "value-\(index)"), timestamp: 1_764_000_000_000)
+        }
+        return builder.build()
+    }
+
+    static func broker(topic: String) async throws -> RoutedBroker {
+        let broker = try await RoutedBroker()
+        let created = try await broker.call(
+            CreateTopicsRequest(topics: [.init(name: topic, numPartitions: 2, replicationFactor: 1)]), version: 5,
+            as: CreateTopicsResponse.self)
+        #expect(created.topics.map(\.errorCode) == [0])
+        return broker
+    }
+
+    @Test("acks=all is answered only once an fsync covers the records; acks=1 once they are written")
+    func acks() async throws {
+        let broker = try await Self.broker(topic: "acks")
+        let partitions = broker.broker.partitions
+        let partition = TopicPartition(topic: "acks", partition: 0)
+        let log = try #require(partitions.log(partition))
+        let rounds = broker.broker.logManager.groupCommitRounds
+        for round in 0..<5 {
+            let outcomes = await partitions.appendRecords(
+                [ProduceInput(partition: partition, records: Self.records(10))], acks: -1, timeoutMs: 30_000,
+                eventLoop: loop, remote: "test", written: {})
+            #expect(outcomes.map(\.error?.code) == [nil])
+            #expect(outcomes.first?.baseOffset == Int64(round * 10))
+            // Durable before the answer: the fsync covered the last offset given.
+            #expect(log.flushedOffset >= Int64(round * 10 + 10))
+        }
+        #expect(broker.broker.logManager.groupCommitRounds >= rounds + 5)
+        let written = await partitions.appendRecords(
+            [ProduceInput(partition: partition, records: Self.records(3))], acks: 1, timeoutMs: 30_000,
+            eventLoop: loop, remote: "test", written: {})
+        #expect(written.first?.baseOffset == 50)
+        #expect(log.logEndOffset == 53)
+        #expect(partitions.delayed.waitingCount == 0)
+        try await broker.stop()
+    }
+
+    @Test("acks other than 0, 1 and -1 are INVALID_REQUIRED_ACKS for every partition, and nothing is written")
+    func invalidAcks() async throws {
+        let broker = try await Self.broker(topic: "bad-acks")
+        let partitions = broker.broker.partitions
+        let inputs = (0..<2).map {
+            ProduceInput(partition: TopicPartition(topic: "bad-acks", partition: $0), records: Self.records(1))
+        }
+        let outcomes = await partitions.appendRecords(
+            inputs, acks: 2, timeoutMs: 1000, eventLoop: loop, remote: "test", written: {})
+        #expect(outcomes.map(\.error?.code) == [.invalidRequiredAcks, .invalidRequiredAcks])
+        #expect(partitions.state(of: inputs[0].partition)?.logEndOffset == 0)
+        try await broker.stop()
+    }
+
+    @Test("a fetch waiting for data is woken by an append, long before its max wait")
+    func longPollWokenByAppend() async throws {
+        let broker = try await Self.broker(topic: "poll")
+        let partitions = broker.broker.partitions
+        let partition = TopicPartition(topic: "poll", partition: 1)
+        let plan = ReadPlan(partitions: [.init(partition: partition, fetchOffset: 0, maxBytes: 1 << 20)], maxBytes: 1 << 20)
+        let start = ContinuousClock.now
+        let fetch = Task { [loop] in try await partitions.fetch(plan, minBytes: 1, maxWaitMs: 20_000, eventLoop: loop) }
+        try await waitUntil { partitions.delayed.waitingCount == 1 }
+        _ = await partitions.appendRecords(
+            [ProduceInput(partition: partition, records: Self.records(4))], acks: 1, timeoutMs: 1000,
+            eventLoop: loop, remote: "test", written: {})
+        let result = try await fetch.value
+        #expect(ContinuousClock.now - start < .seconds(20), "woken by the append, not by the deadline")
+        #expect(result.reads.first?.slice?.firstOffset == 0)
+        #expect(result.reads.first?.state?.highWatermark == 4)
+        #expect(result.bytes > 0)
+        #expect(partitions.delayed.waitingCount == 0)
+        try await broker.stop()
+    }
+
+    @Test("a waiting fetch whose task is cancelled (its connection closed) ends at once")
+    func fetchCancelled() async throws {
+        let broker = try await Self.broker(topic: "gone")
+        let partitions = broker.broker.partitions
+        let plan = ReadPlan(
+            partitions: [.init(partition: TopicPartition(topic: "gone", partition: 0), fetchOffset: 0, maxBytes: 1024)],
+            maxBytes: 1024)
+        let fetch = Task { [loop] in try await partitions.fetch(plan, minBytes: 1, maxWaitMs: 30_000, eventLoop: loop) }
+        try await waitUntil { partitions.delayed.waitingCount == 1 }
+        fetch.cancel()
+        await #expect(throws: CancellationError.self) { try await fetch.value }
+        #expect(partitions.delayed.waitingCount == 0)
+        try await broker.stop()
+    }
+
+    @Test("leader epochs are checked: one newer than the leader's is UNKNOWN_LEADER_EPOCH, the leader's own passes")
+    func leaderEpochs() async throws {
+        let broker = try await Self.broker(topic: "epochs")
+        let partitions = broker.broker.partitions
+        let partition = TopicPartition(topic: "epochs", partition: 0)
+        #expect(partitions.state(of: partition)?.leaderEpoch == 0)
+        let plan = ReadPlan(
+            partitions: [
+                .init(partition: partition, fetchOffset: 0, maxBytes: 1024, currentLeaderEpoch: 1),
+                .init(partition: partition, fetchOffset: 0, maxBytes: 1024, currentLeaderEpoch: 0),
+                .init(partition: TopicPartition(topic: "epochs", partition: 7), fetchOffset: 0, maxBytes: 1024),
+            ],
+            maxBytes: 4096)
+        let read = try await partitions.read(plan)
+        #expect(read.reads.map(\.error?.code) == [.unknownLeaderEpoch, nil, .unknownTopicOrPartition])
+        let listed = try await broker.call(
+            ListOffsetsRequest(replicaId: -1, topics: [
+                .init(name: "epochs", partitions: [.init(partitionIndex: 0, currentLeaderEpoch: 3, timestamp: -1)]),
+            ]), version: 4, as: ListOffsetsResponse.self)
+        #expect(listed.topics.first?.partitions.first?.errorCode == KafkaErrorCode.unknownLeaderEpoch.rawValue)
+        try await broker.stop()
+    }
+}
