@@ -44,8 +44,27 @@ def e2e_rows(results):
 
 
 def limit_rows(results):
-    return ["machine limit", "MB/s", "fsync p99 ms"], [
-        [l["limit"], fmt(l["mb_per_sec"], 0), fmt(l["fsync_p99_ms"], 2)] for l in results["limits"]]
+    return ["machine limit", "MB/s", "fsync p99 ms", "CPU s/GB"], [
+        [l["limit"], fmt(l["mb_per_sec"], 0), fmt(l["fsync_p99_ms"], 2), fmt(l.get("cpu_s_per_gb"), 2)]
+        for l in results["limits"]]
+
+
+def target_rows(results):
+    """The ratios issue 12 holds the broker to, each inside one run: kcat's 1 KiB acks=all produce rate against
+    fio's fdatasync'd 1 MiB writes (at least 0.8), and the broker's CPU per GB there against dd's (at most 1.2)."""
+    def limit(prefix):
+        return next((l for l in results["limits"] if l["limit"].startswith(prefix)), None)
+    produce = next((r for r in results["rows"] if r["system"] == "Spool" and r["tool"] == "kcat"
+                    and r["op"] == "produce" and r["record_size"] == 1024 and r["mode"] == "acks=all"), None)
+    fio, dd = limit("seq write 1 MiB + fdatasync each"), limit("dd ")
+    rows = []
+    if produce and fio:
+        ratio = produce["mb_per_sec"] / fio["mb_per_sec"]
+        rows.append(["kcat 1 KiB acks=all MB/s ÷ fio 1 MiB + fdatasync MB/s", f"{ratio:.2f}", "≥ 0.80"])
+    if produce and dd and produce.get("cpu_s_per_gb") and dd.get("cpu_s_per_gb"):
+        ratio = produce["cpu_s_per_gb"] / dd["cpu_s_per_gb"]
+        rows.append(["broker CPU s/GB at 1 KiB acks=all ÷ dd CPU s/GB", f"{ratio:.2f}", "≤ 1.2"])
+    return ["target", "measured", "goal"], rows
 
 
 def markdown(header, rows):
@@ -105,6 +124,10 @@ def section(results, chart_name):
         markdown(*e2e_rows(results)),
         "",
         markdown(*limit_rows(results)),
+        "",
+        "The broker's targets, as ratios inside this run (absolute figures move with each machine's disk):",
+        "",
+        markdown(*target_rows(results)),
         "",
         f"![Spool, Redis Streams and the machine's limits]({chart_name})",
     ]
@@ -201,6 +224,8 @@ def main():
     print(plain(*e2e_rows(results)))
     print()
     print(plain(*limit_rows(results)))
+    print()
+    print(plain(*target_rows(results)))
     if args.chart:
         chart(results, args.chart)
     if args.doc:
