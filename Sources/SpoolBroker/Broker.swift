@@ -64,11 +64,13 @@ public struct Broker: Sendable {
                 settings: GroupSettings(configuration: configuration), store: metadataStore, logger: logger)
             try await groups.load()
             groupService = GroupCoordinatorService(coordinator: groups)
-            state = BrokerState(
-                configuration: configuration, catalog: catalog, logManager: logManager,
-                clusterId: try Self.clusterId(dataDirectory: configuration.dataDirectory), groups: groups,
+            state = BrokerState(configuration: configuration, catalog: catalog, logManager: logManager, logger: logger)
+            let cluster = ClusterIdentity(
+                clusterId: try Self.clusterId(dataDirectory: configuration.dataDirectory), configuration: configuration)
+            let registry = APIRegistry.broker(partitions: state, groups: groups, cluster: cluster)
+            server = KafkaServer(
+                configuration: configuration, dispatcher: .broker(registry: registry, logger: logger), cluster: cluster,
                 logger: logger)
-            server = KafkaServer(broker: state, logger: logger)
             try await server.bind()
         } catch {
             try? await logManager.shutdown()

@@ -5,7 +5,8 @@ import SpoolLog
 import SpoolMetadata
 import SpoolProtocol
 
-/// Everything the request handlers share: topics, logs, settings, the fetch waiters and the metrics.
+/// What the partition handlers (Produce, Fetch, ListOffsets, DeleteRecords, OffsetForLeaderEpoch) share:
+/// topics, logs, settings, the fetch waiters and the metrics. The other handlers hold only the parts they use.
 /// Thread-safe: each part is.
 final class BrokerState: Sendable {
     let configuration: BrokerConfiguration
@@ -14,60 +15,24 @@ final class BrokerState: Sendable {
     let appends: AppendNotifier
     let metrics: BrokerMetrics
     let logger: Logger
-    /// The consumer group coordinator (JoinGroup … OffsetFetch).
-    let groups: GroupCoordinator
-    /// Where committed offsets live.
-    let groupStore: any GroupMetadataStore
-    /// The node id of this (only) broker.
-    let nodeId: Int32 = 1
-    /// The cluster id reported in Metadata and DescribeCluster.
-    let clusterId: String
-    private let advertised: NIOLockedValueBox<ListenAddress>
 
-    init(configuration: BrokerConfiguration, catalog: TopicCatalog, logManager: LogManager, clusterId: String,
-         groups: GroupCoordinator, logger: Logger)
-    {
-        self.groups = groups
-        self.groupStore = groups.store
+    init(configuration: BrokerConfiguration, catalog: TopicCatalog, logManager: LogManager, logger: Logger) {
         self.configuration = configuration
         self.catalog = catalog
         self.logManager = logManager
         self.appends = AppendNotifier()
         self.metrics = BrokerMetrics()
         self.logger = logger
-        self.clusterId = clusterId
-        self.advertised = NIOLockedValueBox(configuration.advertisedListen ?? configuration.listen)
-    }
-
-    /// The address clients are told to use.
-    var advertisedAddress: ListenAddress { advertised.withLockedValue { $0 } }
-
-    /// Called once the listener is bound, so that an ephemeral port (0) is advertised as the real one.
-    func listenerBound(port: Int) {
-        guard configuration.advertisedListen == nil else { return }
-        advertised.withLockedValue { $0.port = port }
     }
 }
 
-/// swift-metrics numbers of the Kafka front. Thread-safe (metrics handlers are).
+/// swift-metrics numbers of the partition handlers (request counts per API are `RequestMetricsMiddleware`'s).
+/// Thread-safe (metrics handlers are).
 struct BrokerMetrics: Sendable {
-    private let requests: [ApiKey: Counter]
     let bytesIn = Counter(label: "spool_bytes_in_total")
     let bytesOut = Counter(label: "spool_bytes_out_total")
     let produceLatency = Metrics.Timer(label: "spool_produce_latency_seconds")
     let fetchLatency = Metrics.Timer(label: "spool_fetch_latency_seconds")
-
-    init() {
-        var requests: [ApiKey: Counter] = [:]
-        for key in SupportedVersions.table.keys {
-            requests[key] = Counter(label: "spool_requests_total", dimensions: [("api", key.name)])
-        }
-        self.requests = requests
-    }
-
-    func request(_ key: ApiKey) {
-        requests[key]?.increment()
-    }
 }
 
 /// Wakes fetches that wait for data (max_wait_ms) when a partition they read gets an append.

@@ -3,7 +3,15 @@ import SpoolProtocol
 
 /// DeleteRecords (21): moves each partition's log start offset forward (durably) and deletes the segments
 /// below it; -1 means up to the high watermark (the log end offset).
-enum DeleteRecordsHandler {
+struct DeleteRecordsHandler: KafkaResponseHandler {
+    static let versions: ClosedRange<Int16> = 0...2
+
+    let broker: BrokerState
+
+    func respond(_ request: DeleteRecordsRequest, context: RequestContext) async -> DeleteRecordsResponse {
+        await Self.handle(request, context: context, broker: broker)
+    }
+
     static func handle(_ request: DeleteRecordsRequest, context: RequestContext, broker: BrokerState) async
         -> DeleteRecordsResponse
     {

@@ -6,7 +6,17 @@ import SpoolProtocol
 /// than min_bytes are ready the fetch waits (up to max_wait_ms, cut to `fetch.max.wait.ms`) and is woken
 /// by an append to one of its partitions. Fetch sessions are declined (session id 0), as librdkafka never
 /// uses them.
-enum FetchHandler {
+struct FetchHandler: KafkaAPIHandler {
+    // Fetch 13+ needs topic IDs in requests and is not advertised.
+    static let versions: ClosedRange<Int16> = 4...12
+
+    let broker: BrokerState
+
+    /// The record sets go out as file slices (`.parts`), sent with sendfile.
+    func handle(_ request: FetchRequest, context: RequestContext) async throws -> KafkaReply {
+        try await Self.handle(request, context: context, broker: broker)
+    }
+
     /// What one partition answers.
     struct PartitionResult {
         var index: Int32

@@ -3,7 +3,17 @@ import SpoolProtocol
 
 /// ListOffsets (2): -1 latest (the log end offset), -2 earliest (the log start offset), -3 the batch with the
 /// largest timestamp, or the first batch whose timestamp reaches T.
-enum ListOffsetsHandler {
+struct ListOffsetsHandler: KafkaResponseHandler {
+    // The minimum stays low because old librdkafka enables features by testing single versions
+    // (ListOffsets 1 for offsets_for_times).
+    static let versions: ClosedRange<Int16> = 0...7
+
+    let broker: BrokerState
+
+    func respond(_ request: ListOffsetsRequest, context: RequestContext) async -> ListOffsetsResponse {
+        await Self.handle(request, context: context, broker: broker)
+    }
+
     static let latest: Int64 = -1
     static let earliest: Int64 = -2
     static let maxTimestamp: Int64 = -3

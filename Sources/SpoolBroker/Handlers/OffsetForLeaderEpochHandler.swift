@@ -2,7 +2,15 @@ import SpoolProtocol
 
 /// OffsetForLeaderEpoch (23): every partition has had one leader epoch, 0, ending at the log end offset.
 /// librdkafka ≥ 2.1 validates consumer positions with this (v2); epochs above 0 are unknown.
-enum OffsetForLeaderEpochHandler {
+struct OffsetForLeaderEpochHandler: KafkaResponseHandler {
+    static let versions: ClosedRange<Int16> = 0...4
+
+    let broker: BrokerState
+
+    func respond(_ request: OffsetForLeaderEpochRequest, context: RequestContext) -> OffsetForLeaderEpochResponse {
+        Self.handle(request, context: context, broker: broker)
+    }
+
     static let unknownLeaderEpoch: Int16 = 74
 
     static func handle(_ request: OffsetForLeaderEpochRequest, context: RequestContext, broker: BrokerState)

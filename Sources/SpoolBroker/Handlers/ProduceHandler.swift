@@ -6,7 +6,19 @@ import SpoolRecords
 /// Produce (0): each partition's batches are checked and appended to its log; with acks=all the answer
 /// waits for the group-commit fsync that covers them, with acks=1 for the write to reach the OS, and with
 /// acks=0 there is no answer. Partitions are written concurrently, so acks=all partitions share fsyncs.
-enum ProduceHandler {
+struct ProduceHandler: KafkaAPIHandler {
+    // The minimum stays low because old librdkafka enables features by testing single versions (Produce 0 for
+    // compression); Produce 13 needs topic IDs in requests and is not advertised.
+    static let versions: ClosedRange<Int16> = 0...11
+
+    let broker: BrokerState
+
+    /// acks=0 has no answer at all.
+    func handle(_ request: ProduceRequest, context: RequestContext) async throws -> KafkaReply {
+        guard let response = await Self.handle(request, context: context, broker: broker) else { return .none }
+        return try KafkaReply.encoding(response, context: context)
+    }
+
     static func handle(_ request: ProduceRequest, context: RequestContext, broker: BrokerState) async
         -> ProduceResponse?
     {
