@@ -54,28 +54,34 @@ final class AppendNotifier: Sendable {
     /// Returns after an append to one of `partitions`, or after `timeoutMs`, whichever comes first; at once
     /// when `alreadyChanged` (evaluated after the waiter is registered) says data arrived meanwhile.
     func wait(for partitions: Set<TopicPartition>, timeoutMs: Int64, alreadyChanged: @Sendable () -> Bool) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let id = state.withLockedValue { state in
-                state.nextId += 1
-                state.waiters[state.nextId] = Waiter(partitions: partitions, continuation: continuation)
-                return state.nextId
+        let id = state.withLockedValue { state in
+            state.nextId += 1
+            return state.nextId
+        }
+        // A fetch whose connection closed (its task cancelled) stops waiting at once.
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                state.withLockedValue { $0.waiters[id] = Waiter(partitions: partitions, continuation: continuation) }
+                let timeout = Task {
+                    try? await Task.sleep(for: .milliseconds(timeoutMs))
+                    self.wake(id: id)
+                }
+                // The waiter may already have been woken (and removed) by an append; then cancel the timer.
+                let stillWaiting = state.withLockedValue { state -> Bool in
+                    guard state.waiters[id] != nil else { return false }
+                    state.waiters[id]?.timeout = timeout
+                    return true
+                }
+                if !stillWaiting {
+                    timeout.cancel()
+                } else if alreadyChanged() || Task.isCancelled {
+                    // Cancelled before the waiter was registered: the cancellation handler found nothing to wake.
+                    timeout.cancel()
+                    wake(id: id)
+                }
             }
-            let timeout = Task {
-                try? await Task.sleep(for: .milliseconds(timeoutMs))
-                self.wake(id: id)
-            }
-            // The waiter may already have been woken (and removed) by an append; then cancel the timer.
-            let stillWaiting = state.withLockedValue { state -> Bool in
-                guard state.waiters[id] != nil else { return false }
-                state.waiters[id]?.timeout = timeout
-                return true
-            }
-            if !stillWaiting {
-                timeout.cancel()
-            } else if alreadyChanged() {
-                timeout.cancel()
-                wake(id: id)
-            }
+        } onCancel: {
+            wake(id: id)
         }
     }
 
@@ -93,6 +99,8 @@ final class AppendNotifier: Sendable {
     }
 
     private func wake(id: Int) {
-        if let waiter = state.withLockedValue({ $0.waiters.removeValue(forKey: id) }) { waiter.continuation.resume() }
+        guard let waiter = state.withLockedValue({ $0.waiters.removeValue(forKey: id) }) else { return }
+        waiter.timeout?.cancel()
+        waiter.continuation.resume()
     }
 }

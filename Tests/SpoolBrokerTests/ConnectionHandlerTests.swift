@@ -2,6 +2,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
+import SpoolLog
 import SpoolProtocol
 import Testing
 
@@ -124,8 +125,8 @@ struct TestConnection {
             try channel.pipeline.syncOperations.addHandlers([
                 HoldingWritesHandler(held: held), receiver,
                 KafkaConnectionHandler(
-                    dispatcher: dispatcher, receiver: receiver, limits: limits, unsent: UnsentReplyBytes(),
-                    logger: Logger(label: "spool-test")),
+                    dispatcher: dispatcher, session: ConnectionSession(remote: "test"), receiver: receiver,
+                    limits: limits, unsent: UnsentReplyBytes(), logger: Logger(label: "spool-test")),
             ])
         }
         try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9092)).get()
@@ -235,5 +236,20 @@ struct TestConnection {
         try await connection.settle { connection.keys("start") == ["sleep"] }
         try await connection.channel.close()
         try await connection.settle { connection.latches.events.contains("cancelled:sleep") }
+    }
+}
+
+@Suite struct AppendNotifierTests {
+    @Test("a fetch waiting for data stops waiting when its task is cancelled, as when its connection closes")
+    func cancelledWaitEnds() async throws {
+        let notifier = AppendNotifier()
+        let waiting = Task {
+            await notifier.wait(for: [TopicPartition(topic: "t", partition: 0)], timeoutMs: 10_000) { false }
+        }
+        try await Task.sleep(for: .milliseconds(20))
+        let cancelled = ContinuousClock.now
+        waiting.cancel()
+        await waiting.value
+        #expect(ContinuousClock.now - cancelled < .seconds(5))
     }
 }

@@ -57,15 +57,16 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
     /// The gate of the latest request: the next request waits on it before its ordered part.
     private var lastGate: RequestGate?
     private var closing = false
-    /// The connection as its requests see it; made once the channel is known.
-    private var session = ConnectionSession(remote: "unknown")
+    /// The connection as its requests see it.
+    private let session: ConnectionSession
     /// The requests handed to the dispatcher and not yet complete, by sequence number: cancelled on close.
     private var tasks: [Int: Task<Void, Never>] = [:]
 
-    init(dispatcher: RequestDispatcher, receiver: KafkaFrameReceiver, limits: ConnectionLimits,
-         unsent: UnsentReplyBytes, logger: Logger)
+    init(dispatcher: RequestDispatcher, session: ConnectionSession, receiver: KafkaFrameReceiver,
+         limits: ConnectionLimits, unsent: UnsentReplyBytes, logger: Logger)
     {
         self.dispatcher = dispatcher
+        self.session = session
         self.receiver = receiver
         self.limits = limits
         self.unsent = unsent
@@ -73,7 +74,6 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        session = ConnectionSession(remote: context.remoteAddress?.description ?? "unknown")
         scheduleWatchdog(context: context)
     }
 

@@ -77,11 +77,14 @@ final class KafkaServer: Service, Sendable {
                 maximumUnsentReplyBytes: configuration.socketSendBufferHighBytes,
                 idleTimeout: .milliseconds(configuration.connectionsMaxIdleMs),
                 frameTimeout: .milliseconds(configuration.requestReceiveTimeoutMs))
+            // The client's address, kept from the start: once the peer has gone the channel no longer knows it.
+            let remote = channel.remoteAddress?.description ?? "unknown"
             let sync = channel.pipeline.syncOperations
             try sync.addHandler(receiver)
             try sync.addHandler(
                 KafkaConnectionHandler(
-                    dispatcher: dispatcher, receiver: receiver, limits: limits, unsent: unsentReplies, logger: logger))
+                    dispatcher: dispatcher, session: ConnectionSession(remote: remote), receiver: receiver,
+                    limits: limits, unsent: unsentReplies, logger: logger))
         }
     }
 
