@@ -2,8 +2,7 @@ import SpoolProtocol
 
 /// Heartbeat (12): keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
 struct HeartbeatHandler: KafkaResponseHandler {
-    // Consumer groups (classic protocol). librdkafka enables groups only when FindCoordinator, OffsetCommit,
-    // OffsetFetch, JoinGroup, SyncGroup, Heartbeat and LeaveGroup are all advertised; aiokafka sends v0–v3.
+    // One of the seven APIs librdkafka needs advertised to enable groups (see FindCoordinatorHandler).
     static let versions: ClosedRange<Int16> = 0...4
 
     let groups: GroupCoordinator

@@ -3,8 +3,7 @@ import SpoolProtocol
 /// JoinGroup (11): answered when the group's join phase ends (every member rejoined, or the rebalance
 /// timeout passed). The request's task waits on a continuation; no thread blocks.
 struct JoinGroupHandler: KafkaResponseHandler {
-    // Consumer groups (classic protocol). librdkafka enables groups only when FindCoordinator, OffsetCommit,
-    // OffsetFetch, JoinGroup, SyncGroup, Heartbeat and LeaveGroup are all advertised; aiokafka sends v0–v3.
+    // One of the seven APIs librdkafka needs advertised to enable groups (see FindCoordinatorHandler).
     static let versions: ClosedRange<Int16> = 0...9
 
     let groups: GroupCoordinator

@@ -2,8 +2,7 @@ import SpoolProtocol
 
 /// LeaveGroup (13): one member (v0–2) or several, by member id or group.instance.id (v3+).
 struct LeaveGroupHandler: KafkaResponseHandler {
-    // Consumer groups (classic protocol). librdkafka enables groups only when FindCoordinator, OffsetCommit,
-    // OffsetFetch, JoinGroup, SyncGroup, Heartbeat and LeaveGroup are all advertised; aiokafka sends v0–v3.
+    // One of the seven APIs librdkafka needs advertised to enable groups (see FindCoordinatorHandler).
     static let versions: ClosedRange<Int16> = 0...5
 
     let groups: GroupCoordinator

@@ -5,8 +5,7 @@ import SpoolProtocol
 /// OffsetCommit (8): checks the member against the group, then writes the offsets to SQLite and answers
 /// once they are durable. Concurrent commits (from any connection) share one transaction.
 struct OffsetCommitHandler: KafkaResponseHandler {
-    // Consumer groups (classic protocol). librdkafka enables groups only when FindCoordinator, OffsetCommit,
-    // OffsetFetch, JoinGroup, SyncGroup, Heartbeat and LeaveGroup are all advertised; aiokafka sends v0–v3.
+    // One of the seven APIs librdkafka needs advertised to enable groups (see FindCoordinatorHandler).
     static let versions: ClosedRange<Int16> = 0...9
 
     let groups: GroupCoordinator

@@ -5,8 +5,7 @@ import SpoolProtocol
 /// OffsetFetch (9): a group's committed offsets, read from SQLite (v8+: several groups). Commits are
 /// durable before they are answered and Spool has no transactional offsets, so require_stable always holds.
 struct OffsetFetchHandler: KafkaResponseHandler {
-    // Consumer groups (classic protocol). librdkafka enables groups only when FindCoordinator, OffsetCommit,
-    // OffsetFetch, JoinGroup, SyncGroup, Heartbeat and LeaveGroup are all advertised; aiokafka sends v0–v3.
+    // One of the seven APIs librdkafka needs advertised to enable groups (see FindCoordinatorHandler).
     static let versions: ClosedRange<Int16> = 0...9
 
     let groupStore: any GroupMetadataStore

@@ -3,8 +3,7 @@ import SpoolProtocol
 
 /// SyncGroup (14): the leader brings the assignment; every member waits for it (on a continuation).
 struct SyncGroupHandler: KafkaResponseHandler {
-    // Consumer groups (classic protocol). librdkafka enables groups only when FindCoordinator, OffsetCommit,
-    // OffsetFetch, JoinGroup, SyncGroup, Heartbeat and LeaveGroup are all advertised; aiokafka sends v0–v3.
+    // One of the seven APIs librdkafka needs advertised to enable groups (see FindCoordinatorHandler).
     static let versions: ClosedRange<Int16> = 0...5
 
     let groups: GroupCoordinator
