@@ -151,6 +151,8 @@ let package = Package(
             dependencies: [
                 "SpoolBroker", "SpoolLog", "SpoolMetadata", "SpoolProtocol", "SpoolRecords", "SpoolTestSupport", "spool",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

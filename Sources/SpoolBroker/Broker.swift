@@ -14,9 +14,8 @@ public struct Broker: Sendable {
     /// The storage engine.
     public let logManager: LogManager
     let metadataStore: SQLiteMetadataStore
-    let state: BrokerState
     /// The partition layer: appends, reads, offsets and waits.
-    var partitions: PartitionManager { state.partitions }
+    let partitions: PartitionManager
     let server: KafkaServer
     let groupService: GroupCoordinatorService
 
@@ -66,11 +65,15 @@ public struct Broker: Sendable {
                 settings: GroupSettings(configuration: configuration), store: metadataStore, logger: logger)
             try await groups.load()
             groupService = GroupCoordinatorService(coordinator: groups)
-            state = BrokerState(
-                configuration: configuration, catalog: catalog, logManager: logManager,
-                clusterId: try Self.clusterId(dataDirectory: configuration.dataDirectory), groups: groups,
+            partitions = PartitionManager(
+                catalog: catalog, logManager: logManager, configuration: configuration, logger: logger)
+            let cluster = ClusterIdentity(
+                clusterId: try Self.clusterId(dataDirectory: configuration.dataDirectory), configuration: configuration)
+            let registry = APIRegistry.broker(
+                partitions: partitions, configuration: configuration, groups: groups, cluster: cluster, logger: logger)
+            server = KafkaServer(
+                configuration: configuration, dispatcher: .broker(registry: registry, logger: logger), cluster: cluster,
                 logger: logger)
-            server = KafkaServer(broker: state, logger: logger)
             try await server.bind()
         } catch {
             try? await logManager.shutdown()

@@ -7,11 +7,11 @@ import Testing
 
 @testable import SpoolBroker
 
-/// A broker on a temporary data directory whose requests go straight through its `RequestRouter`: encoded
+/// A broker on a temporary data directory whose requests go straight through its `RequestDispatcher`: encoded
 /// request frames in, decoded responses out, at any version (real clients only ever use a few).
 final class RoutedBroker {
     let broker: Broker
-    let router: RequestRouter
+    let router: RequestDispatcher
     private let server: Task<Void, any Error>
 
     init(configure: (inout BrokerConfiguration) -> Void = { _ in }) async throws {
@@ -22,7 +22,7 @@ final class RoutedBroker {
         var logger = Logger(label: "spool-test")
         logger.logLevel = .warning
         broker = try await Broker(configuration: configuration, logger: logger)
-        router = RequestRouter(broker: broker.state)
+        router = broker.server.dispatcher
         // The listener is bound by init; running it until cancelled lets `stop()` close it.
         server = Task { [broker] in try await broker.server.run() }
     }
@@ -35,7 +35,9 @@ final class RoutedBroker {
         try KafkaCodec.encodeRequest(request, version: version, correlationId: 7, clientId: "test", into: &frame)
         frame.moveReaderIndex(forwardBy: 4)  // the size prefix; the router gets the frame body
         let reply = try await router.handle(
-            frame: frame, remote: "test", gate: RequestGate(), eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+            frame: frame, session: ConnectionSession(remote: "test"),
+            eventLoop: NIOSingletons.posixEventLoopGroup.next(),
+            gate: RequestGate())
         guard case .frame(var buffer) = reply else { throw UnexpectedReply() }
         buffer.moveReaderIndex(forwardBy: 4)
         let (header, body) = try KafkaCodec.decodeResponse(buffer, as: type, version: version)
@@ -56,7 +58,7 @@ final class RoutedBroker {
     @Test("every advertised version of the admin APIs creates, describes, alters, grows and deletes a topic")
     func everyVersion() async throws {
         let broker = try await RoutedBroker()
-        for version in try #require(SupportedVersions.range(.createTopics)) {
+        for version in try #require(broker.router.registry.versions(of: .createTopics)) {
             let name = "topic-v\(version)"
             var create = CreateTopicsRequest(topics: [
                 .init(name: name, numPartitions: 2, replicationFactor: 1,
@@ -71,9 +73,9 @@ final class RoutedBroker {
             }
             if version >= 7 { #expect(created.topics.first?.topicId != .zero) }
         }
-        #expect(broker.broker.state.catalog.allTopics.count == 8)
+        #expect(broker.broker.partitions.catalog.allTopics.count == 8)
 
-        for version in try #require(SupportedVersions.range(.describeConfigs)) {
+        for version in try #require(broker.router.registry.versions(of: .describeConfigs)) {
             var describe = DescribeConfigsRequest(resources: [
                 .init(resourceType: 2, resourceName: "topic-v0", configurationKeys: nil),
                 .init(resourceType: 4, resourceName: "1", configurationKeys: ["num.partitions"]),
@@ -89,7 +91,7 @@ final class RoutedBroker {
             #expect(described.results.last?.configs.first?.readOnly == true)
         }
 
-        for version in try #require(SupportedVersions.range(.incrementalAlterConfigs)) {
+        for version in try #require(broker.router.registry.versions(of: .incrementalAlterConfigs)) {
             let alter = IncrementalAlterConfigsRequest(resources: [
                 .init(resourceType: 2, resourceName: "topic-v1", configs: [
                     .init(name: "segment.ms", configOperation: 0, value: "3600000"),
@@ -99,27 +101,27 @@ final class RoutedBroker {
             let altered = try await broker.call(alter, version: version, as: IncrementalAlterConfigsResponse.self)
             #expect(altered.responses.map(\.errorCode) == [0], "IncrementalAlterConfigs v\(version)")
         }
-        #expect(broker.broker.state.catalog.topic("topic-v1")?.metadata.configs == ["segment.ms": "3600000"])
+        #expect(broker.broker.partitions.catalog.topic("topic-v1")?.metadata.configs == ["segment.ms": "3600000"])
 
-        for version in try #require(SupportedVersions.range(.createPartitions)) {
+        for version in try #require(broker.router.registry.versions(of: .createPartitions)) {
             let grow = CreatePartitionsRequest(topics: [.init(name: "topic-v2", count: 3 + Int32(version))])
             let grown = try await broker.call(grow, version: version, as: CreatePartitionsResponse.self)
             #expect(grown.results.map(\.errorCode) == [0], "CreatePartitions v\(version)")
         }
-        #expect(broker.broker.state.catalog.topic("topic-v2")?.logs.count == 6)
+        #expect(broker.broker.partitions.catalog.topic("topic-v2")?.logs.count == 6)
 
-        for version in try #require(SupportedVersions.range(.describeCluster)) {
+        for version in try #require(broker.router.registry.versions(of: .describeCluster)) {
             let cluster = try await broker.call(
                 DescribeClusterRequest(), version: version, as: DescribeClusterResponse.self)
             #expect(cluster.errorCode == 0 && cluster.controllerId == 1 && cluster.brokers.map(\.brokerId) == [1])
         }
 
-        for version in try #require(SupportedVersions.range(.deleteTopics)) {
+        for version in try #require(broker.router.registry.versions(of: .deleteTopics)) {
             var delete = DeleteTopicsRequest()
             let name = "topic-v\(version)"
             if version >= 6 {
                 // v6 names the topic by its ID alone.
-                let id = try #require(broker.broker.state.catalog.topic(name)?.topicId)
+                let id = try #require(broker.broker.partitions.catalog.topic(name)?.topicId)
                 delete.topics = [.init(name: nil, topicId: id)]
             } else {
                 delete.topicNames = [name]
@@ -128,7 +130,7 @@ final class RoutedBroker {
             #expect(deleted.responses.map(\.errorCode) == [0], "DeleteTopics v\(version): \(deleted)")
             #expect(deleted.responses.first?.name == name)
         }
-        #expect(broker.broker.state.catalog.allTopics.map(\.name) == ["topic-v7"])
+        #expect(broker.broker.partitions.catalog.allTopics.map(\.name) == ["topic-v7"])
         try await broker.stop()
     }
 
@@ -151,7 +153,7 @@ final class RoutedBroker {
             created.topics.map(\.name) == ["twice", "replicated", "no-partitions", "elsewhere", "null-config", "ok"])
         #expect(created.topics.map(\.errorCode) == [42, 38, 37, 39, 40, 0])
         #expect(created.topics.dropLast().allSatisfy { ($0.errorMessage ?? "").isEmpty == false })
-        #expect(broker.broker.state.catalog.allTopics.map(\.name) == ["ok"])
+        #expect(broker.broker.partitions.catalog.allTopics.map(\.name) == ["ok"])
 
         let again = try await broker.call(
             CreateTopicsRequest(topics: [
@@ -167,7 +169,7 @@ final class RoutedBroker {
             DeleteTopicsRequest(topicNames: ["dot.ted"]), version: 1, as: DeleteTopicsResponse.self)
 
         let deleteBoth = DeleteTopicsRequest(topics: [
-            .init(name: "ok", topicId: try #require(broker.broker.state.catalog.topic("ok")?.topicId)),
+            .init(name: "ok", topicId: try #require(broker.broker.partitions.catalog.topic("ok")?.topicId)),
             .init(name: nil, topicId: KafkaUUID(high: 1, low: 2)),
         ])
         let deleted = try await broker.call(deleteBoth, version: 6, as: DeleteTopicsResponse.self)
@@ -193,7 +195,7 @@ final class RoutedBroker {
         ])
         let described = try await broker.call(describe, version: 4, as: DescribeConfigsResponse.self)
         #expect(described.results.map(\.errorCode) == [42, 42])
-        #expect(broker.broker.state.catalog.allTopics.map(\.name) == ["ok"])
+        #expect(broker.broker.partitions.catalog.allTopics.map(\.name) == ["ok"])
         try await broker.stop()
     }
 }

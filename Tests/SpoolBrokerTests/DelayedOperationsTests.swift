@@ -54,15 +54,22 @@ import Testing
     func deadlines() async throws {
         let operations = DelayedOperations()
         let start = NIODeadline.now()
+        // The condition is checked by the caller, at registration, and last at expiry (on the loop, in expiry
+        // order): the third check of each operation records its place.
+        let checks = NIOLockedValueBox<[Int: Int]>([:])
         let order = NIOLockedValueBox<[Int]>([])
         await withTaskGroup(of: Void.self) { group in
             for (index, delayMs) in [(0, 300), (1, 100), (2, 200)] {
                 group.addTask { [loop, key] in
                     let outcome = await operations.wait(
-                        on: loop, keys: [key], deadline: start + .milliseconds(Int64(delayMs))) { false }
+                        on: loop, keys: [key], deadline: start + .milliseconds(Int64(delayMs))
+                    ) {
+                        let count = checks.withLockedValue { $0[index, default: 0] += 1; return $0[index, default: 0] }
+                        if count == 3 { order.withLockedValue { $0.append(index) } }
+                        return false
+                    }
                     #expect(outcome == .expired)
                     #expect(NIODeadline.now() >= start + .milliseconds(Int64(delayMs)))
-                    order.withLockedValue { $0.append(index) }
                 }
             }
         }

@@ -15,7 +15,7 @@ import Testing
     @Test("FindCoordinator names this broker for group keys at every version, one key or several")
     func findCoordinator() async throws {
         let broker = try await Self.routedBroker()
-        for version in try #require(SupportedVersions.range(.findCoordinator)) {
+        for version in try #require(broker.router.registry.versions(of: .findCoordinator)) {
             var request = FindCoordinatorRequest()
             if version >= 4 { request.coordinatorKeys = ["a", "b"] } else { request.key = "a" }
             let response = try await broker.call(request, version: version, as: FindCoordinatorResponse.self)
@@ -31,8 +31,8 @@ import Testing
     @Test("join, sync, heartbeat, commit, fetch, describe, list, leave and delete at every JoinGroup version")
     func wholeFlowAtEveryVersion() async throws {
         let broker = try await Self.routedBroker()
-        _ = try await broker.broker.state.catalog.createTopic(name: "t", partitions: 2, configs: [:])
-        for version in try #require(SupportedVersions.range(.joinGroup)) {
+        _ = try await broker.broker.partitions.catalog.createTopic(name: "t", partitions: 2, configs: [:])
+        for version in try #require(broker.router.registry.versions(of: .joinGroup)) {
             let group = "group-v\(version)"
             let memberId = try await join(broker, group: group, version: version)
             let generation: Int32 = 1
@@ -68,7 +68,7 @@ import Testing
     @Test("OffsetDelete removes offsets of topics no member subscribes to; a subscribed topic keeps them")
     func offsetDelete() async throws {
         let broker = try await Self.routedBroker()
-        _ = try await broker.broker.state.catalog.createTopic(name: "t", partitions: 1, configs: [:])
+        _ = try await broker.broker.partitions.catalog.createTopic(name: "t", partitions: 1, configs: [:])
         var commit = OffsetCommitRequest(groupId: "simple")
         commit.topics = [.init(name: "t", partitions: [.init(partitionIndex: 0, committedOffset: 5)])]
         _ = try await broker.call(commit, version: 2, as: OffsetCommitResponse.self)

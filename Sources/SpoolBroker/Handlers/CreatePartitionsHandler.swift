@@ -4,14 +4,21 @@ import SpoolProtocol
 /// CreatePartitions (37): grows topics to a new partition count (partitions are added, never removed), or with
 /// validate_only checks and changes nothing. A manual assignment may only place the new partitions on this
 /// broker. Each topic gets its own error; a topic named twice is INVALID_REQUEST.
-enum CreatePartitionsHandler {
-    static func handle(_ request: CreatePartitionsRequest, context: RequestContext, broker: BrokerState) async
+struct CreatePartitionsHandler: KafkaResponseHandler {
+    // Every version the generated codecs have, as for the other admin APIs.
+    static let versions: ClosedRange<Int16> = 0...3
+
+    let configuration: BrokerConfiguration
+    let catalog: TopicCatalog
+    let cluster: ClusterIdentity
+
+    func respond(_ request: CreatePartitionsRequest, context: RequestContext) async
         -> CreatePartitionsResponse
     {
         var response = CreatePartitionsResponse()
-        var budget = PartitionBudget(limit: broker.configuration.maximumPartitionsPerRequest)
+        var budget = PartitionBudget(limit: configuration.maximumPartitionsPerRequest)
         let outcomes = await eachDistinct(request.topics, key: { "topic \"\($0.name)\"" }) { topic in
-            await grow(topic, validateOnly: request.validateOnly, budget: &budget, broker: broker)
+            await grow(topic, validateOnly: request.validateOnly, budget: &budget)
         }
         for (topic, outcome) in outcomes {
             response.results.append(
@@ -22,18 +29,18 @@ enum CreatePartitionsHandler {
 
     /// Checks one topic's new count and, unless `validateOnly`, adds the partitions.
     /// - Returns: success, or why the topic was refused.
-    private static func grow(_ topic: CreatePartitionsRequest.CreatePartitionsTopic, validateOnly: Bool,
-                             budget: inout PartitionBudget, broker: BrokerState) async -> Result<Void, BrokerError>
+    private func grow(_ topic: CreatePartitionsRequest.CreatePartitionsTopic, validateOnly: Bool,
+                      budget: inout PartitionBudget) async -> Result<Void, BrokerError>
     {
         do {
-            let added = try validate(topic, broker: broker)
+            let added = try validate(topic)
             try budget.take(added, for: topic.name)
         } catch {
             return .failure(error)
         }
         guard !validateOnly else { return .success(()) }
         do {
-            _ = try await broker.catalog.increasePartitions(name: topic.name, to: topic.count)
+            _ = try await catalog.increasePartitions(name: topic.name, to: topic.count)
             return .success(())
         } catch {
             return .failure(BrokerError(wrapping: error))
@@ -41,10 +48,10 @@ enum CreatePartitionsHandler {
     }
 
     /// - Returns: how many partitions the change adds.
-    private static func validate(_ topic: CreatePartitionsRequest.CreatePartitionsTopic, broker: BrokerState)
+    private func validate(_ topic: CreatePartitionsRequest.CreatePartitionsTopic)
         throws(BrokerError) -> Int
     {
-        guard let entry = broker.catalog.topic(topic.name) else {
+        guard let entry = catalog.topic(topic.name) else {
             throw BrokerError(wrapping: MetadataError.unknownTopic(topic.name))
         }
         let current = Int32(entry.logs.count)
@@ -55,12 +62,12 @@ enum CreatePartitionsHandler {
         }
         if let assignments = topic.assignments, !assignments.isEmpty {
             guard assignments.count == Int(topic.count - current),
-                  assignments.allSatisfy({ $0.brokerIds == [broker.nodeId] })
+                  assignments.allSatisfy({ $0.brokerIds == [cluster.nodeId] })
             else {
                 throw BrokerError(
                     code: .invalidReplicaAssignment,
                     message: "the assignment must give one entry per new partition (\(topic.count - current)), "
-                        + "each on broker \(broker.nodeId) alone (Spool is a single broker)")
+                        + "each on broker \(cluster.nodeId) alone (Spool is a single broker)")
             }
         }
         return Int(topic.count - current)

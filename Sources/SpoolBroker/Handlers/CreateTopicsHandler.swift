@@ -5,7 +5,15 @@ import SpoolProtocol
 /// config overrides, or with validate_only checks everything and creates nothing. Spool is one broker, so the
 /// replication factor is 1 (or -1 for the default) and a manual assignment may only name this broker.
 /// Each topic gets its own error: a bad one never stops the others.
-enum CreateTopicsHandler {
+struct CreateTopicsHandler: KafkaResponseHandler {
+    // Admin APIs: every version the generated codecs have (topic IDs exist, so CreateTopics 7 and
+    // DeleteTopics 6 are fine).
+    static let versions: ClosedRange<Int16> = 0...7
+
+    let configuration: BrokerConfiguration
+    let catalog: TopicCatalog
+    let cluster: ClusterIdentity
+
     /// A topic that passed validation: what will be created.
     private struct Plan {
         let name: String
@@ -19,37 +27,37 @@ enum CreateTopicsHandler {
         let topicId: KafkaUUID?
     }
 
-    static func handle(_ request: CreateTopicsRequest, context: RequestContext, broker: BrokerState) async
+    func respond(_ request: CreateTopicsRequest, context: RequestContext) async
         -> CreateTopicsResponse
     {
         var response = CreateTopicsResponse()
         // Every partition is a directory and files: `max.partitions.per.request` bounds what one request makes,
         // counted over its topics in order (validate_only too, so that it answers what the real request would).
-        var budget = PartitionBudget(limit: broker.configuration.maximumPartitionsPerRequest)
+        var budget = PartitionBudget(limit: configuration.maximumPartitionsPerRequest)
         let outcomes = await eachDistinct(request.topics, key: { "topic \"\($0.name)\"" }) { topic in
-            await create(topic, validateOnly: request.validateOnly, budget: &budget, broker: broker)
+            await create(topic, validateOnly: request.validateOnly, budget: &budget)
         }
         for (topic, outcome) in outcomes {
-            response.topics.append(answer(topic, outcome, version: context.version, broker: broker))
+            response.topics.append(answer(topic, outcome, version: context.version))
         }
         return response
     }
 
     /// Validates one topic and, unless `validateOnly`, creates it.
     /// - Returns: the plan and the new topic's ID (nil when only validated), or why it was refused.
-    private static func create(_ topic: CreateTopicsRequest.CreatableTopic, validateOnly: Bool,
-                               budget: inout PartitionBudget, broker: BrokerState) async -> Result<Created, BrokerError>
+    private func create(_ topic: CreateTopicsRequest.CreatableTopic, validateOnly: Bool,
+                        budget: inout PartitionBudget) async -> Result<Created, BrokerError>
     {
         let plan: Plan
         do {
-            plan = try validate(topic, broker: broker)
+            plan = try validate(topic)
             try budget.take(Int(plan.partitions), for: plan.name)
         } catch {
             return .failure(error)
         }
         guard !validateOnly else { return .success(Created(plan: plan, topicId: nil)) }
         do {
-            let entry = try await broker.catalog.createTopic(
+            let entry = try await catalog.createTopic(
                 name: plan.name, partitions: plan.partitions, configs: plan.configs)
             return .success(Created(plan: plan, topicId: entry.topicId))
         } catch {
@@ -58,7 +66,7 @@ enum CreateTopicsHandler {
     }
 
     /// Every check CreateTopics makes: name, existence and collision, replication, partitions, configs.
-    private static func validate(_ topic: CreateTopicsRequest.CreatableTopic, broker: BrokerState)
+    private func validate(_ topic: CreateTopicsRequest.CreatableTopic)
         throws(BrokerError) -> Plan
     {
         do {
@@ -66,14 +74,14 @@ enum CreateTopicsHandler {
         } catch {
             throw BrokerError(wrapping: error)
         }
-        if let existing = broker.catalog.topic(topic.name) {
+        if let existing = catalog.topic(topic.name) {
             throw BrokerError(wrapping: MetadataError.topicAlreadyExists(existing.metadata))
         }
         let key = TopicName.collisionKey(topic.name)
-        if let other = broker.catalog.allTopics.first(where: { TopicName.collisionKey($0.name) == key }) {
+        if let other = catalog.allTopics.first(where: { TopicName.collisionKey($0.name) == key }) {
             throw BrokerError(wrapping: MetadataError.topicNameCollision(topic.name, existing: other.name))
         }
-        let partitions = try partitionCount(topic, broker: broker)
+        let partitions = try partitionCount(topic)
         var configs: [String: String] = [:]
         for config in topic.configs {
             guard let value = config.value else {
@@ -83,12 +91,12 @@ enum CreateTopicsHandler {
                 throw .invalidConfig("topic config \(config.name) is given more than once")
             }
         }
-        _ = try TopicConfigs.logConfig(defaults: broker.configuration.logDefaults, overrides: configs)
+        _ = try TopicConfigs.logConfig(defaults: configuration.logDefaults, overrides: configs)
         return Plan(name: topic.name, partitions: partitions, configs: configs)
     }
 
     /// The partition count from num_partitions, or from a manual assignment that names only this broker.
-    private static func partitionCount(_ topic: CreateTopicsRequest.CreatableTopic, broker: BrokerState)
+    private func partitionCount(_ topic: CreateTopicsRequest.CreatableTopic)
         throws(BrokerError) -> Int32
     {
         guard topic.replicationFactor == 1 || topic.replicationFactor == -1 else {
@@ -105,18 +113,18 @@ enum CreateTopicsHandler {
             }
             // The count is checked first so that a huge assignment is refused before it is compared.
             let count = Int32(clamping: topic.assignments.count)
-            guard count <= broker.configuration.maximumPartitionsPerRequest,
+            guard count <= configuration.maximumPartitionsPerRequest,
                   Set(topic.assignments.map(\.partitionIndex)) == Set(0..<count),
-                  topic.assignments.allSatisfy({ $0.brokerIds == [broker.nodeId] })
+                  topic.assignments.allSatisfy({ $0.brokerIds == [cluster.nodeId] })
             else {
                 throw BrokerError(
                     code: .invalidReplicaAssignment,
                     message: "a replica assignment must number partitions from 0 and place each on broker "
-                        + "\(broker.nodeId) alone (Spool is a single broker)")
+                        + "\(cluster.nodeId) alone (Spool is a single broker)")
             }
             return count
         }
-        let partitions = topic.numPartitions == -1 ? broker.configuration.defaultPartitions : topic.numPartitions
+        let partitions = topic.numPartitions == -1 ? configuration.defaultPartitions : topic.numPartitions
         guard partitions >= 1 else {
             throw BrokerError(
                 code: .invalidPartitions,
@@ -128,8 +136,8 @@ enum CreateTopicsHandler {
 
     /// The result for one topic. Fields a version lacks keep their defaults: the error message from v1, the
     /// partition count, replication factor and configs from v5, the topic ID from v7.
-    private static func answer(_ topic: CreateTopicsRequest.CreatableTopic, _ result: Result<Created, BrokerError>,
-                               version: Int16, broker: BrokerState) -> CreateTopicsResponse.CreatableTopicResult
+    private func answer(_ topic: CreateTopicsRequest.CreatableTopic, _ result: Result<Created, BrokerError>,
+                        version: Int16) -> CreateTopicsResponse.CreatableTopicResult
     {
         var answer = CreateTopicsResponse.CreatableTopicResult(name: topic.name)
         switch result {
@@ -144,7 +152,7 @@ enum CreateTopicsHandler {
             answer.numPartitions = created.plan.partitions
             answer.replicationFactor = 1
             answer.configs = TopicConfigs.describe(
-                defaults: broker.configuration.logDefaults, overrides: created.plan.configs
+                defaults: configuration.logDefaults, overrides: created.plan.configs
             ).map { config in
                 .init(name: config.name, value: config.value, readOnly: false,
                       configSource: (config.isDefault ? ConfigSource.defaultConfig : .dynamicTopicConfig).rawValue,

@@ -3,10 +3,12 @@ import SpoolProtocol
 
 /// DeleteRecords (21): the partition layer moves each partition's log start offset forward (durably) and deletes
 /// the segments below it; -1 means up to the high watermark.
-struct DeleteRecordsHandler: Sendable {
+struct DeleteRecordsHandler: KafkaResponseHandler {
+    static let versions: ClosedRange<Int16> = 0...2
+
     let partitions: PartitionManager
 
-    func handle(_ request: DeleteRecordsRequest, context: RequestContext) async -> DeleteRecordsResponse {
+    func respond(_ request: DeleteRecordsRequest, context: RequestContext) async -> DeleteRecordsResponse {
         var response = DeleteRecordsResponse()
         for topic in request.topics {
             var result = DeleteRecordsResponse.DeleteRecordsTopicResult(name: topic.name)

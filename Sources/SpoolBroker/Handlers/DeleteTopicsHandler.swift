@@ -2,14 +2,20 @@ import SpoolProtocol
 
 /// DeleteTopics (20): deletes topics by name (v0-5) or by name or topic ID (v6), metadata first and then the
 /// partition logs and their files. Each topic gets its own error; a topic named twice is INVALID_REQUEST.
-enum DeleteTopicsHandler {
+struct DeleteTopicsHandler: KafkaResponseHandler {
+    // Admin APIs: every version the generated codecs have (topic IDs exist, so CreateTopics 7 and
+    // DeleteTopics 6 are fine).
+    static let versions: ClosedRange<Int16> = 0...6
+
+    let catalog: TopicCatalog
+
     /// One topic to delete, as the request names it.
     fileprivate enum Target {
         case name(String)
         case id(KafkaUUID)
     }
 
-    static func handle(_ request: DeleteTopicsRequest, context: RequestContext, broker: BrokerState) async
+    func respond(_ request: DeleteTopicsRequest, context: RequestContext) async
         -> DeleteTopicsResponse
     {
         let version = context.version
@@ -20,7 +26,7 @@ enum DeleteTopicsHandler {
             (try? entry.element.get()).map { "topic \($0)" } ?? "entry \(entry.offset)"
         }) { entry in
             switch entry.element {
-            case .success(let target): await delete(target, broker: broker)
+            case .success(let target): await delete(target)
             case .failure(let error): .failure(error)
             }
         }
@@ -41,7 +47,7 @@ enum DeleteTopicsHandler {
     }
 
     /// A v6 entry names a topic by name or by ID, never both and never neither.
-    private static func target(_ state: DeleteTopicsRequest.DeleteTopicState) -> Result<Target, BrokerError> {
+    private func target(_ state: DeleteTopicsRequest.DeleteTopicState) -> Result<Target, BrokerError> {
         switch (state.name, state.topicId == .zero) {
         case (let name?, true): .success(.name(name))
         case (nil, false): .success(.id(state.topicId))
@@ -54,11 +60,11 @@ enum DeleteTopicsHandler {
 
     /// Deletes the topic `target` names.
     /// - Returns: the deleted topic, or why it was not deleted.
-    private static func delete(_ target: Target, broker: BrokerState) async -> Result<TopicEntry, BrokerError> {
+    private func delete(_ target: Target) async -> Result<TopicEntry, BrokerError> {
         let entry: TopicEntry?
         switch target {
-        case .name(let name): entry = broker.catalog.topic(name)
-        case .id(let id): entry = broker.catalog.topic(id: id)
+        case .name(let name): entry = catalog.topic(name)
+        case .id(let id): entry = catalog.topic(id: id)
         }
         guard let entry else {
             return switch target {
@@ -69,7 +75,7 @@ enum DeleteTopicsHandler {
             }
         }
         do {
-            try await broker.catalog.deleteTopic(name: entry.name)
+            try await catalog.deleteTopic(name: entry.name)
             return .success(entry)
         } catch {
             return .failure(BrokerError(wrapping: error))

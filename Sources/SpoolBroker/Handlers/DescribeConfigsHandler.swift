@@ -3,7 +3,14 @@ import SpoolProtocol
 /// DescribeConfigs (32): a topic's configs (each override as DYNAMIC_TOPIC_CONFIG, the rest as the broker's
 /// default), and the broker's own settings (resource "1", this node), which are read-only. Each resource
 /// gets its own error.
-enum DescribeConfigsHandler {
+struct DescribeConfigsHandler: KafkaResponseHandler {
+    // Every version the generated codecs have, as for the other admin APIs.
+    static let versions: ClosedRange<Int16> = 0...4
+
+    let configuration: BrokerConfiguration
+    let catalog: TopicCatalog
+    let cluster: ClusterIdentity
+
     /// Kafka's config types (`DescribeConfigsResponse.ConfigType`), from v3.
     private enum ConfigType: Int8 {
         case unknown = 0
@@ -45,7 +52,7 @@ enum DescribeConfigsHandler {
 
     private typealias Entry = DescribeConfigsResponse.DescribeConfigsResourceResult
 
-    static func handle(_ request: DescribeConfigsRequest, context: RequestContext, broker: BrokerState) async
+    func respond(_ request: DescribeConfigsRequest, context: RequestContext) async
         -> DescribeConfigsResponse
     {
         var response = DescribeConfigsResponse()
@@ -54,7 +61,7 @@ enum DescribeConfigsHandler {
                 errorCode: 0, errorMessage: nil, resourceType: resource.resourceType,
                 resourceName: resource.resourceName)
             do {
-                var entries = try describe(resource, request: request, version: context.version, broker: broker)
+                var entries = try describe(resource, request: request, version: context.version)
                 // Kafka lists every config when the keys are null or empty.
                 if let keys = resource.configurationKeys, !keys.isEmpty {
                     entries = entries.filter { keys.contains($0.name) }
@@ -69,8 +76,8 @@ enum DescribeConfigsHandler {
         return response
     }
 
-    private static func describe(_ resource: DescribeConfigsRequest.DescribeConfigsResource,
-                                 request: DescribeConfigsRequest, version: Int16, broker: BrokerState)
+    private func describe(_ resource: DescribeConfigsRequest.DescribeConfigsResource,
+                          request: DescribeConfigsRequest, version: Int16)
         throws(BrokerError) -> [Entry]
     {
         let options = Options(
@@ -78,19 +85,19 @@ enum DescribeConfigsHandler {
             documentation: version >= 3 && request.includeDocumentation)
         switch ConfigResourceType(rawValue: resource.resourceType) {
         case .topic:
-            guard let topic = broker.catalog.topic(resource.resourceName) else {
+            guard let topic = catalog.topic(resource.resourceName) else {
                 throw BrokerError(
                     code: .unknownTopicOrPartition, message: "topic \"\(resource.resourceName)\" does not exist")
             }
-            return topicEntries(topic.metadata.configs, options: options, broker: broker)
+            return topicEntries(topic.metadata.configs, options: options)
         case .broker:
             // An empty name asks for the cluster-wide defaults, which on a single broker are its settings.
-            guard resource.resourceName.isEmpty || resource.resourceName == String(broker.nodeId) else {
+            guard resource.resourceName.isEmpty || resource.resourceName == String(cluster.nodeId) else {
                 throw BrokerError(
                     code: .invalidRequest,
-                    message: "unknown broker \"\(resource.resourceName)\": Spool is one broker, node \(broker.nodeId)")
+                    message: "unknown broker \"\(resource.resourceName)\": Spool is one broker, node \(cluster.nodeId)")
             }
-            return brokerEntries(options: options, broker: broker)
+            return brokerEntries(options: options)
         case .brokerLogger, nil:
             throw BrokerError(
                 code: .invalidRequest,
@@ -106,9 +113,9 @@ enum DescribeConfigsHandler {
         let documentation: Bool
     }
 
-    private static func topicEntries(_ overrides: [String: String], options: Options, broker: BrokerState) -> [Entry] {
-        TopicConfigs.describe(defaults: broker.configuration.logDefaults, overrides: overrides).map { config in
-            let info = topicConfigs[config.name]
+    private func topicEntries(_ overrides: [String: String], options: Options) -> [Entry] {
+        TopicConfigs.describe(defaults: configuration.logDefaults, overrides: overrides).map { config in
+            let info = Self.topicConfigs[config.name]
             let source: ConfigSource = config.isDefault ? .defaultConfig : .dynamicTopicConfig
             var entry = makeEntry(
                 name: config.name, value: config.value, readOnly: false, source: source, options: options,
@@ -117,7 +124,7 @@ enum DescribeConfigsHandler {
                 if !config.isDefault {
                     entry.synonyms.append(.init(name: config.name, value: config.value, source: source.rawValue))
                 }
-                let (value, brokerSource) = brokerSetting(info.brokerKey, broker: broker)
+                let (value, brokerSource) = brokerSetting(info.brokerKey)
                 entry.synonyms.append(
                     .init(name: info.brokerKey, value: value ?? config.value, source: brokerSource.rawValue))
             }
@@ -125,9 +132,9 @@ enum DescribeConfigsHandler {
         }
     }
 
-    private static func brokerEntries(options: Options, broker: BrokerState) -> [Entry] {
+    private func brokerEntries(options: Options) -> [Entry] {
         Settings.all.map { setting in
-            let (value, source) = brokerSetting(setting.key, broker: broker)
+            let (value, source) = brokerSetting(setting.key)
             var entry = makeEntry(
                 name: setting.key, value: value, readOnly: true, source: source, options: options, type: .unknown,
                 documentation: setting.help)
@@ -138,16 +145,16 @@ enum DescribeConfigsHandler {
 
     /// A broker setting's value and whether it was set (static) or is the built-in default; nil for a key
     /// Spool has no setting for.
-    private static func brokerSetting(_ key: String, broker: BrokerState) -> (String?, ConfigSource) {
+    private func brokerSetting(_ key: String) -> (String?, ConfigSource) {
         guard let setting = Settings.byKey[key] else { return (nil, .defaultConfig) }
-        let value = setting.current(broker.configuration)
+        let value = setting.current(configuration)
         return (value, value == setting.current(BrokerConfiguration()) ? .defaultConfig : .staticBrokerConfig)
     }
 
     /// One config entry with only the fields its version has: is_default in v0, the source from v1, the type
     /// and documentation from v3.
-    private static func makeEntry(name: String, value: String?, readOnly: Bool, source: ConfigSource,
-                                  options: Options, type: ConfigType, documentation: String?) -> Entry
+    private func makeEntry(name: String, value: String?, readOnly: Bool, source: ConfigSource,
+                           options: Options, type: ConfigType, documentation: String?) -> Entry
     {
         var entry = Entry(name: name, value: value, readOnly: readOnly, isSensitive: false)
         if options.version == 0 {

@@ -3,8 +3,12 @@ import SpoolProtocol
 
 /// DescribeGroups (15): state, protocol and members of each group. A group that does not exist is
 /// described as Dead with no error, as Kafka does before v6.
-enum DescribeGroupsHandler {
-    static func handle(_ request: DescribeGroupsRequest, context: RequestContext, broker: BrokerState)
+struct DescribeGroupsHandler: KafkaResponseHandler {
+    static let versions: ClosedRange<Int16> = 0...5
+
+    let groups: GroupCoordinator
+
+    func respond(_ request: DescribeGroupsRequest, context: RequestContext)
         -> DescribeGroupsResponse
     {
         let version = context.version
@@ -15,7 +19,7 @@ enum DescribeGroupsHandler {
                     errorCode: error.rawValue, groupId: groupId, groupState: GroupPhase.dead.rawValue))
                 continue
             }
-            guard let group = broker.groups.group(groupId) else {
+            guard let group = groups.group(groupId) else {
                 response.groups.append(DescribeGroupsResponse.DescribedGroup(
                     groupId: groupId, groupState: GroupPhase.dead.rawValue))
                 continue

@@ -5,7 +5,10 @@ import SpoolProtocol
 /// Fetch (1): the partition layer reads whole batches as file slices (sent with sendfile, never copied) and,
 /// when fewer than min_bytes are ready, waits up to max_wait_ms (cut to `fetch.max.wait.ms`) for an append to one
 /// of the partitions. Fetch sessions are declined (session id 0), as librdkafka never uses them.
-struct FetchHandler: Sendable {
+struct FetchHandler: KafkaAPIHandler {
+    // Fetch 13+ needs topic IDs in requests and is not advertised.
+    static let versions: ClosedRange<Int16> = 4...12
+
     /// What one partition answers.
     struct PartitionResult {
         var index: Int32
@@ -23,6 +26,7 @@ struct FetchHandler: Sendable {
 
     let partitions: PartitionManager
 
+    /// The record sets go out as file slices (`.parts`), sent with sendfile.
     func handle(_ request: FetchRequest, context: RequestContext) async throws -> KafkaReply {
         let plan = ReadPlan(
             partitions: request.topics.flatMap { topic in

@@ -1,14 +1,19 @@
 import SpoolProtocol
 
 /// Heartbeat (12): keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
-enum HeartbeatHandler {
-    static func handle(_ request: HeartbeatRequest, context: RequestContext, broker: BrokerState)
+struct HeartbeatHandler: KafkaResponseHandler {
+    // One of the seven APIs librdkafka needs advertised to enable groups (see FindCoordinatorHandler).
+    static let versions: ClosedRange<Int16> = 0...4
+
+    let groups: GroupCoordinator
+
+    func respond(_ request: HeartbeatRequest, context: RequestContext)
         -> HeartbeatResponse
     {
         if let error = GroupRequests.groupIdError(request.groupId) {
             return HeartbeatResponse(errorCode: error.rawValue)
         }
-        let error = broker.groups.heartbeat(
+        let error = groups.heartbeat(
             groupId: request.groupId, memberId: request.memberId, groupInstanceId: request.groupInstanceId,
             generationId: request.generationId)
         return HeartbeatResponse(errorCode: error.rawValue)

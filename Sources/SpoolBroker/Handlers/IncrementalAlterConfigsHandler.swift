@@ -1,3 +1,4 @@
+import Logging
 import SpoolMetadata
 import SpoolProtocol
 
@@ -5,7 +6,14 @@ import SpoolProtocol
 /// defaults and applied to the open logs at once; validate_only changes nothing. APPEND and SUBTRACT are for
 /// list configs, and Spool's only list config (cleanup.policy) has one legal value, so they are INVALID_CONFIG.
 /// Broker settings are read-only here: they come from the file, the environment and flags at startup.
-enum IncrementalAlterConfigsHandler {
+struct IncrementalAlterConfigsHandler: KafkaResponseHandler {
+    // Every version the generated codecs have, as for the other admin APIs.
+    static let versions: ClosedRange<Int16> = 0...1
+
+    let configuration: BrokerConfiguration
+    let catalog: TopicCatalog
+    let logger: Logger
+
     /// Kafka's `AlterConfigOp.OpType`.
     private enum Operation: Int8 {
         case set = 0
@@ -20,14 +28,14 @@ enum IncrementalAlterConfigsHandler {
         var remove: [String] = []
     }
 
-    static func handle(_ request: IncrementalAlterConfigsRequest, context: RequestContext, broker: BrokerState) async
+    func respond(_ request: IncrementalAlterConfigsRequest, context: RequestContext) async
         -> IncrementalAlterConfigsResponse
     {
         var response = IncrementalAlterConfigsResponse()
         let outcomes = await eachDistinct(
             request.resources, key: { "resource \"\($0.resourceName)\" of type \($0.resourceType)" }
         ) { resource in
-            await alter(resource, validateOnly: request.validateOnly, broker: broker)
+            await alter(resource, validateOnly: request.validateOnly)
         }
         for (resource, outcome) in outcomes {
             response.responses.append(
@@ -39,20 +47,20 @@ enum IncrementalAlterConfigsHandler {
 
     /// Validates one resource's changes and, unless `validateOnly`, applies them.
     /// - Returns: success, or why the resource was refused (nothing of it is changed then).
-    private static func alter(_ resource: IncrementalAlterConfigsRequest.AlterConfigsResource, validateOnly: Bool,
-                              broker: BrokerState) async -> Result<Void, BrokerError>
+    private func alter(_ resource: IncrementalAlterConfigsRequest.AlterConfigsResource, validateOnly: Bool) async
+        -> Result<Void, BrokerError>
     {
         let changes: Changes
         do {
-            changes = try validate(resource, broker: broker)
+            changes = try validate(resource)
         } catch {
             return .failure(error)
         }
         guard !validateOnly else { return .success(()) }
         let name = resource.resourceName
         do {
-            _ = try await broker.catalog.alterConfigs(name: name, set: changes.set, remove: changes.remove)
-            broker.logger.info(
+            _ = try await catalog.alterConfigs(name: name, set: changes.set, remove: changes.remove)
+            logger.info(
                 "altered topic configs",
                 metadata: ["topic": "\(name)", "set": "\(changes.set.keys.sorted())", "removed": "\(changes.remove)"])
             return .success(())
@@ -62,8 +70,8 @@ enum IncrementalAlterConfigsHandler {
     }
 
     /// The changes to a topic's overrides, checked together with the overrides they leave over the defaults.
-    private static func validate(_ resource: IncrementalAlterConfigsRequest.AlterConfigsResource,
-                                 broker: BrokerState) throws(BrokerError) -> Changes
+    private func validate(_ resource: IncrementalAlterConfigsRequest.AlterConfigsResource) throws(BrokerError)
+        -> Changes
     {
         switch ConfigResourceType(rawValue: resource.resourceType) {
         case .topic:
@@ -79,20 +87,20 @@ enum IncrementalAlterConfigsHandler {
                 code: .invalidRequest,
                 message: "resource type \(resource.resourceType) has no configs in Spool: use topic (2)")
         }
-        guard let topic = broker.catalog.topic(resource.resourceName) else {
+        guard let topic = catalog.topic(resource.resourceName) else {
             throw BrokerError(wrapping: MetadataError.unknownTopic(resource.resourceName))
         }
         let changes = try collect(resource.configs)
         var merged = topic.metadata.configs
         for key in changes.remove { merged.removeValue(forKey: key) }
         merged.merge(changes.set) { $1 }
-        _ = try TopicConfigs.logConfig(defaults: broker.configuration.logDefaults, overrides: merged)
+        _ = try TopicConfigs.logConfig(defaults: configuration.logDefaults, overrides: merged)
         return changes
     }
 
     /// The SETs and DELETEs of one resource; a key named twice, an unknown operation or key, a null value to
     /// set, APPEND and SUBTRACT are refused.
-    private static func collect(_ configs: [IncrementalAlterConfigsRequest.AlterableConfig])
+    private func collect(_ configs: [IncrementalAlterConfigsRequest.AlterableConfig])
         throws(BrokerError) -> Changes
     {
         guard repeatedNames(configs.map(\.name)).isEmpty else {

@@ -1,23 +1,29 @@
+import Logging
 import SpoolMetadata
 import SpoolProtocol
 
 /// InitProducerId (22): a new producer id (epoch 0) for an idempotent producer, from the metadata store so
 /// that ids are never reused across restarts. Transactional ids are refused: transactions are not built yet.
-enum InitProducerIdHandler {
-    static func handle(_ request: InitProducerIdRequest, context: RequestContext, broker: BrokerState) async
+struct InitProducerIdHandler: KafkaResponseHandler {
+    static let versions: ClosedRange<Int16> = 0...5
+
+    let catalog: TopicCatalog
+    let logger: Logger
+
+    func respond(_ request: InitProducerIdRequest, context: RequestContext) async
         -> InitProducerIdResponse
     {
         guard request.transactionalId == nil else {
-            broker.logger.info(
+            logger.info(
                 "refusing a transactional producer: transactions are not supported",
                 metadata: ["remote": "\(context.remote)", "transactionalId": "\(request.transactionalId ?? "")"])
             return InitProducerIdResponse(errorCode: KafkaErrorCode.invalidRequest.rawValue)
         }
         do {
-            let (producerId, epoch) = try await broker.catalog.store.allocateProducerId()
+            let (producerId, epoch) = try await catalog.store.allocateProducerId()
             return InitProducerIdResponse(errorCode: 0, producerId: producerId, producerEpoch: epoch)
         } catch {
-            broker.logger.error("producer id allocation failed", metadata: ["error": "\(error)"])
+            logger.error("producer id allocation failed", metadata: ["error": "\(error)"])
             return InitProducerIdResponse(errorCode: KafkaErrorCode.kafkaStorageError.rawValue)
         }
     }

@@ -2,8 +2,13 @@ import SpoolProtocol
 
 /// JoinGroup (11): answered when the group's join phase ends (every member rejoined, or the rebalance
 /// timeout passed). The request's task waits on a continuation; no thread blocks.
-enum JoinGroupHandler {
-    static func handle(_ request: JoinGroupRequest, context: RequestContext, broker: BrokerState) async
+struct JoinGroupHandler: KafkaResponseHandler {
+    // One of the seven APIs librdkafka needs advertised to enable groups (see FindCoordinatorHandler).
+    static let versions: ClosedRange<Int16> = 0...9
+
+    let groups: GroupCoordinator
+
+    func respond(_ request: JoinGroupRequest, context: RequestContext) async
         -> JoinGroupResponse
     {
         // A join may wait for a whole rebalance: later requests on this connection must not wait for it.
@@ -27,10 +32,10 @@ enum JoinGroupHandler {
             rebalanceTimeoutMs: context.version >= 1 ? request.rebalanceTimeoutMs : request.sessionTimeoutMs,
             clientId: context.header.clientId ?? "", clientHost: context.remote,
             requireKnownMemberId: context.version >= 4)
-        return response(await broker.groups.join(parameters), version: context.version)
+        return response(await groups.join(parameters), version: context.version)
     }
 
-    static func response(_ outcome: JoinOutcome, version: Int16) -> JoinGroupResponse {
+    func response(_ outcome: JoinOutcome, version: Int16) -> JoinGroupResponse {
         var response = JoinGroupResponse(
             errorCode: outcome.error.rawValue, generationId: outcome.generationId,
             protocolName: outcome.protocolName ?? (version >= 7 ? nil : ""), leader: outcome.leaderId,

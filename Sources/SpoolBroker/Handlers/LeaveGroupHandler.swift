@@ -1,8 +1,13 @@
 import SpoolProtocol
 
 /// LeaveGroup (13): one member (v0–2) or several, by member id or group.instance.id (v3+).
-enum LeaveGroupHandler {
-    static func handle(_ request: LeaveGroupRequest, context: RequestContext, broker: BrokerState)
+struct LeaveGroupHandler: KafkaResponseHandler {
+    // One of the seven APIs librdkafka needs advertised to enable groups (see FindCoordinatorHandler).
+    static let versions: ClosedRange<Int16> = 0...5
+
+    let groups: GroupCoordinator
+
+    func respond(_ request: LeaveGroupRequest, context: RequestContext)
         -> LeaveGroupResponse
     {
         if let error = GroupRequests.groupIdError(request.groupId) {
@@ -11,7 +16,7 @@ enum LeaveGroupHandler {
         let leaving: [(memberId: String, groupInstanceId: String?)] =
             context.version >= 3
             ? request.members.map { ($0.memberId, $0.groupInstanceId) } : [(request.memberId, nil)]
-        guard let errors = broker.groups.leave(groupId: request.groupId, members: leaving) else {
+        guard let errors = groups.leave(groupId: request.groupId, members: leaving) else {
             return LeaveGroupResponse(errorCode: KafkaErrorCode.unknownMemberId.rawValue)
         }
         guard context.version >= 3 else { return LeaveGroupResponse(errorCode: errors.first?.rawValue ?? 0) }

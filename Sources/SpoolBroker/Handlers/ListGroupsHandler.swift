@@ -2,8 +2,12 @@ import SpoolProtocol
 
 /// ListGroups (16): every group with its protocol type; v4+ filters by state, v5+ by type (all of Spool's
 /// groups are "classic").
-enum ListGroupsHandler {
-    static func handle(_ request: ListGroupsRequest, context: RequestContext, broker: BrokerState)
+struct ListGroupsHandler: KafkaResponseHandler {
+    static let versions: ClosedRange<Int16> = 0...5
+
+    let groups: GroupCoordinator
+
+    func respond(_ request: ListGroupsRequest, context: RequestContext)
         -> ListGroupsResponse
     {
         let version = context.version
@@ -11,7 +15,7 @@ enum ListGroupsHandler {
         let types = Set(request.typesFilter.map { $0.lowercased() })
         var response = ListGroupsResponse()
         guard types.isEmpty || types.contains("classic") else { return response }
-        for group in broker.groups.allGroups where group.phase != .dead {
+        for group in groups.allGroups where group.phase != .dead {
             guard states.isEmpty || states.contains(group.phase.rawValue.lowercased()) else { continue }
             var listed = ListGroupsResponse.ListedGroup(groupId: group.groupId, protocolType: group.protocolType ?? "")
             if version >= 4 { listed.groupState = group.phase.rawValue }

@@ -3,10 +3,14 @@ import SpoolProtocol
 
 /// ListOffsets (2): -1 latest (the high watermark), -2 earliest (the log start offset), -3 the batch with the
 /// largest timestamp, or the first batch whose timestamp reaches T; the partition layer looks them up.
-struct ListOffsetsHandler: Sendable {
+struct ListOffsetsHandler: KafkaResponseHandler {
+    // The minimum stays low because old librdkafka enables features by testing single versions
+    // (ListOffsets 1 for offsets_for_times).
+    static let versions: ClosedRange<Int16> = 0...7
+
     let partitions: PartitionManager
 
-    func handle(_ request: ListOffsetsRequest, context: RequestContext) async -> ListOffsetsResponse {
+    func respond(_ request: ListOffsetsRequest, context: RequestContext) async -> ListOffsetsResponse {
         var response = ListOffsetsResponse()
         for topic in request.topics {
             var answer = ListOffsetsResponse.ListOffsetsTopicResponse(name: topic.name)

@@ -1,40 +1,47 @@
+import Logging
 import SpoolMetadata
 import SpoolProtocol
 
 /// Metadata (3): this broker, and the topics asked for (all when none are named), each partition led by
 /// this broker at leader epoch 0. Missing topics are created when auto-creation is on and the client allows it.
-enum MetadataHandler {
-    static func handle(_ request: MetadataRequest, context: RequestContext, broker: BrokerState) async
+struct MetadataHandler: KafkaResponseHandler {
+    static let versions: ClosedRange<Int16> = 0...12
+
+    let cluster: ClusterIdentity
+    let catalog: TopicCatalog
+    let logger: Logger
+
+    func respond(_ request: MetadataRequest, context: RequestContext) async
         -> MetadataResponse
     {
-        let address = broker.advertisedAddress
+        let address = cluster.advertisedAddress
         var response = MetadataResponse(
-            brokers: [.init(nodeId: broker.nodeId, host: address.host, port: Int32(address.port), rack: nil)],
-            clusterId: broker.clusterId, controllerId: broker.nodeId)
+            brokers: [.init(nodeId: cluster.nodeId, host: address.host, port: Int32(address.port), rack: nil)],
+            clusterId: cluster.clusterId, controllerId: cluster.nodeId)
         // Metadata v0 has no null array: an empty list means every topic.
         let everything = request.topics == nil || (context.version == 0 && request.topics?.isEmpty == true)
         guard !everything, let requested = request.topics else {
-            response.topics = broker.catalog.allTopics.map { describe($0, broker: broker) }
+            response.topics = catalog.allTopics.map { describe($0) }
             return response
         }
         // Before v4 a client cannot say no, and Kafka creates; from v4 it asks with allowAutoTopicCreation.
         let allowCreation = context.version < 4 || request.allowAutoTopicCreation
         for topic in requested {
-            response.topics.append(await lookup(topic, allowCreation: allowCreation, broker: broker))
+            response.topics.append(await lookup(topic, allowCreation: allowCreation))
         }
         return response
     }
 
-    private static func lookup(_ topic: MetadataRequest.MetadataRequestTopic, allowCreation: Bool,
-                               broker: BrokerState) async -> MetadataResponse.MetadataResponseTopic
+    private func lookup(_ topic: MetadataRequest.MetadataRequestTopic, allowCreation: Bool) async
+        -> MetadataResponse.MetadataResponseTopic
     {
         guard let name = topic.name else {
-            if let entry = broker.catalog.topic(id: topic.topicId) { return describe(entry, broker: broker) }
+            if let entry = catalog.topic(id: topic.topicId) { return describe(entry) }
             return .init(errorCode: KafkaErrorCode.unknownTopicId.rawValue, name: nil, topicId: topic.topicId)
         }
         do {
-            if let entry = try await broker.catalog.topicCreatingIfAllowed(name, allowed: allowCreation) {
-                return describe(entry, broker: broker)
+            if let entry = try await catalog.topicCreatingIfAllowed(name, allowed: allowCreation) {
+                return describe(entry)
             }
             return .init(errorCode: KafkaErrorCode.unknownTopicOrPartition.rawValue, name: name)
         } catch let error as MetadataError {
@@ -43,16 +50,16 @@ enum MetadataHandler {
             // Auto-creation refused by a limit (max.partitions): the client's answer, not the broker's fault.
             return .init(errorCode: error.code.rawValue, name: name)
         } catch {
-            broker.logger.warning("topic creation failed", metadata: ["topic": "\(name)", "error": "\(error)"])
+            logger.warning("topic creation failed", metadata: ["topic": "\(name)", "error": "\(error)"])
             return .init(errorCode: KafkaErrorCode.unknownServerError.rawValue, name: name)
         }
     }
 
-    static func describe(_ entry: TopicEntry, broker: BrokerState) -> MetadataResponse.MetadataResponseTopic {
+    func describe(_ entry: TopicEntry) -> MetadataResponse.MetadataResponseTopic {
         let partitions = (0..<Int32(entry.logs.count)).map { index in
             MetadataResponse.MetadataResponsePartition(
-                errorCode: 0, partitionIndex: index, leaderId: broker.nodeId, leaderEpoch: 0,
-                replicaNodes: [broker.nodeId], isrNodes: [broker.nodeId], offlineReplicas: [])
+                errorCode: 0, partitionIndex: index, leaderId: cluster.nodeId, leaderEpoch: 0,
+                replicaNodes: [cluster.nodeId], isrNodes: [cluster.nodeId], offlineReplicas: [])
         }
         return .init(errorCode: 0, name: entry.name, topicId: entry.topicId, isInternal: false, partitions: partitions)
     }

@@ -1,25 +1,34 @@
+import Logging
 import SpoolMetadata
 import SpoolProtocol
 
 /// OffsetCommit (8): checks the member against the group, then writes the offsets to SQLite and answers
 /// once they are durable. Concurrent commits (from any connection) share one transaction.
-enum OffsetCommitHandler {
-    static func handle(_ request: OffsetCommitRequest, context: RequestContext, broker: BrokerState) async
+struct OffsetCommitHandler: KafkaResponseHandler {
+    // One of the seven APIs librdkafka needs advertised to enable groups (see FindCoordinatorHandler).
+    static let versions: ClosedRange<Int16> = 0...9
+
+    let groups: GroupCoordinator
+    let catalog: TopicCatalog
+    let groupStore: any GroupMetadataStore
+    let logger: Logger
+
+    func respond(_ request: OffsetCommitRequest, context: RequestContext) async
         -> OffsetCommitResponse
     {
         if let error = GroupRequests.groupIdError(request.groupId) { return failed(request, error) }
-        if let error = broker.groups.commitError(
+        if let error = groups.commitError(
             groupId: request.groupId, memberId: request.memberId, groupInstanceId: request.groupInstanceId,
             generationId: request.generationIdOrMemberEpoch)
         {
             return failed(request, error)
         }
-        let now = broker.groups.clock()
+        let now = groups.clock()
         // Each partition's answer, nil while it waits for the write.
         var answers: [[KafkaErrorCode?]] = []
         var offsets: [CommittedOffset] = []
         for topic in request.topics {
-            let entry = broker.catalog.topic(topic.name)
+            let entry = catalog.topic(topic.name)
             answers.append(topic.partitions.map { partition -> KafkaErrorCode? in
                 guard let entry, entry.log(partition.partitionIndex) != nil else { return .unknownTopicOrPartition }
                 if (partition.committedMetadata?.utf8.count ?? 0) > GroupSettings.maximumOffsetMetadataBytes {
@@ -35,9 +44,9 @@ enum OffsetCommitHandler {
         var outcomes: [OffsetCommitOutcome] = []
         if !offsets.isEmpty {
             do {
-                outcomes = try await broker.groupStore.commitOffsets(groupId: request.groupId, offsets: offsets)
+                outcomes = try await groupStore.commitOffsets(groupId: request.groupId, offsets: offsets)
             } catch {
-                broker.logger.error(
+                logger.error(
                     "committing offsets failed", metadata: ["group": "\(request.groupId)", "error": "\(error)"])
                 return failed(request, .coordinatorNotAvailable)
             }
@@ -56,7 +65,7 @@ enum OffsetCommitHandler {
         return response
     }
 
-    private static func failed(_ request: OffsetCommitRequest, _ error: KafkaErrorCode) -> OffsetCommitResponse {
+    private func failed(_ request: OffsetCommitRequest, _ error: KafkaErrorCode) -> OffsetCommitResponse {
         OffsetCommitResponse(topics: request.topics.map { topic in
             OffsetCommitResponse.OffsetCommitResponseTopic(
                 name: topic.name,

@@ -1,15 +1,24 @@
+import Logging
+import SpoolMetadata
 import SpoolProtocol
 
 /// OffsetDelete (47): deletes committed offsets of a group, except those of topics its members are still
 /// subscribed to (GROUP_SUBSCRIBED_TO_TOPIC).
-enum OffsetDeleteHandler {
-    static func handle(_ request: OffsetDeleteRequest, context: RequestContext, broker: BrokerState) async
+struct OffsetDeleteHandler: KafkaResponseHandler {
+    static let versions: ClosedRange<Int16> = 0...0
+
+    let groups: GroupCoordinator
+    let catalog: TopicCatalog
+    let groupStore: any GroupMetadataStore
+    let logger: Logger
+
+    func respond(_ request: OffsetDeleteRequest, context: RequestContext) async
         -> OffsetDeleteResponse
     {
         if let error = GroupRequests.groupIdError(request.groupId) {
             return OffsetDeleteResponse(errorCode: error.rawValue)
         }
-        guard let group = broker.groups.group(request.groupId), group.phase != .dead else {
+        guard let group = groups.group(request.groupId), group.phase != .dead else {
             return OffsetDeleteResponse(errorCode: KafkaErrorCode.groupIdNotFound.rawValue)
         }
         var subscribed = Set<String>()
@@ -24,7 +33,7 @@ enum OffsetDeleteHandler {
         var deletions: [(topic: String, partition: Int32)] = []
         var response = OffsetDeleteResponse()
         for topic in request.topics {
-            let known = broker.catalog.topic(topic.name)
+            let known = catalog.topic(topic.name)
             let partitions = topic.partitions.map { partition -> OffsetDeleteResponse.OffsetDeleteResponsePartition in
                 let error: KafkaErrorCode
                 if known?.log(partition.partitionIndex) == nil {
@@ -43,9 +52,9 @@ enum OffsetDeleteHandler {
         }
         if !deletions.isEmpty {
             do {
-                try await broker.groupStore.deleteOffsets(groupId: request.groupId, partitions: deletions)
+                try await groupStore.deleteOffsets(groupId: request.groupId, partitions: deletions)
             } catch {
-                broker.logger.error(
+                logger.error(
                     "deleting offsets failed", metadata: ["group": "\(request.groupId)", "error": "\(error)"])
                 return OffsetDeleteResponse(errorCode: KafkaErrorCode.coordinatorNotAvailable.rawValue)
             }

@@ -1,9 +1,16 @@
+import Logging
 import SpoolMetadata
 import SpoolProtocol
 
 /// OffsetFetch (9): a group's committed offsets, read from SQLite (v8+: several groups). Commits are
 /// durable before they are answered and Spool has no transactional offsets, so require_stable always holds.
-enum OffsetFetchHandler {
+struct OffsetFetchHandler: KafkaResponseHandler {
+    // One of the seven APIs librdkafka needs advertised to enable groups (see FindCoordinatorHandler).
+    static let versions: ClosedRange<Int16> = 0...9
+
+    let groupStore: any GroupMetadataStore
+    let logger: Logger
+
     /// Requested partitions, or nil for every committed one.
     typealias Selection = [(topic: String, partitions: [Int32])]?
 
@@ -12,7 +19,7 @@ enum OffsetFetchHandler {
         var topics: [(name: String, partitions: [(index: Int32, offset: CommittedOffset?)])] = []
     }
 
-    static func handle(_ request: OffsetFetchRequest, context: RequestContext, broker: BrokerState) async
+    func respond(_ request: OffsetFetchRequest, context: RequestContext) async
         -> OffsetFetchResponse
     {
         let version = context.version
@@ -20,14 +27,14 @@ enum OffsetFetchHandler {
         if version >= 8 {
             for group in request.groups {
                 let selection: Selection = group.topics.map { $0.map { ($0.name, $0.partitionIndexes) } }
-                let result = await fetch(group.groupId, selection, broker: broker)
+                let result = await fetch(group.groupId, selection)
                 response.groups.append(groupResponse(group.groupId, result))
             }
             return response
         }
         // v0 and v1 have no "every partition" (null topics) and no group-level error.
         let selection: Selection = request.topics.map { $0.map { ($0.name, $0.partitionIndexes) } }
-        let result = await fetch(request.groupId, version >= 2 ? selection : (selection ?? []), broker: broker)
+        let result = await fetch(request.groupId, version >= 2 ? selection : (selection ?? []))
         let partitionError: Int16 = version >= 2 ? 0 : result.error.rawValue
         if version >= 2 { response.errorCode = result.error.rawValue }
         response.topics = result.topics.map { topic in
@@ -42,7 +49,7 @@ enum OffsetFetchHandler {
     }
 
     /// One group's answer in the v8+ layout.
-    private static func groupResponse(_ groupId: String, _ result: GroupResult)
+    private func groupResponse(_ groupId: String, _ result: GroupResult)
         -> OffsetFetchResponse.OffsetFetchResponseGroup
     {
         let topics = result.topics.map { topic in
@@ -57,13 +64,13 @@ enum OffsetFetchHandler {
             groupId: groupId, topics: topics, errorCode: result.error.rawValue)
     }
 
-    static func fetch(_ groupId: String, _ selection: Selection, broker: BrokerState) async -> GroupResult {
+    func fetch(_ groupId: String, _ selection: Selection) async -> GroupResult {
         if let error = GroupRequests.groupIdError(groupId) { return GroupResult(error: error) }
         let stored: [CommittedOffset]
         do {
-            stored = try await broker.groupStore.committedOffsets(groupId: groupId)
+            stored = try await groupStore.committedOffsets(groupId: groupId)
         } catch {
-            broker.logger.error(
+            logger.error(
                 "reading committed offsets failed", metadata: ["group": "\(groupId)", "error": "\(error)"])
             return GroupResult(error: .coordinatorNotAvailable)
         }

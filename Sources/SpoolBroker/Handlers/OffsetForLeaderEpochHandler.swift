@@ -4,10 +4,12 @@ import SpoolProtocol
 /// OffsetForLeaderEpoch (23): the end offset of the leader epoch a client asks about, from the partition layer
 /// (one epoch, 0, per partition so far, ending at the log end offset). librdkafka ≥ 2.1 validates consumer positions
 /// with this (v2).
-struct OffsetForLeaderEpochHandler: Sendable {
+struct OffsetForLeaderEpochHandler: KafkaResponseHandler {
+    static let versions: ClosedRange<Int16> = 0...4
+
     let partitions: PartitionManager
 
-    func handle(_ request: OffsetForLeaderEpochRequest, context: RequestContext) -> OffsetForLeaderEpochResponse {
+    func respond(_ request: OffsetForLeaderEpochRequest, context: RequestContext) -> OffsetForLeaderEpochResponse {
         var response = OffsetForLeaderEpochResponse()
         for topic in request.topics {
             var result = OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult(topic: topic.topic)

@@ -4,10 +4,20 @@ import SpoolProtocol
 
 /// Produce (0): decodes the partitions, hands them to the partition layer (which checks, appends and waits for
 /// acks) and encodes its outcomes. With acks=0 there is no answer.
-struct ProduceHandler: Sendable {
+struct ProduceHandler: KafkaAPIHandler {
+    // The minimum stays low because old librdkafka enables features by testing single versions (Produce 0 for
+    // compression); Produce 13 needs topic IDs in requests and is not advertised.
+    static let versions: ClosedRange<Int16> = 0...11
+
     let partitions: PartitionManager
 
-    func handle(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse? {
+    /// acks=0 has no answer at all.
+    func handle(_ request: ProduceRequest, context: RequestContext) async throws -> KafkaReply {
+        guard let response = await respond(request, context: context) else { return .none }
+        return try KafkaReply.encoding(response, context: context)
+    }
+
+    func respond(_ request: ProduceRequest, context: RequestContext) async -> ProduceResponse? {
         let inputs = request.topicData.flatMap { topic in
             topic.partitionData.map {
                 ProduceInput(partition: TopicPartition(topic: topic.name, partition: $0.index), records: $0.records)

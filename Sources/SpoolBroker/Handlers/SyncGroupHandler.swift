@@ -2,8 +2,13 @@ import NIOCore
 import SpoolProtocol
 
 /// SyncGroup (14): the leader brings the assignment; every member waits for it (on a continuation).
-enum SyncGroupHandler {
-    static func handle(_ request: SyncGroupRequest, context: RequestContext, broker: BrokerState) async
+struct SyncGroupHandler: KafkaResponseHandler {
+    // One of the seven APIs librdkafka needs advertised to enable groups (see FindCoordinatorHandler).
+    static let versions: ClosedRange<Int16> = 0...5
+
+    let groups: GroupCoordinator
+
+    func respond(_ request: SyncGroupRequest, context: RequestContext) async
         -> SyncGroupResponse
     {
         context.gate.open()
@@ -20,10 +25,10 @@ enum SyncGroupHandler {
             memberId: request.memberId, groupInstanceId: request.groupInstanceId,
             generationId: request.generationId, protocolType: request.protocolType,
             protocolName: request.protocolName, assignments: assignments)
-        return response(await broker.groups.sync(groupId: request.groupId, parameters), version: version)
+        return response(await groups.sync(groupId: request.groupId, parameters), version: version)
     }
 
-    static func response(_ outcome: SyncOutcome, version: Int16) -> SyncGroupResponse {
+    func response(_ outcome: SyncOutcome, version: Int16) -> SyncGroupResponse {
         var response = SyncGroupResponse(errorCode: outcome.error.rawValue, assignment: outcome.assignment)
         if version >= 5 {
             response.protocolType = outcome.protocolType

@@ -140,16 +140,15 @@ private final class LoopPurgatory: @unchecked Sendable {
     func add(id: Int, _ operation: Operation, owner: DelayedOperations) {
         eventLoop.preconditionInEventLoop()
         if cancelledEarly.remove(id) != nil { return operation.continuation.resume(returning: .cancelled) }
-        // Checked again here: an event may have come between the caller's check and this registration.
-        if operation.isComplete() { return operation.continuation.resume(returning: .completed) }
-        if let deadline = operation.deadline, deadline <= .now() {
-            return operation.continuation.resume(returning: .expired)
-        }
+        // Watch first, then check: an event after the check finds the watch and re-checks here (after this
+        // returns), and one before it is seen by the check. Checking first would lose an event in between.
         operations[id] = operation
         for key in operation.keys { byKey[key, default: []].insert(id) }
         owner.watch(operation.keys, in: self, delta: 1)
-        if let deadline = operation.deadline, timerDeadline.map({ deadline < $0 }) ?? true {
-            schedule(at: deadline, owner: owner)
+        if operation.isComplete() { return finish(id, .completed, owner: owner) }
+        if let deadline = operation.deadline {
+            if deadline <= .now() { return finish(id, .expired, owner: owner) }
+            if timerDeadline.map({ deadline < $0 }) ?? true { schedule(at: deadline, owner: owner) }
         }
     }
 

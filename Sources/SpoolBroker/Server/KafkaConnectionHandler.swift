@@ -16,8 +16,8 @@ struct ConnectionLimits: Sendable {
     var frameTimeout: TimeAmount
 }
 
-/// Answers the requests of one connection: each frame goes to the router as its own task, several may be
-/// in flight, and the replies are written strictly in request order (Kafka's rule). A request the router
+/// Answers the requests of one connection: each frame goes to the dispatcher as its own task, several may be
+/// in flight, and the replies are written strictly in request order (Kafka's rule). A request the dispatcher
 /// refuses (malformed header, unknown API) closes the connection with one log line.
 ///
 /// Backpressure: a frame is handled only while fewer than `maximumInFlight` requests are outstanding and the
@@ -25,6 +25,9 @@ struct ConnectionLimits: Sendable {
 /// with sendfile, are page cache and do not count); otherwise the handler pauses the `KafkaFrameReceiver`, which
 /// stops splitting frames and reading until both hold again. Each frame's
 /// reservation in the request memory pool is given back once its request has been handled.
+///
+/// The request tasks end with the connection: they are cancelled when the channel closes, so that a long-poll
+/// fetch does not outlive its client.
 ///
 /// A watchdog closes the connection when a frame has not completed within `frameTimeout`, or when no request
 /// has been handled for `idleTimeout`: bytes of an unfinished frame do not count as activity.
@@ -34,7 +37,7 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ReceivedFrame
     typealias OutboundOut = IOData
 
-    private let router: RequestRouter
+    private let dispatcher: RequestDispatcher
     private let receiver: KafkaFrameReceiver
     private let limits: ConnectionLimits
     private let unsent: UnsentReplyBytes
@@ -42,7 +45,7 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
     private var nextSequence = 0
     private var nextToWrite = 0
     private var ready: [Int: KafkaReply] = [:]
-    /// Frames received but not yet handed to the router: the receiver is paused as soon as the limits are
+    /// Frames received but not yet handed to the dispatcher: the receiver is paused as soon as the limits are
     /// reached, so this holds at most the frame that arrived as writability was lost.
     private var waiting = CircularBuffer<ReceivedFrame>()
     /// Reply bytes this connection has handed to the channel and not yet written to the socket.
@@ -54,13 +57,16 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
     /// The gate of the latest request: the next request waits on it before its ordered part.
     private var lastGate: RequestGate?
     private var closing = false
-    /// The client's address, kept from the start: once the peer has gone the channel no longer knows it.
-    private var remote = "unknown"
+    /// The connection as its requests see it.
+    private let session: ConnectionSession
+    /// The requests handed to the dispatcher and not yet complete, by sequence number: cancelled on close.
+    private var tasks: [Int: Task<Void, Never>] = [:]
 
-    init(router: RequestRouter, receiver: KafkaFrameReceiver, limits: ConnectionLimits,
-         unsent: UnsentReplyBytes, logger: Logger)
+    init(dispatcher: RequestDispatcher, session: ConnectionSession, receiver: KafkaFrameReceiver,
+         limits: ConnectionLimits, unsent: UnsentReplyBytes, logger: Logger)
     {
-        self.router = router
+        self.dispatcher = dispatcher
+        self.session = session
         self.receiver = receiver
         self.limits = limits
         self.unsent = unsent
@@ -68,7 +74,6 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        remote = context.remoteAddress?.description ?? "unknown"
         scheduleWatchdog(context: context)
     }
 
@@ -77,6 +82,20 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
         watchdog?.cancel()
         watchdog = nil
         while let frame = waiting.popFirst() { receiver.release(frame.reservedBytes) }
+        cancelTasks()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        // Nothing can be written any more: a cancelled request's failure must not log as a bad request.
+        closing = true
+        cancelTasks()
+        context.fireChannelInactive()
+    }
+
+    /// Cancels every request still being handled: their replies could no longer be written.
+    private func cancelTasks() {
+        for task in tasks.values { task.cancel() }
+        tasks = [:]
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -98,7 +117,7 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
         nextSequence - nextToWrite < limits.maximumInFlight && unsentMemoryBytes < limits.maximumUnsentReplyBytes
     }
 
-    /// Hands waiting frames to the router while the limits allow, then lets the receiver go on.
+    /// Hands waiting frames to the dispatcher while the limits allow, then lets the receiver go on.
     private func resume(context: ChannelHandlerContext) {
         while !closing && canDispatch(context: context), let frame = waiting.popFirst() {
             dispatch(frame, context: context)
@@ -109,23 +128,29 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
     private func dispatch(_ frame: ReceivedFrame, context: ChannelHandlerContext) {
         let sequence = nextSequence
         nextSequence += 1
-        let router = self.router
-        let remote = self.remote
+        let dispatcher = self.dispatcher
+        let session = self.session
+        let eventLoop = context.eventLoop
         let previous = lastGate
         let gate = RequestGate()
         lastGate = gate
         let body = frame.body
-        let eventLoop = context.eventLoop
-        let promise = eventLoop.makePromise(of: KafkaReply.self)
-        promise.completeWithTask {
+        let promise = context.eventLoop.makePromise(of: KafkaReply.self)
+        tasks[sequence] = Task {
             await previous?.wait()
             defer { gate.open() }
-            return try await router.handle(frame: body, remote: remote, gate: gate, eventLoop: eventLoop)
+            do {
+                promise.succeed(
+                    try await dispatcher.handle(frame: body, session: session, eventLoop: eventLoop, gate: gate))
+            } catch {
+                promise.fail(error)
+            }
         }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let reservedBytes = frame.reservedBytes
         promise.futureResult.whenComplete { result in
             let (handler, context) = bound.value
+            handler.tasks[sequence] = nil
             handler.receiver.release(reservedBytes)
             handler.complete(sequence: sequence, result: result, context: context)
         }
@@ -140,7 +165,8 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
         case .failure(let error):
             closing = true
             logger.warning(
-                "closing connection after a bad request", metadata: ["remote": "\(remote)", "error": "\(error)"])
+                "closing connection after a bad request",
+                metadata: ["remote": "\(session.remote)", "error": "\(error)"])
             context.close(promise: nil)
         }
     }
@@ -231,7 +257,7 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
     private func checkLimits(context: ChannelHandlerContext) {
         let now = NIODeadline.now()
         let unfinished = receiver.unfinishedFrame
-        var metadata: Logger.Metadata = ["remote": "\(remote)"]
+        var metadata: Logger.Metadata = ["remote": "\(session.remote)"]
         if receiver.frameStartedAt != nil || unfinished.received > 0 {
             metadata["receivedBytes"] = "\(unfinished.received)"
             metadata["frameBytes"] = "\(unfinished.size)"
@@ -255,7 +281,7 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // An error after the close began (bytes cut off by that very close) would be a second line for one fault.
         guard !closing else { return }
-        logger.warning("closing connection", metadata: ["remote": "\(remote)", "error": "\(error)"])
+        logger.warning("closing connection", metadata: ["remote": "\(session.remote)", "error": "\(error)"])
         closing = true
         context.close(promise: nil)
     }

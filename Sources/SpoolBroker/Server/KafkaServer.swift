@@ -10,19 +10,23 @@ import ServiceLifecycle
 /// that do not complete in time, and on graceful shutdown stops accepting and closes every connection.
 /// Thread-safe.
 final class KafkaServer: Service, Sendable {
-    private let broker: BrokerState
-    private let router: RequestRouter
+    private let configuration: BrokerConfiguration
+    /// Answers the requests of every connection.
+    let dispatcher: RequestDispatcher
+    private let cluster: ClusterIdentity
     private let logger: Logger
     private let requestMemory: RequestMemoryPool
     private let unsentReplies = UnsentReplyBytes()
     private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
     private let bound = NIOLockedValueBox<(any Channel)?>(nil)
 
-    init(broker: BrokerState, logger: Logger) {
-        self.broker = broker
-        self.router = RequestRouter(broker: broker)
+    init(configuration: BrokerConfiguration, dispatcher: RequestDispatcher, cluster: ClusterIdentity, logger: Logger)
+    {
+        self.configuration = configuration
+        self.dispatcher = dispatcher
+        self.cluster = cluster
         self.logger = logger
-        self.requestMemory = RequestMemoryPool(capacityBytes: broker.configuration.queuedMaxRequestBytes)
+        self.requestMemory = RequestMemoryPool(capacityBytes: configuration.queuedMaxRequestBytes)
     }
 
     /// The bound port once listening (the real one when the configuration asked for port 0).
@@ -30,7 +34,6 @@ final class KafkaServer: Service, Sendable {
 
     /// Binds the listener; `run()` then serves until graceful shutdown.
     func bind() async throws {
-        let configuration = broker.configuration
         let bootstrap = ServerBootstrap(group: NIOSingletons.posixEventLoopGroup)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -44,12 +47,12 @@ final class KafkaServer: Service, Sendable {
         let channel = try await bootstrap.bind(host: configuration.listen.host, port: configuration.listen.port).get()
         bound.withLockedValue { $0 = channel }
         let port = channel.localAddress?.port ?? configuration.listen.port
-        broker.listenerBound(port: port)
+        cluster.listenerBound(port: port)
         logger.info("Kafka listener ready", metadata: ["address": "\(configuration.listen.host):\(port)"])
     }
 
     private func accept(_ channel: any Channel) -> EventLoopFuture<Void> {
-        let configuration = broker.configuration
+        let configuration = self.configuration
         let id = ObjectIdentifier(channel)
         let admitted = connections.withLockedValue { connections -> Bool in
             guard connections.count < configuration.maximumConnections else { return false }
@@ -74,11 +77,14 @@ final class KafkaServer: Service, Sendable {
                 maximumUnsentReplyBytes: configuration.socketSendBufferHighBytes,
                 idleTimeout: .milliseconds(configuration.connectionsMaxIdleMs),
                 frameTimeout: .milliseconds(configuration.requestReceiveTimeoutMs))
+            // The client's address, kept from the start: once the peer has gone the channel no longer knows it.
+            let remote = channel.remoteAddress?.description ?? "unknown"
             let sync = channel.pipeline.syncOperations
             try sync.addHandler(receiver)
             try sync.addHandler(
                 KafkaConnectionHandler(
-                    router: router, receiver: receiver, limits: limits, unsent: unsentReplies, logger: logger))
+                    dispatcher: dispatcher, session: ConnectionSession(remote: remote), receiver: receiver,
+                    limits: limits, unsent: unsentReplies, logger: logger))
         }
     }
 

@@ -1,0 +1,56 @@
+import Logging
+
+extension APIRegistry {
+    /// Every API the broker answers, each handler given only the parts of the broker it uses. The one place an
+    /// API is added: write its handler, register it here.
+    /// - Parameters:
+    ///   - partitions: the partition layer (Produce, Fetch, ListOffsets, DeleteRecords, OffsetForLeaderEpoch).
+    ///   - configuration: the broker's settings.
+    ///   - groups: the consumer group coordinator.
+    ///   - cluster: this broker's node id, cluster id and advertised address.
+    ///   - logger: where handlers log.
+    static func broker(partitions: PartitionManager, configuration: BrokerConfiguration, groups: GroupCoordinator,
+                       cluster: ClusterIdentity, logger: Logger) -> APIRegistry
+    {
+        let catalog = partitions.catalog
+        var registry = APIRegistry()
+        registry.register(ProduceHandler(partitions: partitions))
+        registry.register(FetchHandler(partitions: partitions))
+        registry.register(ListOffsetsHandler(partitions: partitions))
+        registry.register(MetadataHandler(cluster: cluster, catalog: catalog, logger: logger))
+        registry.register(InitProducerIdHandler(catalog: catalog, logger: logger))
+        registry.register(OffsetForLeaderEpochHandler(partitions: partitions))
+        registry.register(DeleteRecordsHandler(partitions: partitions))
+        registry.register(CreateTopicsHandler(configuration: configuration, catalog: catalog, cluster: cluster))
+        registry.register(DeleteTopicsHandler(catalog: catalog))
+        registry.register(CreatePartitionsHandler(configuration: configuration, catalog: catalog, cluster: cluster))
+        registry.register(DescribeConfigsHandler(configuration: configuration, catalog: catalog, cluster: cluster))
+        registry.register(
+            IncrementalAlterConfigsHandler(configuration: configuration, catalog: catalog, logger: logger))
+        registry.register(DescribeClusterHandler(cluster: cluster))
+        registry.register(FindCoordinatorHandler(cluster: cluster))
+        registry.register(JoinGroupHandler(groups: groups))
+        registry.register(SyncGroupHandler(groups: groups))
+        registry.register(HeartbeatHandler(groups: groups))
+        registry.register(LeaveGroupHandler(groups: groups))
+        registry.register(
+            OffsetCommitHandler(groups: groups, catalog: catalog, groupStore: groups.store, logger: logger))
+        registry.register(OffsetFetchHandler(groupStore: groups.store, logger: logger))
+        registry.register(DescribeGroupsHandler(groups: groups))
+        registry.register(ListGroupsHandler(groups: groups))
+        registry.register(DeleteGroupsHandler(groups: groups))
+        registry.register(
+            OffsetDeleteHandler(groups: groups, catalog: catalog, groupStore: groups.store, logger: logger))
+        registry.registerApiVersions()
+        return registry
+    }
+}
+
+extension RequestDispatcher {
+    /// The broker's dispatch: its registry behind request metrics and request logging.
+    static func broker(registry: APIRegistry, logger: Logger) -> RequestDispatcher {
+        RequestDispatcher(
+            registry: registry,
+            middleware: [RequestMetricsMiddleware(registry: registry), RequestLoggingMiddleware(logger: logger)])
+    }
+}

@@ -1,0 +1,79 @@
+import Logging
+import NIOCore
+import SpoolProtocol
+
+/// Why a connection is closed instead of answered (Kafka closes on these too).
+struct ConnectionError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Turns one request frame into a reply: parses the header, checks the API and version against the registry,
+/// decodes the body and passes it through the middleware to the API's handler. Thread-safe (immutable).
+final class RequestDispatcher: Sendable {
+    /// The APIs answered, and their versions.
+    let registry: APIRegistry
+    private let chain: RequestMiddleware.Next
+
+    /// - Parameters:
+    ///   - registry: the APIs to answer.
+    ///   - middleware: what runs around every handler, outermost first.
+    init(registry: APIRegistry, middleware: [any RequestMiddleware] = []) {
+        self.registry = registry
+        let innermost: RequestMiddleware.Next = { [registry] request, context in
+            guard let route = registry.route(for: type(of: request).apiKey) else {
+                throw ConnectionError(description: "no handler for \(type(of: request).apiKey.name)")
+            }
+            return try await route.handle(request, context)
+        }
+        self.chain = middleware.reversed().reduce(innermost) { next, middleware in
+            { request, context in try await middleware.handle(request, context: context, next: next) }
+        }
+    }
+
+    /// Answers one request frame (its size prefix removed).
+    /// - Parameters:
+    ///   - frame: the request header and body.
+    ///   - session: the connection's session.
+    ///   - eventLoop: the connection's event loop.
+    ///   - gate: opened when the request's ordered part is done.
+    /// - Throws: `ConnectionError` (or a protocol error) when the connection must be closed: an API or version
+    ///   not registered (except ApiVersions, answered with error 35), or malformed bytes.
+    func handle(frame: ByteBuffer, session: ConnectionSession, eventLoop: any EventLoop, gate: RequestGate)
+        async throws -> KafkaReply
+    {
+        var buffer = frame
+        let header = try RequestHeader.parse(from: &buffer)
+        guard let apiKey = ApiKey(rawValue: header.requestApiKey), let route = registry.route(for: apiKey) else {
+            throw ConnectionError(description: "unsupported API key \(header.requestApiKey) from \(session.remote)")
+        }
+        let version = header.requestApiVersion
+        guard route.versions.contains(version) else {
+            if apiKey == .apiVersions {
+                return try ApiVersionsHandler.unsupportedVersion(header: header, advertised: registry.advertised)
+            }
+            throw ConnectionError(
+                description: "unsupported version \(version) of \(apiKey.name) (Spool answers \(route.versions)) "
+                    + "from \(session.remote)")
+        }
+        session.sawClientId(header.clientId)
+        let request = try route.decode(&buffer, version)
+        let context = RequestContext(
+            header: header, version: version, session: session, eventLoop: eventLoop, gate: gate)
+        return try await chain(request, context)
+    }
+}
+
+/// What a handler knows of the request besides its body.
+struct RequestContext: Sendable {
+    let header: RequestHeader
+    let version: Int16
+    /// The connection the request came on.
+    let session: ConnectionSession
+    /// The connection's event loop, where delayed operations may schedule their timers.
+    let eventLoop: any EventLoop
+    /// Opened when the request's ordered part is done (the next request on the connection may start).
+    let gate: RequestGate
+
+    /// The client's address.
+    var remote: String { session.remote }
+}
