@@ -8,13 +8,6 @@ enum ConfigResourceType: Int8 {
     case brokerLogger = 8
 }
 
-/// Kafka's config sources (`DescribeConfigsResponse.ConfigSource`).
-enum ConfigSource: Int8 {
-    case dynamicTopicConfig = 1
-    case staticBrokerConfig = 4
-    case defaultConfig = 5
-}
-
 extension BrokerError {
     /// The Kafka error code and message an admin request answers for `error`: metadata errors keep their own
     /// code and message, storage failures become KAFKA_STORAGE_ERROR, anything else UNKNOWN_SERVER_ERROR.

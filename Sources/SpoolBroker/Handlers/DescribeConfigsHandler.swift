@@ -1,47 +1,11 @@
 import SpoolProtocol
 
-/// DescribeConfigs (32): a topic's configs (each override as DYNAMIC_TOPIC_CONFIG, the rest as the broker's
-/// default), and the broker's own settings (resource "1", this node), which are read-only. Each resource
-/// gets its own error.
+/// DescribeConfigs (32): a topic's configs (each override as DYNAMIC_TOPIC_CONFIG, a broker setting given at
+/// start-up as STATIC_BROKER_CONFIG, the rest DEFAULT_CONFIG, with synonyms in that order), and the broker's own
+/// settings (resource "1", this node), which are read-only. Each resource gets its own error.
 enum DescribeConfigsHandler {
-    /// Kafka's config types (`DescribeConfigsResponse.ConfigType`), from v3.
-    private enum ConfigType: Int8 {
-        case unknown = 0
-        case string = 2
-        case int = 3
-        case long = 5
-        case list = 7
-    }
-
-    /// What describes one topic config besides its value: its type, the broker setting that gives its default
-    /// (Kafka's synonym), and a line of documentation.
-    private struct TopicConfigInfo {
-        let type: ConfigType
-        let brokerKey: String
-        let documentation: String
-    }
-
-    private static let topicConfigs: [String: TopicConfigInfo] = [
-        "cleanup.policy": .init(
-            type: .list, brokerKey: "log.cleanup.policy",
-            documentation: "delete: old segments are deleted by retention (compaction is not built yet)."),
-        "max.message.bytes": .init(
-            type: .int, brokerKey: "message.max.bytes", documentation: "Largest record batch accepted, in bytes."),
-        "message.timestamp.type": .init(
-            type: .string, brokerKey: "log.message.timestamp.type",
-            documentation: "CreateTime keeps the producer's timestamps; LogAppendTime stamps the broker's."),
-        "retention.bytes": .init(
-            type: .long, brokerKey: "log.retention.bytes",
-            documentation: "Delete the oldest segments while a partition is larger; -1 for no limit."),
-        "retention.ms": .init(
-            type: .long, brokerKey: "log.retention.ms",
-            documentation: "Delete segments whose newest record is older than this; -1 keeps them."),
-        "segment.bytes": .init(
-            type: .int, brokerKey: "log.segment.bytes",
-            documentation: "Roll a segment when the next batch would take it past this size."),
-        "segment.ms": .init(
-            type: .long, brokerKey: "log.roll.ms", documentation: "Roll a segment once its first batch is this old."),
-    ]
+    /// Kafka's UNKNOWN config type, for broker settings, which Spool does not type.
+    private static let unknownType: Int8 = 0
 
     private typealias Entry = DescribeConfigsResponse.DescribeConfigsResourceResult
 
@@ -107,19 +71,15 @@ enum DescribeConfigsHandler {
     }
 
     private static func topicEntries(_ overrides: [String: String], options: Options, broker: BrokerState) -> [Entry] {
-        TopicConfigs.describe(defaults: broker.configuration.logDefaults, overrides: overrides).map { config in
-            let info = topicConfigs[config.name]
-            let source: ConfigSource = config.isDefault ? .defaultConfig : .dynamicTopicConfig
+        TopicConfigs.describe(configuration: broker.configuration, overrides: overrides).map { config in
             var entry = makeEntry(
-                name: config.name, value: config.value, readOnly: false, source: source, options: options,
-                type: info?.type ?? .unknown, documentation: info?.documentation)
-            if options.synonyms, let info {
-                if !config.isDefault {
-                    entry.synonyms.append(.init(name: config.name, value: config.value, source: source.rawValue))
+                name: config.definition.name, value: config.value, readOnly: false, source: config.source,
+                options: options, type: config.definition.type.rawValue,
+                documentation: config.definition.documentation)
+            if options.synonyms {
+                entry.synonyms = config.synonyms.map {
+                    .init(name: $0.name, value: $0.value, source: $0.source.rawValue)
                 }
-                let (value, brokerSource) = brokerSetting(info.brokerKey, broker: broker)
-                entry.synonyms.append(
-                    .init(name: info.brokerKey, value: value ?? config.value, source: brokerSource.rawValue))
             }
             return entry
         }
@@ -129,7 +89,7 @@ enum DescribeConfigsHandler {
         Settings.all.map { setting in
             let (value, source) = brokerSetting(setting.key, broker: broker)
             var entry = makeEntry(
-                name: setting.key, value: value, readOnly: true, source: source, options: options, type: .unknown,
+                name: setting.key, value: value, readOnly: true, source: source, options: options, type: unknownType,
                 documentation: setting.help)
             if options.synonyms { entry.synonyms = [.init(name: setting.key, value: value, source: source.rawValue)] }
             return entry
@@ -147,7 +107,7 @@ enum DescribeConfigsHandler {
     /// One config entry with only the fields its version has: is_default in v0, the source from v1, the type
     /// and documentation from v3.
     private static func makeEntry(name: String, value: String?, readOnly: Bool, source: ConfigSource,
-                                  options: Options, type: ConfigType, documentation: String?) -> Entry
+                                  options: Options, type: Int8, documentation: String?) -> Entry
     {
         var entry = Entry(name: name, value: value, readOnly: readOnly, isSensitive: false)
         if options.version == 0 {
@@ -156,7 +116,7 @@ enum DescribeConfigsHandler {
             entry.configSource = source.rawValue
         }
         if options.version >= 3 {
-            entry.configType = type.rawValue
+            entry.configType = type
             entry.documentation = options.documentation ? documentation : nil
         }
         return entry
