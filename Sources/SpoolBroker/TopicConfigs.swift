@@ -1,15 +1,5 @@
 import SpoolLog
 
-/// Why the broker refused a request, with the Kafka error code to answer and a message for the client.
-struct BrokerError: Error, Sendable, CustomStringConvertible {
-    let code: KafkaErrorCode
-    let message: String
-
-    var description: String { message }
-
-    static func invalidConfig(_ message: String) -> Self { .init(code: .invalidConfig, message: message) }
-}
-
 /// Kafka's config sources (`DescribeConfigsResponse.ConfigSource`).
 enum ConfigSource: Int8 {
     case dynamicTopicConfig = 1

@@ -68,7 +68,7 @@ enum ProduceHandler {
                     do {
                         try await broker.logManager.flush(log, upTo: last.lastOffset)
                     } catch let error as LogError {
-                        return failure(index, code(for: error), error.description)
+                        return failure(index, BrokerError(wrapping: error).code, error.description)
                     } catch {
                         return failure(index, .unknownServerError, "\(error)")
                     }
@@ -101,7 +101,7 @@ enum ProduceHandler {
         do {
             batches = try RecordBatch.split(records)
         } catch {
-            return refuse(code(error.kafkaErrorCode), error.description)
+            return refuse(BrokerError(wrapping: error).code, error.description)
         }
         // Every batch is checked before the first is appended, so that a refused partition appends nothing: the
         // client retries it whole. These are the client rules (Kafka's LogValidator), which the log does not apply:
@@ -118,7 +118,7 @@ enum ProduceHandler {
                 try ProducedBatchValidator.validate(
                     batch, maxBytes: maxBytes, maxDecompressedBytes: maxDecompressedBytes, checksum: batches.count > 1)
             } catch {
-                return refuse(code(error.kafkaErrorCode), error.description)
+                return refuse(BrokerError(wrapping: error).code, error.description)
             }
         }
         var first: AppendInfo?
@@ -129,9 +129,9 @@ enum ProduceHandler {
                 first = first ?? info
                 last = info
             } catch let error as LogError where error.batchError != nil {
-                return refuse(code(for: error), error.description)
+                return refuse(BrokerError(wrapping: error).code, error.description)
             } catch let error as LogError {
-                return .failed(failure(partition.index, code(for: error), error.description))
+                return .failed(failure(partition.index, BrokerError(wrapping: error).code, error.description))
             } catch {
                 return .failed(failure(partition.index, .unknownServerError, "\(error)"))
             }
@@ -141,16 +141,6 @@ enum ProduceHandler {
             return .failed(failure(partition.index, .invalidRecord, "the partition carries no record batch"))
         }
         return .written(index: partition.index, log: log, first: first, last: last)
-    }
-
-    static func code(for error: LogError) -> KafkaErrorCode {
-        if let batchError = error.batchError { return code(batchError.kafkaErrorCode) }
-        if let producerCode = error.producerErrorCode { return code(producerCode) }
-        return error.isStorageError ? .kafkaStorageError : .unknownServerError
-    }
-
-    private static func code(_ raw: Int16) -> KafkaErrorCode {
-        KafkaErrorCode(rawValue: raw) ?? .unknownServerError
     }
 
     static func failure(_ index: Int32, _ code: KafkaErrorCode, _ message: String?)
