@@ -82,16 +82,7 @@ enum Settings {
                 1024...Int(Int32.max), \.socketSendBufferHighBytes),
         integer("fetch.max.wait.ms", "Longest a fetch waits for data, in milliseconds; longer waits are cut.",
                 0...Int32.max, \.fetchMaxWaitMs),
-        integer("log.segment.bytes", "Roll a segment when the next batch would take it past this size.",
-                LogConfig.minSegmentBytes...LogConfig.maxSegmentBytes, \.logDefaults.segmentBytes),
-        integer("log.roll.ms", "Roll a segment once its first batch is this old (Kafka's segment.ms).",
-                  1...Int64.max, \.logDefaults.segmentMs),
-        integer("log.index.interval.bytes", "Bytes of log between two sparse index entries.",
-                0...Int(Int32.max), \.logDefaults.indexIntervalBytes),
-        integer("log.retention.ms", "Delete segments whose newest record is older than this; -1 keeps them.",
-                  -1...Int64.max, \.logDefaults.retentionMs),
-        integer("log.retention.bytes", "Delete the oldest segments while a partition is larger; -1 for no limit.",
-                  -1...Int64.max, \.logDefaults.retentionBytes),
+    ] + TopicConfigs.brokerSettings + [
         integer("log.retention.check.interval.ms", "How often retention looks for segments to delete.",
                   1...Int64.max, \.retentionCheckIntervalMs),
         integer("log.flush.interval.ms", "How often every log is fsynced and the recovery checkpoint written.",
@@ -99,22 +90,9 @@ enum Settings {
         integer("log.preallocate.max.bytes",
                 "Most disk reserved ahead of active segments' data, over all partitions; 0 turns reserving off.",
                 0...Int.max, \.preallocateMaxBytes),
-        integer("message.max.bytes", "Largest record batch accepted, in bytes.",
-                0...Int(Int32.max), \.logDefaults.maxMessageBytes),
         integer("message.max.decompressed.bytes",
                 "Largest records section a produced compressed batch may decompress to when it is checked.",
                 1024...Int(Int32.max), \.maximumDecompressedBatchBytes),
-        Setting(
-            key: "log.message.timestamp.type",
-            help: "CreateTime keeps the producer's timestamps; LogAppendTime stamps the broker's.",
-            apply: { (value, configuration) throws(ConfigurationError) in
-                guard let type = LogConfig.TimestampType(rawValue: value) else {
-                    throw ConfigurationError(
-                        "invalid value '\(value)' for log.message.timestamp.type: allowed CreateTime or LogAppendTime")
-                }
-                configuration.logDefaults.timestampType = type
-            },
-            current: { $0.logDefaults.timestampType.rawValue }),
         integer("num.io.threads", "Threads for blocking file I/O.", 1...256, \.ioThreads),
         integer("max.partitions",
                 "Partitions the broker holds at most, over every topic; 0 for the open-file limit (at most 100000).",

@@ -1,50 +1,38 @@
 import SpoolLog
 
-/// Why the broker refused a request, with the Kafka error code to answer and a message for the client.
-struct BrokerError: Error, Sendable, CustomStringConvertible {
-    let code: KafkaErrorCode
-    let message: String
-
-    var description: String { message }
-
-    static func invalidConfig(_ message: String) -> Self { .init(code: .invalidConfig, message: message) }
+/// Kafka's config sources (`DescribeConfigsResponse.ConfigSource`).
+enum ConfigSource: Int8 {
+    case dynamicTopicConfig = 1
+    case staticBrokerConfig = 4
+    case defaultConfig = 5
 }
 
-/// Per-topic configs by their Kafka names, merged over the broker's log defaults. Stateless.
+/// Per-topic configs by their Kafka names, merged over the broker's log defaults, all from one table
+/// (`TopicConfigs.table`). Stateless.
 enum TopicConfigs {
-    /// The topic configs Spool understands (DescribeConfigs lists these).
-    static let names = [
-        "cleanup.policy", "max.message.bytes", "message.timestamp.type", "retention.bytes", "retention.ms",
-        "segment.bytes", "segment.ms",
-    ]
+    /// The topic configs Spool accepts, in the order DescribeConfigs lists them.
+    static var names: [String] { table.map(\.name) }
+
+    /// One described topic config: its effective value, where that comes from, and Kafka's synonyms in its
+    /// order (the topic override, the broker's static setting, the default).
+    struct Described {
+        let definition: TopicConfigDefinition
+        let value: String
+        let source: ConfigSource
+        let synonyms: [(name: String, value: String, source: ConfigSource)]
+    }
 
     /// The log settings for a topic with `overrides`.
     /// - Throws: `BrokerError` INVALID_CONFIG naming the key, the value and what is allowed.
     static func logConfig(defaults: LogConfig, overrides: [String: String]) throws(BrokerError) -> LogConfig {
         var config = defaults
-        for (key, value) in overrides {
-            switch key {
-            case "retention.ms": config.retentionMs = try number(key, value, -1...Int64.max)
-            case "retention.bytes": config.retentionBytes = try number(key, value, -1...Int64.max)
-            case "segment.bytes":
-                config.segmentBytes = Int(
-                    try number(key, value, Int64(LogConfig.minSegmentBytes)...Int64(LogConfig.maxSegmentBytes)))
-            case "segment.ms": config.segmentMs = try number(key, value, 1...Int64.max)
-            case "max.message.bytes": config.maxMessageBytes = Int(try number(key, value, 0...Int64(Int32.max)))
-            case "message.timestamp.type":
-                guard let type = LogConfig.TimestampType(rawValue: value) else {
-                    throw .invalidConfig("invalid value '\(value)' for \(key): allowed CreateTime or LogAppendTime")
-                }
-                config.timestampType = type
-            case "cleanup.policy":
-                guard value == "delete" else {
-                    throw .invalidConfig(
-                        "cleanup.policy=\(value) is not supported: Spool deletes old segments (delete); "
-                            + "log compaction is not built yet")
-                }
-            default:
-                throw .invalidConfig(
-                    "unknown topic config '\(key)': Spool supports \(names.joined(separator: ", "))")
+        for (key, value) in overrides.sorted(by: { $0.key < $1.key }) {
+            guard let definition = byName[key] else {
+                throw .invalidConfig("unknown topic config '\(key)': Spool supports \(names.joined(separator: ", "))")
+            }
+            switch definition.canonical(value, key: key) {
+            case .success(let canonical): definition.field?.apply(canonical, &config)
+            case .failure(let refusal): throw .invalidConfig(refusal.message)
             }
         }
         do {
@@ -55,26 +43,48 @@ enum TopicConfigs {
         return config
     }
 
-    /// The effective value of every supported config for a topic, and whether it is the broker default.
-    static func describe(defaults: LogConfig, overrides: [String: String]) -> [(name: String, value: String, isDefault: Bool)] {
-        let effective = (try? logConfig(defaults: defaults, overrides: overrides)) ?? defaults
-        let values: [String: String] = [
-            "cleanup.policy": "delete",
-            "max.message.bytes": String(effective.maxMessageBytes),
-            "message.timestamp.type": effective.timestampType.rawValue,
-            "retention.bytes": String(effective.retentionBytes),
-            "retention.ms": String(effective.retentionMs),
-            "segment.bytes": String(effective.segmentBytes),
-            "segment.ms": String(effective.segmentMs),
-        ]
-        return names.map { ($0, values[$0] ?? "", overrides[$0] == nil) }
+    /// Every topic config of a topic with `overrides` on a broker with `configuration`, as Kafka describes them:
+    /// an override is DYNAMIC_TOPIC_CONFIG, a broker setting given at start-up STATIC_BROKER_CONFIG, anything else
+    /// DEFAULT_CONFIG.
+    static func describe(configuration: BrokerConfiguration, overrides: [String: String]) -> [Described] {
+        let builtIn = BrokerConfiguration()
+        return table.map { definition in
+            var synonyms: [(name: String, value: String, source: ConfigSource)] = []
+            if let override = overrides[definition.name] {
+                let value = (try? definition.canonical(override, key: definition.name).get()) ?? override
+                synonyms.append((definition.name, value, .dynamicTopicConfig))
+            }
+            if let synonym = definition.brokerSynonym {
+                if let setting = Settings.byKey[synonym] {
+                    let value = setting.current(configuration)
+                    let defaultValue = setting.current(builtIn)
+                    if value != defaultValue { synonyms.append((synonym, value, .staticBrokerConfig)) }
+                    synonyms.append((synonym, defaultValue, .defaultConfig))
+                } else {
+                    synonyms.append((synonym, definition.kafkaDefault, .defaultConfig))
+                }
+            }
+            let first = synonyms.first
+            return Described(
+                definition: definition, value: first?.value ?? definition.kafkaDefault,
+                source: first?.source ?? .defaultConfig, synonyms: synonyms)
+        }
     }
 
-    private static func number(_ key: String, _ value: String, _ range: ClosedRange<Int64>) throws(BrokerError) -> Int64 {
-        guard let number = Int64(value), range.contains(number) else {
-            throw .invalidConfig(
-                "invalid value '\(value)' for \(key): expected an integer from \(range.lowerBound) to \(range.upperBound)")
+    /// The broker settings of the topic configs that act (`log.retention.ms` for `retention.ms`, ...), which set
+    /// `BrokerConfiguration.logDefaults`; validated and documented as the topic configs are.
+    static var brokerSettings: [Setting] {
+        table.compactMap { definition in
+            guard let field = definition.field, let key = definition.brokerSynonym else { return nil }
+            return Setting(
+                key: key, help: definition.documentation,
+                apply: { (value, configuration) throws(ConfigurationError) in
+                    switch definition.canonical(value, key: key) {
+                    case .success(let canonical): field.apply(canonical, &configuration.logDefaults)
+                    case .failure(let refusal): throw ConfigurationError(refusal.message)
+                    }
+                },
+                current: { field.read($0.logDefaults) })
         }
-        return number
     }
 }

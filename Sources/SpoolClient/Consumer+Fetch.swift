@@ -114,7 +114,7 @@ extension Consumer {
                 let code = KafkaErrorCode(data.errorCode)
                 if code != .none {
                     fetch.error = .kafka(code, "fetch \(partition) at offset \(offset)")
-                    if code.isRetriable { await client.invalidate(topic: partition.topic) }
+                    if code.isRetriedByClient { await client.invalidate(topic: partition.topic) }
                 } else if let records = data.records {
                     do {
                         (fetch.records, fetch.nextOffset) = try decode(records, partition: partition, from: offset)

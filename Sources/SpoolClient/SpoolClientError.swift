@@ -65,10 +65,16 @@ public struct SpoolClientError: Error, Hashable, Sendable, CustomStringConvertib
     /// connections and timeouts.
     public var isRetriable: Bool {
         switch reason {
-        case .kafka(let code, _, _): return code.isRetriable
+        case .kafka(let code, _, _): return code.isRetriedByClient
         case .connectionFailed, .connectionClosed, .timedOut: return true
         case .protocolViolation, .invalidArgument, .closed: return false
         }
+    }
+
+    /// Whether a request or a wait ran out of time (the broker did not answer in time).
+    public var isTimeout: Bool {
+        if case .timedOut = reason { return true }
+        return false
     }
 
     /// Whether no broker could be reached at all.

@@ -7,9 +7,8 @@ import SpoolRecords
 
 /// Why a log operation failed. A struct over a private enum so that reasons can be added without breaking callers.
 ///
-/// The broker maps these to Kafka error codes: `offsetOutOfRange` → OFFSET_OUT_OF_RANGE (1),
-/// `invalidBatch` → the batch error's own code, `storage`, `offline` and `damagedSegment` →
-/// KAFKA_STORAGE_ERROR (56).
+/// `kind` says what failed without the details; the broker maps kinds to Kafka error codes in one place
+/// (SpoolBroker's KafkaErrorMapping).
 public struct LogError: Error, Sendable, CustomStringConvertible {
     enum Reason: Sendable {
         case offsetOutOfRange(offset: Int64, logStartOffset: Int64, logEndOffset: Int64)
@@ -19,7 +18,7 @@ public struct LogError: Error, Sendable, CustomStringConvertible {
         case dataDirectoryLocked(path: String, holder: String)
         case invalidArgument(String)
         case closed
-        case producer(code: Int16, String)
+        case producer(ProducerRefusal, String)
         case damagedSegment(path: String, detail: String)
     }
 
@@ -45,9 +44,49 @@ public struct LogError: Error, Sendable, CustomStringConvertible {
     public static func invalidArgument(_ detail: String) -> Self { .init(reason: .invalidArgument(detail)) }
     /// The log manager has shut down.
     public static var closed: Self { .init(reason: .closed) }
-    /// An idempotent producer's batch was refused: OUT_OF_ORDER_SEQUENCE_NUMBER (45) or
-    /// INVALID_PRODUCER_EPOCH (47).
-    public static func producer(code: Int16, _ detail: String) -> Self { .init(reason: .producer(code: code, detail)) }
+    /// Why an idempotent producer's batch was refused.
+    public enum ProducerRefusal: Hashable, Sendable, CaseIterable {
+        /// The sequence number does not follow the producer's last one (or a new epoch does not start at 0).
+        case outOfOrderSequence
+        /// The producer's epoch is older than the current one: a newer instance has taken over.
+        case staleEpoch
+    }
+
+    /// An idempotent producer's batch was refused.
+    public static func producer(_ refusal: ProducerRefusal, _ detail: String) -> Self {
+        .init(reason: .producer(refusal, detail))
+    }
+
+    /// What kind of failure this is, for a caller to map to its protocol's error.
+    public enum Kind: Hashable, Sendable {
+        /// The offset lies outside the log.
+        case offsetOutOfRange
+        /// The batch was refused before anything was written, for this reason.
+        case invalidBatch(RecordBatchError.Kind)
+        /// An idempotent producer's batch was refused.
+        case producer(ProducerRefusal)
+        /// The disk failed us: a failed system call, an offline log, or a damaged segment.
+        case storage
+        /// Another process holds the data directory.
+        case dataDirectoryLocked
+        /// A caller passed something the log cannot use.
+        case invalidArgument
+        /// The log manager has shut down.
+        case closed
+    }
+
+    /// What kind of failure this is.
+    public var kind: Kind {
+        switch reason {
+        case .offsetOutOfRange: .offsetOutOfRange
+        case .invalidBatch(let error): .invalidBatch(error.kind)
+        case .producer(let refusal, _): .producer(refusal)
+        case .storage, .offline, .damagedSegment: .storage
+        case .dataDirectoryLocked: .dataDirectoryLocked
+        case .invalidArgument: .invalidArgument
+        case .closed: .closed
+        }
+    }
 
     /// A segment's bytes or its index do not lead where they should (an index entry off a batch boundary, a batch
     /// header that does not parse before the segment's end). Reads rebuild the indexes once; what remains is
@@ -56,8 +95,8 @@ public struct LogError: Error, Sendable, CustomStringConvertible {
         .init(reason: .damagedSegment(path: path, detail: detail))
     }
 
-    /// The Kafka error code of a refused idempotent batch, if that is what happened.
-    public var producerErrorCode: Int16? { if case .producer(let code, _) = reason { code } else { nil } }
+    /// Why an idempotent batch was refused, if that is what happened.
+    public var producerRefusal: ProducerRefusal? { if case .producer(let refusal, _) = reason { refusal } else { nil } }
 
     /// Whether this is an out-of-range offset (OFFSET_OUT_OF_RANGE).
     public var isOffsetOutOfRange: Bool { if case .offsetOutOfRange = reason { true } else { false } }

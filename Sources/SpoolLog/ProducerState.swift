@@ -29,16 +29,18 @@ struct ProducerStateManager: Sendable {
     private(set) var entries: [Int64: ProducerEntry] = [:]
 
     /// Decides whether a batch of `producerId` may be appended.
-    /// - Throws: `LogError` INVALID_PRODUCER_EPOCH (an older epoch) or OUT_OF_ORDER_SEQUENCE_NUMBER (a gap).
+    /// - Throws: `LogError.producer`: `.staleEpoch` (an older epoch) or `.outOfOrderSequence` (a gap).
     func check(producerId: Int64, epoch: Int16, firstSequence: Int32, lastSequence: Int32) throws(LogError) -> Decision {
         guard let entry = entries[producerId] else { return .append }  // unknown producer: accept (KIP-360)
         if epoch < entry.epoch {
-            throw .producer(code: 47, "producer \(producerId) epoch \(epoch) is older than the current \(entry.epoch)")
+            throw .producer(
+                .staleEpoch, "producer \(producerId) epoch \(epoch) is older than the current \(entry.epoch)")
         }
         if epoch > entry.epoch {
             guard firstSequence == 0 else {
                 throw .producer(
-                    code: 45, "producer \(producerId) started epoch \(epoch) at sequence \(firstSequence), not 0")
+                    .outOfOrderSequence,
+                    "producer \(producerId) started epoch \(epoch) at sequence \(firstSequence), not 0")
             }
             return .append
         }
@@ -50,7 +52,8 @@ struct ProducerStateManager: Sendable {
         let expected = entry.batches.last.map { $0.lastSequence == Int32.max ? 0 : $0.lastSequence + 1 } ?? 0
         guard firstSequence == expected else {
             throw .producer(
-                code: 45, "producer \(producerId) sent sequence \(firstSequence) where \(expected) was expected")
+                .outOfOrderSequence,
+                "producer \(producerId) sent sequence \(firstSequence) where \(expected) was expected")
         }
         return .append
     }

@@ -1,4 +1,4 @@
-/// Why a metadata operation failed, with the Kafka error code a broker answers with.
+/// Why a metadata operation failed; ``code`` is the kind of failure, which a broker maps to its protocol's error.
 ///
 /// A struct over a private enum (swift-nio's habit) so that new reasons can be added without breaking
 /// callers; match on ``code``. A value type: thread-safe.
@@ -109,20 +109,6 @@ public struct MetadataError: Error, Hashable, Sendable, CustomStringConvertible 
     /// The existing topic, for ``Code/topicAlreadyExists``; `nil` for every other code.
     public var existingTopic: TopicMetadata? {
         if case .topicAlreadyExists(let existing) = reason { existing } else { nil }
-    }
-
-    /// The Kafka error code to answer with: TOPIC_ALREADY_EXISTS (36), INVALID_TOPIC_EXCEPTION (17) for a bad
-    /// or colliding name, UNKNOWN_TOPIC_OR_PARTITION (3), INVALID_PARTITIONS (37), INVALID_REQUEST (42) for a
-    /// key both set and removed, and KAFKA_STORAGE_ERROR (56) when the database fails.
-    public var kafkaErrorCode: Int16 {
-        switch reason {
-        case .topicAlreadyExists: 36
-        case .topicNameCollision, .invalidTopicName: 17
-        case .unknownTopic: 3
-        case .invalidPartitionCount: 37
-        case .conflictingConfigUpdate: 42
-        case .storage: 56
-        }
     }
 
     /// What was wrong and what to do about it, in one line for logs and Kafka error messages.

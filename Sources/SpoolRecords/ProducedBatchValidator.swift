@@ -27,7 +27,7 @@ public enum ProducedBatchValidator {
     ///   - checksum: whether to check the CRC first. Pass false when the log checks it before writing anyway: the
     ///     CRC is then computed only when a rule fails, so that corruption is still answered as CORRUPT_MESSAGE
     ///     (which clients retry) rather than as the rule the damaged bytes happen to break.
-    /// - Throws: `RecordBatchError` naming the first rule broken; its `kafkaErrorCode` is the answer to give.
+    /// - Throws: `RecordBatchError` naming the first rule broken; its `kind` says which answer to give.
     public static func validate(_ batch: RecordBatch, maxBytes: Int?, maxDecompressedBytes: Int, checksum: Bool = true)
         throws(RecordBatchError)
     {

@@ -1,4 +1,4 @@
-/// Why a record batch was refused, with the Kafka error code a broker answers with.
+/// Why a record batch was refused, with the kind of refusal a broker maps to its protocol's error.
 ///
 /// A struct over a private enum (swift-nio's habit) so that new reasons can be added without breaking callers.
 public struct RecordBatchError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -43,19 +43,30 @@ public struct RecordBatchError: Error, Hashable, Sendable, CustomStringConvertib
     /// A compressed records section decompresses to more than the broker's bound.
     public static func decompressedTooLarge(limit: Int) -> Self { .init(reason: .decompressedTooLarge(limit: limit)) }
 
-    /// The Kafka error code to answer with: CORRUPT_MESSAGE (2) for bytes that do not add up (length, CRC,
-    /// records past the batch or after the last one, a compressed section that does not decompress),
-    /// MESSAGE_TOO_LARGE (10) for a batch too large before or after decompression, UNSUPPORTED_FOR_MESSAGE_FORMAT
-    /// (43) for legacy magic, UNSUPPORTED_COMPRESSION_TYPE (76) for codecs above 4, INVALID_RECORD (87) for a
-    /// record count that disagrees with lastOffsetDelta, a malformed record, or what a client may not send.
-    public var kafkaErrorCode: Int16 {
+    /// The kinds of refusal, which a broker maps to its protocol's error codes (SpoolBroker's KafkaErrorMapping).
+    public enum Kind: Hashable, Sendable, CaseIterable {
+        /// The bytes do not add up: length, CRC, records past the batch or after the last one, a compressed
+        /// section that does not decompress. Damage in transit, which a retry may cure.
+        case corrupt
+        /// The batch is too large before or after decompression.
+        case tooLarge
+        /// A legacy (magic 0 or 1) or unknown batch format.
+        case unsupportedFormat
+        /// A compression codec other than 0-4.
+        case unsupportedCompression
+        /// A record count that disagrees with lastOffsetDelta, a malformed record, or what a client may not send.
+        case invalidRecord
+    }
+
+    /// What kind of refusal this is.
+    public var kind: Kind {
         switch reason {
-        case .truncated, .badBatchLength, .crcMismatch, .corruptRecords: 2
-        case .tooLarge, .decompressedTooLarge: 10
-        case .unsupportedMagic: 43
-        case .unsupportedCompression: 76
+        case .truncated, .badBatchLength, .crcMismatch, .corruptRecords: .corrupt
+        case .tooLarge, .decompressedTooLarge: .tooLarge
+        case .unsupportedMagic: .unsupportedFormat
+        case .unsupportedCompression: .unsupportedCompression
         // Kafka's LogValidator answers a count that does not match lastOffsetDelta with INVALID_RECORD.
-        case .recordCountMismatch, .invalidRecord: 87
+        case .recordCountMismatch, .invalidRecord: .invalidRecord
         }
     }
 

@@ -47,17 +47,17 @@ struct ClientOptions: ParsableArguments {
                 "Is a broker running at \(joined)? Start one with `spool serve`, or point -b/--bootstrap-server "
                 + "(or SPOOL_BOOTSTRAP_SERVER) at it."
         } else if let code = error.kafkaErrorCode {
-            switch code.name {
-            case "UNKNOWN_TOPIC_OR_PARTITION":
+            switch code {
+            case .unknownTopicOrPartition:
                 hint = "Check the name with `spool topic list`, or create it with `spool topic create NAME`."
-            case "TOPIC_ALREADY_EXISTS": hint = "Pick another name, or delete it first with `spool topic delete NAME`."
-            case "INVALID_CONFIG": hint = "`spool topic describe NAME` lists the keys a topic accepts."
-            case "INVALID_PARTITIONS": hint = "A topic needs at least one partition; partitions can only be added."
-            case "GROUP_ID_NOT_FOUND": hint = "`spool group list` shows the groups the broker knows."
-            case "NON_EMPTY_GROUP": hint = "Stop the group's consumers first."
+            case .topicAlreadyExists: hint = "Pick another name, or delete it first with `spool topic delete NAME`."
+            case .invalidConfig: hint = "`spool topic describe NAME` lists the keys a topic accepts."
+            case .invalidPartitions: hint = "A topic needs at least one partition; partitions can only be added."
+            case .groupIdNotFound: hint = "`spool group list` shows the groups the broker knows."
+            case .nonEmptyGroup: hint = "Stop the group's consumers first."
             default: break
             }
-        } else if "\(error)".contains("timed out") {
+        } else if error.isTimeout {
             hint = "The broker at \(joined) did not answer in time; check that it is healthy or raise --timeout-ms."
         }
         guard let code = error.kafkaErrorCode else {

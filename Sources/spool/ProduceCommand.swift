@@ -115,7 +115,7 @@ struct Produce: AsyncParsableCommand {
                 failure = error
             }
             // LEADER_NOT_AVAILABLE: the broker has just created the topic; anything else is final.
-            guard failure.kafkaErrorCode == KafkaErrorCode(5), ContinuousClock.now < deadline else { throw failure }
+            guard failure.kafkaErrorCode == .leaderNotAvailable, ContinuousClock.now < deadline else { throw failure }
             try await Task.sleep(for: .milliseconds(100))
         }
     }

@@ -35,6 +35,22 @@ import Testing
         #expect(loaded.sources.values.allSatisfy { $0 == .file })
     }
 
+    @Test("docs/topic-configs.md lists every topic config with its broker synonym and whether it acts")
+    func topicConfigDocs() throws {
+        let text = try String(contentsOfFile: Self.packageRoot + "/docs/topic-configs.md", encoding: .utf8)
+        let rows = text.split(separator: "\n").filter { $0.hasPrefix("| `") }
+        #expect(rows.count == TopicConfigs.table.count, "the page has rows for configs Spool does not have")
+        for definition in TopicConfigs.table {
+            let row = rows.first { $0.hasPrefix("| `\(definition.name)` |") }
+            #expect(row != nil, "docs/topic-configs.md lacks \(definition.name)")
+            guard let row else { continue }
+            #expect(row.contains(definition.brokerSynonym.map { "| `\($0)` |" } ?? "| — |"), "\(row)")
+            #expect(row.contains(definition.acts ? "| acts" : "| stored only"), "\(row)")
+            #expect(row.contains("| \(definition.kafkaDefault.isEmpty ? "(empty)" : definition.kafkaDefault) |"),
+                    "\(row)")
+        }
+    }
+
     @Test("precedence: flag > SPOOL_ environment > file > default")
     func precedence() async throws {
         let file = try Self.writeYAML(

@@ -53,7 +53,9 @@ import Testing
     @Test("waits with different deadlines expire in deadline order, each no earlier than its deadline")
     func deadlines() async throws {
         let operations = DelayedOperations()
-        let start = NIODeadline.now()
+        // Deadlines 3 s out: the three waits register well before the first passes, even on a loaded machine
+        // whose test runner starts tasks late.
+        let start = NIODeadline.now() + .seconds(3)
         // The condition is checked by the caller, at registration, and last at expiry (on the loop, in expiry
         // order): the third check of each operation records its place.
         let checks = NIOLockedValueBox<[Int: Int]>([:])
@@ -72,6 +74,8 @@ import Testing
                     #expect(NIODeadline.now() >= start + .milliseconds(Int64(delayMs)))
                 }
             }
+            try? await waitUntil { operations.waitingCount == 3 }
+            #expect(NIODeadline.now() < start, "the three waits registered before the first deadline")
         }
         #expect(order.withLockedValue { $0 } == [1, 2, 0])
         #expect(operations.waitingCount == 0)

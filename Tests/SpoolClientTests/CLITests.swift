@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import SpoolTestSupport
 import Testing
 
@@ -94,6 +97,18 @@ struct CLITests {
         #expect(bad.stderr.contains("bad --timestamp 'yesterday'"), "\(bad.stderr)")
         let missingFile = try await runProcess(spool, ["produce", "times", "--file", "/nonexistent/x"] + b)
         #expect(missingFile.stderr.contains("cannot read --file /nonexistent/x"), "\(missingFile.stderr)")
+    }
+
+    @Test("a broker that accepts connections and never answers gets the timeout hint, not a Kafka code")
+    func silentBroker() async throws {
+        let silent = try SilentListener()
+        defer { silent.close() }
+        let address = "127.0.0.1:\(silent.port)"
+        let result = try await runProcess(spool, ["topic", "list", "-b", address, "--timeout-ms", "500"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("timed out"), "\(result.stderr)")
+        #expect(result.stderr.contains("did not answer in time"), "\(result.stderr)")
+        #expect(result.stderr.contains("--timeout-ms"), "\(result.stderr)")
     }
 
     @Test("errors say what failed and what to do: unreachable broker, missing topic, existing topic, bad flags")
@@ -217,4 +232,30 @@ struct ConsumeInterruptTests {
             spool, ["group", "describe", "ticker", "--format", "json", "-b", broker.bootstrap])
         #expect(describe.stdout.contains("\"committedOffset\" : 3"), "\(describe.stdout) \(describe.stderr)")
     }
+}
+
+/// A TCP socket that listens and never accepts: the kernel completes connections into its backlog, so a client
+/// connects and then waits for answers that never come.
+private final class SilentListener {
+    private let descriptor: Int32
+    let port: UInt16
+
+    init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                bind(descriptor, generic, length) == 0 && listen(descriptor, 16) == 0
+                    && getsockname(descriptor, generic, &length) == 0
+            }
+        }
+        guard descriptor >= 0, bound else { throw CocoaError(.fileWriteUnknown) }
+        self.descriptor = descriptor
+        port = UInt16(bigEndian: address.sin_port)
+    }
+
+    func close() { _ = Glibc.close(descriptor) }
 }

@@ -211,14 +211,15 @@ import Testing
         var miscounted = TestBatch.make(records: 2).buffer
         miscounted.setInteger(Int32(5), at: 57)
         miscounted.setInteger(CRC32C.checksum(miscounted.readableBytesView.dropFirst(21)), at: 17)
-        let cases: [(RecordBatch, Int16)] = [
-            (badCRC, 2), (try RecordBatch(buffer: miscounted), 87), (TestBatch.make(bodyBytes: 600), 10),
+        let cases: [(RecordBatch, RecordBatchError.Kind)] = [
+            (badCRC, .corrupt), (try RecordBatch(buffer: miscounted), .invalidRecord),
+            (TestBatch.make(bodyBytes: 600), .tooLarge),
         ]
-        for (batch, code) in cases {
+        for (batch, kind) in cases {
             #expect {
                 try log.append(batch)
             } throws: { error in
-                (error as? LogError)?.batchError?.kafkaErrorCode == code
+                (error as? LogError)?.batchError?.kind == kind
             }
         }
         var legacy = TestBatch.make().buffer

@@ -11,12 +11,12 @@ import Testing
             records: records, bodyBytes: bodyBytes, producerId: producer, producerEpoch: epoch, baseSequence: sequence)
     }
 
-    static func producerCode(_ body: () throws -> Void) -> Int16? {
+    static func producerRefusal(_ body: () throws -> Void) -> LogError.ProducerRefusal? {
         do {
             try body()
             return nil
         } catch let error as LogError {
-            return error.producerErrorCode
+            return error.producerRefusal
         } catch {
             return nil
         }
@@ -35,16 +35,16 @@ import Testing
         #expect(try log.append(Self.batch(2)).baseOffset == second.baseOffset)
         #expect(log.logEndOffset == 5)
         // A gap: sequence 6 where 4 is expected.
-        #expect(Self.producerCode { _ = try log.append(Self.batch(6)) } == 45)
+        #expect(Self.producerRefusal { _ = try log.append(Self.batch(6)) } == .outOfOrderSequence)
         // The next in order is accepted.
         #expect(try log.append(Self.batch(4)).baseOffset == 5)
         // A new epoch must start at 0; then the old epoch is fenced.
-        #expect(Self.producerCode { _ = try log.append(Self.batch(3, epoch: 1)) } == 45)
+        #expect(Self.producerRefusal { _ = try log.append(Self.batch(3, epoch: 1)) } == .outOfOrderSequence)
         #expect(try log.append(Self.batch(0, epoch: 1)).isDuplicate == false)
-        #expect(Self.producerCode { _ = try log.append(Self.batch(6, epoch: 0)) } == 47)
+        #expect(Self.producerRefusal { _ = try log.append(Self.batch(6, epoch: 0)) } == .staleEpoch)
         // Only the last five batches are remembered: six new ones push sequence 0 of epoch 1 out.
         for index in 1...6 { _ = try log.append(Self.batch(Int32(index) * 2, epoch: 1)) }
-        #expect(Self.producerCode { _ = try log.append(Self.batch(0, epoch: 1)) } == 45)
+        #expect(Self.producerRefusal { _ = try log.append(Self.batch(0, epoch: 1)) } == .outOfOrderSequence)
         // A batch whose producer id is set must carry a sequence.
         #expect(throws: LogError.self) { _ = try log.append(Self.batch(-1)) }
     }
@@ -70,6 +70,6 @@ import Testing
         let (crashed, _) = try reopenLog(directory, config: config, clean: false)
         let afterCrash = try crashed.append(Self.batch(24))
         #expect(afterCrash.isDuplicate && afterCrash.baseOffset == next.baseOffset)
-        #expect(Self.producerCode { _ = try crashed.append(Self.batch(30)) } == 45)
+        #expect(Self.producerRefusal { _ = try crashed.append(Self.batch(30)) } == .outOfOrderSequence)
     }
 }

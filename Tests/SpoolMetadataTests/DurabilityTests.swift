@@ -84,7 +84,7 @@ struct DurabilityTests {
             let garbage = Data((0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 31) })
             try garbage.write(to: URL(fileURLWithPath: directory + "/metadata.sqlite"))
             let error = await expectMetadataError(.storage) { try SQLiteMetadataStore(dataDirectory: directory) }
-            #expect(error?.kafkaErrorCode == 56)
+            #expect(error?.code == .storage)
         }
     }
 

@@ -45,7 +45,7 @@ struct TopicStoreTests {
                 try await store.createTopic(name: "orders", partitionCount: 5)
             }
             #expect(error?.existingTopic == first)
-            #expect(error?.kafkaErrorCode == 36)
+            #expect(error?.code == .topicAlreadyExists)
             #expect(try await store.topics() == [first])
         }
     }
@@ -88,7 +88,7 @@ struct TopicStoreTests {
             let error = await expectMetadataError(.topicNameCollision) {
                 try await store.createTopic(name: "a_b", partitionCount: 1)
             }
-            #expect(error?.kafkaErrorCode == 17)
+            #expect(error?.code == .topicNameCollision)
             #expect(error?.description.contains("\"a.b\"") == true)
         }
     }
@@ -101,7 +101,7 @@ struct TopicStoreTests {
             let error = await expectMetadataError(.invalidTopicName) {
                 try await store.createTopic(name: name, partitionCount: 1)
             }
-            #expect(error?.kafkaErrorCode == 17)
+            #expect(error?.code == .invalidTopicName)
             let topics = try await store.topics()
             #expect(topics.isEmpty)
         }
@@ -187,7 +187,7 @@ struct TopicStoreTests {
                 let error = await expectMetadataError(.invalidPartitionCount) {
                     try await store.increasePartitionCount(topic: "t", to: refused)
                 }
-                #expect(error?.kafkaErrorCode == 37)
+                #expect(error?.code == .invalidPartitionCount)
             }
             #expect(try await store.topic(named: "t")?.partitionCount == 8)
             await expectMetadataError(.unknownTopic) { try await store.increasePartitionCount(topic: "u", to: 9) }

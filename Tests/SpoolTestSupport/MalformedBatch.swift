@@ -36,6 +36,15 @@ public enum MalformedBatch: String, CaseIterable, Sendable, CustomStringConverti
         }
     }
 
+    /// The kind of refusal the validator must report (which the broker answers with `expectedErrorCode`).
+    public var expectedKind: RecordBatchError.Kind {
+        switch self {
+        case .recordLengthPastBatch, .gzipOverGarbage, .zstdOverGarbage, .trailingBytes: .corrupt
+        case .codec7: .unsupportedCompression
+        case .valueLengthPastRecord, .controlBit, .hugeCountInSmallBatch, .offsetDeltaMismatch: .invalidRecord
+        }
+    }
+
     /// The values of the records in the batch before it is damaged: three records of 8 bytes after their
     /// length (attributes, timestampDelta 0, offsetDelta, null key, value length, 2 value bytes, no headers).
     public static let values = ["m1", "m2", "m3"]

@@ -72,6 +72,24 @@ def test_create_with_configs_and_default_partitions(admin):
                             "retention.ms", "segment.bytes", "segment.ms"}
 
 
+def test_standard_topic_configs(admin):
+    """Kafka's standard topic configs that provisioning tools send are accepted and described back as the
+    topic's own; one that cannot be honoured (compaction) is refused with INVALID_CONFIG naming it."""
+    given = {"min.insync.replicas": "2", "compression.type": "lz4", "unclean.leader.election.enable": "false"}
+    wait(admin.create_topics([NewTopic("admin-standard", num_partitions=1, replication_factor=1, config=given)]))
+    configs = topic_configs(admin, "admin-standard")
+    for name, value in given.items():
+        assert configs[name].value == value
+        assert configs[name].source == ConfigSource.DYNAMIC_TOPIC_CONFIG.value
+    assert configs["preallocate"].source == ConfigSource.DEFAULT_CONFIG.value
+
+    compact = admin.create_topics([NewTopic("admin-compact", num_partitions=1, config={"cleanup.policy": "compact"})])
+    refused = error_of(compact["admin-compact"])
+    assert refused.code() == KafkaError.INVALID_CONFIG
+    assert "cleanup.policy" in refused.str()
+    assert "admin-compact" not in admin.list_topics(timeout=TIMEOUT_S).topics
+
+
 def test_create_errors(admin):
     """Each bad topic gets its own Kafka error, and the good topic in the same request is created."""
     futures = admin.create_topics([

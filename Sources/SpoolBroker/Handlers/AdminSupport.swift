@@ -9,45 +9,6 @@ enum ConfigResourceType: Int8 {
     case brokerLogger = 8
 }
 
-/// Kafka's config sources (`DescribeConfigsResponse.ConfigSource`).
-enum ConfigSource: Int8 {
-    case dynamicTopicConfig = 1
-    case staticBrokerConfig = 4
-    case defaultConfig = 5
-}
-
-extension BrokerError {
-    /// The Kafka error code and message an admin request answers for `error`: metadata errors keep their own
-    /// code and message, storage failures become KAFKA_STORAGE_ERROR, anything else UNKNOWN_SERVER_ERROR.
-    /// - Parameter error: what a catalog or store call threw.
-    init(wrapping error: any Error) {
-        switch error {
-        case let error as BrokerError:
-            self = error
-        case let error as MetadataError:
-            self.init(code: KafkaErrorCode(rawValue: error.kafkaErrorCode) ?? .unknownServerError,
-                      message: error.description)
-        case let error as RecordBatchError:
-            self.init(code: KafkaErrorCode(rawValue: error.kafkaErrorCode) ?? .unknownServerError,
-                      message: error.description)
-        case let error as LogError:
-            let code: KafkaErrorCode =
-                if let batchError = error.batchError {
-                    KafkaErrorCode(rawValue: batchError.kafkaErrorCode) ?? .unknownServerError
-                } else if let producerCode = error.producerErrorCode {
-                    KafkaErrorCode(rawValue: producerCode) ?? .unknownServerError
-                } else if error.isOffsetOutOfRange {
-                    .offsetOutOfRange
-                } else {
-                    error.isStorageError ? .kafkaStorageError : .unknownServerError
-                }
-            self.init(code: code, message: error.description)
-        default:
-            self.init(code: .unknownServerError, message: "\(error)")
-        }
-    }
-}
-
 extension Result where Failure == BrokerError {
     /// The Kafka error code of the outcome: 0 on success.
     var errorCode: Int16 {

@@ -152,11 +152,10 @@ struct CreateTopicsHandler: KafkaResponseHandler {
             answer.numPartitions = created.plan.partitions
             answer.replicationFactor = 1
             answer.configs = TopicConfigs.describe(
-                defaults: configuration.logDefaults, overrides: created.plan.configs
+                configuration: configuration, overrides: created.plan.configs
             ).map { config in
-                .init(name: config.name, value: config.value, readOnly: false,
-                      configSource: (config.isDefault ? ConfigSource.defaultConfig : .dynamicTopicConfig).rawValue,
-                      isSensitive: false)
+                .init(name: config.definition.name, value: config.value, readOnly: false,
+                      configSource: config.source.rawValue, isSensitive: false)
             }
         }
         return answer

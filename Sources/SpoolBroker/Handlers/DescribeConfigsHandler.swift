@@ -1,8 +1,8 @@
 import SpoolProtocol
 
-/// DescribeConfigs (32): a topic's configs (each override as DYNAMIC_TOPIC_CONFIG, the rest as the broker's
-/// default), and the broker's own settings (resource "1", this node), which are read-only. Each resource
-/// gets its own error.
+/// DescribeConfigs (32): a topic's configs (each override as DYNAMIC_TOPIC_CONFIG, a broker setting given at
+/// start-up as STATIC_BROKER_CONFIG, the rest DEFAULT_CONFIG, with synonyms in that order), and the broker's own
+/// settings (resource "1", this node), which are read-only. Each resource gets its own error.
 struct DescribeConfigsHandler: KafkaResponseHandler {
     // Every version the generated codecs have, as for the other admin APIs.
     static let versions: ClosedRange<Int16> = 0...4
@@ -11,44 +11,8 @@ struct DescribeConfigsHandler: KafkaResponseHandler {
     let catalog: TopicCatalog
     let cluster: ClusterIdentity
 
-    /// Kafka's config types (`DescribeConfigsResponse.ConfigType`), from v3.
-    private enum ConfigType: Int8 {
-        case unknown = 0
-        case string = 2
-        case int = 3
-        case long = 5
-        case list = 7
-    }
-
-    /// What describes one topic config besides its value: its type, the broker setting that gives its default
-    /// (Kafka's synonym), and a line of documentation.
-    private struct TopicConfigInfo {
-        let type: ConfigType
-        let brokerKey: String
-        let documentation: String
-    }
-
-    private static let topicConfigs: [String: TopicConfigInfo] = [
-        "cleanup.policy": .init(
-            type: .list, brokerKey: "log.cleanup.policy",
-            documentation: "delete: old segments are deleted by retention (compaction is not built yet)."),
-        "max.message.bytes": .init(
-            type: .int, brokerKey: "message.max.bytes", documentation: "Largest record batch accepted, in bytes."),
-        "message.timestamp.type": .init(
-            type: .string, brokerKey: "log.message.timestamp.type",
-            documentation: "CreateTime keeps the producer's timestamps; LogAppendTime stamps the broker's."),
-        "retention.bytes": .init(
-            type: .long, brokerKey: "log.retention.bytes",
-            documentation: "Delete the oldest segments while a partition is larger; -1 for no limit."),
-        "retention.ms": .init(
-            type: .long, brokerKey: "log.retention.ms",
-            documentation: "Delete segments whose newest record is older than this; -1 keeps them."),
-        "segment.bytes": .init(
-            type: .int, brokerKey: "log.segment.bytes",
-            documentation: "Roll a segment when the next batch would take it past this size."),
-        "segment.ms": .init(
-            type: .long, brokerKey: "log.roll.ms", documentation: "Roll a segment once its first batch is this old."),
-    ]
+    /// Kafka's UNKNOWN config type, for broker settings, which Spool does not type.
+    private static let unknownType: Int8 = 0
 
     private typealias Entry = DescribeConfigsResponse.DescribeConfigsResourceResult
 
@@ -77,7 +41,7 @@ struct DescribeConfigsHandler: KafkaResponseHandler {
     }
 
     private func describe(_ resource: DescribeConfigsRequest.DescribeConfigsResource,
-                          request: DescribeConfigsRequest, version: Int16)
+                                 request: DescribeConfigsRequest, version: Int16)
         throws(BrokerError) -> [Entry]
     {
         let options = Options(
@@ -114,19 +78,15 @@ struct DescribeConfigsHandler: KafkaResponseHandler {
     }
 
     private func topicEntries(_ overrides: [String: String], options: Options) -> [Entry] {
-        TopicConfigs.describe(defaults: configuration.logDefaults, overrides: overrides).map { config in
-            let info = Self.topicConfigs[config.name]
-            let source: ConfigSource = config.isDefault ? .defaultConfig : .dynamicTopicConfig
-            var entry = makeEntry(
-                name: config.name, value: config.value, readOnly: false, source: source, options: options,
-                type: info?.type ?? .unknown, documentation: info?.documentation)
-            if options.synonyms, let info {
-                if !config.isDefault {
-                    entry.synonyms.append(.init(name: config.name, value: config.value, source: source.rawValue))
+        TopicConfigs.describe(configuration: configuration, overrides: overrides).map { config in
+            var entry = Self.makeEntry(
+                name: config.definition.name, value: config.value, readOnly: false, source: config.source,
+                options: options, type: config.definition.type.rawValue,
+                documentation: config.definition.documentation)
+            if options.synonyms {
+                entry.synonyms = config.synonyms.map {
+                    .init(name: $0.name, value: $0.value, source: $0.source.rawValue)
                 }
-                let (value, brokerSource) = brokerSetting(info.brokerKey)
-                entry.synonyms.append(
-                    .init(name: info.brokerKey, value: value ?? config.value, source: brokerSource.rawValue))
             }
             return entry
         }
@@ -135,8 +95,8 @@ struct DescribeConfigsHandler: KafkaResponseHandler {
     private func brokerEntries(options: Options) -> [Entry] {
         Settings.all.map { setting in
             let (value, source) = brokerSetting(setting.key)
-            var entry = makeEntry(
-                name: setting.key, value: value, readOnly: true, source: source, options: options, type: .unknown,
+            var entry = Self.makeEntry(
+                name: setting.key, value: value, readOnly: true, source: source, options: options, type: Self.unknownType,
                 documentation: setting.help)
             if options.synonyms { entry.synonyms = [.init(name: setting.key, value: value, source: source.rawValue)] }
             return entry
@@ -153,8 +113,8 @@ struct DescribeConfigsHandler: KafkaResponseHandler {
 
     /// One config entry with only the fields its version has: is_default in v0, the source from v1, the type
     /// and documentation from v3.
-    private func makeEntry(name: String, value: String?, readOnly: Bool, source: ConfigSource,
-                           options: Options, type: ConfigType, documentation: String?) -> Entry
+    private static func makeEntry(name: String, value: String?, readOnly: Bool, source: ConfigSource,
+                                  options: Options, type: Int8, documentation: String?) -> Entry
     {
         var entry = Entry(name: name, value: value, readOnly: readOnly, isSensitive: false)
         if options.version == 0 {
@@ -163,7 +123,7 @@ struct DescribeConfigsHandler: KafkaResponseHandler {
             entry.configSource = source.rawValue
         }
         if options.version >= 3 {
-            entry.configType = type.rawValue
+            entry.configType = type
             entry.documentation = options.documentation ? documentation : nil
         }
         return entry

@@ -4,7 +4,7 @@ import SpoolProtocol
 
 /// IncrementalAlterConfigs (44): SET and DELETE of topic config overrides, validated together over the broker's
 /// defaults and applied to the open logs at once; validate_only changes nothing. APPEND and SUBTRACT are for
-/// list configs, and Spool's only list config (cleanup.policy) has one legal value, so they are INVALID_CONFIG.
+/// list configs, whose values Spool stores whole (cleanup.policy has one legal value), so they are INVALID_CONFIG.
 /// Broker settings are read-only here: they come from the file, the environment and flags at startup.
 struct IncrementalAlterConfigsHandler: KafkaResponseHandler {
     // Every version the generated codecs have, as for the other admin APIs.

@@ -45,7 +45,7 @@ struct MetadataHandler: KafkaResponseHandler {
             }
             return .init(errorCode: KafkaErrorCode.unknownTopicOrPartition.rawValue, name: name)
         } catch let error as MetadataError {
-            return .init(errorCode: error.kafkaErrorCode, name: name)
+            return .init(errorCode: BrokerError(wrapping: error).code.rawValue, name: name)
         } catch let error as BrokerError {
             // Auto-creation refused by a limit (max.partitions): the client's answer, not the broker's fault.
             return .init(errorCode: error.code.rawValue, name: name)
