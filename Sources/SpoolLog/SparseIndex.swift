@@ -56,6 +56,13 @@ struct TimeIndexEntry: IndexEntry, Equatable {
     }
 }
 
+/// A sync of an index file prepared under the partition lock and run outside it: the file, and the index's
+/// change count when it was taken, so that completing it marks the index clean only if nothing changed since.
+struct SparseIndexSync {
+    let file: LogFile
+    let generation: Int
+}
+
 /// A sparse index held in memory and mirrored to its file, entry by entry.
 ///
 /// Indexes are derived data: when the file is missing, short or inconsistent, the segment rebuilds it
@@ -65,7 +72,11 @@ final class SparseIndex<Entry: IndexEntry> {
     private(set) var entries: [Entry] = []
     private var file: LogFile?
     /// Entries were written since the last sync.
-    private(set) var isDirty = false
+    private(set) var isDirty = false {
+        didSet { if isDirty { generation += 1 } }
+    }
+    /// Counts changes, for `completeSync(_:close:)`.
+    private var generation = 0
 
     init(path: String) {
         self.path = path
@@ -136,6 +147,22 @@ final class SparseIndex<Entry: IndexEntry> {
             try file.sync()
             isDirty = false
         }
+        if close { file = nil }
+    }
+
+    /// The first half of `sync(close:)`, for a caller that fsyncs outside its lock: trims the file to the entries
+    /// and returns it with the change count, or nil when nothing awaits a sync.
+    func prepareSync() throws(LogError) -> SparseIndexSync? {
+        guard isDirty else { return nil }
+        let file = try openFile()
+        try file.truncate(to: entries.count * Entry.size)
+        return SparseIndexSync(file: file, generation: generation)
+    }
+
+    /// The second half: after `sync.file` was fsynced, marks the index clean unless it changed meanwhile; with
+    /// `close`, releases the descriptor.
+    func completeSync(_ sync: SparseIndexSync?, close: Bool) {
+        if let sync, sync.generation == generation { isDirty = false }
         if close { file = nil }
     }
 
