@@ -49,17 +49,30 @@ extension PartitionLog {
     @discardableResult
     public func flushForCheckpoint() throws(LogError) -> Int64 {
         let target = try flush()
-        lock.lock()
-        defer { lock.unlock() }
-        let first = segmentIndex(for: recoveryPointValue)
-        for index in first..<segments.count {
-            try segments[index].syncIndexes(close: index < segments.count - 1)
+        // Index fsyncs run outside the lock, as a roll's do: reads and appends go on meanwhile. Every index entry
+        // for an offset below `target` exists by now, so the syncs prepared here cover all of them.
+        let pending = try locked { () throws(LogError) -> [(LogSegment, SparseIndexSync?, SparseIndexSync?)] in
+            try segments[segmentIndex(for: recoveryPointValue)...].map { (segment) throws(LogError) in
+                (segment, try segment.offsetIndex.prepareSync(), try segment.timeIndex.prepareSync())
+            }
         }
-        // Inactive segments opened by reads since the last pass give their descriptors back.
-        for segment in segments.dropLast() { segment.releaseFile() }
-        return published.update { offsets in
-            offsets.recoveryPoint = max(offsets.recoveryPoint, min(target, offsets.flushedOffset))
-        }.recoveryPoint
+        for (_, offsetSync, timeSync) in pending {
+            try offsetSync?.file.sync()
+            try timeSync?.file.sync()
+        }
+        return lock.withLock {
+            for (segment, offsetSync, timeSync) in pending {
+                // Inactive segments give their index descriptors back.
+                let close = segment !== segments.last
+                segment.offsetIndex.completeSync(offsetSync, close: close)
+                segment.timeIndex.completeSync(timeSync, close: close)
+            }
+            // Inactive segments opened by reads since the last pass give their descriptors back.
+            for segment in segments.dropLast() { segment.releaseFile() }
+            return published.update { offsets in
+                offsets.recoveryPoint = max(offsets.recoveryPoint, min(target, offsets.flushedOffset))
+            }.recoveryPoint
+        }
     }
 
     /// Ends a segment's turn as the active one (see `LogSegment.onBecomeInactive`), with a warning when its

@@ -48,7 +48,8 @@ extension PartitionLog {
         if let answer = decided.answer { return .existing(answer) }
         let rolled = try decided.roll.map { (roll) throws(LogError) in try performRoll(roll) }
         var staleSnapshots: [String] = []
-        let placement = try locked { () throws(LogError) -> Placement in
+        defer { removeSnapshots(staleSnapshots) }
+        return try locked { () throws(LogError) -> Placement in
             if let roll = decided.roll, let rolled { staleSnapshots = commitRoll(roll, rolled) }
             if let offlineReason { throw .offline(offlineReason) }
             guard let segment = segments.last else { preconditionFailure("a partition log always has a segment") }
@@ -56,8 +57,6 @@ extension PartitionLog {
             let written = try segment.append(batch, baseOffset: logEndOffsetValue, leaderEpoch: leaderEpoch, now: now)
             return .written(written, published.update { $0.logEndOffset = written.nextOffset })
         }
-        removeSnapshots(staleSnapshots)
-        return placement
     }
 
     /// The roll `batch` calls for, when size, age or relative offsets say the active segment is done, with the
