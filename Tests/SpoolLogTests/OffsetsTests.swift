@@ -125,6 +125,18 @@ private struct PausedRoll {
         #expect(reopened.offsets == afterRestart)
     }
 
+    @Test("publishing bounds out of order is a precondition failure, not a value readers could see")
+    func disorderTraps() async {
+        await #expect(processExitsWith: .failure) {
+            let published = PublishedOffsets(
+                LogOffsets(logStartOffset: 0, recoveryPoint: 0, flushedOffset: 10, logEndOffset: 10))
+            published.update { $0.recoveryPoint = 11 }
+        }
+        await #expect(processExitsWith: .failure) {
+            _ = PublishedOffsets(LogOffsets(logStartOffset: 5, recoveryPoint: 0, flushedOffset: 0, logEndOffset: 10))
+        }
+    }
+
     @Test("readers on other threads never see the bounds out of order while appends and flushes run")
     func readersNeverSeeTornBounds() throws {
         let directory = TemporaryDirectory()

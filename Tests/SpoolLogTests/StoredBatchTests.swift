@@ -99,6 +99,12 @@ enum StoredTestBatch {
         #expect(try log.append(TestBatch.make(records: 4)).baseOffset == 20)
         #expect(try log.appendStored(StoredTestBatch.commitMarker(baseOffset: 24, producerId: 42)).lastOffset == 24)
         #expect(log.logEndOffset == 25)
+
+        // A clean restart reads only the tail, with the same rules.
+        try log.close()
+        let (clean, _) = try reopenLog(directory, clean: true)
+        #expect(clean.logEndOffset == 25)
+        #expect(try clean.read(from: 10, maxBytes: 1).slice?.firstOffset == 9)
     }
 
     @Test("the produce path still refuses what only stored data may be; stored appends keep their own checks")
