@@ -24,7 +24,7 @@ extension PartitionLog {
             lastSequence: Self.lastSequence(base: batch.baseSequence, delta: batch.lastOffsetDelta))
     }
 
-    /// Remembers an appended idempotent batch. Called with the lock held.
+    /// Remembers an appended idempotent batch. Called with the append lock held.
     func recordProducer(_ info: BatchInfo) {
         producers.update(
             producerId: info.producerId, epoch: info.producerEpoch,

@@ -31,6 +31,7 @@ public final class PartitionLog: @unchecked Sendable {
     /// Called in a roll's I/O, outside `lock`: lets a test pause a roll and observe what stays available.
     var rollIOHook: (@Sendable () -> Void)?
     var offlineReason: String?
+    /// Idempotent producers' state: only appends change it, so `appendLock` guards it.
     var producers = ProducerStateManager()
     /// Offsets of the producer snapshots on disk, oldest first.
     var snapshotOffsets: [Int64] = []
