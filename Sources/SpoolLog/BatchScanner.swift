@@ -17,10 +17,12 @@ struct BatchInfo: Sendable, Equatable {
     var end: Int { position + size }
 }
 
-/// Walks the batches of a segment file from a batch boundary, reading the file in chunks.
+/// Walks the batches of a segment file from a batch boundary, reading the file in chunks, and checks each against
+/// `StoredBatchIntegrity` (never against the client rules: stored data may be compacted or a transaction marker).
 ///
-/// With `verify`, each batch is read whole and its length, magic, CRC32C and record count are checked,
-/// as recovery must; without, only headers are read. Not thread-safe (a value owned by one caller).
+/// Every batch's header is checked, and from the second batch on its base offset must follow on from the one
+/// before; with `verify` (recovery), each batch is also read whole and its CRC32C checked. Not thread-safe (a
+/// value owned by one caller).
 struct BatchScanner {
     enum Step {
         case batch(BatchInfo)
@@ -33,6 +35,8 @@ struct BatchScanner {
     private let verify: Bool
     private let chunkSize: Int
     private(set) var position: Int
+    /// The offset the next batch must start at: the previous batch's next offset (nil before the first).
+    private var expectedBaseOffset: Int64?
     private var window = ByteBuffer()
     private var windowStart = 0
 
@@ -57,28 +61,30 @@ struct BatchScanner {
             return .invalid("incomplete batch header: \(remaining) bytes left at position \(position)")
         }
         let header = try bytes(at: position, count: RecordBatch.headerSize)
-        let size: Int
-        do {
-            size = try RecordBatch.batchSize(in: header, at: header.readerIndex)
-        } catch {
-            return .invalid("\(error) at position \(position)")
-        }
-        guard size <= remaining else {
-            return .invalid("incomplete batch at position \(position): \(size) bytes announced, \(remaining) left")
-        }
-        let batchBytes = verify ? try bytes(at: position, count: size) : header
         let batch: RecordBatch
-        do {
-            batch = verify ? try RecordBatch(buffer: batchBytes) : try RecordBatch(headerOf: batchBytes)
-            if verify { try batch.validate() }
+        let size: Int
+        do throws(StoredBatchIntegrity.Violation) {
+            (batch, size) = try StoredBatchIntegrity.header(header, remaining: remaining)
+            if let expectedBaseOffset {
+                try StoredBatchIntegrity.follows(baseOffset: batch.baseOffset, expected: expectedBaseOffset)
+            }
         } catch {
             return .invalid("\(error) at position \(position)")
+        }
+        if verify {
+            let whole = try bytes(at: position, count: size)
+            do throws(StoredBatchIntegrity.Violation) {
+                try StoredBatchIntegrity.checksum(ofBatch: whole)
+            } catch {
+                return .invalid("\(error) at position \(position)")
+            }
         }
         let info = BatchInfo(
             position: position, size: size, baseOffset: batch.baseOffset, lastOffset: batch.lastOffset,
             maxTimestamp: batch.maxTimestamp, leaderEpoch: batch.partitionLeaderEpoch, producerId: batch.producerId,
             producerEpoch: batch.producerEpoch, baseSequence: batch.baseSequence)
         position += size
+        expectedBaseOffset = info.nextOffset
         return .batch(info)
     }
 

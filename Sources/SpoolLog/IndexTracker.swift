@@ -42,8 +42,7 @@ struct IndexTracker {
         guard info.position > 0, bytesSinceLastEntry > intervalBytes || intervalBytes == 0 else { return (nil, nil) }
         bytesSinceLastEntry = 0
         let offsetEntry = OffsetIndexEntry(
-            relativeOffset: UInt32(truncatingIfNeeded: info.baseOffset - baseOffset),
-            position: UInt32(truncatingIfNeeded: info.position))
+            relativeOffset: relativeOffset(info.baseOffset), position: Self.indexPosition(info.position))
         return (offsetEntry, takeTimeEntry())
     }
 
@@ -52,7 +51,23 @@ struct IndexTracker {
     mutating func takeTimeEntry() -> TimeIndexEntry? {
         guard maxTimestamp >= 0, maxTimestamp > lastTimeEntryTimestamp else { return nil }
         lastTimeEntryTimestamp = maxTimestamp
-        return TimeIndexEntry(
-            timestamp: maxTimestamp, relativeOffset: UInt32(truncatingIfNeeded: offsetOfMaxTimestamp - baseOffset))
+        return TimeIndexEntry(timestamp: maxTimestamp, relativeOffset: relativeOffset(offsetOfMaxTimestamp))
+    }
+
+    /// `offset` relative to the segment, as an index stores it. Callers place only batches that passed
+    /// `StoredBatchIntegrity.indexable` (the roll keeps appends within range), so one that does not fit is a bug:
+    /// truncating it would point the index at another batch.
+    private func relativeOffset(_ offset: Int64) -> UInt32 {
+        let relative = offset - baseOffset
+        precondition(relative >= 0 && relative <= Int64(Int32.max), "offset \(offset) outside segment \(baseOffset)")
+        return UInt32(relative)
+    }
+
+    /// A byte position as an index stores it; see `relativeOffset(_:)` for why a misfit is a precondition.
+    private static func indexPosition(_ position: Int) -> UInt32 {
+        guard let stored = UInt32(exactly: position) else {
+            preconditionFailure("position \(position) does not fit a 32-bit index entry")
+        }
+        return stored
     }
 }

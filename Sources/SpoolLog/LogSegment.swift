@@ -134,9 +134,10 @@ final class LogSegment {
         var problem: String?
     }
 
-    /// Re-reads the whole segment and rebuilds both indexes. With `verify` (crash recovery), every batch's
-    /// length, CRC32C and record count are checked, base offsets must follow on from `baseOffset`, leader
-    /// epochs must lie in `leaderEpochs`, and the file is truncated after the last valid batch.
+    /// Re-reads the whole segment and rebuilds both indexes. Every batch is checked against `StoredBatchIntegrity`
+    /// (never the client rules); with `verify` (crash recovery), each batch's CRC32C too, base offsets must follow
+    /// on from `baseOffset`, leader epochs must lie in `leaderEpochs`, and the file is truncated after the last
+    /// valid batch.
     func rebuild(verify: Bool, leaderEpochs: ClosedRange<Int32>?) throws(LogError) -> RebuildResult {
         let file: LogFile
         if let opened = self.file { file = opened } else { file = try openFile() }
@@ -156,13 +157,17 @@ final class LogSegment {
                 result.problem = reason
                 break scan
             case .batch(let info):
-                if verify, let leaderEpochs {
-                    let expected = result.nextOffset ?? baseOffset
-                    if info.baseOffset != expected {
-                        result.problem = "batch at position \(info.position) has base offset \(info.baseOffset), "
-                            + "expected \(expected)"
-                        break scan
+                // The scanner checked every later batch against the one before it; the first follows the base.
+                do throws(StoredBatchIntegrity.Violation) {
+                    if verify, result.nextOffset == nil {
+                        try StoredBatchIntegrity.follows(baseOffset: info.baseOffset, expected: baseOffset)
                     }
+                    try StoredBatchIntegrity.indexable(info, segmentBase: baseOffset)
+                } catch {
+                    result.problem = "batch at position \(info.position): \(error)"
+                    break scan
+                }
+                if verify, let leaderEpochs {
                     if info.leaderEpoch < epochFloor || info.leaderEpoch > leaderEpochs.upperBound {
                         result.problem = "batch at position \(info.position) has leader epoch \(info.leaderEpoch)"
                         break scan

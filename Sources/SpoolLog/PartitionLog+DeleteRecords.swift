@@ -33,7 +33,7 @@ extension PartitionLog {
             throw error
         }
         segments.removeFirst(count)
-        logStartOffsetValue = newStart
+        published.update { $0.advanceLogStart(to: newStart) }
         lock.unlock()
         if count > 0 {
             try FileSystem.syncDirectory(directory)

@@ -38,8 +38,7 @@ extension PartitionLog {
         }
         fsyncTimer.record(duration: ContinuousClock.now - start)
         return lock.withLock {
-            flushedOffsetValue = max(flushedOffsetValue, target)
-            return flushedOffsetValue
+            published.update { $0.flushedOffset = max($0.flushedOffset, target) }.flushedOffset
         }
     }
 
@@ -50,16 +49,30 @@ extension PartitionLog {
     @discardableResult
     public func flushForCheckpoint() throws(LogError) -> Int64 {
         let target = try flush()
-        lock.lock()
-        defer { lock.unlock() }
-        let first = segmentIndex(for: recoveryPointValue)
-        for index in first..<segments.count {
-            try segments[index].syncIndexes(close: index < segments.count - 1)
+        // Index fsyncs run outside the lock, as a roll's do: reads and appends go on meanwhile. Every index entry
+        // for an offset below `target` exists by now, so the syncs prepared here cover all of them.
+        let pending = try locked { () throws(LogError) -> [(LogSegment, SparseIndexSync?, SparseIndexSync?)] in
+            try segments[segmentIndex(for: recoveryPointValue)...].map { (segment) throws(LogError) in
+                (segment, try segment.offsetIndex.prepareSync(), try segment.timeIndex.prepareSync())
+            }
         }
-        // Inactive segments opened by reads since the last pass give their descriptors back.
-        for segment in segments.dropLast() { segment.releaseFile() }
-        recoveryPointValue = max(recoveryPointValue, min(target, logEndOffsetValue))
-        return recoveryPointValue
+        for (_, offsetSync, timeSync) in pending {
+            try offsetSync?.file.sync()
+            try timeSync?.file.sync()
+        }
+        return lock.withLock {
+            for (segment, offsetSync, timeSync) in pending {
+                // Inactive segments give their index descriptors back.
+                let close = segment !== segments.last
+                segment.offsetIndex.completeSync(offsetSync, close: close)
+                segment.timeIndex.completeSync(timeSync, close: close)
+            }
+            // Inactive segments opened by reads since the last pass give their descriptors back.
+            for segment in segments.dropLast() { segment.releaseFile() }
+            return published.update { offsets in
+                offsets.recoveryPoint = max(offsets.recoveryPoint, min(target, offsets.flushedOffset))
+            }.recoveryPoint
+        }
     }
 
     /// Ends a segment's turn as the active one (see `LogSegment.onBecomeInactive`), with a warning when its
@@ -88,6 +101,9 @@ extension PartitionLog {
     /// data and indexes, so that the next start can skip recovery.
     /// - Throws: `LogError.storage` when a sync fails.
     public func close() throws(LogError) {
+        // The append lock keeps a roll from running its I/O while the log ends.
+        appendLock.lock()
+        defer { appendLock.unlock() }
         try locked { () throws(LogError) in
             if let active = segments.last { try deactivate(active) }
             // The snapshot only shortens the next start's replay of idempotent batches: a full disk skips it.
@@ -127,8 +143,7 @@ extension PartitionLog {
             throw error
         }
         segments.removeFirst(count)
-        logStartOffsetValue = max(logStartOffsetValue, segments[0].baseOffset)
-        let newStart = logStartOffsetValue
+        let newStart = published.update { $0.advanceLogStart(to: segments[0].baseOffset) }.logStartOffset
         lock.unlock()
         guard count > 0 else { return 0 }
         try FileSystem.syncDirectory(directory)

@@ -79,7 +79,7 @@ extension PartitionLog {
             logEndOffset: logEndOffset, logger: logger, reservations: reservations)
         try log.locked { () throws(LogError) in
             if let start = readLogStartOffset(directory: directory) {
-                log.logStartOffsetValue = min(max(log.logStartOffsetValue, start), logEndOffset)
+                log.published.update { $0.advanceLogStart(to: min(start, logEndOffset)) }
             }
             try log.rebuildProducerState()
         }
@@ -163,8 +163,10 @@ extension PartitionLog {
                 try segment.syncData()
                 try segment.syncIndexes(close: index < segments.count - 1)
             }
-            flushedOffsetValue = logEndOffsetValue
-            recoveryPointValue = logEndOffsetValue
+            published.update { offsets in
+                offsets.flushedOffset = offsets.logEndOffset
+                offsets.recoveryPoint = offsets.logEndOffset
+            }
         }
     }
 

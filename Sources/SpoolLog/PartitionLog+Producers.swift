@@ -1,6 +1,14 @@
 import NIOCore
 import SpoolRecords
 
+/// A producer snapshot's content, taken under the lock and written outside it during a roll.
+struct ProducerSnapshot {
+    /// The log end offset it describes (its file name).
+    let offset: Int64
+    let text: String
+    let isEmpty: Bool
+}
+
 /// Idempotent producers: checks on append, and the state's snapshots (`<base offset>.snapshot`) written at
 /// every roll and clean close, so that a restart reads one snapshot and scans only the batches after it.
 extension PartitionLog {
@@ -16,7 +24,7 @@ extension PartitionLog {
             lastSequence: Self.lastSequence(base: batch.baseSequence, delta: batch.lastOffsetDelta))
     }
 
-    /// Remembers an appended idempotent batch. Called with the lock held.
+    /// Remembers an appended idempotent batch. Called with the append lock held.
     func recordProducer(_ info: BatchInfo) {
         producers.update(
             producerId: info.producerId, epoch: info.producerEpoch,
@@ -33,9 +41,15 @@ extension PartitionLog {
     }
 
     /// Writes the producer state as of the log end offset, atomically, and keeps only the newest two
-    /// snapshots. An empty state is not fsynced: a torn empty snapshot fails its header check and the
-    /// rebuild falls back to an older one. Called with the lock held.
+    /// snapshots. Called with the lock held (a roll runs the same steps with its I/O outside the lock).
     func writeProducerSnapshot() throws(LogError) {
+        let snapshot = producerSnapshot()
+        try writeSnapshotFile(snapshot)
+        for path in recordSnapshot(snapshot) { try FileSystem.remove(path) }
+    }
+
+    /// The producer state as of the log end offset, as a snapshot file's text. Called with the lock held.
+    func producerSnapshot() -> ProducerSnapshot {
         var text = "spool-producer-snapshot 1\n"
         for (producerId, entry) in producers.entries.sorted(by: { $0.key < $1.key }) {
             for batch in entry.batches {
@@ -43,15 +57,39 @@ extension PartitionLog {
                     + "\(batch.firstOffset) \(batch.lastOffset)\n"
             }
         }
-        let path = directory + "/" + LogFileName.prefix(logEndOffsetValue) + Self.snapshotSuffix
+        return ProducerSnapshot(offset: logEndOffsetValue, text: text, isEmpty: producers.entries.isEmpty)
+    }
+
+    /// Writes a snapshot file atomically (a temporary file renamed over it). An empty state is not fsynced: a
+    /// torn empty snapshot fails its header check and the rebuild falls back to an older one. Needs no lock.
+    func writeSnapshotFile(_ snapshot: ProducerSnapshot) throws(LogError) {
+        let path = directory + "/" + LogFileName.prefix(snapshot.offset) + Self.snapshotSuffix
         let file = try LogFile(path: path + ".tmp", create: true)
         try file.truncate(to: 0)
-        try file.write(ByteBuffer(string: text), at: 0)
-        if !producers.entries.isEmpty { try file.sync() }
+        try file.write(ByteBuffer(string: snapshot.text), at: 0)
+        if !snapshot.isEmpty { try file.sync() }
         try FileSystem.rename(path + ".tmp", path)
-        if snapshotOffsets.last != logEndOffsetValue { snapshotOffsets.append(logEndOffsetValue) }
+    }
+
+    /// Notes a written snapshot and returns the paths of those past the newest two. Called with the lock held.
+    func recordSnapshot(_ snapshot: ProducerSnapshot) -> [String] {
+        if snapshotOffsets.last != snapshot.offset { snapshotOffsets.append(snapshot.offset) }
+        var stale: [String] = []
         while snapshotOffsets.count > 2 {
-            try FileSystem.remove(directory + "/" + LogFileName.prefix(snapshotOffsets.removeFirst()) + Self.snapshotSuffix)
+            stale.append(directory + "/" + LogFileName.prefix(snapshotOffsets.removeFirst()) + Self.snapshotSuffix)
+        }
+        return stale
+    }
+
+    /// Removes snapshots no longer kept. A failure only leaves an old file behind (start-up reads the newest
+    /// snapshot), so it is logged rather than failing the append that rolled.
+    func removeSnapshots(_ paths: [String]) {
+        for path in paths {
+            do {
+                try FileSystem.remove(path)
+            } catch {
+                logger.warning("old producer snapshot not removed", metadata: ["path": "\(path)", "error": "\(error)"])
+            }
         }
     }
 

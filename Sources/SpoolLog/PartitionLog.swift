@@ -8,9 +8,11 @@ import Synchronization
 /// The log of one topic partition: an ordered run of segments, offsets assigned on append, reads by offset
 /// and by timestamp, flushes, retention and recovery.
 ///
-/// Thread-safe: one lock guards the segment list and the offsets; file I/O is blocking, so callers run these
-/// methods on a thread pool (the `LogManager` does), never on an event loop. fsyncs run outside the lock so
-/// that appends continue while one is in progress.
+/// Thread-safe. Three locks, taken in this order: `appendLock` serialises appends (and a segment roll with them);
+/// `lock` guards the segment list and the segments; the bounds are published through `published`, whose lock
+/// no I/O ever holds, so reading `offsets` never waits on the disk. File I/O is blocking, so callers run these
+/// methods on a thread pool (the `LogManager` does), never on an event loop. fsyncs, a roll's included, run
+/// outside `lock`, so that reads and flushes continue while one is in progress.
 public final class PartitionLog: @unchecked Sendable {
     /// Which partition this is.
     public let topicPartition: TopicPartition
@@ -19,14 +21,17 @@ public final class PartitionLog: @unchecked Sendable {
     /// The leader epoch stamped on appended batches (a single broker is always the leader, epoch 0).
     public let leaderEpoch: Int32 = 0
 
+    /// Held across a whole append, a roll's I/O included, so that one partition's appends stay in order.
+    let appendLock = NIOLock()
     let lock = NIOLock()
+    /// The bounds, written under `lock` and read from any thread.
+    let published: PublishedOffsets
     var config: LogConfig
     var segments: [LogSegment]
-    var logStartOffsetValue: Int64
-    var logEndOffsetValue: Int64
-    var flushedOffsetValue: Int64
-    var recoveryPointValue: Int64
+    /// Called in a roll's I/O, outside `lock`: lets a test pause a roll and observe what stays available.
+    var rollIOHook: (@Sendable () -> Void)?
     var offlineReason: String?
+    /// Idempotent producers' state: only appends change it, so `appendLock` guards it.
     var producers = ProducerStateManager()
     /// Offsets of the producer snapshots on disk, oldest first.
     var snapshotOffsets: [Int64] = []
@@ -47,11 +52,10 @@ public final class PartitionLog: @unchecked Sendable {
         self.directory = directory
         self.config = config
         self.segments = segments
-        self.logStartOffsetValue = segments[0].baseOffset
-        self.logEndOffsetValue = logEndOffset
+        self.published = PublishedOffsets(LogOffsets(
+            logStartOffset: segments[0].baseOffset, recoveryPoint: logEndOffset, flushedOffset: logEndOffset,
+            logEndOffset: logEndOffset))
         self.reservations = reservations
-        self.flushedOffsetValue = logEndOffset
-        self.recoveryPointValue = logEndOffset
         var logger = logger
         logger[metadataKey: "partition"] = "\(topicPartition)"
         self.logger = logger
@@ -67,14 +71,21 @@ public final class PartitionLog: @unchecked Sendable {
         return try body()
     }
 
+    /// The log's bounds, all from one moment; never waits on the disk, even during a roll or an fsync.
+    public var offsets: LogOffsets { published.current }
     /// The first offset still held.
-    public var logStartOffset: Int64 { lock.withLock { logStartOffsetValue } }
+    public var logStartOffset: Int64 { published.current.logStartOffset }
     /// The offset the next appended record gets.
-    public var logEndOffset: Int64 { lock.withLock { logEndOffsetValue } }
+    public var logEndOffset: Int64 { published.current.logEndOffset }
     /// Every offset below this is on the device (fsynced).
-    public var flushedOffset: Int64 { lock.withLock { flushedOffsetValue } }
+    public var flushedOffset: Int64 { published.current.flushedOffset }
     /// Offsets below this need no check after a crash: their data and indexes were synced.
-    public var recoveryPoint: Int64 { lock.withLock { recoveryPointValue } }
+    public var recoveryPoint: Int64 { published.current.recoveryPoint }
+    // Shorthands for the log's own code, which holds `lock` wherever it uses them.
+    var logStartOffsetValue: Int64 { published.current.logStartOffset }
+    var logEndOffsetValue: Int64 { published.current.logEndOffset }
+    var flushedOffsetValue: Int64 { published.current.flushedOffset }
+    var recoveryPointValue: Int64 { published.current.recoveryPoint }
     /// The log's settings.
     public var logConfig: LogConfig { lock.withLock { config } }
     /// How many segments the log has.
@@ -143,48 +154,30 @@ public final class PartitionLog: @unchecked Sendable {
         var batch = batch
         let stamped = config.timestampType == .logAppendTime
         if stamped { batch.stampLogAppendTime(now) }
-        let info = try locked { () throws(LogError) -> AppendInfo in
-            if let offlineReason { throw .offline(offlineReason) }
-            if batch.producerId >= 0, case .duplicate(let original) = try checkProducer(batch) {
+        let info = try serialised { () throws(LogError) -> AppendInfo in
+            let placed = try place(batch, now: now) { () throws(LogError) -> AppendInfo? in
+                guard batch.producerId >= 0, case .duplicate(let original) = try checkProducer(batch) else {
+                    return nil
+                }
                 return AppendInfo(
                     baseOffset: original.firstOffset, lastOffset: original.lastOffset, logAppendTime: -1,
                     logStartOffset: logStartOffsetValue, logEndOffset: logEndOffsetValue, isDuplicate: true)
             }
-            let segment = try activeSegment(for: batch, now: now)
-            try reserveDisk(in: segment, for: batch.sizeInBytes)
-            let written = try segment.append(batch, baseOffset: logEndOffsetValue, leaderEpoch: leaderEpoch, now: now)
-            logEndOffsetValue = written.nextOffset
-            if batch.producerId >= 0 { recordProducer(written) }
-            return AppendInfo(
-                baseOffset: written.baseOffset, lastOffset: written.lastOffset, logAppendTime: stamped ? now : -1,
-                logStartOffset: logStartOffsetValue, logEndOffset: logEndOffsetValue)
+            switch placed {
+            case .existing(let answer):
+                return answer
+            case .written(let written, let offsets):
+                if batch.producerId >= 0 { recordProducer(written) }
+                return AppendInfo(
+                    baseOffset: written.baseOffset, lastOffset: written.lastOffset, logAppendTime: stamped ? now : -1,
+                    logStartOffset: offsets.logStartOffset, logEndOffset: offsets.logEndOffset)
+            }
         }
         if !info.isDuplicate {
             appendedBytes.increment(by: batch.sizeInBytes)
             logEndOffsetGauge.record(info.logEndOffset)
         }
         return info
-    }
-
-    /// The segment to append `batch` to, rolling a new one when size, age or relative offsets say so.
-    private func activeSegment(for batch: RecordBatch, now: Int64) throws(LogError) -> LogSegment {
-        guard let active = segments.last else { preconditionFailure("a partition log always has an active segment") }
-        let size = try active.size()
-        guard size > 0 else { return active }
-        let tooBig = size + batch.sizeInBytes > config.segmentBytes
-        let tooOld = now - (active.rollingBasedTimestamp ?? now) > config.segmentMs
-        let offsetsOverflow = logEndOffsetValue + Int64(batch.lastOffsetDelta) - active.baseOffset > Int64(Int32.max)
-        guard tooBig || tooOld || offsetsOverflow else { return active }
-        try deactivate(active)
-        try writeProducerSnapshot()
-        try active.syncIndexes(close: true)
-        active.releaseFile()
-        let segment = try LogSegment.create(
-            directory: directory, baseOffset: logEndOffsetValue, indexIntervalBytes: config.indexIntervalBytes)
-        try FileSystem.syncDirectory(directory)
-        segments.append(segment)
-        logger.debug("rolled segment", metadata: ["baseOffset": "\(logEndOffsetValue)", "size": "\(size)"])
-        return segment
     }
 
     /// Whole batches starting with the one that holds `offset`, up to `maxBytes` (but at least that batch),

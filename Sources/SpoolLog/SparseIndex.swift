@@ -56,6 +56,15 @@ struct TimeIndexEntry: IndexEntry, Equatable {
     }
 }
 
+/// A sync of an index file prepared under the partition lock and run outside it: the file, and the index's
+/// change count when it was taken, so that completing it marks the index clean only if nothing changed since.
+struct SparseIndexSync {
+    let file: LogFile
+    let generation: Int
+    /// The index had given its descriptor back: completing the sync gives it back again.
+    let reopened: Bool
+}
+
 /// A sparse index held in memory and mirrored to its file, entry by entry.
 ///
 /// Indexes are derived data: when the file is missing, short or inconsistent, the segment rebuilds it
@@ -65,7 +74,11 @@ final class SparseIndex<Entry: IndexEntry> {
     private(set) var entries: [Entry] = []
     private var file: LogFile?
     /// Entries were written since the last sync.
-    private(set) var isDirty = false
+    private(set) var isDirty = false {
+        didSet { if isDirty { generation += 1 } }
+    }
+    /// Counts changes, for `completeSync(_:close:)`.
+    private var generation = 0
 
     init(path: String) {
         self.path = path
@@ -129,14 +142,26 @@ final class SparseIndex<Entry: IndexEntry> {
     /// descriptor was given back is reopened for the sync and closed again, so that a checkpoint pass over idle
     /// partitions never holds more descriptors than the open-file budget allows.
     func sync(close: Bool) throws(LogError) {
-        let close = close || file == nil
-        if isDirty {
-            let file = try openFile()
-            try file.truncate(to: entries.count * Entry.size)
-            try file.sync()
-            isDirty = false
-        }
-        if close { file = nil }
+        let pending = try prepareSync()
+        try pending?.file.sync()
+        completeSync(pending, close: close)
+    }
+
+    /// The first half of `sync(close:)`, for a caller that fsyncs outside its lock: trims the file to the entries
+    /// and returns it with the change count, or nil when nothing awaits a sync.
+    func prepareSync() throws(LogError) -> SparseIndexSync? {
+        guard isDirty else { return nil }
+        let reopened = file == nil
+        let file = try openFile()
+        try file.truncate(to: entries.count * Entry.size)
+        return SparseIndexSync(file: file, generation: generation, reopened: reopened)
+    }
+
+    /// The second half: after `sync.file` was fsynced, marks the index clean unless it changed meanwhile; with
+    /// `close` (or when the sync reopened the file), releases the descriptor.
+    func completeSync(_ sync: SparseIndexSync?, close: Bool) {
+        if let sync, sync.generation == generation { isDirty = false }
+        if close || sync?.reopened == true { file = nil }
     }
 
     /// Whether the index holds a descriptor on its file now.

@@ -3,9 +3,10 @@ import NIOCore
 /// What a producer may send, beyond what the log checks for integrity: Kafka's `LogValidator` for batches
 /// whose origin is a client. Stateless and thread-safe.
 ///
-/// The log's own check (`RecordBatch.validate`) is an integrity check that recovery also runs, and recovery must
-/// keep accepting what clients may not send (control batches written by a transaction coordinator, compacted
-/// batches whose offset deltas have gaps). So these rules live here, and only the produce path applies them:
+/// Recovery and reads check stored batches for integrity only (`StoredBatchIntegrity` in SpoolLog: magic, length,
+/// CRC, offsets), and must keep accepting what clients may not send (control batches written by a transaction
+/// coordinator, compacted batches whose offset deltas have gaps). So these rules live here, and only the produce
+/// path applies them:
 /// - the compression codec is 0-4 (UNSUPPORTED_COMPRESSION_TYPE otherwise);
 /// - the control bit is clear, and an idempotent batch carries a base sequence (INVALID_RECORD);
 /// - every record parses within the batch, fields filling exactly its declared length, with offsetDelta equal

@@ -147,8 +147,9 @@ public struct RecordBatch: Sendable {
         self.buffer.crc32c(at: self.buffer.readerIndex + Self.crcStart, length: self.sizeInBytes - Self.crcStart) ?? 0
     }
 
-    /// Checks what the log must check before writing: the CRC, and that lastOffsetDelta + 1 == recordsCount.
-    /// (Magic and length were checked by `init`.)
+    /// Checks what the log's append checks before assigning offsets: the CRC, and that lastOffsetDelta + 1 ==
+    /// recordsCount. (Magic and length were checked by `init`.) Stored data is not held to the count: recovery
+    /// and reads accept compacted batches, whose records are fewer.
     /// - Parameter maxBytes: the largest batch allowed (max.message.bytes), or nil for no limit.
     /// - Throws: `RecordBatchError` naming what does not add up.
     public func validate(maxBytes: Int? = nil) throws(RecordBatchError) {

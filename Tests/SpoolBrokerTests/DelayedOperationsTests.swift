@@ -50,34 +50,24 @@ import Testing
         #expect(operations.waitingCount == 0)
     }
 
-    @Test("waits with different deadlines expire in deadline order, each no earlier than its deadline")
+    @Test("operations with different deadlines expire in deadline order on one timer, none before its deadline")
     func deadlines() async throws {
         let operations = DelayedOperations()
-        // Deadlines 3 s out: the three waits register well before the first passes, even on a loaded machine
-        // whose test runner starts tasks late.
-        let start = NIODeadline.now() + .seconds(3)
-        // The condition is checked by the caller, at registration, and last at expiry (on the loop, in expiry
-        // order): the third check of each operation records its place.
-        let checks = NIOLockedValueBox<[Int: Int]>([:])
-        let order = NIOLockedValueBox<[Int]>([])
-        await withTaskGroup(of: Void.self) { group in
-            for (index, delayMs) in [(0, 300), (1, 100), (2, 200)] {
-                group.addTask { [loop, key] in
-                    let outcome = await operations.wait(
-                        on: loop, keys: [key], deadline: start + .milliseconds(Int64(delayMs))
-                    ) {
-                        let count = checks.withLockedValue { $0[index, default: 0] += 1; return $0[index, default: 0] }
-                        if count == 3 { order.withLockedValue { $0.append(index) } }
-                        return false
-                    }
-                    #expect(outcome == .expired)
-                    #expect(NIODeadline.now() >= start + .milliseconds(Int64(delayMs)))
-                }
+        // Registered without tasks, so a loaded test runner that starts tasks late cannot reorder them: the
+        // outcomes are recorded on the loop, where they happen.
+        let start = NIODeadline.now()
+        let outcomes = NIOLockedValueBox<[(index: Int, outcome: DelayedOutcome, at: NIODeadline)]>([])
+        let delays: [Int64] = [300, 100, 200]
+        for (index, delayMs) in delays.enumerated() {
+            operations.register(on: loop, keys: [key], deadline: start + .milliseconds(delayMs), isComplete: { false }) {
+                outcome in outcomes.withLockedValue { $0.append((index, outcome, .now())) }
             }
-            try? await waitUntil { operations.waitingCount == 3 }
-            #expect(NIODeadline.now() < start, "the three waits registered before the first deadline")
         }
-        #expect(order.withLockedValue { $0 } == [1, 2, 0])
+        try await waitUntil { outcomes.withLockedValue { $0.count } == 3 }
+        let recorded = outcomes.withLockedValue { $0 }
+        #expect(recorded.map(\.index) == [1, 2, 0])
+        #expect(recorded.allSatisfy { $0.outcome == .expired })
+        #expect(recorded.allSatisfy { $0.at >= start + .milliseconds(delays[$0.index]) })
         #expect(operations.waitingCount == 0)
     }
 

@@ -57,17 +57,46 @@ final class DelayedOperations: Sendable {
     {
         if isComplete() { return .completed }
         if let deadline, deadline <= .now() { return .expired }
-        let purgatory = purgatory(for: eventLoop)
         let id = nextId.add(1, ordering: .relaxed).newValue
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<DelayedOutcome, Never>) in
-                let operation = LoopPurgatory.Operation(
-                    keys: keys, deadline: deadline, isComplete: isComplete, continuation: continuation)
-                eventLoop.execute { purgatory.add(id: id, operation, owner: self) }
+                register(id: id, on: eventLoop, keys: keys, deadline: deadline, isComplete: isComplete) {
+                    continuation.resume(returning: $0)
+                }
             }
         } onCancel: {
-            eventLoop.execute { purgatory.cancel(id: id, owner: self) }
+            cancel(id: id, on: eventLoop)
         }
+    }
+
+    /// Registers an operation without a task: `completion` gets its outcome, once, on `eventLoop`. The condition is
+    /// checked at registration (on the loop), then after each wake-up of one of `keys`, until `deadline`.
+    /// - Returns: the operation's id, for `cancel(id:on:)`.
+    @discardableResult
+    func register(on eventLoop: any EventLoop, keys: [DelayedOperationKey], deadline: NIODeadline?,
+                  isComplete: @escaping @Sendable () -> Bool,
+                  completion: @escaping @Sendable (DelayedOutcome) -> Void) -> Int
+    {
+        let id = nextId.add(1, ordering: .relaxed).newValue
+        register(id: id, on: eventLoop, keys: keys, deadline: deadline, isComplete: isComplete, completion: completion)
+        return id
+    }
+
+    /// Ends an operation with `.cancelled`, if it has not ended yet (also when its registration is still on its way
+    /// to the loop).
+    func cancel(id: Int, on eventLoop: any EventLoop) {
+        let purgatory = purgatory(for: eventLoop)
+        eventLoop.execute { purgatory.cancel(id: id, owner: self) }
+    }
+
+    private func register(id: Int, on eventLoop: any EventLoop, keys: [DelayedOperationKey], deadline: NIODeadline?,
+                          isComplete: @escaping @Sendable () -> Bool,
+                          completion: @escaping @Sendable (DelayedOutcome) -> Void)
+    {
+        let purgatory = purgatory(for: eventLoop)
+        let operation = LoopPurgatory.Operation(
+            keys: keys, deadline: deadline, isComplete: isComplete, completion: completion)
+        eventLoop.execute { purgatory.add(id: id, operation, owner: self) }
     }
 
     /// Re-checks the operations watching `key`, on their loops. Callable from any thread.
@@ -122,7 +151,7 @@ private final class LoopPurgatory: @unchecked Sendable {
         let keys: [DelayedOperationKey]
         let deadline: NIODeadline?
         let isComplete: @Sendable () -> Bool
-        let continuation: CheckedContinuation<DelayedOutcome, Never>
+        let completion: @Sendable (DelayedOutcome) -> Void
     }
 
     let eventLoop: any EventLoop
@@ -139,7 +168,7 @@ private final class LoopPurgatory: @unchecked Sendable {
 
     func add(id: Int, _ operation: Operation, owner: DelayedOperations) {
         eventLoop.preconditionInEventLoop()
-        if cancelledEarly.remove(id) != nil { return operation.continuation.resume(returning: .cancelled) }
+        if cancelledEarly.remove(id) != nil { return operation.completion(.cancelled) }
         // Watch first, then check: an event after the check finds the watch and re-checks here (after this
         // returns), and one before it is seen by the check. Checking first would lose an event in between.
         operations[id] = operation
@@ -174,7 +203,7 @@ private final class LoopPurgatory: @unchecked Sendable {
             if byKey[key]?.isEmpty == true { byKey.removeValue(forKey: key) }
         }
         owner.watch(operation.keys, in: self, delta: -1)
-        operation.continuation.resume(returning: outcome)
+        operation.completion(outcome)
     }
 
     private func schedule(at deadline: NIODeadline, owner: DelayedOperations) {

@@ -61,11 +61,13 @@ final class PartitionManager: Sendable {
         log(partition).map(Self.state)
     }
 
+    /// The state from one snapshot of the log's offsets, so the log start offset and the high watermark are never
+    /// a torn pair.
     static func state(of log: PartitionLog) -> PartitionState {
-        let logEndOffset = log.logEndOffset
+        let offsets = log.offsets
         return PartitionState(
-            leaderEpoch: log.leaderEpoch, logStartOffset: log.logStartOffset, highWatermark: logEndOffset,
-            logEndOffset: logEndOffset, lastStableOffset: logEndOffset)
+            leaderEpoch: log.leaderEpoch, logStartOffset: offsets.logStartOffset, highWatermark: offsets.logEndOffset,
+            logEndOffset: offsets.logEndOffset, lastStableOffset: offsets.logEndOffset)
     }
 
     /// The log of a partition, checked against the leader epoch the client believes current (Kafka's
@@ -119,7 +121,7 @@ final class PartitionManager: Sendable {
         let log = try leaderLog(partition, currentLeaderEpoch: currentLeaderEpoch)
         switch spec {
         case .latest: return TimestampOffset(timestamp: -1, offset: Self.state(of: log).highWatermark)
-        case .earliest: return TimestampOffset(timestamp: -1, offset: log.logStartOffset)
+        case .earliest: return TimestampOffset(timestamp: -1, offset: Self.state(of: log).logStartOffset)
         case .maxTimestamp: return try await onIOThread { try log.maxTimestampOffset() }
         case .timestamp(let time): return try await onIOThread { try log.offset(forTimestamp: time) }
         }
