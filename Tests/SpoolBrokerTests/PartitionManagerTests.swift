@@ -104,6 +104,26 @@ import Testing
         try await broker.stop()
     }
 
+    @Test("a client that closes its connection during a long-poll fetch ends the wait at once, not at max_wait_ms")
+    func closedConnectionEndsWait() async throws {
+        let broker = try await Self.broker(topic: "closed")
+        let partitions = broker.broker.partitions
+        let port = try #require(broker.broker.listenerPort)
+        do {
+            let connection = try BlockingKafkaConnection(port: port)
+            var fetch = FetchRequest(maxWaitMs: 30_000, minBytes: 1, maxBytes: 1 << 20)
+            fetch.topics = [.init(topic: "closed", partitions: [.init(partition: 0, fetchOffset: 0, partitionMaxBytes: 1024)])]
+            var frame = ByteBuffer()
+            try KafkaCodec.encodeRequest(fetch, version: 12, correlationId: 1, clientId: "closer", into: &frame)
+            connection.send(Array(frame.readableBytesView))
+            try await waitUntil { partitions.delayed.waitingCount == 1 }
+        }  // the connection's socket is closed here
+        let closed = ContinuousClock.now
+        try await waitUntil { partitions.delayed.waitingCount == 0 }
+        #expect(ContinuousClock.now - closed < .seconds(10), "cancelled with its connection, not expired at 30 s")
+        try await broker.stop()
+    }
+
     @Test("leader epochs are checked: one newer than the leader's is UNKNOWN_LEADER_EPOCH, the leader's own passes")
     func leaderEpochs() async throws {
         let broker = try await Self.broker(topic: "epochs")
