@@ -72,7 +72,9 @@ public struct Broker: Sendable {
             let registry = APIRegistry.broker(
                 partitions: partitions, configuration: configuration, groups: groups, cluster: cluster, logger: logger)
             server = KafkaServer(
-                configuration: configuration, dispatcher: .broker(registry: registry, logger: logger), cluster: cluster,
+                configuration: configuration, dispatcher: .broker(
+                    registry: registry, logger: logger,
+                    refusalLinesPerSecond: configuration.refusalLogLinesPerSecond), cluster: cluster,
                 logger: logger)
             try await server.bind()
         } catch {

@@ -52,6 +52,9 @@ public struct BrokerConfiguration: Sendable, Equatable {
     public var requestReceiveTimeoutMs: Int64 = 30_000
     /// The longest a fetch may wait for data (`fetch.max.wait.ms`); longer client waits are cut to it.
     public var fetchMaxWaitMs: Int32 = 30_000
+    /// Log lines a second about refused requests and connections closed for bad bytes, over the whole broker
+    /// (`log.refusals.per.second`); the rest are counted into the next line.
+    public var refusalLogLinesPerSecond = 10
     /// How long a new group waits for more members before its first rebalance completes
     /// (`group.initial.rebalance.delay.ms`).
     public var groupInitialRebalanceDelayMs: Int64 = 3000

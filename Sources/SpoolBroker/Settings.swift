@@ -111,6 +111,9 @@ enum Settings {
                 1...Int32.max, \.groupMaxSessionTimeoutMs),
         integer("offsets.retention.minutes", "Committed offsets of an empty group expire after this, in minutes.",
                 1...Int64(Int32.max), \.offsetsRetentionMinutes),
+        integer("log.refusals.per.second",
+                "Log lines a second, broker-wide, about refused requests and connections closed for bad bytes.",
+                0...1_000_000, \.refusalLogLinesPerSecond),
         Setting(
             key: "log.level", help: "Least severe log level printed: trace, debug, info, notice, warning, error, critical.",
             apply: { (value, configuration) throws(ConfigurationError) in

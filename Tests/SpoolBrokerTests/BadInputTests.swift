@@ -131,7 +131,10 @@ import Glibc
 
     @Test("300 seeded mutations of a valid Produce frame are each answered or closed; every stored batch is valid")
     func mutatedProduceFrames() async throws {
-        let broker = try await SeededBroker.start(extraArguments: ["--set", "fetch.max.wait.ms=200"])
+        // Refusal lines are rate-limited (log.refusals.per.second): lifted here, so that every one of the 300 closes
+        // must still have its own line.
+        let broker = try await SeededBroker.start(
+            extraArguments: ["--set", "fetch.max.wait.ms=200", "--set", "log.refusals.per.second=1000000"])
         // BAD_INPUT_SEED and BAD_INPUT_ROUNDS replay a failure or run longer; the defaults are what CI runs.
         let environment = ProcessInfo.processInfo.environment
         let seed = environment["BAD_INPUT_SEED"].flatMap { UInt64($0) } ?? 0xF00D_CAFE

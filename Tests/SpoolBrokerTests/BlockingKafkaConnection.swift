@@ -100,6 +100,14 @@ final class BlockingKafkaConnection {
         return peeked > 0 || errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR
     }
 
+    /// Closes with a reset (SO_LINGER 0), as a client that crashes or is killed does: the broker reads
+    /// "connection reset by peer". Nothing may be sent or read afterwards.
+    func reset() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(socket, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        shutdown(socket, Int32(SHUT_RDWR))
+    }
+
     /// Half-closes: the broker reads end of stream, and this side can still read its answer or its close.
     func shutdownWrite() {
         shutdown(socket, Int32(SHUT_WR))

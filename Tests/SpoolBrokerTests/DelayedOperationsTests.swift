@@ -23,18 +23,20 @@ import Testing
     func wakeUp() async throws {
         let operations = DelayedOperations()
         let ready = NIOLockedValueBox(false)
-        let waiter = Task { [loop, key] in
-            await operations.wait(on: loop, keys: [key], deadline: .now() + .seconds(30)) {
-                ready.withLockedValue { $0 }
-            }
-        }
+        let outcome = NIOLockedValueBox<DelayedOutcome?>(nil)
+        // Registered without a task: the test does not depend on when a loaded runner starts one.
+        operations.register(on: loop, keys: [key], deadline: .now() + .seconds(30), isComplete: {
+            ready.withLockedValue { $0 }
+        }) { result in outcome.withLockedValue { $0 = result } }
         try await waitUntil { operations.waitingCount == 1 }
         ready.withLockedValue { $0 = true }
         operations.wake(.flushed(TopicPartition(topic: "t", partition: 0)))
         try await Task.sleep(for: .milliseconds(100))
         #expect(operations.waitingCount == 1, "a key nobody watches wakes nobody")
+        #expect(outcome.withLockedValue { $0 } == nil)
         operations.wake(key)
-        #expect(await waiter.value == .completed)
+        try await waitUntil { outcome.withLockedValue { $0 } != nil }
+        #expect(outcome.withLockedValue { $0 } == .completed)
         #expect(operations.waitingCount == 0)
     }
 
@@ -71,17 +73,31 @@ import Testing
         #expect(operations.waitingCount == 0)
     }
 
-    @Test("cancelling the waiting task (its connection closed) ends the wait and unregisters it")
+    @Test("cancelling an operation ends it with .cancelled and unregisters it")
     func cancellation() async throws {
+        let operations = DelayedOperations()
+        let outcomes = NIOLockedValueBox<[DelayedOutcome]>([])
+        let id = operations.register(on: loop, keys: [key], deadline: nil, isComplete: { false }) { result in
+            outcomes.withLockedValue { $0.append(result) }
+        }
+        try await waitUntil { operations.waitingCount == 1 }
+        operations.cancel(id: id, on: loop)
+        try await waitUntil { outcomes.withLockedValue { $0 } == [.cancelled] }
+        #expect(operations.waitingCount == 0)
+    }
+
+    @Test("cancelling the task that waits (its connection closed) ends the wait")
+    func taskCancellation() async throws {
         let operations = DelayedOperations()
         let waiter = Task { [loop, key] in
             await operations.wait(on: loop, keys: [key], deadline: nil) { false }
         }
-        try await waitUntil { operations.waitingCount == 1 }
+        // Generous: on a loaded runner the task may start late.
+        try await waitUntil(timeout: .seconds(60)) { operations.waitingCount == 1 }
         waiter.cancel()
         #expect(await waiter.value == .cancelled)
         #expect(operations.waitingCount == 0)
-        // A task cancelled before it waits is answered at once too.
+        // A task cancelled before it waits: its cancellation reaches the loop before its registration does.
         let early = Task { [loop, key] in
             withUnsafeCurrentTask { $0?.cancel() }
             return await operations.wait(on: loop, keys: [key], deadline: nil) { false }
@@ -91,9 +107,9 @@ import Testing
     }
 }
 
-/// Polls `condition` every 10 ms for up to 10 s.
-func waitUntil(_ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(10)
+/// Polls `condition` every 10 ms for up to `timeout`.
+func waitUntil(timeout: Duration = .seconds(10), _ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
     while !condition() {
         guard ContinuousClock.now < deadline else { throw WaitTimedOut() }
         try await Task.sleep(for: .milliseconds(10))

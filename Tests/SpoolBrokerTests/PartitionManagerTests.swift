@@ -38,7 +38,7 @@ import Testing
         for round in 0..<5 {
             let outcomes = await partitions.appendRecords(
                 [ProduceInput(partition: partition, records: Self.records(10))], acks: -1, timeoutMs: 30_000,
-                eventLoop: loop, remote: "test", written: {})
+                eventLoop: loop, written: {})
             #expect(outcomes.map(\.error?.code) == [nil])
             #expect(outcomes.first?.baseOffset == Int64(round * 10))
             // Durable before the answer: the fsync covered the last offset given.
@@ -47,7 +47,7 @@ import Testing
         #expect(broker.broker.logManager.groupCommitRounds >= rounds + 5)
         let written = await partitions.appendRecords(
             [ProduceInput(partition: partition, records: Self.records(3))], acks: 1, timeoutMs: 30_000,
-            eventLoop: loop, remote: "test", written: {})
+            eventLoop: loop, written: {})
         #expect(written.first?.baseOffset == 50)
         #expect(log.logEndOffset == 53)
         #expect(partitions.delayed.waitingCount == 0)
@@ -62,7 +62,7 @@ import Testing
             ProduceInput(partition: TopicPartition(topic: "bad-acks", partition: $0), records: Self.records(1))
         }
         let outcomes = await partitions.appendRecords(
-            inputs, acks: 2, timeoutMs: 1000, eventLoop: loop, remote: "test", written: {})
+            inputs, acks: 2, timeoutMs: 1000, eventLoop: loop, written: {})
         #expect(outcomes.map(\.error?.code) == [.invalidRequiredAcks, .invalidRequiredAcks])
         #expect(partitions.state(of: inputs[0].partition)?.logEndOffset == 0)
         try await broker.stop()
@@ -79,7 +79,7 @@ import Testing
         try await waitUntil { partitions.delayed.waitingCount == 1 }
         _ = await partitions.appendRecords(
             [ProduceInput(partition: partition, records: Self.records(4))], acks: 1, timeoutMs: 1000,
-            eventLoop: loop, remote: "test", written: {})
+            eventLoop: loop, written: {})
         let result = try await fetch.value
         #expect(ContinuousClock.now - start < .seconds(20), "woken by the append, not by the deadline")
         #expect(result.reads.first?.slice?.firstOffset == 0)

@@ -26,10 +26,12 @@ extension Result where Failure == BrokerError {
 /// - Parameters:
 ///   - items: the request's resources.
 ///   - key: names a resource in the duplicate's message (`topic "orders"`); equal keys are duplicates.
+///   - context: the request; each refused resource gets a line in its refusal log.
 ///   - body: the work for one resource.
 /// - Returns: each distinct resource with its outcome.
 func eachDistinct<Item, Outcome>(
-    _ items: [Item], key: (Item) -> String, _ body: (Item) async -> Result<Outcome, BrokerError>
+    _ items: [Item], key: (Item) -> String, context: RequestContext,
+    _ body: (Item) async -> Result<Outcome, BrokerError>
 ) async -> [(item: Item, outcome: Result<Outcome, BrokerError>)] {
     var counts: [String: Int] = [:]
     for item in items { counts[key(item), default: 0] += 1 }
@@ -43,6 +45,11 @@ func eachDistinct<Item, Outcome>(
             continue
         }
         outcomes.append((item, await body(item)))
+    }
+    for (item, outcome) in outcomes {
+        if case .failure(let error) = outcome {
+            context.refusals.refused(context, resource: key(item), code: error.code, reason: error.message)
+        }
     }
     return outcomes
 }

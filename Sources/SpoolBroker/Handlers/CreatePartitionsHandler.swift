@@ -17,7 +17,9 @@ struct CreatePartitionsHandler: KafkaResponseHandler {
     {
         var response = CreatePartitionsResponse()
         var budget = PartitionBudget(limit: configuration.maximumPartitionsPerRequest)
-        let outcomes = await eachDistinct(request.topics, key: { "topic \"\($0.name)\"" }) { topic in
+        let outcomes = await eachDistinct(
+            request.topics, key: { "topic \"\($0.name)\"" }, context: context
+        ) { topic in
             await grow(topic, validateOnly: request.validateOnly, budget: &budget)
         }
         for (topic, outcome) in outcomes {

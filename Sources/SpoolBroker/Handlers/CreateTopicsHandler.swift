@@ -34,7 +34,9 @@ struct CreateTopicsHandler: KafkaResponseHandler {
         // Every partition is a directory and files: `max.partitions.per.request` bounds what one request makes,
         // counted over its topics in order (validate_only too, so that it answers what the real request would).
         var budget = PartitionBudget(limit: configuration.maximumPartitionsPerRequest)
-        let outcomes = await eachDistinct(request.topics, key: { "topic \"\($0.name)\"" }) { topic in
+        let outcomes = await eachDistinct(
+            request.topics, key: { "topic \"\($0.name)\"" }, context: context
+        ) { topic in
             await create(topic, validateOnly: request.validateOnly, budget: &budget)
         }
         for (topic, outcome) in outcomes {

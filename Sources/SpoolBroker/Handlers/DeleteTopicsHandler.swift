@@ -24,7 +24,7 @@ struct DeleteTopicsHandler: KafkaResponseHandler {
         // A malformed entry is its own resource: keyed by its position, it is never a duplicate.
         let outcomes = await eachDistinct(Array(targets.enumerated()), key: { entry in
             (try? entry.element.get()).map { "topic \($0)" } ?? "entry \(entry.offset)"
-        }) { entry in
+        }, context: context) { entry in
             switch entry.element {
             case .success(let target): await delete(target)
             case .failure(let error): .failure(error)

@@ -33,7 +33,8 @@ struct IncrementalAlterConfigsHandler: KafkaResponseHandler {
     {
         var response = IncrementalAlterConfigsResponse()
         let outcomes = await eachDistinct(
-            request.resources, key: { "resource \"\($0.resourceName)\" of type \($0.resourceType)" }
+            request.resources, key: { "resource \"\($0.resourceName)\" of type \($0.resourceType)" },
+            context: context
         ) { resource in
             await alter(resource, validateOnly: request.validateOnly)
         }

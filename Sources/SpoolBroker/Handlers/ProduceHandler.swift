@@ -25,14 +25,28 @@ struct ProduceHandler: KafkaAPIHandler {
         }
         let outcomes = await partitions.appendRecords(
             inputs, acks: request.acks, timeoutMs: request.timeoutMs, eventLoop: context.eventLoop,
-            remote: context.remote, written: context.gate.open)
-        guard request.acks != 0 else { return nil }
+            written: context.gate.open)
+        guard request.acks != 0 else {
+            // No answer carries the errors: the log line is all the client's operator will see.
+            for (input, outcome) in zip(inputs, outcomes) {
+                if let error = outcome.error {
+                    context.refusals.refused(
+                        context, resource: "partition \(input.partition)", code: error.code, reason: error.message)
+                }
+            }
+            return nil
+        }
         var response = ProduceResponse()
         var next = outcomes.makeIterator()
         for topic in request.topicData {
             var answer = ProduceResponse.TopicProduceResponse(name: topic.name)
             for partition in topic.partitionData {
                 guard let outcome = next.next() else { preconditionFailure("one outcome per partition") }
+                if let error = outcome.error {
+                    context.refusals.refused(
+                        context, resource: "partition \(topic.name)-\(partition.index)", code: error.code,
+                        reason: error.message)
+                }
                 answer.partitionResponses.append(Self.response(partition.index, outcome))
             }
             response.responses.append(answer)

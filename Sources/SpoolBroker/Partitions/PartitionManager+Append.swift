@@ -45,12 +45,11 @@ extension PartitionManager {
     ///   - acks: the request's acks (0, 1 or -1); anything else is INVALID_REQUIRED_ACKS for every partition.
     ///   - timeoutMs: how long acks=all may wait for its fsync; 0 or less waits for as long as it takes.
     ///   - eventLoop: the requester's event loop, where the wait lives.
-    ///   - remote: the client's address, for the log line of a refused batch.
     ///   - written: called once every partition's appends are done, before the fsync wait (it lets the
     ///     connection's next request start its appends).
     /// - Returns: one outcome per input, in input order.
     func appendRecords(_ inputs: [ProduceInput], acks rawAcks: Int16, timeoutMs: Int32, eventLoop: any EventLoop,
-                       remote: String, written: @Sendable () -> Void) async -> [AppendOutcome]
+                       written: @Sendable () -> Void) async -> [AppendOutcome]
     {
         guard let acks = RequiredAcks(rawValue: rawAcks) else {
             written()
@@ -59,7 +58,7 @@ extension PartitionManager {
         }
         let start = ContinuousClock.now
         let flushes = acks == .all ? FlushWaits(count: inputs.count) : nil
-        var outcomes: [AppendOutcome] = await appendAll(inputs, remote: remote, flushes: flushes)
+        var outcomes: [AppendOutcome] = await appendAll(inputs, flushes: flushes)
         written()
         if let flushes {
             let written = outcomes.indices.filter { outcomes[$0].error == nil }
@@ -87,12 +86,12 @@ extension PartitionManager {
 
     /// Appends every partition's records at once; with `flushes` (acks=all), each partition's fsync outcome is
     /// recorded there and wakes the produce waiting on it.
-    private func appendAll(_ inputs: [ProduceInput], remote: String, flushes: FlushWaits?) async -> [AppendOutcome] {
+    private func appendAll(_ inputs: [ProduceInput], flushes: FlushWaits?) async -> [AppendOutcome] {
         await withTaskGroup(of: (Int, AppendOutcome).self) { group -> [AppendOutcome] in
             for (index, input) in inputs.enumerated() {
                 let whenFlushed = flushes.map { flushReport(index, input.partition, into: $0) }
                 group.addTask {
-                    (index, await self.append(input, remote: remote, whenFlushed: whenFlushed))
+                    (index, await self.append(input, whenFlushed: whenFlushed))
                 }
             }
             var outcomes = [AppendOutcome](repeating: AppendOutcome(), count: inputs.count)
@@ -111,8 +110,8 @@ extension PartitionManager {
     }
 
     /// Checks one partition's batches with the client rules, then appends them in one trip to the I/O pool.
-    private func append(_ input: ProduceInput, remote: String,
-                        whenFlushed: (@Sendable (Result<Void, any Error>) -> Void)?) async -> AppendOutcome
+    private func append(_ input: ProduceInput, whenFlushed: (@Sendable (Result<Void, any Error>) -> Void)?) async
+        -> AppendOutcome
     {
         let log: PartitionLog
         do {
@@ -128,7 +127,7 @@ extension PartitionManager {
         do {
             batches = try checkedBatches(records, for: log)
         } catch {
-            return refuse(error, partition: input.partition, remote: remote)
+            return .failed(error)
         }
         do {
             let appended = try await logManager.append(batches, to: log, whenFlushed: whenFlushed)
@@ -136,8 +135,6 @@ extension PartitionManager {
             return AppendOutcome(
                 baseOffset: appended.first.baseOffset, logAppendTime: appended.first.logAppendTime,
                 logStartOffset: appended.last.logStartOffset)
-        } catch let error as LogError where error.batchError != nil {
-            return refuse(BrokerError(wrapping: error), partition: input.partition, remote: remote)
         } catch {
             return .failed(BrokerError(wrapping: error))
         }
@@ -169,17 +166,6 @@ extension PartitionManager {
             }
         }
         return batches
-    }
-
-    /// A batch refused for its bytes: they come from a broken client or a broken network, worth one line each.
-    private func refuse(_ error: BrokerError, partition: TopicPartition, remote: String) -> AppendOutcome {
-        logger.warning(
-            "refusing a produced batch",
-            metadata: [
-                "remote": "\(remote)", "partition": "\(partition)", "errorCode": "\(error.code.rawValue)",
-                "error": "\(error.message)",
-            ])
-        return .failed(error)
     }
 }
 

@@ -47,10 +47,12 @@ extension APIRegistry {
 }
 
 extension RequestDispatcher {
-    /// The broker's dispatch: its registry behind request metrics and request logging.
-    static func broker(registry: APIRegistry, logger: Logger) -> RequestDispatcher {
+    /// The broker's dispatch: its registry behind request metrics and request logging, refusals logged at most
+    /// `refusalLinesPerSecond` a second.
+    static func broker(registry: APIRegistry, logger: Logger, refusalLinesPerSecond: Int) -> RequestDispatcher {
         RequestDispatcher(
             registry: registry,
-            middleware: [RequestMetricsMiddleware(registry: registry), RequestLoggingMiddleware(logger: logger)])
+            middleware: [RequestMetricsMiddleware(registry: registry), RequestLoggingMiddleware(logger: logger)],
+            refusals: RefusalLog(logger: logger, linesPerSecond: refusalLinesPerSecond))
     }
 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Logging
 import NIOCore
 import SpoolLog
@@ -164,9 +169,7 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
             writeReadyReplies(context: context)
         case .failure(let error):
             closing = true
-            logger.warning(
-                "closing connection after a bad request",
-                metadata: ["remote": "\(session.remote)", "error": "\(error)"])
+            dispatcher.refusals.closed(session, reason: "\(error)")
             context.close(promise: nil)
         }
     }
@@ -281,8 +284,24 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // An error after the close began (bytes cut off by that very close) would be a second line for one fault.
         guard !closing else { return }
-        logger.warning("closing connection", metadata: ["remote": "\(session.remote)", "error": "\(error)"])
+        if Self.isDisconnect(error) {
+            // A client that goes away is routine, not a fault: only worth a line when debugging.
+            logger.debug("client disconnected", metadata: ["remote": "\(session.remote)", "error": "\(error)"])
+        } else {
+            dispatcher.refusals.closed(session, reason: "\(error)")
+        }
         closing = true
         context.close(promise: nil)
+    }
+
+    /// Whether `error` is the peer going away (reset, broken pipe, end of stream) rather than bad input.
+    static func isDisconnect(_ error: any Error) -> Bool {
+        if let error = error as? IOError {
+            return [ECONNRESET, EPIPE, ETIMEDOUT, ECONNABORTED].contains(error.errnoCode)
+        }
+        switch error as? ChannelError {
+        case .eof?, .ioOnClosedChannel?, .alreadyClosed?, .outputClosed?: return true
+        default: return false
+        }
     }
 }

@@ -12,13 +12,19 @@ struct ConnectionError: Error, CustomStringConvertible {
 final class RequestDispatcher: Sendable {
     /// The APIs answered, and their versions.
     let registry: APIRegistry
+    /// Where refusals are logged, rate-limited (handlers reach it through `RequestContext.refusals`).
+    let refusals: RefusalLog
     private let chain: RequestMiddleware.Next
 
     /// - Parameters:
     ///   - registry: the APIs to answer.
     ///   - middleware: what runs around every handler, outermost first.
-    init(registry: APIRegistry, middleware: [any RequestMiddleware] = []) {
+    ///   - refusals: where refusals are logged.
+    init(registry: APIRegistry, middleware: [any RequestMiddleware] = [],
+         refusals: RefusalLog = RefusalLog(logger: Logger(label: "spool"), linesPerSecond: 10))
+    {
         self.registry = registry
+        self.refusals = refusals
         let innermost: RequestMiddleware.Next = { [registry] request, context in
             guard let route = registry.route(for: type(of: request).apiKey) else {
                 throw ConnectionError(description: "no handler for \(type(of: request).apiKey.name)")
@@ -58,7 +64,7 @@ final class RequestDispatcher: Sendable {
         session.sawClientId(header.clientId)
         let request = try route.decode(&buffer, version)
         let context = RequestContext(
-            header: header, version: version, session: session, eventLoop: eventLoop, gate: gate)
+            header: header, version: version, session: session, eventLoop: eventLoop, gate: gate, refusals: refusals)
         return try await chain(request, context)
     }
 }
@@ -73,6 +79,8 @@ struct RequestContext: Sendable {
     let eventLoop: any EventLoop
     /// Opened when the request's ordered part is done (the next request on the connection may start).
     let gate: RequestGate
+    /// Where a refusal of this request, or of one of its resources, is logged (one rate-limited line each).
+    let refusals: RefusalLog
 
     /// The client's address.
     var remote: String { session.remote }
