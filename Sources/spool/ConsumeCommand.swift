@@ -10,21 +10,23 @@ struct Consume: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Consume records from a topic and print them.",
         discussion: """
-            Prints each record's value on its own line, or with --format json one JSON object per line with \
-            topic, partition, offset, timestamp, key, value and headers. Without a starting point it starts \
+            Writes each record's value, byte for byte, followed by --delimiter (a newline); or with --format json \
+            one JSON object per line with topic, partition, offset, timestamp, key, value and headers (a key or \
+            value that is not UTF-8 is base64, marked by key_encoding / value_encoding); or with a format string \
+            as kcat's -f: %t topic, %p partition, %o offset, %T timestamp, %k key, %v value, %h headers, \
+            %K and %S key and value lengths (-1 for null), %% and \\n-style escapes. --key-encoding and \
+            --value-encoding write base64 or hex instead of the raw bytes. Without a starting point it starts \
             at the end (only new records), or with --group at the group's committed offsets. Stops after \
-            --count records, at the end of the log with --exit-at-end, or on Ctrl-C.
+            --count records, at the end of the log with --exit-at-end, on Ctrl-C, or when the reader of its \
+            output goes away (`| head`).
 
             Examples:
               spool consume orders --from-beginning
               spool consume orders --offset 42 --partition 0 --count 10
               spool consume orders --timestamp 2026-11-25T09:00:00Z --format json
               spool consume orders --group billing --from-beginning --exit-at-end
+              spool consume blobs --from-beginning --format '%p/%o %k=%v\\n' --value-encoding hex
             """)
-
-    enum Format: String, ExpressibleByArgument, CaseIterable {
-        case text, json
-    }
 
     @OptionGroup var client: ClientOptions
     @Argument(help: "The topic.") var topic: String
@@ -37,7 +39,10 @@ struct Consume: AsyncParsableCommand {
     @Option(help: "Consume as this consumer group; what was consumed is committed before exiting.") var group: String?
     @Option(help: "Stop after this many records.") var count: Int?
     @Flag(help: "Stop at the end of the log, as it was at start.") var exitAtEnd = false
-    @Option(help: "text (the value) or json.") var format: Format = .text
+    @Option(help: "text (the value), json, or a format string (%t %p %o %T %k %v %h %K %S).") var format = "text"
+    @Option(help: "How keys are written: raw, base64 or hex.") var keyEncoding: ByteEncoding = .raw
+    @Option(help: "How values and header values are written: raw, base64 or hex.") var valueEncoding: ByteEncoding = .raw
+    @Option(help: "What follows each value with --format text (escapes like \\n allowed).") var delimiter = "\\n"
 
     func validate() throws {
         let starts = [fromBeginning, fromEnd, offset != nil, timestamp != nil].filter { $0 }.count
@@ -71,8 +76,17 @@ struct Consume: AsyncParsableCommand {
             }
             // From here on Ctrl-C stops the loop so that what was printed gets committed (before, it just exits).
             let stop = StopSignal()
+            let output = StandardOutput()
+            let recordFormat = RecordFormat(format)
+            let terminator = unescaped(delimiter)
             do {
-                try await session.run(limit: count, stop: stop) { record in print(line(for: record)) }
+                do {
+                    try await session.run(limit: count, stop: stop, output: output) { record in
+                        recordFormat.render(record, key: keyEncoding, value: valueEncoding, delimiter: terminator)
+                    }
+                } catch is StandardOutput.OutputClosed {
+                    // The reader went away (`| head`): what it read is committed, and that is a normal end.
+                }
                 try await session.finish()
             } catch {
                 try? await session.finish()
@@ -81,34 +95,6 @@ struct Consume: AsyncParsableCommand {
             }
             await kafka.close()
         }
-    }
-
-    private func line(for record: ConsumerRecord) -> String {
-        switch format {
-        case .text: return record.value.map { String(buffer: $0) } ?? ""
-        case .json:
-            let json = JSONRecord(
-                topic: record.topic, partition: record.partition, offset: record.offset, timestamp: record.timestamp,
-                key: record.key.map { String(buffer: $0) }, value: record.value.map { String(buffer: $0) },
-                headers: record.headers.map { .init(key: $0.key, value: $0.value.map { String(buffer: $0) }) })
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return (try? encoder.encode(json)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        }
-    }
-
-    struct JSONRecord: Encodable {
-        struct Header: Encodable {
-            var key: String
-            var value: String?
-        }
-        var topic: String
-        var partition: Int32
-        var offset: Int64
-        var timestamp: Int64
-        var key: String?
-        var value: String?
-        var headers: [Header]
     }
 }
 

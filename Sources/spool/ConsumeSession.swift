@@ -65,20 +65,26 @@ final class ConsumeSession {
             Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaClient.latestTimestamp) }))
     }
 
-    /// Polls and hands records to `emit` until `limit` records, the end (with exit-at-end) or a stop signal.
-    /// - Throws: `SpoolClientError` from the consumer.
-    func run(limit: Int?, stop: StopSignal, emit: (ConsumerRecord) -> Void) async throws {
+    /// Polls and writes records to `output` until `limit` records, the end (with exit-at-end), a stop signal, or
+    /// the reader of the output going away.
+    /// - Throws: `SpoolClientError` from the consumer; `StandardOutput.OutputClosed` when the reader has gone.
+    func run(limit: Int?, stop: StopSignal, output: StandardOutput, render: (ConsumerRecord) -> [UInt8])
+        async throws
+    {
         var count = 0
+        defer { try? output.flush() }
         while !stop.isStopped {
+            // `spool consume t | head -2`: head is gone even when no record comes to write into the pipe.
+            if output.readerHasGone { throw StandardOutput.OutputClosed() }
             if try await reachedEnd() { return }
             for record in try await consumer.poll(timeoutMs: 500) {
-                emit(record)
+                try output.write(render(record))
                 consumed[TopicPartition(record.topic, record.partition)] = record.offset + 1
                 count += 1
                 if let limit, count >= limit { return }
             }
             // Records reach a pipe (`spool consume t | grep x`) as they arrive, not when the buffer fills.
-            fflush(nil)  // all output streams; naming `stdout` is not concurrency-safe in Swift 6
+            try output.flush()
         }
     }
 

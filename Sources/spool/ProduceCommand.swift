@@ -5,19 +5,24 @@ import NIOCore
 import SpoolClient
 import SpoolRecords
 
-/// `spool produce TOPIC`: one record per input line.
+/// `spool produce TOPIC`: one record per input line (or per --delimiter), its bytes kept as they are.
 struct Produce: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Produce records to a topic, one per line of standard input or a file.",
         discussion: """
-            Each line becomes a record's value; with --key-separator, the text before the first separator \
-            is its key. Records with a key go to the partition the Java client would pick (murmur2), so \
-            they land with the records other clients wrote under the same key.
+            Each line (or each record ended by --delimiter) becomes a record's value, byte for byte; with \
+            --key-separator, the bytes before the first separator are its key, and a line without the separator \
+            has no key. --key gives every record the same key. --key-encoding / --value-encoding base64 or hex \
+            read binary keys and values written as text; --empty-as-null sends an empty value as null (a \
+            tombstone) and an empty key as no key. Records with a key go to the partition the Java client would \
+            pick (murmur2), so they land with the records other clients wrote under the same key.
 
             Examples:
               echo hello | spool produce greetings
               spool produce orders --file orders.txt --key-separator : --acks all --compression zstd
               spool produce audit --header source=cli --header env=test < events.txt
+              spool produce blobs --value-encoding base64 < base64-lines.txt
+              printf 'a\\0b\\0' | spool produce words --delimiter '\\0'
             """)
 
     enum Acks: String, ExpressibleByArgument, CaseIterable {
@@ -50,6 +55,11 @@ struct Produce: AsyncParsableCommand {
     @Argument(help: "The topic.") var topic: String
     @Option(help: "Read lines from this file instead of standard input.") var file: String?
     @Option(help: "Split each line into KEY<sep>VALUE at the first separator.") var keySeparator: String?
+    @Option(help: "The key of every record (instead of --key-separator).") var key: String?
+    @Option(help: "What ends each record in the input (escapes like \\n and \\0 allowed).") var delimiter = "\\n"
+    @Option(help: "How keys are written in the input: raw, base64 or hex.") var keyEncoding: ByteEncoding = .raw
+    @Option(help: "How values are written in the input: raw, base64 or hex.") var valueEncoding: ByteEncoding = .raw
+    @Flag(help: "Send an empty value as null (a tombstone) and an empty key as no key.") var emptyAsNull = false
     @Option(help: "A header KEY=VALUE added to every record (repeatable).") var header: [String] = []
     @Option(help: "Acknowledgements: 0, 1 or all.") var acks: Acks = .all
     @Option(help: "Batch compression: none, gzip, snappy, lz4 or zstd.") var compression: Compression = .none
@@ -62,7 +72,10 @@ struct Produce: AsyncParsableCommand {
                 RecordHeader(key: $0.0, value: ByteBuffer(string: $0.1))
             }
             if let keySeparator, keySeparator.isEmpty { throw CLIFailure("--key-separator must not be empty") }
-            let input = try openInput()
+            if key != nil && keySeparator != nil { throw CLIFailure("choose one of --key and --key-separator") }
+            let recordDelimiter = unescaped(delimiter)
+            if recordDelimiter.isEmpty { throw CLIFailure("--delimiter must not be empty") }
+            let input = try openInput(delimiter: recordDelimiter)
             let kafka = try client.client(autoCreate: true)
             do {
                 try await awaitTopic(kafka)
@@ -79,7 +92,7 @@ struct Produce: AsyncParsableCommand {
             var count = 0
             do {
                 while let line = input.next() {
-                    let (key, value) = split(line)
+                    let (key, value) = try split(line)
                     try await producer.send(
                         topic: topic, key: key, value: value, headers: headers, partition: partition
                     ) { result in
@@ -89,6 +102,9 @@ struct Produce: AsyncParsableCommand {
                     }
                     count += 1
                 }
+            } catch let error as CLIFailure {
+                await producer.close()
+                throw CLIFailure("record \(count + 1) of the input: \(error.description)")
             } catch {
                 await producer.close()
                 throw client.failure("produce to \(topic)", error)
@@ -120,43 +136,57 @@ struct Produce: AsyncParsableCommand {
         }
     }
 
-    private func split(_ line: String) -> (ByteBuffer?, ByteBuffer) {
-        guard let keySeparator, let range = line.range(of: keySeparator) else { return (nil, ByteBuffer(string: line)) }
+    /// A record's key and value from one input record: split at the key separator (bytes), each part decoded.
+    private func split(_ line: ArraySlice<UInt8>) throws -> (ByteBuffer?, ByteBuffer?) {
+        var keyBytes: ArraySlice<UInt8>? = key.map { ArraySlice($0.utf8) }
+        var valueBytes = line
+        if let keySeparator, let range = line.firstRange(of: Array(keySeparator.utf8)) {
+            keyBytes = line[..<range.lowerBound]
+            valueBytes = line[range.upperBound...]
+        }
+        let decodedKey = try keyBytes.map { try keyEncoding.decode($0, field: "key") }
+        let decodedValue = try valueEncoding.decode(valueBytes, field: "value")
         return (
-            ByteBuffer(string: String(line[..<range.lowerBound])), ByteBuffer(string: String(line[range.upperBound...]))
+            decodedKey.flatMap { emptyAsNull && $0.isEmpty ? nil : ByteBuffer(bytes: $0) },
+            emptyAsNull && decodedValue.isEmpty ? nil : ByteBuffer(bytes: decodedValue)
         )
     }
 
-    private func openInput() throws -> LineReader {
-        guard let file else { return LineReader(handle: FileHandle.standardInput) }
+    private func openInput(delimiter: [UInt8]) throws -> LineReader {
+        guard let file else { return LineReader(handle: FileHandle.standardInput, delimiter: delimiter) }
         guard let handle = FileHandle(forReadingAtPath: file) else {
             throw CLIFailure("cannot read --file \(file): no such file or no permission")
         }
-        return LineReader(handle: handle)
+        return LineReader(handle: handle, delimiter: delimiter)
     }
 }
 
-/// Reads lines (without their `\n` or `\r\n`) from a file handle in 64 KiB chunks.
+/// Reads records ended by a delimiter (a newline by default, where a `\r` before it is dropped too) from a file
+/// handle in 64 KiB chunks, as bytes: nothing is decoded or replaced.
 final class LineReader {
     private let handle: FileHandle
+    private let delimiter: [UInt8]
     private var buffer: [UInt8] = []
     private var start = 0
     private var atEnd = false
 
-    init(handle: FileHandle) { self.handle = handle }
+    init(handle: FileHandle, delimiter: [UInt8] = [0x0a]) {
+        self.handle = handle
+        self.delimiter = delimiter
+    }
 
-    func next() -> String? {
+    func next() -> ArraySlice<UInt8>? {
         while true {
-            if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                var end = newline
-                if end > start, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-                let line = String(decoding: buffer[start..<end], as: UTF8.self)
-                start = newline + 1
+            if let range = buffer[start...].firstRange(of: delimiter) {
+                var end = range.lowerBound
+                if delimiter == [0x0a], end > start, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+                let line = buffer[start..<end]
+                start = range.upperBound
                 return line
             }
             if atEnd {
                 guard start < buffer.count else { return nil }
-                let line = String(decoding: buffer[start...], as: UTF8.self)
+                let line = buffer[start...]
                 start = buffer.count
                 return line
             }

@@ -1,0 +1,115 @@
+import Foundation
+import SpoolTestSupport
+import Testing
+
+/// `spool produce` and `spool consume` keep records' bytes: binary values, encodings, formats, tombstones, pipes.
+@Suite("spool CLI bytes", .serialized, .timeLimit(.minutes(2)))
+struct CLIBytesTests {
+    let spool = TestBroker.binary
+
+    /// A file in the temporary directory holding `bytes`, removed by the caller.
+    func file(_ bytes: [UInt8]) throws -> String {
+        let path = NSTemporaryDirectory() + "spool-cli-bytes-\(UUID().uuidString)"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// Runs `spool ARGS > file` and returns the file's bytes (the test helper reads standard output as text).
+    func rawOutput(_ arguments: [String]) async throws -> [UInt8] {
+        let path = NSTemporaryDirectory() + "spool-cli-out-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let quoted = ([spool] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        let run = try await runProcess("/bin/sh", ["-c", "\(quoted) > '\(path)'"])
+        #expect(run.status == 0, "\(run.stderr)")
+        return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    @Test("bytes that are not UTF-8 are stored and printed as they are: ff fe 00 01 stays ff fe 00 01")
+    func notUTF8() async throws {
+        let broker = try await TestBroker()
+        defer { Task { await broker.stop() } }
+        let b = ["-b", broker.bootstrap]
+        let input = try file([0xff, 0xfe, 0x00, 0x01, 0x0a])
+        defer { try? FileManager.default.removeItem(atPath: input) }
+        let produce = try await runProcess(spool, ["produce", "bin", "--file", input] + b)
+        #expect(produce.status == 0, "\(produce.stderr)")
+        let out = try await rawOutput(["consume", "bin", "--from-beginning", "--exit-at-end"] + b)
+        #expect(out == [0xff, 0xfe, 0x00, 0x01, 0x0a])
+        let json = try await runProcess(spool, ["consume", "bin", "--from-beginning", "--exit-at-end", "--format", "json"] + b)
+        #expect(json.stdout.contains("\"value\":\"//4AAQ==\""), "\(json.stdout)")
+        #expect(json.stdout.contains("\"value_encoding\":\"base64\""), "\(json.stdout)")
+    }
+
+    @Test("500 random binary records round-trip byte for byte: raw, base64 in and hex out, and JSON")
+    func randomRoundTrip() async throws {
+        let broker = try await TestBroker()
+        defer { Task { await broker.stop() } }
+        let b = ["-b", broker.bootstrap]
+        var random = SplitMix64(seed: 0x5EED_B17E)
+        // Raw input: any byte but the delimiter (newline) and a trailing carriage return.
+        let raw = (0..<500).map { _ in
+            (0..<Int(random.next() % 64 + 1)).map { _ in UInt8(random.next() % 256) }.filter { $0 != 0x0a && $0 != 0x0d }
+        }
+        let rawFile = try file(Array(raw.map { $0 + [0x0a] }.joined()))
+        defer { try? FileManager.default.removeItem(atPath: rawFile) }
+        #expect(try await runProcess(spool, ["produce", "raw", "--file", rawFile, "--partition", "0"] + b).status == 0)
+        let rawOut = try await rawOutput(["consume", "raw", "--from-beginning", "--exit-at-end"] + b)
+        #expect(rawOut == Array(raw.map { $0 + [0x0a] }.joined()), "raw bytes changed on the way")
+
+        // Any byte at all, newlines included, written as base64 lines; read back as hex and as JSON.
+        let binary = (0..<500).map { _ in (0..<Int(random.next() % 64)).map { _ in UInt8(random.next() % 256) } }
+        let base64File = try file(Array(binary.map { Data($0).base64EncodedString() + "\n" }.joined().utf8))
+        defer { try? FileManager.default.removeItem(atPath: base64File) }
+        let produce = try await runProcess(
+            spool, ["produce", "binary", "--file", base64File, "--value-encoding", "base64", "--partition", "0"] + b)
+        #expect(produce.status == 0, "\(produce.stderr)")
+        let hex = try await runProcess(
+            spool, ["consume", "binary", "--from-beginning", "--exit-at-end", "--value-encoding", "hex"] + b)
+        let expectedHex = binary.map { $0.map { String(format: "%02x", $0) }.joined() }
+        #expect(hex.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+            == expectedHex)
+        let json = try await runProcess(
+            spool, ["consume", "binary", "--from-beginning", "--exit-at-end", "--format", "json"] + b)
+        let values = json.stdout.split(separator: "\n").compactMap { line -> [UInt8]? in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let value = object["value"] as? String
+            else { return nil }
+            if object["value_encoding"] as? String == "base64" { return Data(base64Encoded: value).map(Array.init) }
+            return Array(value.utf8)
+        }
+        #expect(values == binary, "JSON lost or changed bytes")
+    }
+
+    @Test("format strings, keys without a separator, --key, tombstones and a custom delimiter")
+    func formatsAndNulls() async throws {
+        let broker = try await TestBroker()
+        defer { Task { await broker.stop() } }
+        let b = ["-b", broker.bootstrap]
+        let produce = try await runProcess(
+            spool, ["produce", "f", "--key-separator", "=", "--delimiter", ";", "--empty-as-null", "--partition", "0"]
+                + b, stdin: "a=1;novalue=;nokey;=onlyvalue")
+        #expect(produce.status == 0, "\(produce.stderr)")
+        let out = try await runProcess(
+            spool, ["consume", "f", "--from-beginning", "--exit-at-end", "--format", "%o|%k|%v|%K|%S\\n"] + b)
+        #expect(out.stdout == "0|a|1|1|1\n1|novalue||7|-1\n2||nokey|-1|5\n3||onlyvalue|-1|9\n", "\(out.stdout)")
+        let keyed = try await runProcess(spool, ["produce", "k", "--key", "fixed", "--partition", "0"] + b, stdin: "x\ny\n")
+        #expect(keyed.status == 0, "\(keyed.stderr)")
+        let keys = try await runProcess(
+            spool, ["consume", "k", "--from-beginning", "--exit-at-end", "--format", "%k:%v\\n"] + b)
+        #expect(keys.stdout == "fixed:x\nfixed:y\n")
+    }
+
+    @Test("consume into a pipe whose reader exits (| head -2) exits too, even when no more records come")
+    func closedPipe() async throws {
+        let broker = try await TestBroker()
+        defer { Task { await broker.stop() } }
+        let b = ["-b", broker.bootstrap]
+        _ = try await runProcess(spool, ["produce", "p"] + b, stdin: (1...5).map { "r\($0)" }.joined(separator: "\n"))
+        let start = ContinuousClock.now
+        let piped = try await runProcess(
+            "/bin/sh", ["-c", "'\(spool)' consume p --from-beginning -b \(broker.bootstrap) | head -2"],
+            timeout: .seconds(30))
+        #expect(piped.stdout == "r1\nr2\n")
+        #expect(ContinuousClock.now - start < .seconds(20), "consume kept running after head exited")
+    }
+}
