@@ -91,20 +91,26 @@ struct Produce: AsyncParsableCommand {
             let failures = NIOLockedValueBox<(count: Int, first: SpoolClientError?)>((0, nil))
             var count = 0
             do {
-                while let line = input.next() {
-                    let (key, value) = try split(line)
-                    try await producer.send(
-                        topic: topic, key: key, value: value, headers: headers, partition: partition
-                    ) { result in
+                // Records already read go to the producer together (one hop for many), but a batch never waits
+                // for input: typed or piped lines are sent as they come.
+                while let lines = input.nextAvailable(maximum: 4096) {
+                    var records: [ProducerRecord] = []
+                    records.reserveCapacity(lines.count)
+                    for line in lines {
+                        let (key, value) = try split(line)
+                        records.append(
+                            ProducerRecord(topic: topic, key: key, value: value, headers: headers, partition: partition))
+                        count += 1
+                    }
+                    try await producer.send(records) { _, result in
                         if case .failure(let error) = result {
                             failures.withLockedValue { $0 = ($0.count + 1, $0.first ?? error) }
                         }
                     }
-                    count += 1
                 }
             } catch let error as CLIFailure {
                 await producer.close()
-                throw CLIFailure("record \(count + 1) of the input: \(error.description)")
+                throw CLIFailure("record \(count + 1) of the input: \(error.description); nothing from it on was sent")
             } catch {
                 await producer.close()
                 throw client.failure("produce to \(topic)", error)
@@ -175,9 +181,38 @@ final class LineReader {
         self.delimiter = delimiter
     }
 
+    /// The next record, then every further one already read, up to `maximum`; reads more only when none is
+    /// buffered. Nil at the end of the input.
+    func nextAvailable(maximum: Int) -> [ArraySlice<UInt8>]? {
+        guard let first = next() else { return nil }
+        var records = [first]
+        while records.count < maximum, let record = nextBuffered() { records.append(record) }
+        return records
+    }
+
+    /// The next record when a whole one is already buffered (or the input has ended), without reading.
+    private func nextBuffered() -> ArraySlice<UInt8>? {
+        guard atEnd || delimiterRange(from: start) != nil else { return nil }
+        return next()
+    }
+
+    /// Where the delimiter next occurs at or after `index` in the buffer.
+    private func delimiterRange(from index: Int) -> Range<Int>? {
+        guard let first = delimiter.first else { return nil }
+        var candidate = index
+        while let found = buffer[candidate...].firstIndex(of: first) {
+            let end = found + delimiter.count
+            if end <= buffer.count, delimiter.count == 1 || buffer[found..<end].elementsEqual(delimiter) {
+                return found..<end
+            }
+            candidate = found + 1
+        }
+        return nil
+    }
+
     func next() -> ArraySlice<UInt8>? {
         while true {
-            if let range = buffer[start...].firstRange(of: delimiter) {
+            if let range = delimiterRange(from: start) {
                 var end = range.lowerBound
                 if delimiter == [0x0a], end > start, buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
                 let line = buffer[start..<end]
