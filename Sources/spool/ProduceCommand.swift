@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
@@ -89,6 +90,13 @@ struct Produce: AsyncParsableCommand {
                     acks: acks.value, lingerMs: lingerMs, compression: compression.codec, idempotent: acks == .all,
                     deliveryTimeoutMs: max(client.timeoutMs * 3, 30_000)))
             let failures = NIOLockedValueBox<(count: Int, first: SpoolClientError?)>((0, nil))
+            let acknowledged = NIOLockedValueBox(0)
+            // Ctrl-C (or SIGTERM) while reading: what was read is flushed and counted, then the command ends.
+            let interrupt = ProduceInterrupt { [topic] in
+                await producer.close()
+                await kafka.close()
+                Self.report(acknowledged.withLockedValue { $0 }, topic: topic)
+            }
             var count = 0
             do {
                 // Records already read go to the producer together (one hop for many), but a batch never waits
@@ -103,8 +111,9 @@ struct Produce: AsyncParsableCommand {
                         count += 1
                     }
                     try await producer.send(records) { _, result in
-                        if case .failure(let error) = result {
-                            failures.withLockedValue { $0 = ($0.count + 1, $0.first ?? error) }
+                        switch result {
+                        case .success: acknowledged.withLockedValue { $0 += 1 }
+                        case .failure(let error): failures.withLockedValue { $0 = ($0.count + 1, $0.first ?? error) }
                         }
                     }
                 }
@@ -117,11 +126,18 @@ struct Produce: AsyncParsableCommand {
             }
             await producer.close()
             await kafka.close()
+            interrupt.cancel()
+            Self.report(acknowledged.withLockedValue { $0 }, topic: topic)
             let (failed, first) = failures.withLockedValue { $0 }
             if let first {
                 throw client.failure("produce to \(topic) (\(failed) of \(count) records not written)", first)
             }
         }
+    }
+
+    /// The final count, on standard error (standard output stays the records' channel for pipelines).
+    static func report(_ acknowledged: Int, topic: String) {
+        FileHandle.standardError.write(Data("\(acknowledged) records acknowledged by \(topic)\n".utf8))
     }
 
     /// Fails at once when the topic does not exist and the broker does not create topics (instead of the
@@ -227,8 +243,39 @@ final class LineReader {
             }
             buffer.removeFirst(start)
             start = 0
-            let chunk = handle.readData(ofLength: 65_536)
-            if chunk.isEmpty { atEnd = true } else { buffer.append(contentsOf: chunk) }
+            // read(2), not FileHandle.readData(ofLength:), which waits for the whole length: a typed line or a
+            // piped one must be sent when it arrives, not when 64 KiB have gathered.
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            let count = chunk.withUnsafeMutableBytes { Foundation.read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { atEnd = true } else { buffer.append(contentsOf: chunk[..<count]) }
         }
+    }
+}
+
+/// On SIGINT or SIGTERM, runs `finish` (flush, close, report) and exits with the signal's status (130 / 143);
+/// the read loop may be blocked on standard input, so the signal cannot just set a flag.
+/// Not thread-safe: made and cancelled by the command's own task.
+final class ProduceInterrupt {
+    private var sources: [any DispatchSourceSignal] = []
+
+    init(finish: @escaping @Sendable () async -> Void) {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                Task {
+                    await finish()
+                    exit(128 + number)
+                }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Stops listening (the input ended and the command finishes on its own).
+    func cancel() {
+        for source in sources { source.cancel() }
     }
 }

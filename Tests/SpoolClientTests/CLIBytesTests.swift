@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import SpoolTestSupport
 import Testing
 
@@ -111,5 +114,37 @@ struct CLIBytesTests {
             timeout: .seconds(30))
         #expect(piped.stdout == "r1\nr2\n")
         #expect(ContinuousClock.now - start < .seconds(20), "consume kept running after head exited")
+    }
+
+    @Test("Ctrl-C during an interactive produce sends what was typed, reports the count and exits 130")
+    func interruptedProduce() async throws {
+        let broker = try await TestBroker()
+        defer { Task { await broker.stop() } }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: spool)
+        process.arguments = ["produce", "typed", "-b", broker.bootstrap]
+        let input = Pipe()
+        let errors = Pipe()
+        process.standardInput = input
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Typed lines, the input left open as a terminal's is.
+        input.fileHandleForWriting.write(Data("one\ntwo\nthree\n".utf8))
+        let check = ["consume", "typed", "--from-beginning", "--exit-at-end", "-b", broker.bootstrap]
+        var seen = ""
+        for _ in 0..<100 where seen != "one\ntwo\nthree\n" {
+            try await Task.sleep(for: .milliseconds(100))
+            seen = try await runProcess(spool, check).stdout
+        }
+        #expect(seen == "one\ntwo\nthree\n", "typed lines were not sent while the input stayed open")
+        kill(process.processIdentifier, SIGINT)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!process.isRunning, "produce did not end on SIGINT")
+        #expect(process.terminationStatus == 130)
+        let stderr = String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self)
+        #expect(stderr.contains("3 records acknowledged by typed"), "\(stderr)")
+        try? input.fileHandleForWriting.close()
     }
 }
