@@ -75,6 +75,8 @@ struct Group: AsyncParsableCommand {
             var state: String
             var assignor: String
             var members: Int
+            /// The sum of the partitions' lags (those with a committed offset).
+            var totalLag: Int64
             var partitions: [Row]
         }
 
@@ -93,7 +95,7 @@ struct Group: AsyncParsableCommand {
                 case .table:
                     print(
                         "group \(description.group)  state \(description.state)  assignor \(description.assignor)  "
-                            + "members \(description.members)")
+                            + "members \(description.members)  total lag \(description.totalLag)")
                     let rows = description.partitions.map {
                         [
                             $0.topic, "\($0.partition)", $0.committedOffset.map(String.init) ?? "-", "\($0.endOffset)",
@@ -112,6 +114,11 @@ struct Group: AsyncParsableCommand {
         private func describe(_ kafka: KafkaClient) async throws -> Description {
             let described = try await Admin(client: kafka).describeGroup(group)
             let committed = try await kafka.committedOffsets(group: group, partitions: nil)
+            // Kafka describes a group it does not know as Dead with no members; with no offsets either, it does
+            // not exist (kafka-consumer-groups says so too).
+            if described.state == "Dead" && described.members.isEmpty && committed.isEmpty {
+                throw CLIFailure("group \(group) does not exist: `spool group list` shows the groups there are")
+            }
             var owners: [TopicPartition: Admin.GroupDescription.Member] = [:]
             for member in described.members { for partition in member.assignment { owners[partition] = member } }
             let partitions = Set(committed.keys).union(owners.keys).sorted {
@@ -132,7 +139,7 @@ struct Group: AsyncParsableCommand {
             }
             return Description(
                 group: group, state: described.state, assignor: described.assignor.isEmpty ? "-" : described.assignor,
-                members: described.members.count, partitions: rows)
+                members: described.members.count, totalLag: rows.compactMap(\.lag).reduce(0, +), partitions: rows)
         }
     }
 

@@ -175,6 +175,8 @@ def test_admin_lists_describes_alters_and_deletes_groups(group_broker):
     assert described.state == ConsumerGroupState.STABLE
     assert len(described.members) == 1
     assert {tp.partition for tp in described.members[0].assignment.topic_partitions} == {0, 1}
+    # Kafka's client host is "/" and the address, as kafka-consumer-groups and AdminClient show it.
+    assert described.members[0].host == "/127.0.0.1", described.members[0].host
 
     request = [ConsumerGroupTopicPartitions(group, [TopicPartition(topic, 0), TopicPartition(topic, 1)])]
     offsets = admin.list_consumer_group_offsets(request)[group].result(timeout=TIMEOUT_S)

@@ -30,7 +30,7 @@ struct JoinGroupHandler: KafkaResponseHandler {
             sessionTimeoutMs: request.sessionTimeoutMs,
             // v0 has no rebalance timeout: Kafka uses the session timeout.
             rebalanceTimeoutMs: context.version >= 1 ? request.rebalanceTimeoutMs : request.sessionTimeoutMs,
-            clientId: context.header.clientId ?? "", clientHost: context.remote,
+            clientId: context.header.clientId ?? "", clientHost: context.session.host,
             requireKnownMemberId: context.version >= 4)
         return response(await groups.join(parameters), version: context.version)
     }

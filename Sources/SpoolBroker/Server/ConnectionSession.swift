@@ -14,14 +14,17 @@ final class ConnectionSession: Sendable {
     let id: UInt64
     /// The client's address, kept from the start: once the peer has gone the channel no longer knows it.
     let remote: String
+    /// The client's host as Kafka reports it to group tools (`/127.0.0.1`).
+    let host: String
     private let state = NIOLockedValueBox(State())
 
-    init(remote: String) {
+    init(remote: String, host: String = "") {
         self.id = Self.lastId.withLockedValue { last in
             last += 1
             return last
         }
         self.remote = remote
+        self.host = host
     }
 
     /// The client id of the latest request that carried one.

@@ -79,11 +79,13 @@ final class KafkaServer: Service, Sendable {
                 frameTimeout: .milliseconds(configuration.requestReceiveTimeoutMs))
             // The client's address, kept from the start: once the peer has gone the channel no longer knows it.
             let remote = channel.remoteAddress?.description ?? "unknown"
+            // Kafka's client host, as DescribeGroups reports it: "/" and the address, not NIO's description.
+            let host = channel.remoteAddress?.ipAddress.map { "/" + $0 } ?? ""
             let sync = channel.pipeline.syncOperations
             try sync.addHandler(receiver)
             try sync.addHandler(
                 KafkaConnectionHandler(
-                    dispatcher: dispatcher, session: ConnectionSession(remote: remote), receiver: receiver,
+                    dispatcher: dispatcher, session: ConnectionSession(remote: remote, host: host), receiver: receiver,
                     limits: limits, unsent: unsentReplies, logger: logger))
         }
     }

@@ -1,0 +1,30 @@
+import Foundation
+import SpoolTestSupport
+import Testing
+
+/// `spool group describe` as kafka-consumer-groups users expect: a missing group says so, lag is totalled.
+@Suite("spool group describe", .serialized, .timeLimit(.minutes(2)))
+struct CLIGroupTests {
+    let spool = TestBroker.binary
+
+    @Test("an unknown group does not exist (exit 1); a known one shows its total lag")
+    func unknownGroupAndTotalLag() async throws {
+        let broker = try await TestBroker()
+        defer { Task { await broker.stop() } }
+        let b = ["-b", broker.bootstrap]
+        let missing = try await runProcess(spool, ["group", "describe", "nosuch"] + b)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("group nosuch does not exist"), "\(missing.stderr)")
+
+        _ = try await runProcess(spool, ["topic", "create", "lagging", "--partitions", "1"] + b)
+        _ = try await runProcess(spool, ["produce", "lagging"] + b, stdin: (1...5).map { "r\($0)" }.joined(separator: "\n"))
+        let consumed = try await runProcess(
+            spool, ["consume", "lagging", "--group", "slow", "--from-beginning", "--count", "2"] + b)
+        #expect(consumed.status == 0, "\(consumed.stderr)")
+        let described = try await runProcess(spool, ["group", "describe", "slow"] + b)
+        #expect(described.status == 0, "\(described.stderr)")
+        #expect(described.stdout.contains("total lag 3"), "\(described.stdout)")
+        let json = try await runProcess(spool, ["group", "describe", "slow", "--format", "json"] + b)
+        #expect(json.stdout.contains("\"totalLag\" : 3"), "\(json.stdout)")
+    }
+}
