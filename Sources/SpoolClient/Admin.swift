@@ -65,6 +65,18 @@ public struct Admin: Sendable {
     /// - Parameter names: the topics' names.
     /// - Throws: `SpoolClientError.kafka` with the first topic's error (UNKNOWN_TOPIC_OR_PARTITION, ...).
     public func deleteTopics(_ names: [String]) async throws(SpoolClientError) {
+        for (_, error) in try await deleteTopicsEach(names) {
+            if let error { throw error }
+        }
+    }
+
+    /// Deletes topics and tells, topic by topic, what became of each: the broker deletes each on its own.
+    /// - Parameter names: the topics' names.
+    /// - Returns: each name in the order given, with nil when it was deleted or the error it got.
+    /// - Throws: `SpoolClientError` when the request itself fails (no broker answers).
+    public func deleteTopicsEach(_ names: [String]) async throws(SpoolClientError)
+        -> [(name: String, error: SpoolClientError?)]
+    {
         let timeout = timeoutMs
         let response = try await client.send(
             to: try await controller(), maximumVersion: 6, as: DeleteTopicsResponse.self
@@ -73,11 +85,13 @@ public struct Admin: Sendable {
                 ? DeleteTopicsRequest(topics: names.map { .init(name: $0) }, timeoutMs: timeout)
                 : DeleteTopicsRequest(topicNames: names, timeoutMs: timeout)
         }
+        var errors: [String: SpoolClientError] = [:]
         for result in response.responses where result.errorCode != 0 {
-            throw .kafka(
-                KafkaErrorCode(result.errorCode), "delete topic \(result.name ?? "?")", message: result.errorMessage)
+            let name = result.name ?? "?"
+            errors[name] = .kafka(KafkaErrorCode(result.errorCode), "delete topic \(name)", message: result.errorMessage)
         }
         for name in names { await client.invalidate(topic: name) }
+        return names.map { ($0, errors[$0]) }
     }
 
     /// Every topic with its partitions (internal topics included).

@@ -186,12 +186,22 @@ struct Topic: AsyncParsableCommand {
                 guard !names.isEmpty else { throw CLIFailure("name at least one topic to delete") }
                 let kafka = try client.client()
                 defer { Task { await kafka.close() } }
+                let outcomes: [(name: String, error: SpoolClientError?)]
                 do {
-                    try await Admin(client: kafka).deleteTopics(names)
+                    outcomes = try await Admin(client: kafka).deleteTopicsEach(names)
                 } catch {
                     throw client.failure("delete topic \(names.joined(separator: ", "))", error)
                 }
-                print("deleted topic \(names.joined(separator: ", "))")
+                // Each topic is deleted or not on its own: say which, and fail when any was not.
+                var failures: [String] = []
+                for (name, error) in outcomes {
+                    if let error {
+                        failures.append(client.failure("delete topic \(name)", error).description)
+                    } else {
+                        print("deleted topic \(name)")
+                    }
+                }
+                if !failures.isEmpty { throw CLIFailure(failures.joined(separator: "\n")) }
             }
         }
     }

@@ -27,4 +27,19 @@ struct CLIGroupTests {
         let json = try await runProcess(spool, ["group", "describe", "slow", "--format", "json"] + b)
         #expect(json.stdout.contains("\"totalLag\" : 3"), "\(json.stdout)")
     }
+
+    @Test("deleting several topics reports each: the ones deleted, and why another was not (exit 1)")
+    func deleteReportsEachTopic() async throws {
+        let broker = try await TestBroker()
+        defer { Task { await broker.stop() } }
+        let b = ["-b", broker.bootstrap]
+        _ = try await runProcess(spool, ["topic", "create", "old-1"] + b)
+        _ = try await runProcess(spool, ["topic", "create", "old-2"] + b)
+        let deleted = try await runProcess(spool, ["topic", "delete", "old-1", "never-was", "old-2"] + b)
+        #expect(deleted.status == 1)
+        #expect(deleted.stdout == "deleted topic old-1\ndeleted topic old-2\n", "\(deleted.stdout)")
+        #expect(deleted.stderr.contains("never-was") && deleted.stderr.contains("UNKNOWN_TOPIC_OR_PARTITION"),
+                "\(deleted.stderr)")
+        #expect(!(try await runProcess(spool, ["topic", "list"] + b)).stdout.contains("old-"))
+    }
 }
