@@ -5,7 +5,7 @@
 # the release `spool`, measures (a few minutes; loopback only), prints a table, rewrites the section of
 # docs/performance.md between <!-- compare:start --> and <!-- compare:end -->, draws docs/compare.png and keeps
 # the raw figures in Benchmarks/compare/results.json. Run it on a quiet machine: the load generators and the
-# servers share its cores. BROKER_BINARY (a spool binary; not SPOOL_*, which `spool serve` refuses as unknown settings) skips the build; COMPARE_TMP picks the scratch directory's parent.
+# servers share its cores. BROKER_BINARY (a spool binary; not SPOOL_*, which `spool serve` would warn about as unknown settings) skips the build; COMPARE_TMP picks the scratch directory's parent.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SWIFT=${SWIFT:-$(command -v swift || echo /opt/swift/usr/bin/swift)}

@@ -9,8 +9,11 @@ public enum ConfigurationSource: String, Sendable {
 }
 
 /// Merges the broker's settings with swift-configuration: command-line flag > environment variable
-/// (`SPOOL_` prefix) > `--config FILE` (YAML) > built-in default. Unknown keys and bad values stop start-up
-/// with a message naming the key, the value and what is allowed. Stateless and thread-safe.
+/// (`SPOOL_` prefix) > `--config FILE` (YAML) > built-in default. Unknown keys in a file or on the command line
+/// and bad values stop start-up with a message naming the key, the value and what is allowed; unknown `SPOOL_*`
+/// variables are only reported (`Loaded.unknownEnvironmentVariables`), because the environment is not wholly
+/// ours: Kubernetes sets `SPOOL_SERVICE_HOST`, `SPOOL_PORT`, ... for a Service named `spool`.
+/// Stateless and thread-safe.
 public enum ConfigurationLoader {
     /// The result of loading: the settings and, per key, where its value came from.
     public struct Loaded: Sendable {
@@ -18,6 +21,17 @@ public enum ConfigurationLoader {
         public var configuration: BrokerConfiguration
         /// Per key, the provider that supplied it.
         public var sources: [String: ConfigurationSource]
+        /// `SPOOL_*` variables that name no setting, sorted: ignored, for the caller to warn about once.
+        public var unknownEnvironmentVariables: [String] = []
+
+        /// One line naming the unknown `SPOOL_*` variables and the known ones, so that a misspelt setting
+        /// (`SPOOL_DATADIR`) is still seen; nil when there are none.
+        public var unknownVariablesWarning: String? {
+            guard !unknownEnvironmentVariables.isEmpty else { return nil }
+            let known = Settings.all.map(\.environmentName).joined(separator: ", ")
+            return "ignoring unknown environment variables \(unknownEnvironmentVariables.joined(separator: ", ")) "
+                + "(not Spool settings; known: \(known))"
+        }
     }
 
     /// Loads the effective configuration.
@@ -33,7 +47,7 @@ public enum ConfigurationLoader {
         for key in flags.keys where Settings.byKey[key] == nil {
             throw ConfigurationError("unknown configuration key '\(key)' on the command line; \(knownKeys)")
         }
-        let environmentValues = try spoolVariables(environment)
+        let environmentValues = spoolVariables(environment)
         var providers: [any ConfigProvider] = [
             InMemoryProvider(name: "flags", values: inMemoryValues(flags)),
             EnvironmentVariablesProvider(environmentVariables: environmentValues.byProviderName),
@@ -73,7 +87,9 @@ public enum ConfigurationLoader {
         } catch {
             throw ConfigurationError("\(error)")
         }
-        return Loaded(configuration: configuration, sources: sources)
+        return Loaded(
+            configuration: configuration, sources: sources,
+            unknownEnvironmentVariables: environmentValues.unknown.sorted())
     }
 
     private static var knownKeys: String {
@@ -93,23 +109,24 @@ public enum ConfigurationLoader {
     public static let clientVariables: Set<String> = ["SPOOL_BOOTSTRAP_SERVER"]
 
     /// The `SPOOL_*` variables, keyed both by our key and by the name swift-configuration's environment
-    /// provider looks up (the key in capitals with underscores, without the prefix). Unknown ones are refused;
-    /// `clientVariables` are skipped.
-    private static func spoolVariables(_ environment: [String: String]) throws(ConfigurationError)
-        -> (byKey: [String: String], byProviderName: [String: String])
+    /// provider looks up (the key in capitals with underscores, without the prefix), and the names of the
+    /// unknown ones, which are left out; `clientVariables` are skipped.
+    private static func spoolVariables(_ environment: [String: String])
+        -> (byKey: [String: String], byProviderName: [String: String], unknown: [String])
     {
         let settingsByVariable = Dictionary(uniqueKeysWithValues: Settings.all.map { ($0.environmentName, $0) })
         var byKey: [String: String] = [:]
         var byProviderName: [String: String] = [:]
+        var unknown: [String] = []
         for (name, value) in environment where name.hasPrefix("SPOOL_") && !clientVariables.contains(name) {
             guard let setting = settingsByVariable[name] else {
-                let known = Settings.all.map(\.environmentName).joined(separator: ", ")
-                throw ConfigurationError("unknown environment variable \(name)=\(value); known: \(known)")
+                unknown.append(name)
+                continue
             }
             byKey[setting.key] = value
             byProviderName[String(name.dropFirst("SPOOL_".count))] = value
         }
-        return (byKey, byProviderName)
+        return (byKey, byProviderName, unknown)
     }
 
     /// Every leaf key of a YAML file, nested maps joined with dots; unknown ones are refused.

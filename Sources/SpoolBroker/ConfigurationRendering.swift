@@ -15,3 +15,15 @@ extension ConfigurationLoader.Loaded {
         return plain && !value.hasPrefix("-") || Int(value) != nil ? value : "\"\(value)\""
     }
 }
+
+extension ConfigurationLoader.Loaded {
+    /// The settings whose effective value differs from the built-in default, as `key=value` in table order:
+    /// what the start-up line shows so an operator sees at once what this broker was told to do differently.
+    public var nonDefaultSettings: [String] {
+        let defaults = BrokerConfiguration()
+        return Settings.all.compactMap { setting in
+            let value = setting.current(configuration)
+            return value == setting.current(defaults) ? nil : "\(setting.key)=\(value)"
+        }
+    }
+}

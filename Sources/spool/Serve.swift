@@ -3,19 +3,22 @@ import Logging
 import ServiceLifecycle
 import SpoolBroker
 import SpoolLog
+import UnixSignals
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `spool serve`: runs the broker until SIGTERM or SIGINT, then shuts down gracefully and exits 0.
+/// `spool serve`: runs the broker until SIGTERM or SIGINT, then shuts down gracefully and exits 0; SIGHUP reloads
+/// `log.level`.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the broker.",
         discussion: """
             Settings come from, in order of precedence: these flags, SPOOL_* environment variables \
             (SPOOL_LOG_SEGMENT_BYTES for log.segment.bytes), the --config YAML file, and built-in defaults. \
-            config/spool.yaml documents every key. SIGTERM or SIGINT stops the broker cleanly.
+            config/spool.yaml documents every key. Unknown SPOOL_* variables are ignored with a warning. \
+            SIGTERM or SIGINT stops the broker cleanly; SIGHUP re-reads the configuration and applies log.level.
             """)
 
     @Option(name: .customLong("config"), help: "A YAML configuration file (see config/spool.yaml).")
@@ -34,25 +37,32 @@ struct Serve: AsyncParsableCommand {
     var printConfig = false
 
     func run() async throws {
+        let (flags, environment, configFile) = (try flags(), environment(), configFile)
+        let load: @Sendable () async throws -> ConfigurationLoader.Loaded = {
+            try await ConfigurationLoader.load(flags: flags, environment: environment, configFile: configFile)
+        }
         let loaded: ConfigurationLoader.Loaded
         do {
-            loaded = try await ConfigurationLoader.load(
-                flags: try flags(), environment: environment(), configFile: configFile)
+            loaded = try await load()
         } catch let error as ConfigurationError {
             printError("spool: configuration error: \(error)")
             throw ExitCode(2)
         }
         if printConfig {
+            if let warning = loaded.unknownVariablesWarning { printError("spool: warning: \(warning)") }
             print(loaded.rendered, terminator: "")
             return
         }
-        let level = Logger.Level(rawValue: loaded.configuration.logLevel) ?? .info
+        let levels = LogLevelControl(Logger.Level(rawValue: loaded.configuration.logLevel) ?? .info)
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            ReloadableLevelLogHandler(stream: .standardError(label: label), control: levels)
         }
         let logger = Logger(label: "spool")
+        if let warning = loaded.unknownVariablesWarning { logger.warning("\(warning)") }
+        // Trapped before the data directory is opened: a SIGHUP during a long recovery waits in the sequence.
+        let hangup = HangupReload(
+            signals: await UnixSignalsSequence(trapping: .sighup), running: loaded.configuration, levels: levels,
+            logger: logger, load: load)
         let broker: Broker
         do {
             broker = try await Broker(configuration: loaded.configuration, logger: logger)
@@ -60,17 +70,20 @@ struct Serve: AsyncParsableCommand {
             printError("spool: cannot start: \(error)")
             throw ExitCode(1)
         }
+        let changed = loaded.nonDefaultSettings
         // "spool started" is logged from inside the service group, once SIGTERM/SIGINT are trapped: a signal
         // sent as soon as the line appears must shut down gracefully, not kill the process by default action.
         let started = StartedAnnouncement(
             logger: logger,
             metadata: [
+                "version": "\(SpoolVersion.current)",
                 "dataDir": "\(loaded.configuration.dataDirectory)",
                 "listen": "\(loaded.configuration.listen.host):\(broker.listenerPort ?? loaded.configuration.listen.port)",
+                "settings": "\(changed.isEmpty ? "defaults" : changed.joined(separator: ","))",
             ])
         let group = ServiceGroup(
             configuration: .init(
-                services: (broker.services + [started]).map { .init(service: $0) },
+                services: (broker.services + [hangup, started]).map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SpoolBroker
 
 /// The `spool` command: a durable, Kafka-compatible log broker.
 @main
@@ -6,6 +7,7 @@ struct Spool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spool",
         abstract: "A durable, Kafka-compatible log broker.",
+        version: SpoolVersion.current,
         subcommands: [Serve.self, Topic.self, Produce.self, Consume.self, Group.self, Bench.self],
         defaultSubcommand: nil)
 }

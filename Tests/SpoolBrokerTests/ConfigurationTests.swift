@@ -82,6 +82,28 @@ import Testing
         #expect(again.configuration == configuration)
     }
 
+    @Test("an unknown SPOOL_* variable is ignored and named in a one-line warning; a file or flag typo still fails")
+    func unknownEnvironmentVariables() async throws {
+        let environment = ["SPOOL_DATADIR": "x", "SPOOL_SERVICE_HOST": "10.0.0.1", "SPOOL_PORT": "tcp://10.0.0.1:9092"]
+        let loaded = try await ConfigurationLoader.load(flags: [:], environment: environment, configFile: nil)
+        #expect(loaded.configuration == BrokerConfiguration())
+        #expect(loaded.unknownEnvironmentVariables == ["SPOOL_DATADIR", "SPOOL_PORT", "SPOOL_SERVICE_HOST"])
+        let warning = try #require(loaded.unknownVariablesWarning)
+        #expect(warning.contains("unknown environment variables SPOOL_DATADIR, SPOOL_PORT, SPOOL_SERVICE_HOST"))
+        #expect(warning.contains("SPOOL_DATA_DIR"))
+        #expect(!warning.contains("\n"))
+        let clean = try await ConfigurationLoader.load(flags: [:], environment: ["PATH": "/bin"], configFile: nil)
+        #expect(clean.unknownVariablesWarning == nil)
+
+        let file = try Self.writeYAML("log.segmnt.bytes: 4096\n")
+        await #expect(throws: ConfigurationError.self) {
+            _ = try await ConfigurationLoader.load(flags: [:], environment: environment, configFile: file)
+        }
+        await #expect(throws: ConfigurationError.self) {
+            _ = try await ConfigurationLoader.load(flags: ["no.such": "1"], environment: environment, configFile: nil)
+        }
+    }
+
     @Test("unknown keys and bad values stop start-up with a message naming key, value and what is allowed")
     func refusals() async throws {
         let cases: [([String: String], [String: String], String?, [String])] = [
@@ -89,7 +111,6 @@ import Testing
             ([:], [:], "log.segment.bytes: 12\n", ["'12'", "log.segment.bytes", "1024 to 2147483647"]),
             ([:], [:], "log.segment.bytes: lots\n", ["'lots'", "log.segment.bytes", "integer"]),
             ([:], ["SPOOL_LOG_RETENTION_MS": "-5"], nil, ["'-5'", "log.retention.ms", "-1 to"]),
-            ([:], ["SPOOL_DATADIR": "x"], nil, ["unknown environment variable SPOOL_DATADIR", "SPOOL_DATA_DIR"]),
             (["listen": "localhost"], [:], nil, ["'localhost'", "listen", "HOST:PORT"]),
             (["listen": "127.0.0.1:70000"], [:], nil, ["'127.0.0.1:70000'", "0 to 65535"]),
             (["log.message.timestamp.type": "Now"], [:], nil, ["'Now'", "CreateTime or LogAppendTime"]),

@@ -8,10 +8,12 @@ final class RunningBroker {
     let process: SpoolProcess
     let port: Int
 
-    init(dataDirectory: String = temporaryDataDirectory(), extraArguments: [String] = []) async throws {
+    init(dataDirectory: String = temporaryDataDirectory(), extraArguments: [String] = [],
+         environment: [String: String] = [:]) async throws {
         self.dataDirectory = dataDirectory
         process = try SpoolProcess(
-            ["serve", "--data-dir", dataDirectory, "--listen", "127.0.0.1:0"] + extraArguments)
+            ["serve", "--data-dir", dataDirectory, "--listen", "127.0.0.1:0"] + extraArguments,
+            environment: environment)
         guard try await process.waitForLog("spool started"),
               let line = process.stderr.split(separator: "\n").first(where: { $0.contains("Kafka listener ready") }),
               let portText = line.split(separator: ":").last?.prefix(while: { $0.isNumber }),

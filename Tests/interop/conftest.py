@@ -1,8 +1,8 @@
 """Fixtures for the confluent-kafka interop tests: a real `spool serve` on a free port and a temporary data dir.
 
 The broker binary is `.build/debug/spool` (what `make test` builds), or the path in BROKER_BINARY. The variable
-is not named SPOOL_*: `spool serve` refuses SPOOL_* variables it does not know, and the broker's environment
-is scrubbed of both anyway.
+is not named SPOOL_*: `spool serve` warns about SPOOL_* variables it does not know, and the broker's
+environment is scrubbed of both anyway.
 """
 
 import contextlib

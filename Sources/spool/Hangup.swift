@@ -1,0 +1,106 @@
+import Logging
+import ServiceLifecycle
+import SpoolBroker
+import Synchronization
+import UnixSignals
+
+/// The least severe level the broker's loggers print, changeable while the broker runs (SIGHUP reloads
+/// `log.level`). Every logger reads it on each call through `ReloadableLevelLogHandler`, so it is an atomic:
+/// the read happens on the event loops, for every debug line not printed. Thread-safe.
+final class LogLevelControl: Sendable {
+    private let index: Atomic<Int>
+
+    init(_ level: Logger.Level) {
+        index = Atomic(Self.index(of: level))
+    }
+
+    /// The level loggers without their own print from.
+    var level: Logger.Level { Logger.Level.allCases[index.load(ordering: .relaxed)] }
+
+    func set(_ level: Logger.Level) {
+        index.store(Self.index(of: level), ordering: .relaxed)
+    }
+
+    private static func index(of level: Logger.Level) -> Int {
+        guard let index = Logger.Level.allCases.firstIndex(of: level) else {
+            preconditionFailure("Logger.Level.allCases lacks \(level)")
+        }
+        return index
+    }
+}
+
+/// Swift-log's standard-error handler, with its level taken from a shared `LogLevelControl` instead of fixed
+/// when the logging system is bootstrapped. A logger that sets its own level keeps it (swift-log's rule that
+/// a level set on one logger does not change another's). Thread-safe as a value.
+struct ReloadableLevelLogHandler: LogHandler {
+    var stream: StreamLogHandler
+    let control: LogLevelControl
+    private var ownLevel: Logger.Level?
+
+    init(stream: StreamLogHandler, control: LogLevelControl) {
+        self.stream = stream
+        self.control = control
+    }
+
+    var logLevel: Logger.Level {
+        get { ownLevel ?? control.level }
+        set { ownLevel = newValue }
+    }
+
+    var metadata: Logger.Metadata {
+        get { stream.metadata }
+        set { stream.metadata = newValue }
+    }
+
+    var metadataProvider: Logger.MetadataProvider? {
+        get { stream.metadataProvider }
+        set { stream.metadataProvider = newValue }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { stream[metadataKey: key] }
+        set { stream[metadataKey: key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        stream.log(event: event)
+    }
+}
+
+/// Keeps SIGHUP from ending the broker (its default action: exit 129, which is what a closed terminal or an
+/// operator's `kill -HUP` used to do) and makes it reload: the configuration is read again as at start-up and
+/// `log.level`, the one setting that can change while the broker runs, is applied; other changes are reported
+/// as waiting for a restart. Runs in the service group until graceful shutdown.
+struct HangupReload: Service {
+    /// Created before the broker opens its data directory, so that a SIGHUP during recovery is queued, not fatal.
+    let signals: UnixSignalsSequence
+    /// The settings the broker started with.
+    let running: BrokerConfiguration
+    let levels: LogLevelControl
+    let logger: Logger
+    /// Loads the configuration from the same flags, environment and file as at start-up.
+    let load: @Sendable () async throws -> ConfigurationLoader.Loaded
+
+    func run() async throws {
+        for await _ in signals.cancelOnGracefulShutdown() {
+            let loaded: ConfigurationLoader.Loaded
+            do {
+                loaded = try await load()
+            } catch {
+                logger.warning(
+                    "SIGHUP: configuration not reloaded; the running settings stay", metadata: ["error": "\(error)"])
+                continue
+            }
+            let level = Logger.Level(rawValue: loaded.configuration.logLevel) ?? .info
+            levels.set(level)
+            var others = loaded.configuration
+            others.logLevel = running.logLevel
+            logger.notice(
+                "SIGHUP: configuration reloaded",
+                metadata: [
+                    "log.level": "\(level)",
+                    "restartNeeded": "\(others != running)",
+                ])
+        }
+    }
+}
