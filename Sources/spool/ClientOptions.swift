@@ -114,3 +114,23 @@ func parseTimestamp(_ text: String, option: String) throws -> Int64 {
     throw CLIFailure(
         "bad \(option) '\(text)': expected milliseconds since the epoch or ISO 8601 such as 2026-11-25T09:00:00Z")
 }
+
+/// Fails with a message about the partition, not the topic, when `partitions` names one the topic does not have
+/// (the broker's UNKNOWN_TOPIC_OR_PARTITION alone would send the user off to create a topic that exists).
+/// - Throws: `CLIFailure` naming the missing partitions and the topic's count; `SpoolClientError` from metadata.
+func checkPartitions(_ partitions: [Int32], of topic: String, kafka: KafkaClient) async throws {
+    guard !partitions.isEmpty else { return }
+    let metadata: ClusterMetadata.Topic
+    do {
+        metadata = try await kafka.topicMetadata(topic, refresh: true)
+    } catch {
+        return  // a missing topic: the command's own error says so
+    }
+    let count = metadata.partitions.count
+    let missing = partitions.filter { $0 < 0 || Int($0) >= count }
+    guard !missing.isEmpty else { return }
+    throw CLIFailure(
+        "topic \(topic) has \(count) partition\(count == 1 ? "" : "s") (0 to \(count - 1)): there is no partition "
+            + missing.map(String.init).joined(separator: ", ")
+            + "; add partitions with `spool topic alter-config \(topic) --partitions N`")
+}

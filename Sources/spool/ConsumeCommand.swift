@@ -65,6 +65,12 @@ struct Consume: AsyncParsableCommand {
         try await reportingFailures {
             let start = try startingPoint()
             let kafka = try client.client()
+            do {
+                try await checkPartitions(partition, of: topic, kafka: kafka)
+            } catch {
+                await kafka.close()
+                throw error
+            }
             let session: ConsumeSession
             do {
                 session = try await ConsumeSession.open(

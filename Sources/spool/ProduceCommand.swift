@@ -84,6 +84,12 @@ struct Produce: AsyncParsableCommand {
                 await kafka.close()
                 throw client.failure("produce to \(topic)", error)
             }
+            do {
+                try await checkPartitions(partition.map { [$0] } ?? [], of: topic, kafka: kafka)
+            } catch {
+                await kafka.close()
+                throw error
+            }
             let producer = try Producer(
                 client: kafka,
                 configuration: ProducerConfiguration(

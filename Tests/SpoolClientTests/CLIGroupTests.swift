@@ -42,4 +42,20 @@ struct CLIGroupTests {
                 "\(deleted.stderr)")
         #expect(!(try await runProcess(spool, ["topic", "list"] + b)).stdout.contains("old-"))
     }
+
+    @Test("a partition the topic does not have is named as such, not answered with 'create the topic'")
+    func missingPartition() async throws {
+        let broker = try await TestBroker()
+        defer { Task { await broker.stop() } }
+        let b = ["-b", broker.bootstrap]
+        _ = try await runProcess(spool, ["topic", "create", "three", "--partitions", "3"] + b)
+        let consume = try await runProcess(spool, ["consume", "three", "--partition", "7", "--exit-at-end"] + b)
+        #expect(consume.status == 1)
+        #expect(consume.stderr.contains("topic three has 3 partitions (0 to 2): there is no partition 7"),
+                "\(consume.stderr)")
+        #expect(!consume.stderr.contains("spool topic create"), "\(consume.stderr)")
+        let produce = try await runProcess(spool, ["produce", "three", "--partition", "9"] + b, stdin: "x\n")
+        #expect(produce.status == 1)
+        #expect(produce.stderr.contains("there is no partition 9"), "\(produce.stderr)")
+    }
 }
