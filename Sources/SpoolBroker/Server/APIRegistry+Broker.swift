@@ -28,7 +28,7 @@ extension APIRegistry {
         registry.register(
             IncrementalAlterConfigsHandler(configuration: configuration, catalog: catalog, logger: logger))
         registry.register(DescribeClusterHandler(cluster: cluster))
-        registry.register(FindCoordinatorHandler(cluster: cluster))
+        registry.register(FindCoordinatorHandler(cluster: cluster, logger: logger))
         registry.register(JoinGroupHandler(groups: groups))
         registry.register(SyncGroupHandler(groups: groups))
         registry.register(HeartbeatHandler(groups: groups))
