@@ -123,6 +123,7 @@ struct AnsweringMiddleware: RequestMiddleware {
         case .createPartitions: CreatePartitionsRequest()
         case .describeConfigs: DescribeConfigsRequest()
         case .incrementalAlterConfigs: IncrementalAlterConfigsRequest()
+        case .alterConfigs: AlterConfigsRequest()
         case .describeCluster: DescribeClusterRequest()
         case .findCoordinator: FindCoordinatorRequest()
         case .joinGroup: JoinGroupRequest()

@@ -27,6 +27,7 @@ extension APIRegistry {
         registry.register(DescribeConfigsHandler(configuration: configuration, catalog: catalog, cluster: cluster))
         registry.register(
             IncrementalAlterConfigsHandler(configuration: configuration, catalog: catalog, logger: logger))
+        registry.register(AlterConfigsHandler(configuration: configuration, catalog: catalog, logger: logger))
         registry.register(DescribeClusterHandler(cluster: cluster))
         registry.register(FindCoordinatorHandler(cluster: cluster, logger: logger))
         registry.register(JoinGroupHandler(groups: groups))
