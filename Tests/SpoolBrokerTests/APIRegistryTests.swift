@@ -124,6 +124,7 @@ struct AnsweringMiddleware: RequestMiddleware {
         case .describeConfigs: DescribeConfigsRequest()
         case .incrementalAlterConfigs: IncrementalAlterConfigsRequest()
         case .alterConfigs: AlterConfigsRequest()
+        case .describeLogDirs: DescribeLogDirsRequest()
         case .describeCluster: DescribeClusterRequest()
         case .findCoordinator: FindCoordinatorRequest()
         case .joinGroup: JoinGroupRequest()

@@ -28,6 +28,7 @@ extension APIRegistry {
         registry.register(
             IncrementalAlterConfigsHandler(configuration: configuration, catalog: catalog, logger: logger))
         registry.register(AlterConfigsHandler(configuration: configuration, catalog: catalog, logger: logger))
+        registry.register(DescribeLogDirsHandler(catalog: catalog, dataDirectory: configuration.dataDirectory))
         registry.register(DescribeClusterHandler(cluster: cluster))
         registry.register(FindCoordinatorHandler(cluster: cluster, logger: logger))
         registry.register(JoinGroupHandler(groups: groups))
