@@ -123,6 +123,8 @@ struct AnsweringMiddleware: RequestMiddleware {
         case .createPartitions: CreatePartitionsRequest()
         case .describeConfigs: DescribeConfigsRequest()
         case .incrementalAlterConfigs: IncrementalAlterConfigsRequest()
+        case .alterConfigs: AlterConfigsRequest()
+        case .describeLogDirs: DescribeLogDirsRequest()
         case .describeCluster: DescribeClusterRequest()
         case .findCoordinator: FindCoordinatorRequest()
         case .joinGroup: JoinGroupRequest()

@@ -156,6 +156,32 @@ def test_incremental_alter_configs(admin):
     assert "read-only" in refused.str()
 
 
+@pytest.mark.filterwarnings("ignore:alter_configs has been deprecated:DeprecationWarning")
+def test_legacy_alter_configs(admin):
+    """AlterConfigs (the API librdkafka before 2.2, kafka-python and aiokafka use) replaces a topic's whole set
+    of overrides: a config not named returns to its default; validate_only and broker configs change nothing."""
+    wait(admin.create_topics([NewTopic("admin-legacy-alter", num_partitions=1,
+                                       config={"retention.bytes": "1048576", "segment.ms": "3600000"})]))
+    resource = ConfigResource(ResourceType.TOPIC, "admin-legacy-alter", set_config={"retention.ms": "7200000"})
+    wait(admin.alter_configs([resource]))  # deprecated in confluent-kafka 2.2, still AlterConfigs (33)
+    configs = topic_configs(admin, "admin-legacy-alter")
+    assert configs["retention.ms"].value == "7200000"
+    assert configs["retention.ms"].source == ConfigSource.DYNAMIC_TOPIC_CONFIG.value
+    assert configs["retention.bytes"].value == "-1" and configs["retention.bytes"].is_default
+    assert configs["segment.ms"].is_default
+
+    dry = ConfigResource(ResourceType.TOPIC, "admin-legacy-alter", set_config={"retention.ms": "60000"})
+    wait(admin.alter_configs([dry], validate_only=True))
+    assert topic_configs(admin, "admin-legacy-alter")["retention.ms"].value == "7200000"
+
+    invalid = ConfigResource(ResourceType.TOPIC, "admin-legacy-alter",
+                             set_config={"message.timestamp.type": "Whenever"})
+    assert error_of(admin.alter_configs([invalid])[invalid]).code() == KafkaError.INVALID_CONFIG
+    broker_resource = ConfigResource(ResourceType.BROKER, "1", set_config={"log.retention.ms": "1000"})
+    assert "read-only" in error_of(admin.alter_configs([broker_resource])[broker_resource]).str()
+    assert topic_configs(admin, "admin-legacy-alter")["retention.ms"].value == "7200000"
+
+
 def test_describe_broker_configs(admin):
     """The broker's settings are described read-only under resource "1"."""
     resource = ConfigResource(ResourceType.BROKER, "1")

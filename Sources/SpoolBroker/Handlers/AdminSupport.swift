@@ -1,5 +1,7 @@
+import Logging
 import SpoolLog
 import SpoolMetadata
+import SpoolProtocol
 import SpoolRecords
 
 /// Kafka's config resource types (`ConfigResource.Type`), as DescribeConfigs and IncrementalAlterConfigs carry them.
@@ -7,6 +9,29 @@ enum ConfigResourceType: Int8 {
     case topic = 2
     case broker = 4
     case brokerLogger = 8
+
+    /// The topic an alter request (AlterConfigs or IncrementalAlterConfigs) names, or why it cannot be altered:
+    /// broker settings are read-only, and topics are the only other resource Spool has configs for.
+    /// - Throws: INVALID_REQUEST for a broker or unknown resource type, UNKNOWN_TOPIC_OR_PARTITION for no topic.
+    static func alterableTopic(type: Int8, name: String, in catalog: TopicCatalog) throws(BrokerError)
+        -> TopicEntry
+    {
+        switch ConfigResourceType(rawValue: type) {
+        case .topic:
+            break
+        case .broker, .brokerLogger:
+            // Kafka answers INVALID_REQUEST for broker configs that cannot be updated dynamically.
+            throw BrokerError(
+                code: .invalidRequest,
+                message: "broker configs are read-only in Spool: set them in the config file, the environment "
+                    + "or flags of spool serve and restart")
+        case nil:
+            throw BrokerError(
+                code: .invalidRequest, message: "resource type \(type) has no configs in Spool: use topic (2)")
+        }
+        guard let topic = catalog.topic(name) else { throw BrokerError(wrapping: MetadataError.unknownTopic(name)) }
+        return topic
+    }
 }
 
 extension Result where Failure == BrokerError {
@@ -18,6 +43,58 @@ extension Result where Failure == BrokerError {
     /// The message of a failure; nil (no error) on success.
     var errorMessage: String? {
         if case .failure(let error) = self { error.message } else { nil }
+    }
+}
+
+extension TopicCatalog {
+    /// Applies validated changes to a topic's config overrides and logs them; with `validateOnly`, does nothing.
+    /// - Parameters:
+    ///   - name: the topic.
+    ///   - set: overrides to add or replace.
+    ///   - remove: overrides to drop (back to the broker's default).
+    ///   - validateOnly: the request only asked whether the change is valid.
+    ///   - logger: where the change is logged.
+    /// - Returns: success, or why the store refused the change.
+    func applyConfigs(topic name: String, set: [String: String], remove: [String], validateOnly: Bool,
+                      logger: Logger) async -> Result<Void, BrokerError>
+    {
+        guard !validateOnly else { return .success(()) }
+        do {
+            _ = try await alterConfigs(name: name, set: set, remove: remove)
+            logger.info(
+                "altered topic configs",
+                metadata: ["topic": "\(name)", "set": "\(set.keys.sorted())", "removed": "\(remove.sorted())"])
+            return .success(())
+        } catch {
+            return .failure(BrokerError(wrapping: error))
+        }
+    }
+}
+
+/// A resource of an alter request (AlterConfigs or IncrementalAlterConfigs), as both codecs carry it.
+protocol AlterableResource {
+    var resourceType: Int8 { get }
+    var resourceName: String { get }
+}
+
+extension AlterConfigsRequest.AlterConfigsResource: AlterableResource {}
+extension IncrementalAlterConfigsRequest.AlterConfigsResource: AlterableResource {}
+
+/// Alters each distinct resource of a request and answers each, a resource named twice once (INVALID_REQUEST).
+/// - Parameters:
+///   - resources: the request's resources.
+///   - context: the request; each refused resource gets a line in its refusal log.
+///   - answer: makes one resource's answer from its error code, error message, type and name.
+///   - body: validates and applies one resource's changes.
+/// - Returns: the answers, in request order.
+func alterEach<Resource: AlterableResource, Answer>(
+    _ resources: [Resource], context: RequestContext, answer: (Int16, String?, Int8, String) -> Answer,
+    _ body: (Resource) async -> Result<Void, BrokerError>
+) async -> [Answer] {
+    let outcomes = await eachDistinct(
+        resources, key: { "resource \"\($0.resourceName)\" of type \($0.resourceType)" }, context: context, body)
+    return outcomes.map { resource, outcome in
+        answer(outcome.errorCode, outcome.errorMessage, resource.resourceType, resource.resourceName)
     }
 }
 

@@ -32,16 +32,10 @@ struct IncrementalAlterConfigsHandler: KafkaResponseHandler {
         -> IncrementalAlterConfigsResponse
     {
         var response = IncrementalAlterConfigsResponse()
-        let outcomes = await eachDistinct(
-            request.resources, key: { "resource \"\($0.resourceName)\" of type \($0.resourceType)" },
-            context: context
-        ) { resource in
+        response.responses = await alterEach(request.resources, context: context, answer: {
+            .init(errorCode: $0, errorMessage: $1, resourceType: $2, resourceName: $3)
+        }) { resource in
             await alter(resource, validateOnly: request.validateOnly)
-        }
-        for (resource, outcome) in outcomes {
-            response.responses.append(
-                .init(errorCode: outcome.errorCode, errorMessage: outcome.errorMessage,
-                      resourceType: resource.resourceType, resourceName: resource.resourceName))
         }
         return response
     }
@@ -57,40 +51,17 @@ struct IncrementalAlterConfigsHandler: KafkaResponseHandler {
         } catch {
             return .failure(error)
         }
-        guard !validateOnly else { return .success(()) }
-        let name = resource.resourceName
-        do {
-            _ = try await catalog.alterConfigs(name: name, set: changes.set, remove: changes.remove)
-            logger.info(
-                "altered topic configs",
-                metadata: ["topic": "\(name)", "set": "\(changes.set.keys.sorted())", "removed": "\(changes.remove)"])
-            return .success(())
-        } catch {
-            return .failure(BrokerError(wrapping: error))
-        }
+        return await catalog.applyConfigs(
+            topic: resource.resourceName, set: changes.set, remove: changes.remove, validateOnly: validateOnly,
+            logger: logger)
     }
 
     /// The changes to a topic's overrides, checked together with the overrides they leave over the defaults.
     private func validate(_ resource: IncrementalAlterConfigsRequest.AlterConfigsResource) throws(BrokerError)
         -> Changes
     {
-        switch ConfigResourceType(rawValue: resource.resourceType) {
-        case .topic:
-            break
-        case .broker, .brokerLogger:
-            // Kafka answers INVALID_REQUEST for broker configs that cannot be updated dynamically.
-            throw BrokerError(
-                code: .invalidRequest,
-                message: "broker configs are read-only in Spool: set them in the config file, the environment "
-                    + "or flags of spool serve and restart")
-        case nil:
-            throw BrokerError(
-                code: .invalidRequest,
-                message: "resource type \(resource.resourceType) has no configs in Spool: use topic (2)")
-        }
-        guard let topic = catalog.topic(resource.resourceName) else {
-            throw BrokerError(wrapping: MetadataError.unknownTopic(resource.resourceName))
-        }
+        let topic = try ConfigResourceType.alterableTopic(
+            type: resource.resourceType, name: resource.resourceName, in: catalog)
         let changes = try collect(resource.configs)
         var merged = topic.metadata.configs
         for key in changes.remove { merged.removeValue(forKey: key) }

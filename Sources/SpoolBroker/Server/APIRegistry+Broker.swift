@@ -27,6 +27,8 @@ extension APIRegistry {
         registry.register(DescribeConfigsHandler(configuration: configuration, catalog: catalog, cluster: cluster))
         registry.register(
             IncrementalAlterConfigsHandler(configuration: configuration, catalog: catalog, logger: logger))
+        registry.register(AlterConfigsHandler(configuration: configuration, catalog: catalog, logger: logger))
+        registry.register(DescribeLogDirsHandler(catalog: catalog, dataDirectory: configuration.dataDirectory))
         registry.register(DescribeClusterHandler(cluster: cluster))
         registry.register(FindCoordinatorHandler(cluster: cluster))
         registry.register(JoinGroupHandler(groups: groups))
