@@ -76,6 +76,11 @@ final class TopicCatalog: @unchecked Sendable {
         lock.withLock { partitionsHeld = held }
         for metadata in all {
             try await install(metadata)
+            if InternalTopicName.isReserved(metadata.name) {
+                logger.warning(
+                    "topic has a name reserved for internal topics: reads are served, writes refused",
+                    metadata: ["topic": "\(metadata.name)"])
+            }
         }
         // The log manager removed every directory of these before it opened.
         try await store.completeTopicDeletions(try await store.pendingTopicDeletions())
@@ -106,7 +111,7 @@ final class TopicCatalog: @unchecked Sendable {
     /// - Returns: nil when the topic does not exist and may not be created.
     func topicCreatingIfAllowed(_ name: String, allowed: Bool) async throws -> TopicEntry? {
         if let existing = topic(name) { return existing }
-        guard allowed, configuration.autoCreateTopics else { return nil }
+        guard allowed, configuration.autoCreateTopics, !InternalTopicName.isReserved(name) else { return nil }
         do {
             return try await createTopic(name: name, partitions: configuration.defaultPartitions, configs: [:])
         } catch let error as MetadataError where error.existingTopic != nil {
@@ -117,10 +122,11 @@ final class TopicCatalog: @unchecked Sendable {
     /// Creates a topic: validated settings, partitions reserved against `max.partitions`, metadata written
     /// durably, then one log per partition. When a log cannot be made, the metadata and the logs already made
     /// are removed again and the error is thrown.
-    /// - Throws: `MetadataError` (exists, bad name, bad partition count) or `BrokerError` (invalid config, or
-    ///   POLICY_VIOLATION when the broker would hold more than `max.partitions`).
+    /// - Throws: `MetadataError` (exists, bad name, bad partition count) or `BrokerError` (invalid config, a name
+    ///   reserved for internal topics, or POLICY_VIOLATION when the broker would hold more than `max.partitions`).
     @discardableResult
     func createTopic(name: String, partitions: Int32, configs: [String: String]) async throws -> TopicEntry {
+        try InternalTopicName.checkCreatable(name)
         _ = try TopicConfigs.logConfig(defaults: configuration.logDefaults, overrides: configs)
         try reserve(Int(partitions), for: name)
         let metadata: TopicMetadata

@@ -170,7 +170,7 @@ extension Consumer {
             records.append(
                 ConsumerRecord(
                     topic: partition.topic, partition: partition.partition, offset: offset,
-                    timestamp: batch.isLogAppendTime ? batch.maxTimestamp : batch.baseTimestamp + record.timestampDelta,
+                    timestamp: batch.timestamp(of: record),
                     isLogAppendTime: batch.isLogAppendTime, key: record.key, value: record.value,
                     headers: record.headers))
         }

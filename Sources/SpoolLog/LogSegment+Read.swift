@@ -1,3 +1,5 @@
+import SpoolRecords
+
 extension LogSegment {
     /// The batch that holds `offset`, found from the sparse index and a short scan; nil when the segment
     /// ends before it.
@@ -26,7 +28,7 @@ extension LogSegment {
     /// at bytes that are no header, and the caller would skip to the next segment over offsets the log holds.
     /// - Throws: `LogError.damagedSegment` on such a mismatch or when the bytes stop parsing before the end.
     private func scan(_ file: LogFile, from position: Int, expecting expected: Int64?,
-                      until isWanted: (BatchInfo) -> Bool) throws(LogError) -> BatchInfo?
+                      until isWanted: (BatchInfo) throws(LogError) -> Bool) throws(LogError) -> BatchInfo?
     {
         var scanner = BatchScanner(file: file, from: position, to: try size(), verify: false)
         var expected = expected
@@ -44,7 +46,7 @@ extension LogSegment {
                             + "read as a batch with base offset \(info.baseOffset)")
                 }
                 expected = nil
-                if isWanted(info) { return info }
+                if try isWanted(info) { return info }
             }
         }
     }
@@ -75,16 +77,56 @@ extension LogSegment {
         return (first, end - first.position)
     }
 
-    /// The first batch whose largest timestamp is at least `timestamp`, or nil when none is.
-    /// - Throws: `LogError.damagedSegment` when an index entry used does not land on its batch.
-    func firstBatch(withTimestampAtLeast timestamp: Int64) throws(LogError) -> BatchInfo? {
+    /// The first record at or after `minimumOffset` whose timestamp is at least `timestamp` (Kafka's
+    /// `findOffsetByTimestamp`), or nil when the segment holds none.
+    ///
+    /// The time index finds where such a record can first be; the records of each batch whose largest timestamp
+    /// reaches `timestamp` decide. Timestamps need not grow with offsets, and the log start offset can fall inside
+    /// a batch, so a batch may hold no answer: the walk then goes on to the next.
+    /// - Throws: `LogError.damagedSegment` when an index entry used does not land on its batch or a batch's
+    ///   records do not read.
+    func firstRecord(withTimestampAtLeast timestamp: Int64, atOrAfter minimumOffset: Int64) throws(LogError)
+        -> TimestampOffset?
+    {
         let file = try open()
         guard tracker.maxTimestamp >= timestamp else { return nil }
         // Every batch up to a time entry's offset has timestamps at most that entry's: start there.
         let fromOffset = timeIndex.lastIndex { $0.timestamp < timestamp }
             .map { baseOffset + Int64(timeIndex.entries[$0].relativeOffset) } ?? baseOffset
-        let start = indexedStart(atOrBefore: fromOffset)
-        return try scan(file, from: start.position, expecting: start.baseOffset) { $0.maxTimestamp >= timestamp }
+        let start = indexedStart(atOrBefore: max(fromOffset, minimumOffset))
+        var found: TimestampOffset?
+        _ = try scan(file, from: start.position, expecting: start.baseOffset) { info throws(LogError) in
+            guard info.maxTimestamp >= timestamp, info.lastOffset >= minimumOffset else { return false }
+            found = try firstRecord(in: info, of: file, withTimestampAtLeast: timestamp, atOrAfter: minimumOffset)
+            return found != nil
+        }
+        return found
+    }
+
+    /// Reads one batch's records (decompressing them) and returns the first that matches, as
+    /// `firstRecord(withTimestampAtLeast:atOrAfter:)` defines it.
+    private func firstRecord(in info: BatchInfo, of file: LogFile, withTimestampAtLeast timestamp: Int64,
+                             atOrAfter minimumOffset: Int64) throws(LogError) -> TimestampOffset?
+    {
+        let bytes = try file.read(count: info.size, at: info.position)
+        do {
+            let batch = try RecordBatch(buffer: bytes)
+            // Produced batches were bounded by message.max.decompressed.bytes (at most Int32.max) when written, so
+            // this bound only stops damaged bytes from asking for more.
+            var records = try batch.decompressedRecordReader(maximumSize: Int(Int32.max))
+            while let record = try records.next() {
+                let offset = batch.baseOffset + Int64(record.offsetDelta)
+                let recordTimestamp = batch.timestamp(of: record)
+                if offset >= minimumOffset, recordTimestamp >= timestamp {
+                    return TimestampOffset(timestamp: recordTimestamp, offset: offset)
+                }
+            }
+            return nil
+        } catch {
+            throw .damagedSegment(
+                path: logPath, "the records of the batch at offset \(info.baseOffset) (position \(info.position)) "
+                    + "do not read: \(error)")
+        }
     }
 
     /// Called when a newer segment takes over appends (or at a clean close): ends the time index with the

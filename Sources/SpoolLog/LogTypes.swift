@@ -39,16 +39,17 @@ public struct LogReadInfo: Sendable {
     public var logEndOffset: Int64
 }
 
-/// A record offset found by timestamp, with the timestamp that matched.
+/// An offset found by timestamp, with the timestamp that matched: for a lookup by time the first record at or
+/// after it (`PartitionLog.offset(forTimestamp:)`), for MAX_TIMESTAMP the batch holding the largest one.
 public struct TimestampOffset: Sendable, Equatable {
-    /// The batch's largest timestamp.
+    /// The matching timestamp, in milliseconds since the epoch.
     public var timestamp: Int64
-    /// The batch's first offset.
+    /// The offset it was found at.
     public var offset: Int64
 
     /// - Parameters:
-    ///   - timestamp: the matching batch's largest timestamp.
-    ///   - offset: the matching batch's base offset.
+    ///   - timestamp: the matching timestamp.
+    ///   - offset: the offset it was found at.
     public init(timestamp: Int64, offset: Int64) {
         self.timestamp = timestamp
         self.offset = offset

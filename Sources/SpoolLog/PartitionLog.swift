@@ -217,17 +217,19 @@ public final class PartitionLog: @unchecked Sendable {
         }
     }
 
-    /// The first batch whose largest timestamp is at least `timestamp` (ListOffsets by time), or nil when
-    /// every record is older.
+    /// The first record whose timestamp is at least `timestamp`, with that record's timestamp (ListOffsets by
+    /// time, as Kafka answers it), or nil when every record is older. Records below the log start offset are never
+    /// the answer; with LogAppendTime every record of a batch has the batch's time. Blocks on reads: call it off
+    /// the event loops.
     /// - Parameter timestamp: milliseconds since the epoch.
-    /// - Throws: `LogError.storage` when a segment cannot be read.
+    /// - Throws: `LogError.storage` when a segment cannot be read, `.damagedSegment` when its records do not read.
     public func offset(forTimestamp timestamp: Int64) throws(LogError) -> TimestampOffset? {
         try locked { () throws(LogError) -> TimestampOffset? in
             for segment in segments where try segment.largestTimestamp() >= timestamp {
-                if let info = try withIndexRepair(segment, { (segment) throws(LogError) in
-                    try segment.firstBatch(withTimestampAtLeast: timestamp)
+                if let found = try withIndexRepair(segment, { (segment) throws(LogError) in
+                    try segment.firstRecord(withTimestampAtLeast: timestamp, atOrAfter: logStartOffsetValue)
                 }) {
-                    return TimestampOffset(timestamp: info.maxTimestamp, offset: max(info.baseOffset, logStartOffsetValue))
+                    return found
                 }
             }
             return nil

@@ -123,6 +123,13 @@ extension RecordBatch {
         return RecordReader(records: recordsSection, count: Int(recordsCount))
     }
 
+    /// A record's timestamp as consumers see it: with LogAppendTime the broker stamps only the header, so every
+    /// record has the batch's max timestamp; with CreateTime it is the base timestamp plus the record's delta.
+    /// - Parameter record: a record read from this batch.
+    public func timestamp(of record: Record) -> Int64 {
+        isLogAppendTime ? maxTimestamp : baseTimestamp &+ record.timestampDelta
+    }
+
     /// The bytes after the 61-byte header: the records, compressed or not.
     public var recordsSection: ByteBuffer {
         buffer.getSlice(at: buffer.readerIndex + Self.headerSize, length: sizeInBytes - Self.headerSize) ?? ByteBuffer()

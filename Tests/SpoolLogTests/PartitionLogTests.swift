@@ -156,7 +156,7 @@ import Testing
         #expect(other.logStartOffset == 4)
     }
 
-    @Test("timestamp lookups find the first batch whose max timestamp reaches T, across segments")
+    @Test("timestamp lookups find the first record whose timestamp reaches T, across segments")
     func timestamps() throws {
         let directory = TemporaryDirectory()
         var config = LogConfig()
@@ -166,7 +166,8 @@ import Testing
         let base: Int64 = 1_700_000_000_000
         for index in 0..<40 {
             let ts = base + Int64(index) * 10
-            _ = try log.append(TestBatch.make(records: 2, bodyBytes: 239, timestamp: ts - 5, maxTimestamp: ts))
+            // Two records, the second older than the first: its batch's largest timestamp is its first record's.
+            _ = try log.append(TestBatch.records(timestamps: [ts, ts - 5], totalBytes: 300))
         }
         #expect(log.segments.count > 2)
         for index in 0..<40 {

@@ -90,7 +90,8 @@ import Testing
             let directory = TemporaryDirectory()
             let log = try makeLog(directory, config: config)
             for index in 0..<50 {
-                _ = try log.append(TestBatch.make(records: 2, bodyBytes: 239, timestamp: 1000 + Int64(index)))
+                let timestamp = 1000 + Int64(index)
+                _ = try log.append(TestBatch.records(timestamps: [timestamp, timestamp], totalBytes: 300))
             }
             try log.close()
             let indexPath = directory.path + "/topic-0/" + LogFileName.prefix(0) + ".index"

@@ -34,6 +34,30 @@ enum TestBatch {
         buffer.setInteger(crc, at: 17)
         return try! RecordBatch(buffer: buffer)
     }
+
+    /// A batch of real records with these timestamps (timestamp lookups read records), uncompressed and padded
+    /// with value bytes to exactly `totalBytes` when that is given, or compressed with `codec`.
+    static func records(timestamps: [Int64], totalBytes: Int? = nil, codec: CompressionCodec = .none) -> RecordBatch {
+        func build(padding: Int) -> RecordBatch {
+            var builder = RecordBatchBuilder()
+            for (index, timestamp) in timestamps.enumerated() {
+                let value = ByteBuffer(repeating: 0x61, count: index == 0 ? 1 + padding : 1)
+                builder.append(key: nil, value: value, timestamp: timestamp)
+            }
+            return try! RecordBatch(buffer: try! builder.build(compression: codec))
+        }
+        var batch = build(padding: 0)
+        guard let totalBytes else { return batch }
+        precondition(codec == .none, "padding to a size needs uncompressed records")
+        var padding = 0
+        // A longer value can lengthen its varints by a byte, so the size is approached in a few steps.
+        for _ in 0..<4 where batch.sizeInBytes != totalBytes {
+            padding += totalBytes - batch.sizeInBytes
+            batch = build(padding: padding)
+        }
+        precondition(batch.sizeInBytes == totalBytes, "cannot pad the batch to \(totalBytes) bytes")
+        return batch
+    }
 }
 
 /// A fresh directory under /tmp, removed when the test ends.

@@ -89,6 +89,13 @@ def test_assign_at_explicit_offsets(broker):
     assert [c[3] for c in consumed if c[0] == 1] == [b"p1-99"]
 
 
+def offset_for_time(consumer, topic, timestamp):
+    """The offset offsets_for_times answers for partition 0 of `topic` (-1 past the newest record)."""
+    found = consumer.offsets_for_times([TopicPartition(topic, 0, timestamp)], timeout=TIMEOUT_S)
+    assert found[0].error is None
+    return found[0].offset
+
+
 def test_offsets_for_times(broker):
     """offsets_for_times finds the first offset whose timestamp reaches T, and the end past the last one."""
     topic = "times"
@@ -99,13 +106,37 @@ def test_offsets_for_times(broker):
     consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "spool-interop-times"})
     try:
         def lookup(timestamp):
-            found = consumer.offsets_for_times([TopicPartition(topic, 0, timestamp)], timeout=TIMEOUT_S)
-            assert found[0].error is None
-            return found[0].offset
+            return offset_for_time(consumer, topic, timestamp)
         assert lookup(base) == 0
         assert lookup(base + 4500) == 5
         assert lookup(base + 9000) == 9
         assert lookup(base + 60_000) == -1  # past the newest record: no offset (the log end)
+    finally:
+        consumer.close()
+
+
+@pytest.mark.parametrize("codec", ["none", "lz4"])
+def test_offsets_for_times_inside_one_batch(broker, codec):
+    """Kafka answers the first record (not batch) whose timestamp reaches T, with that record's timestamp: 100
+    records one second apart in one batch, looked up at +50 s, give offset 50 at +50 s."""
+    topic = f"batch-times-{codec}"
+    create_topic(broker, topic)
+    base = 1_700_000_000_000
+    records = [(None, f"t{i}".encode(), None, base + i * 1000, 0) for i in range(100)]
+    produce(broker, topic, records, **{"linger.ms": 500, "batch.num.messages": 1000, "compression.type": codec})
+    consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "spool-interop-batch-times"})
+    try:
+        def lookup(timestamp):
+            return offset_for_time(consumer, topic, timestamp)
+        assert lookup(base + 50_000) == 50
+        assert lookup(base + 49_001) == 50
+        assert lookup(base + 99_000) == 99
+        assert lookup(base + 99_001) == -1
+        # The record found is the one consumed from there, with the timestamp looked up.
+        consumer.assign([TopicPartition(topic, 0, lookup(base + 50_000))])
+        message = consumer.poll(TIMEOUT_S)
+        assert message is not None and message.error() is None
+        assert (message.offset(), message.timestamp()[1], message.value()) == (50, base + 50_000, b"t50")
     finally:
         consumer.close()
 

@@ -76,6 +76,7 @@ struct CreateTopicsHandler: KafkaResponseHandler {
         } catch {
             throw BrokerError(wrapping: error)
         }
+        try InternalTopicName.checkCreatable(topic.name)
         if let existing = catalog.topic(topic.name) {
             throw BrokerError(wrapping: MetadataError.topicAlreadyExists(existing.metadata))
         }

@@ -116,6 +116,7 @@ extension PartitionManager {
         let log: PartitionLog
         do {
             log = try leaderLog(input.partition)
+            try InternalTopicName.checkWritable(input.partition.topic)
         } catch {
             return .failed(error)
         }

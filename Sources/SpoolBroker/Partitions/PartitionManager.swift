@@ -99,7 +99,7 @@ final class PartitionManager: Sendable {
         case earliest
         /// The batch with the largest timestamp (-3).
         case maxTimestamp
-        /// The first batch whose timestamp reaches this (milliseconds since the epoch).
+        /// The first record whose timestamp reaches this (milliseconds since the epoch).
         case timestamp(Int64)
 
         /// Kafka's encoding of the spec in ListOffsets; nil for a negative value Kafka does not define here.
