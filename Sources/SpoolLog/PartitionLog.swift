@@ -236,18 +236,21 @@ public final class PartitionLog: @unchecked Sendable {
         }
     }
 
-    /// The batch with the largest timestamp in the log (ListOffsets MAX_TIMESTAMP), or nil when it is empty.
+    /// The first record with the largest timestamp in the log (ListOffsets MAX_TIMESTAMP), with that timestamp, or
+    /// nil when the log is empty: the segments' trackers find the segment, its records decide (as Kafka answers since
+    /// KIP-734, the record rather than its batch).
     /// - Throws: `LogError.storage` when a segment cannot be read.
     public func maxTimestampOffset() throws(LogError) -> TimestampOffset? {
         try locked { () throws(LogError) -> TimestampOffset? in
-            var best: TimestampOffset?
+            var best: (segment: LogSegment, timestamp: Int64)?
             for segment in segments {
                 let largest = try segment.largestTimestamp()
-                if largest >= 0, largest > (best?.timestamp ?? -1) {
-                    best = TimestampOffset(timestamp: largest, offset: segment.tracker.offsetOfMaxTimestamp)
-                }
+                if largest >= 0, largest > (best?.timestamp ?? -1) { best = (segment, largest) }
             }
-            return best
+            guard let best else { return nil }
+            return try withIndexRepair(best.segment) { (segment) throws(LogError) in
+                try segment.firstRecord(withTimestampAtLeast: best.timestamp, atOrAfter: logStartOffsetValue)
+            }
         }
     }
 }

@@ -42,6 +42,20 @@ import Testing
         #expect(try reopened.offset(forTimestamp: base + 99_500) == nil)
     }
 
+    @Test("MAX_TIMESTAMP answers the record with the largest timestamp inside its batch, not the batch's first")
+    func maxTimestampRecord() throws {
+        let directory = TemporaryDirectory()
+        let log = try makeLog(directory)
+        let base = Self.base
+        _ = try log.append(Self.hundredSeconds())
+        // The largest timestamp sits in the middle of the second batch (offsets 100-109).
+        _ = try log.append(TestBatch.records(timestamps: (0..<10).map { base + ($0 == 4 ? 500_000 : Int64($0)) }))
+        #expect(try log.maxTimestampOffset() == TimestampOffset(timestamp: base + 500_000, offset: 104))
+        try log.close()
+        let (reopened, _) = try reopenLog(directory, clean: true)
+        #expect(try reopened.maxTimestampOffset() == TimestampOffset(timestamp: base + 500_000, offset: 104))
+    }
+
     @Test("records below the log start offset are never the answer")
     func belowLogStart() throws {
         let directory = TemporaryDirectory()

@@ -1,8 +1,8 @@
 import SpoolLog
 import SpoolProtocol
 
-/// ListOffsets (2): -1 latest (the high watermark), -2 earliest (the log start offset), -3 the batch with the
-/// largest timestamp, or the first batch whose timestamp reaches T; the partition layer looks them up.
+/// ListOffsets (2): -1 latest (the high watermark), -2 earliest (the log start offset), -3 the first record with the
+/// largest timestamp, or the first record whose timestamp reaches T; the partition layer looks them up.
 struct ListOffsetsHandler: KafkaResponseHandler {
     // The minimum stays low because old librdkafka enables features by testing single versions
     // (ListOffsets 1 for offsets_for_times).

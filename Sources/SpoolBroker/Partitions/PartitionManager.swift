@@ -97,7 +97,7 @@ final class PartitionManager: Sendable {
         case latest
         /// The log start offset (-2).
         case earliest
-        /// The batch with the largest timestamp (-3).
+        /// The first record with the largest timestamp (-3).
         case maxTimestamp
         /// The first record whose timestamp reaches this (milliseconds since the epoch).
         case timestamp(Int64)
