@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
@@ -129,15 +130,33 @@ struct BenchConsumerWorker: Sendable {
     }
 }
 
-/// When a bench run stops: a record limit, a deadline, or an explicit stop. Thread-safe.
-final class BenchStop: Sendable {
+/// When a bench run stops: a record limit, a deadline, an explicit stop, or Ctrl-C (SIGINT) / SIGTERM, after which
+/// the run ends as at its deadline and prints the summary of what ran.
+/// Thread-safe: the flag is behind a lock; the signal sources are set once in `init` and never changed.
+final class BenchStop: @unchecked Sendable {
     private let stopped = NIOLockedValueBox(false)
+    private let signalSources: [any DispatchSourceSignal]
     let limit: Int?
     let deadline: UInt64?
 
     init(limit: Int?, deadline: UInt64?) {
         self.limit = limit
         self.deadline = deadline
+        var sources: [any DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            sources.append(source)
+        }
+        signalSources = sources
+        for source in sources {
+            source.setEventHandler { [stopped] in stopped.withLockedValue { $0 = true } }
+            source.resume()
+        }
+    }
+
+    deinit {
+        for source in signalSources { source.cancel() }
     }
 
     /// Whether the run should stop now (the deadline counts even before anyone calls `check`).

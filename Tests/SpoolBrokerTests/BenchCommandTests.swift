@@ -45,6 +45,34 @@ struct BenchCommandTests {
         #expect(try await broker.stop() == 0)
     }
 
+    @Test("Ctrl-C during bench produce ends the run and prints the summary of what ran")
+    func interruptPrintsSummary() async throws {
+        let broker = try await RunningBroker()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: SpoolProcess.executable)
+        process.arguments = [
+            "bench", "produce", "--topic", "interrupted", "--duration", "60", "--record-size", "100",
+            "-b", broker.bootstrap, "--json",
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try await Task.sleep(for: .seconds(2))
+        kill(process.processIdentifier, SIGINT)
+        let deadline = ContinuousClock.now + .seconds(20)
+        while process.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!process.isRunning, "bench did not stop on SIGINT")
+        #expect(process.terminationStatus == 0)
+        let text = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        let line = try #require(text.split(separator: "\n").last, "no summary: \(text)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(summary["mode"] as? String == "produce")
+        #expect(number(summary, "records") > 0)
+        #expect(number(summary, "elapsed_sec") < 30, "ran to its 60 s duration instead of stopping")
+        #expect(try await broker.stop() == 0)
+    }
+
     @Test("e2e at a fixed rate: every acknowledged record arrives and latency is measured")
     func endToEnd() async throws {
         // Proves the send time travels in the value and each record is counted once on receipt.
