@@ -166,14 +166,19 @@ public actor Producer {
         completion: @escaping @Sendable (Int, Result<RecordMetadata, SpoolClientError>) -> Void
     ) async throws(SpoolClientError) {
         let now = Self.nowMs()
+        // Each partition is drained once after the records are queued rather than once per record: a drain looks
+        // the partition up in five tables, which cost more than the record itself in a tight loop.
+        var touched: Set<TopicPartition> = []
+        defer { for target in touched { drain(target) } }
         for (index, record) in records.enumerated() {
             let target = try await prepare(
                 topic: record.topic, key: record.key, value: record.value, headers: record.headers,
                 partition: record.partition)
             append(
                 to: target.partition, key: record.key, value: record.value, headers: record.headers,
-                timestamp: record.timestamp ?? now, size: target.size
+                timestamp: record.timestamp ?? now, size: target.size, drainNow: false
             ) { completion(index, $0) }
+            touched.insert(target.partition)
         }
     }
 
@@ -252,10 +257,12 @@ public actor Producer {
 
     private func append(
         to target: TopicPartition, key: ByteBuffer?, value: ByteBuffer?, headers: [RecordHeader], timestamp: Int64,
-        size: Int, completion: @escaping Completion
+        size: Int, drainNow: Bool = true, completion: @escaping Completion
     ) {
+        var sealedOne = false
         if let bytes = open[target]?.bytes, bytes + size > configuration.batchSizeBytes {
             seal(target)
+            sealedOne = true
         }
         // Taken out of the dictionary so that the batch is uniquely referenced: appending to a copy made every
         // record copy the batch's arrays (quadratic per batch).
@@ -266,8 +273,12 @@ public actor Producer {
         batch.bytes += size
         bufferedBytes += size
         open[target] = batch
-        if batch.bytes >= configuration.batchSizeBytes { seal(target) }
-        drain(target)
+        if batch.bytes >= configuration.batchSizeBytes {
+            seal(target)
+            sealedOne = true
+        }
+        // A full batch goes out at once even in a run of records (its space may be what the next record waits for).
+        if drainNow || sealedOne { drain(target) }
     }
 
     private func newBatch(_ target: TopicPartition) -> Batch {
