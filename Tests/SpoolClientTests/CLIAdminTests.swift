@@ -1,0 +1,68 @@
+import Foundation
+import SpoolTestSupport
+import Testing
+
+/// The admin commands that match rpk and kafka-consumer-groups: reset-offsets by shift, duration and current,
+/// every config with its source, and `spool cluster info|health`.
+@Suite("spool admin parity", .serialized, .timeLimit(.minutes(2)))
+struct CLIAdminTests {
+    let spool = TestBroker.binary
+
+    /// The reset-offsets rows printed with --format json, keyed by "topic-partition".
+    private func plan(_ arguments: [String]) async throws -> (status: Int32, rows: [String: Int], stderr: String) {
+        let result = try await runProcess(spool, ["group", "reset-offsets"] + arguments + ["--format", "json"])
+        let objects = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) as? [[String: Any]] ?? []
+        var rows: [String: Int] = [:]
+        for object in objects {
+            if let topic = object["topic"] as? String, let partition = object["partition"] as? Int,
+                let offset = object["newOffset"] as? Int
+            {
+                rows["\(topic)-\(partition)"] = offset
+            }
+        }
+        return (result.status, rows, result.stderr)
+    }
+
+    @Test("reset-offsets --shift-by (clamped), --to-current, --by-duration and --all-topics")
+    func resetOffsetsParity() async throws {
+        let broker = try await TestBroker()
+        defer { Task { await broker.stop() } }
+        let b = ["-b", broker.bootstrap]
+        _ = try await runProcess(spool, ["topic", "create", "events", "--partitions", "2"] + b)
+        _ = try await runProcess(spool, ["topic", "create", "audit", "--partitions", "1"] + b)
+        let ten = (1...10).map { "e\($0)" }.joined(separator: "\n") + "\n"
+        _ = try await runProcess(spool, ["produce", "events", "--partition", "0"] + b, stdin: ten)
+        _ = try await runProcess(spool, ["produce", "events", "--partition", "1"] + b, stdin: "a\nb\nc\n")
+        _ = try await runProcess(spool, ["produce", "audit"] + b, stdin: ten)
+        let group = ["g"] + b
+        let seeded = try await plan(group + ["--topic", "events", "--partition", "0", "--to-offset", "6", "--execute"])
+        #expect(seeded.status == 0 && seeded.rows == ["events-0": 6], "\(seeded)")
+
+        let back = try await plan(group + ["--topic", "events", "--partition", "0", "--shift-by", "-2"])
+        #expect(back.status == 0 && back.rows == ["events-0": 4], "\(back)")
+        let under = try await plan(group + ["--topic", "events", "--partition", "0", "--shift-by", "-100"])
+        #expect(under.rows == ["events-0": 0], "\(under)")
+        let over = try await plan(group + ["--topic", "events", "--partition", "0", "--shift-by", "100"])
+        #expect(over.rows == ["events-0": 10], "\(over)")
+        // Shifting needs a committed offset, as kafka-consumer-groups says: partition 1 has none.
+        let uncommitted = try await plan(group + ["--topic", "events", "--shift-by", "1"])
+        #expect(uncommitted.status == 1 && uncommitted.stderr.contains("no committed offset"), "\(uncommitted)")
+
+        // To the committed offset, and the log end offset where there is none.
+        let current = try await plan(group + ["--topic", "events", "--to-current"])
+        #expect(current.rows == ["events-0": 6, "events-1": 3], "\(current)")
+        // Every record was written within the hour: the first at or after now minus an hour is the first.
+        for duration in ["PT1H", "1h", "P1D", "90m"] {
+            let recent = try await plan(group + ["--topic", "events", "--by-duration", duration])
+            #expect(recent.rows == ["events-0": 0, "events-1": 0], "\(duration): \(recent)")
+        }
+        let badDuration = try await plan(group + ["--topic", "events", "--by-duration", "soon"])
+        #expect(badDuration.status != 0 && badDuration.stderr.contains("--by-duration"), "\(badDuration)")
+
+        _ = try await plan(["g", "--topic", "audit", "--to-offset", "8", "--execute"] + b)
+        let all = try await plan(group + ["--all-topics", "--shift-by", "1", "--execute"])
+        #expect(all.rows == ["events-0": 7, "audit-0": 9], "\(all)")
+        let after = try await plan(group + ["--all-topics", "--to-current"])
+        #expect(after.rows == ["events-0": 7, "audit-0": 9], "\(after)")
+    }
+}
