@@ -65,4 +65,31 @@ struct CLIAdminTests {
         let after = try await plan(group + ["--all-topics", "--to-current"])
         #expect(after.rows == ["events-0": 7, "audit-0": 9], "\(after)")
     }
+
+    @Test("topic describe lists every config with its source: the topic's, the broker's and the default")
+    func describeConfigSources() async throws {
+        let broker = try await TestBroker(extraArguments: ["--set", "log.retention.ms=7200000"])
+        defer { Task { await broker.stop() } }
+        let b = ["-b", broker.bootstrap]
+        let create = try await runProcess(
+            spool, ["topic", "create", "sourced", "--config", "segment.bytes=1048576"] + b)
+        #expect(create.status == 0, "\(create.stderr)")
+        let table = try await runProcess(spool, ["topic", "describe", "sourced"] + b)
+        #expect(table.status == 0, "\(table.stderr)")
+        let lines = table.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        #expect(lines.contains(["segment.bytes", "1048576", "DYNAMIC_TOPIC_CONFIG"]), "\(table.stdout)")
+        #expect(lines.contains(["retention.ms", "7200000", "STATIC_BROKER_CONFIG"]), "\(table.stdout)")
+        #expect(lines.contains(["cleanup.policy", "delete", "DEFAULT_CONFIG"]), "\(table.stdout)")
+
+        let json = try await runProcess(spool, ["topic", "describe", "sourced", "--format", "json"] + b)
+        let object = (try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8))) as? [String: Any]
+        let configs = object?["configs"] as? [[String: Any]] ?? []
+        let sources = Dictionary(
+            configs.compactMap { entry in
+                (entry["name"] as? String).map { ($0, "\(entry["value"] ?? "-") \(entry["source"] ?? "-")") }
+            }, uniquingKeysWith: { $1 })
+        #expect(sources["segment.bytes"] == "1048576 DYNAMIC_TOPIC_CONFIG", "\(json.stdout)")
+        #expect(sources["retention.ms"] == "7200000 STATIC_BROKER_CONFIG", "\(json.stdout)")
+        #expect(sources["cleanup.policy"] == "delete DEFAULT_CONFIG", "\(json.stdout)")
+    }
 }
