@@ -92,4 +92,36 @@ struct CLIAdminTests {
         #expect(sources["retention.ms"] == "7200000 STATIC_BROKER_CONFIG", "\(json.stdout)")
         #expect(sources["cleanup.policy"] == "delete DEFAULT_CONFIG", "\(json.stdout)")
     }
+
+    @Test("cluster info shows the broker, cluster id, controller and counts; health is 0 up and 1 down")
+    func clusterInfoAndHealth() async throws {
+        let broker = try await TestBroker()
+        let b = ["-b", broker.bootstrap]
+        _ = try await runProcess(spool, ["topic", "create", "three", "--partitions", "3"] + b)
+        _ = try await runProcess(spool, ["topic", "create", "one", "--partitions", "1"] + b)
+        let info = try await runProcess(spool, ["cluster", "info"] + b)
+        #expect(info.status == 0, "\(info.stderr)")
+        #expect(info.stdout.contains(broker.bootstrap), "\(info.stdout)")
+        #expect(info.stdout.contains("topics 2  partitions 4"), "\(info.stdout)")
+        let json = try await runProcess(spool, ["cluster", "info", "--format", "json"] + b)
+        let object = (try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8))) as? [String: Any]
+        let brokers = object?["brokers"] as? [[String: Any]] ?? []
+        #expect(brokers.count == 1 && brokers.first?["port"] as? Int == broker.port, "\(json.stdout)")
+        #expect((object?["clusterId"] as? String)?.isEmpty == false, "\(json.stdout)")
+        #expect(object?["controllerId"] as? Int == brokers.first?["nodeId"] as? Int, "\(json.stdout)")
+        #expect(object?["partitions"] as? Int == 4, "\(json.stdout)")
+
+        let healthy = try await runProcess(spool, ["cluster", "health"] + b)
+        #expect(healthy.status == 0 && healthy.stdout == "healthy\n", "\(healthy.stdout) \(healthy.stderr)")
+        let healthyJSON = try await runProcess(spool, ["cluster", "health", "--format", "json"] + b)
+        #expect(healthyJSON.status == 0 && healthyJSON.stdout.contains("\"healthy\" : true"), "\(healthyJSON)")
+
+        await broker.stop()
+        let down = try await runProcess(spool, ["cluster", "health", "--timeout-ms", "2000"] + b)
+        #expect(down.status == 1, "\(down.stdout) \(down.stderr)")
+        #expect(down.stderr.contains("unhealthy") && down.stderr.contains(broker.bootstrap), "\(down.stderr)")
+        let downJSON = try await runProcess(
+            spool, ["cluster", "health", "--timeout-ms", "2000", "--format", "json"] + b)
+        #expect(downJSON.status == 1 && downJSON.stdout.contains("\"healthy\" : false"), "\(downJSON.stdout)")
+    }
 }
