@@ -116,24 +116,11 @@ public struct Admin: Sendable {
     /// - Parameter topic: the topic's name.
     /// - Throws: `SpoolClientError.kafka` (UNKNOWN_TOPIC_OR_PARTITION, ...).
     public func describeConfigs(topic: String) async throws(SpoolClientError) -> [ConfigEntry] {
-        let response = try await client.send(maximumVersion: 4, as: DescribeConfigsResponse.self) { _ in
-            DescribeConfigsRequest(resources: [.init(resourceType: 2, resourceName: topic, configurationKeys: nil)])
+        try await describeConfigsWithSources(topic: topic).map {
+            ConfigEntry(
+                name: $0.name, value: $0.value, isDefault: $0.source == .defaultConfig, readOnly: $0.readOnly,
+                isSensitive: $0.isSensitive)
         }
-        var entries: [ConfigEntry] = []
-        for result in response.results {
-            guard result.errorCode == 0 else {
-                throw .kafka(
-                    KafkaErrorCode(result.errorCode), "describe configs of \(topic)", message: result.errorMessage)
-            }
-            for config in result.configs {
-                // configSource 5 is DEFAULT_CONFIG; v0 only has isDefault.
-                entries.append(
-                    ConfigEntry(
-                        name: config.name, value: config.value, isDefault: config.isDefault || config.configSource == 5,
-                        readOnly: config.readOnly, isSensitive: config.isSensitive))
-            }
-        }
-        return entries.sorted { $0.name < $1.name }
     }
 
     /// Sets and removes topic config keys (IncrementalAlterConfigs).

@@ -15,24 +15,45 @@ extension Group {
                   spool group reset-offsets billing --topic orders --to-earliest
                   spool group reset-offsets billing --topic orders --partition 0 --to-offset 42 --execute
                   spool group reset-offsets billing --topic orders --to-datetime 2026-11-25T09:00:00Z --execute
+                  spool group reset-offsets billing --all-topics --shift-by -100 --execute
+                  spool group reset-offsets billing --topic orders --by-duration PT1H
                 """)
 
         @OptionGroup var client: ClientOptions
         @Argument(help: "The group id.") var group: String
-        @Option(help: "The topic whose offsets move.") var topic: String
+        @Option(help: "The topic whose offsets move.") var topic: String?
+        @Flag(help: "Every topic the group has committed offsets for.") var allTopics = false
         @Option(help: "Only this partition (repeatable; default: all).") var partition: [Int32] = []
         @Flag(help: "To the log start offset.") var toEarliest = false
         @Flag(help: "To the log end offset.") var toLatest = false
         @Option(help: "To this offset.") var toOffset: Int64?
         @Option(help: "To the first offset at or after this time (ISO 8601 or ms since the epoch).") var toDatetime:
             String?
+        // Unconditional, so that `--shift-by -2` takes -2 as the value rather than as an option.
+        @Option(parsing: .unconditional, help: "By this many records from the committed offset (negative moves back).")
+        var shiftBy: Int64?
+        @Option(help: "To the first offset at or after now minus this duration (PT1H, 30m, 2h, 1d).") var byDuration:
+            String?
+        @Flag(help: "To the committed offset (the log end offset when there is none).") var toCurrent = false
         @Flag(help: "Commit the new offsets (default: only show them).") var execute = false
         @Option(help: "table or json.") var format: OutputFormat = .table
 
         func validate() throws {
-            let targets = [toEarliest, toLatest, toOffset != nil, toDatetime != nil].filter { $0 }.count
+            let targets = [
+                toEarliest, toLatest, toOffset != nil, toDatetime != nil, shiftBy != nil, byDuration != nil, toCurrent,
+            ].filter { $0 }.count
             guard targets == 1 else {
-                throw ValidationError("choose exactly one of --to-earliest, --to-latest, --to-offset and --to-datetime")
+                throw ValidationError(
+                    "choose exactly one of --to-earliest, --to-latest, --to-offset, --to-datetime, --shift-by, "
+                        + "--by-duration and --to-current")
+            }
+            guard (topic != nil) != allTopics else { throw ValidationError("choose one of --topic and --all-topics") }
+            guard !allTopics || partition.isEmpty else {
+                throw ValidationError("--partition needs --topic: --all-topics takes every partition the group has")
+            }
+            if let byDuration, durationMs(byDuration) == nil {
+                throw ValidationError(
+                    "bad --by-duration '\(byDuration)': expected ISO 8601 such as PT1H or P1DT2H, or 30m, 2h, 1d")
             }
         }
 
@@ -74,39 +95,77 @@ extension Group {
         private func timestamp() throws -> Int64 {
             if toEarliest { return KafkaClient.earliestTimestamp }
             if toLatest { return KafkaClient.latestTimestamp }
+            if let byDuration, let milliseconds = durationMs(byDuration) {
+                return Int64(Date().timeIntervalSince1970 * 1000) - milliseconds
+            }
             return try parseTimestamp(toDatetime ?? "", option: "--to-datetime")
         }
 
         private func plan(_ kafka: KafkaClient) async throws -> [Row] {
-            let metadata = try await kafka.topicMetadata(topic, refresh: true)
-            let all = metadata.partitions.map(\.index)
-            for index in partition where !all.contains(index) {
-                throw CLIFailure("topic \(topic) has no partition \(index) (it has \(all.count))")
-            }
-            let partitions = (partition.isEmpty ? all : partition).map { TopicPartition(topic, $0) }
-            let current = try await kafka.committedOffsets(group: group, partitions: partitions)
-            var targets: [TopicPartition: Int64] = [:]
-            if let toOffset {
-                // Kept between the log start and end offsets, as Kafka's tool does.
-                let query = { (time: Int64) in Dictionary(uniqueKeysWithValues: partitions.map { ($0, time) }) }
-                let starts = try await kafka.listOffsets(query(KafkaClient.earliestTimestamp))
-                let ends = try await kafka.listOffsets(query(KafkaClient.latestTimestamp))
-                for partition in partitions {
-                    targets[partition] = min(max(toOffset, starts[partition] ?? 0), ends[partition] ?? toOffset)
+            let partitions: [TopicPartition]
+            let current: [TopicPartition: Int64]
+            if let topic {
+                let metadata = try await kafka.topicMetadata(topic, refresh: true)
+                let all = metadata.partitions.map(\.index)
+                for index in partition where !all.contains(index) {
+                    throw CLIFailure("topic \(topic) has no partition \(index) (it has \(all.count))")
                 }
+                partitions = (partition.isEmpty ? all : partition).map { TopicPartition(topic, $0) }
+                current = try await kafka.committedOffsets(group: group, partitions: partitions)
             } else {
-                let time = try timestamp()
-                targets = try await kafka.listOffsets(Dictionary(uniqueKeysWithValues: partitions.map { ($0, time) }))
-                let missing = partitions.filter { (targets[$0] ?? -1) < 0 }
-                if !missing.isEmpty {
-                    let ends = try await kafka.listOffsets(
-                        Dictionary(uniqueKeysWithValues: missing.map { ($0, KafkaClient.latestTimestamp) }))
-                    targets.merge(ends) { $1 }
-                }
+                // As kafka-consumer-groups' --all-topics: the partitions the group has committed offsets for.
+                current = try await kafka.committedOffsets(group: group, partitions: nil)
+                partitions = current.keys.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+                guard !partitions.isEmpty else { throw CLIFailure("group \(group) has no committed offsets") }
             }
+            let targets = try await newOffsets(partitions, current: current, kafka)
             return partitions.map {
                 Row(topic: $0.topic, partition: $0.partition, currentOffset: current[$0], newOffset: targets[$0] ?? 0)
             }
+        }
+
+        private func newOffsets(
+            _ partitions: [TopicPartition], current: [TopicPartition: Int64], _ kafka: KafkaClient
+        ) async throws -> [TopicPartition: Int64] {
+            if let toOffset { return try await clamped(partitions, kafka) { _ in toOffset } }
+            if let shiftBy {
+                let uncommitted = partitions.filter { current[$0] == nil }
+                guard uncommitted.isEmpty else {
+                    throw CLIFailure(
+                        "cannot shift the offsets of group \(group): it has no committed offset for "
+                            + uncommitted.map(\.description).joined(separator: ", "))
+                }
+                return try await clamped(partitions, kafka) { (current[$0] ?? 0) &+ shiftBy }
+            }
+            var targets: [TopicPartition: Int64]
+            if toCurrent {
+                targets = current.filter { partitions.contains($0.key) }
+            } else {
+                let time = try timestamp()
+                targets = try await kafka.listOffsets(Dictionary(uniqueKeysWithValues: partitions.map { ($0, time) }))
+            }
+            // No committed offset, or no record at or after the time: the log end offset, as Kafka's tool does.
+            let missing = partitions.filter { (targets[$0] ?? -1) < 0 }
+            if !missing.isEmpty {
+                let ends = try await kafka.listOffsets(
+                    Dictionary(uniqueKeysWithValues: missing.map { ($0, KafkaClient.latestTimestamp) }))
+                targets.merge(ends) { $1 }
+            }
+            return targets
+        }
+
+        /// Each partition's wanted offset kept between its log start and end offsets, as Kafka's tool does.
+        private func clamped(
+            _ partitions: [TopicPartition], _ kafka: KafkaClient, _ wanted: (TopicPartition) -> Int64
+        ) async throws -> [TopicPartition: Int64] {
+            let query = { (time: Int64) in Dictionary(uniqueKeysWithValues: partitions.map { ($0, time) }) }
+            let starts = try await kafka.listOffsets(query(KafkaClient.earliestTimestamp))
+            let ends = try await kafka.listOffsets(query(KafkaClient.latestTimestamp))
+            return Dictionary(
+                uniqueKeysWithValues: partitions.map {
+                    let offset = wanted($0)
+                    return ($0, min(max(offset, starts[$0] ?? 0), ends[$0] ?? offset))
+                })
         }
 
         private func apply(_ rows: [Row], _ kafka: KafkaClient) async throws {
@@ -120,4 +179,38 @@ extension Group {
             try await kafka.commitOffsets(group: group, offsets: offsets)
         }
     }
+}
+
+/// A duration in milliseconds from ISO 8601 (`PT1H`, `P1DT2H30M`, `PT45S`) or a short form (`30m`, `2h`, `1d`,
+/// `1h30m`, `500ms`); nil when the text is neither.
+func durationMs(_ text: String) -> Int64? {
+    let second: Int64 = 1000
+    let iso = ["D": 86_400 * second, "H": 3_600 * second, "M": 60 * second, "S": second]
+    if text.hasPrefix("P") {
+        // The date part may hold days only: months and years have no fixed length.
+        let parts = text.dropFirst().split(separator: "T", maxSplits: 1, omittingEmptySubsequences: false)
+        let days = parts[0].isEmpty ? 0 : sumOfUnits(parts[0], ["D": iso["D"] ?? 0])
+        let time = parts.count < 2 ? 0 : sumOfUnits(parts[1], iso.filter { $0.key != "D" })
+        guard let days, let time, parts.count < 2 || !parts[1].isEmpty, text.count > 1 else { return nil }
+        return days + time
+    }
+    let short = ["ms": 1, "s": second, "m": 60 * second, "h": 3_600 * second, "d": 86_400 * second]
+    return sumOfUnits(Substring(text), short)
+}
+
+/// The sum of `<digits><unit>` pairs, each unit looked up in `units`; nil on anything else.
+private func sumOfUnits(_ text: Substring, _ units: [String: Int64]) -> Int64? {
+    var total: Int64 = 0
+    var rest = text
+    while !rest.isEmpty {
+        let digits = rest.prefix { $0.isASCII && $0.isNumber }
+        rest = rest.dropFirst(digits.count)
+        let unit = rest.prefix { $0.isLetter }
+        rest = rest.dropFirst(unit.count)
+        guard let count = Int64(digits), let scale = units[String(unit)] else { return nil }
+        let (product, overflow) = count.multipliedReportingOverflow(by: scale)
+        guard !overflow, product <= Int64.max - total else { return nil }
+        total += product
+    }
+    return text.isEmpty ? nil : total
 }

@@ -82,7 +82,7 @@ struct Topic: AsyncParsableCommand {
 
     struct Describe: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show a topic's partitions (leader, replicas, offsets) and its non-default configs.",
+            abstract: "Show a topic's partitions (leader, replicas, offsets) and every config with its source.",
             discussion: """
                 Examples:
                   spool topic describe orders
@@ -102,11 +102,20 @@ struct Topic: AsyncParsableCommand {
             var endOffset: Int64
         }
 
+        /// A config's value and where it comes from (DYNAMIC_TOPIC_CONFIG, STATIC_BROKER_CONFIG, DEFAULT_CONFIG).
+        struct Config: Encodable {
+            var name: String
+            var value: String?
+            var source: String
+            var readOnly: Bool
+            var isSensitive: Bool
+        }
+
         struct Description: Encodable {
             var name: String
             var topicId: String
             var partitions: [Partition]
-            var configs: [String: String]
+            var configs: [Config]
         }
 
         func run() async throws {
@@ -140,7 +149,7 @@ struct Topic: AsyncParsableCommand {
                     uniqueKeysWithValues: partitions.map {
                         ($0, KafkaClient.latestTimestamp)
                     }))
-            let configs = try await admin.describeConfigs(topic: name).filter { !$0.isDefault }
+            let configs = try await admin.describeConfigsWithSources(topic: name)
             return Description(
                 name: name, topicId: topic.topicId,
                 partitions: topic.partitions.map { partition in
@@ -149,7 +158,11 @@ struct Topic: AsyncParsableCommand {
                         partition: partition.index, leader: partition.leaderId, replicas: partition.replicas,
                         isr: partition.isr, startOffset: starts[key] ?? -1, endOffset: ends[key] ?? -1)
                 },
-                configs: Dictionary(configs.map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 }))
+                configs: configs.map {
+                    Config(
+                        name: $0.name, value: $0.value, source: "\($0.source)", readOnly: $0.readOnly,
+                        isSensitive: $0.isSensitive)
+                })
         }
 
         private func printTable(_ description: Description) {
@@ -161,10 +174,16 @@ struct Topic: AsyncParsableCommand {
                 ]
             }
             print(Table(headers: ["PARTITION", "LEADER", "REPLICAS", "ISR", "START", "END"], rows: rows).render())
-            if !description.configs.isEmpty {
+            // One table per source, the topic's own settings first, so that what was set stands out from the
+            // defaults and each table's columns are as wide as its own keys.
+            let order = ["DYNAMIC_TOPIC_CONFIG", "STATIC_BROKER_CONFIG", "DEFAULT_CONFIG"]
+            let rank = { (source: String) in (order.firstIndex(of: source) ?? order.count, source) }
+            let sources = Dictionary(grouping: description.configs, by: \.source)
+                .sorted { rank($0.key) < rank($1.key) }
+            for (_, configs) in sources {
                 print("")
-                let configRows = description.configs.sorted { $0.key < $1.key }.map { [$0.key, $0.value] }
-                print(Table(headers: ["CONFIG", "VALUE"], rows: configRows).render())
+                let rows = configs.map { [$0.name, $0.isSensitive ? "(sensitive)" : $0.value ?? "-", $0.source] }
+                print(Table(headers: ["CONFIG", "VALUE", "SOURCE"], rows: rows).render())
             }
         }
     }
