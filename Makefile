@@ -41,7 +41,24 @@ build: test-deps
 ## Build and run every test (Swift Testing; real files, real processes).
 test: build python-test-deps
 	$(SWIFT) test --skip-build
+	@$(MAKE) --no-print-directory docs
 	$(VENV)/bin/python -m pytest -q Tests/interop
+
+## DocC for SpoolClient in .build/docs/SpoolClient.doccarchive (a few seconds; swift-docc-plugin is not used):
+## symbol graphs from the debug build's modules, then `docc convert`, which fails on a broken link.
+.PHONY: docs
+DOCS := .build/docs
+DOCC ?= $(shell command -v docc || echo $(dir $(SWIFT))docc)
+docs: build
+	rm -rf $(DOCS) && mkdir -p $(DOCS)/symbol-graphs
+	$(SWIFT) symbolgraph-extract -module-name SpoolClient -minimum-access-level public \
+	  -target $$($(SWIFT) -print-target-info | sed -n 's/.*"triple": "\(.*\)".*/\1/p' | head -1) \
+	  -I .build/debug/Modules -output-dir $(DOCS)/symbol-graphs \
+	  $$( (find .build/debug/ -maxdepth 2 -name module.modulemap; find .build/checkouts -path '*/include/module.modulemap'; \
+	     ls Sources/C*/module.modulemap) | sed 's/^/-Xcc -fmodule-map-file=/')
+	$(DOCC) convert Sources/SpoolClient/SpoolClient.docc --warnings-as-errors \
+	  --additional-symbol-graph-dir $(DOCS)/symbol-graphs --output-path $(DOCS)/SpoolClient.doccarchive \
+	  --fallback-display-name SpoolClient --fallback-bundle-identifier spool.SpoolClient
 
 ## Create .venv and install the Python test packages, only when missing.
 python-test-deps:

@@ -95,6 +95,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -110,6 +111,13 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
+        // The README's "SpoolClient as a library" example, built (and run by SpoolClientTests) with the package;
+        // Examples/SpoolClientExample/Package.swift builds the same file as another package would.
+        .executableTarget(
+            name: "spool-client-example",
+            dependencies: ["SpoolClient", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Examples/SpoolClientExample/Sources/SpoolClientExample"
+        ),
         // Helpers the test targets share (seeded randomness, commands, malformed batches): a library, not tests.
         .target(
             name: "SpoolTestSupport",
@@ -120,9 +128,11 @@ let package = Package(
         .testTarget(
             name: "SpoolClientTests",
             dependencies: [
-                "SpoolClient", "SpoolProtocol", "SpoolRecords", "SpoolTestSupport", "spool",
+                "SpoolClient", "SpoolProtocol", "SpoolRecords", "SpoolTestSupport", "spool", "spool-client-example",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

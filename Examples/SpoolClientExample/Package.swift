@@ -1,0 +1,24 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// The README's "SpoolClient as a library" example as a package of its own, depending on Spool by path.
+// Another package writes `.package(url: "<Spool's git URL>", branch: "main")` instead of the path; its
+// source is the same file the root package builds as `spool-client-example`.
+let package = Package(
+    name: "SpoolClientExample",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "Spool", path: "../.."),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "SpoolClientExample",
+            dependencies: [
+                .product(name: "SpoolClient", package: "Spool"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        )
+    ],
+    swiftLanguageModes: [.v6]
+)
