@@ -129,8 +129,28 @@ public enum ConfigurationLoader {
         return (byKey, byProviderName, unknown)
     }
 
+    /// Refuses a `--config` path that names no file, a directory or a file this user cannot read, in words:
+    /// Foundation's own error is an NSCocoaErrorDomain dump.
+    private static func checkReadable(configFile path: String) throws(ConfigurationError) {
+        var isDirectory: ObjCBool = false
+        let hint = "(--config; a relative path is read from \(FileManager.default.currentDirectoryPath))"
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ConfigurationError(
+                "configuration file \(path) does not exist \(hint): check the path, or leave --config out "
+                    + "to start with the built-in defaults")
+        }
+        guard !isDirectory.boolValue else {
+            throw ConfigurationError("configuration file \(path) is a directory \(hint): name the YAML file")
+        }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw ConfigurationError(
+                "configuration file \(path) is not readable by this user \(hint): check its permissions")
+        }
+    }
+
     /// Every leaf key of a YAML file, nested maps joined with dots; unknown ones are refused.
     private static func keys(inYAMLFile path: String) throws(ConfigurationError) -> Set<String> {
+        try checkReadable(configFile: path)
         let text: String
         let node: Node?
         do {
