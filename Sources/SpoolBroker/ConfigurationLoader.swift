@@ -38,7 +38,7 @@ public enum ConfigurationLoader {
     /// - Parameters:
     ///   - flags: keys set on the command line (`--data-dir`, `--listen`, `--set KEY=VALUE`).
     ///   - environment: the process environment; only `SPOOL_*` variables are read.
-    ///   - configFile: a YAML file, or nil.
+    ///   - configFile: a YAML file, a Kafka `.properties` file, or nil.
     /// - Returns: the settings and their sources.
     /// - Throws: `ConfigurationError` for an unknown key, a bad value or an unreadable file.
     public static func load(flags: [String: String], environment: [String: String],
@@ -53,7 +53,13 @@ public enum ConfigurationLoader {
             EnvironmentVariablesProvider(environmentVariables: environmentValues.byProviderName),
         ]
         var fileKeys: Set<String> = []
-        if let configFile {
+        if let configFile, configFile.hasSuffix(".properties") {
+            // A Kafka server.properties, its keys translated to Spool's (docs/server-properties.md).
+            try checkReadable(configFile: configFile)
+            let translated = try KafkaProperties.settings(inFile: configFile)
+            fileKeys = Set(translated.keys)
+            providers.append(InMemoryProvider(name: "properties", values: inMemoryValues(translated)))
+        } else if let configFile {
             fileKeys = try keys(inYAMLFile: configFile)
             do {
                 providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(configFile)))
