@@ -10,7 +10,7 @@ VENV := .venv
 PYTHON_TEST_PACKAGES := confluent-kafka pytest
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build release deps test-deps apt-install python-test-deps generate bench bench-check bench-baseline compare clean
+.PHONY: run test build release install check-static deps test-deps apt-install python-test-deps generate bench bench-check bench-baseline compare clean
 
 ## Install the Debian packages the build needs, only those missing.
 deps:
@@ -28,12 +28,25 @@ apt-install:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+## The release binary, with the Swift standard library and Foundation linked in statically, so that it runs on
+## a Debian machine without the Swift toolchain (`make check-static` checks it).
+RELEASE_FLAGS := -c release --static-swift-stdlib
 release: deps
-	$(SWIFT) build -c release --product spool
+	$(SWIFT) build $(RELEASE_FLAGS) --product spool
 
 ## Build release and start the broker with the embedded defaults (data in ./data, 127.0.0.1:9092).
 run: release
-	$(SWIFT) run -c release --skip-build spool serve
+	$(SWIFT) run $(RELEASE_FLAGS) --skip-build spool serve
+
+## Install the release binary to $(PREFIX)/bin (DESTDIR for staging a package); config/spool.service runs it.
+PREFIX ?= /usr/local
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 .build/release/spool $(DESTDIR)$(PREFIX)/bin/spool
+
+## ldd must show no Swift runtime library in the release binary (a no-op rebuild when it is up to date).
+check-static: release
+	Benchmarks/scripts/check-static.sh .build/release/spool
 
 build: test-deps
 	$(SWIFT) build --build-tests

@@ -25,7 +25,7 @@ public struct Broker: Sendable {
     ///   - configuration: the effective settings.
     ///   - logger: where to log.
     /// - Throws: `LogError.dataDirectoryLocked` when another broker holds the directory, I/O errors, or a
-    ///   bind failure (address in use).
+    ///   `ListenerBindError` when the listener cannot bind (address in use, permission).
     public init(configuration: BrokerConfiguration, logger: Logger) async throws {
         let limits = OpenFileLimit.raiseToHardLimit()
         var configuration = configuration

@@ -38,7 +38,7 @@ public enum ConfigurationLoader {
     /// - Parameters:
     ///   - flags: keys set on the command line (`--data-dir`, `--listen`, `--set KEY=VALUE`).
     ///   - environment: the process environment; only `SPOOL_*` variables are read.
-    ///   - configFile: a YAML file, or nil.
+    ///   - configFile: a YAML file, a Kafka `.properties` file, or nil.
     /// - Returns: the settings and their sources.
     /// - Throws: `ConfigurationError` for an unknown key, a bad value or an unreadable file.
     public static func load(flags: [String: String], environment: [String: String],
@@ -53,7 +53,13 @@ public enum ConfigurationLoader {
             EnvironmentVariablesProvider(environmentVariables: environmentValues.byProviderName),
         ]
         var fileKeys: Set<String> = []
-        if let configFile {
+        if let configFile, configFile.hasSuffix(".properties") {
+            // A Kafka server.properties, its keys translated to Spool's (docs/server-properties.md).
+            try checkReadable(configFile: configFile)
+            let translated = try KafkaProperties.settings(inFile: configFile)
+            fileKeys = Set(translated.keys)
+            providers.append(InMemoryProvider(name: "properties", values: inMemoryValues(translated)))
+        } else if let configFile {
             fileKeys = try keys(inYAMLFile: configFile)
             do {
                 providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(configFile)))
@@ -129,8 +135,28 @@ public enum ConfigurationLoader {
         return (byKey, byProviderName, unknown)
     }
 
+    /// Refuses a `--config` path that names no file, a directory or a file this user cannot read, in words:
+    /// Foundation's own error is an NSCocoaErrorDomain dump.
+    private static func checkReadable(configFile path: String) throws(ConfigurationError) {
+        var isDirectory: ObjCBool = false
+        let hint = "(--config; a relative path is read from \(FileManager.default.currentDirectoryPath))"
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ConfigurationError(
+                "configuration file \(path) does not exist \(hint): check the path, or leave --config out "
+                    + "to start with the built-in defaults")
+        }
+        guard !isDirectory.boolValue else {
+            throw ConfigurationError("configuration file \(path) is a directory \(hint): name the YAML file")
+        }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw ConfigurationError(
+                "configuration file \(path) is not readable by this user \(hint): check its permissions")
+        }
+    }
+
     /// Every leaf key of a YAML file, nested maps joined with dots; unknown ones are refused.
     private static func keys(inYAMLFile path: String) throws(ConfigurationError) -> Set<String> {
+        try checkReadable(configFile: path)
         let text: String
         let node: Node?
         do {

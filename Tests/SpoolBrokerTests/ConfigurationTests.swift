@@ -8,7 +8,11 @@ import Testing
         .deletingLastPathComponent().path
 
     static func writeYAML(_ text: String) throws -> String {
-        let path = NSTemporaryDirectory() + "spool-config-\(UUID().uuidString).yaml"
+        try write(text, fileExtension: "yaml")
+    }
+
+    static func write(_ text: String, fileExtension: String) throws -> String {
+        let path = NSTemporaryDirectory() + "spool-config-\(UUID().uuidString).\(fileExtension)"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

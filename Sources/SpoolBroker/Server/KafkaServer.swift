@@ -44,7 +44,12 @@ final class KafkaServer: Service, Sendable {
             .childChannelInitializer { [self] channel in
                 accept(channel)
             }
-        let channel = try await bootstrap.bind(host: configuration.listen.host, port: configuration.listen.port).get()
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(host: configuration.listen.host, port: configuration.listen.port).get()
+        } catch {
+            throw ListenerBindError(address: "\(configuration.listen)", error: error)
+        }
         bound.withLockedValue { $0 = channel }
         let port = channel.localAddress?.port ?? configuration.listen.port
         cluster.listenerBound(port: port)
