@@ -16,12 +16,16 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the broker.",
         discussion: """
             Settings come from, in order of precedence: these flags, SPOOL_* environment variables \
-            (SPOOL_LOG_SEGMENT_BYTES for log.segment.bytes), the --config YAML file, and built-in defaults. \
-            config/spool.yaml documents every key. Unknown SPOOL_* variables are ignored with a warning. \
+            (SPOOL_LOG_SEGMENT_BYTES for log.segment.bytes), the --config file, and built-in defaults. \
+            config/spool.yaml documents every key; a --config file ending in .properties is read with Kafka's \
+            server.properties names (docs/server-properties.md). Unknown SPOOL_* variables are ignored with a \
+            warning. \
             SIGTERM or SIGINT stops the broker cleanly; SIGHUP re-reads the configuration and applies log.level.
             """)
 
-    @Option(name: .customLong("config"), help: "A YAML configuration file (see config/spool.yaml).")
+    @Option(
+        name: .customLong("config"),
+        help: "A configuration file: YAML (see config/spool.yaml) or Kafka's server.properties (*.properties).")
     var configFile: String?
 
     @Option(name: .customLong("data-dir"), help: "Data directory (data.dir). Default ./data")
