@@ -86,6 +86,26 @@ import Testing
         #expect(operations.waitingCount == 0)
     }
 
+    @Test("cancels that arrive after their operation ended are not kept for ever")
+    func lateCancelsForgotten() async throws {
+        let operations = DelayedOperations()
+        for _ in 0..<100 {
+            let done = NIOLockedValueBox(false)
+            let id = operations.register(on: loop, keys: [key], deadline: nil, isComplete: { true }) { _ in
+                done.withLockedValue { $0 = true }
+            }
+            try await waitUntil { done.withLockedValue { $0 } }
+            operations.cancel(id: id, on: loop)  // as a task cancelled just as its wait completed
+        }
+        // Held at first (a loaded runner may take over a second for the loop, so not necessarily all 100).
+        #expect(try await operations.earlyCancelCount(on: loop) > 0)
+        try await Task.sleep(for: .milliseconds(1100))
+        let late = operations.register(on: loop, keys: [key], deadline: nil, isComplete: { true }) { _ in }
+        try await Task.sleep(for: .milliseconds(50))
+        operations.cancel(id: late, on: loop)
+        #expect(try await operations.earlyCancelCount(on: loop) == 1, "older late cancels were not dropped")
+    }
+
     @Test("cancelling the task that waits (its connection closed) ends the wait")
     func taskCancellation() async throws {
         let operations = DelayedOperations()

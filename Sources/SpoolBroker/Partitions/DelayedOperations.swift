@@ -111,6 +111,12 @@ final class DelayedOperations: Sendable {
         }
     }
 
+    /// Cancels held for registrations still on their way to `eventLoop`'s queue (for tests).
+    func earlyCancelCount(on eventLoop: any EventLoop) async throws -> Int {
+        let purgatory = purgatory(for: eventLoop)
+        return try await eventLoop.submit { purgatory.earlyCancelCount }.get()
+    }
+
     /// Operations waiting now, over every loop (for tests and metrics).
     var waitingCount: Int { waiting.load(ordering: .relaxed) }
 
@@ -157,8 +163,11 @@ private final class LoopPurgatory: @unchecked Sendable {
     let eventLoop: any EventLoop
     private var operations: [Int: Operation] = [:]
     private var byKey: [DelayedOperationKey: Set<Int>] = [:]
-    /// Operations cancelled before their registration ran: they are answered as soon as it does.
-    private var cancelledEarly: Set<Int> = []
+    /// Operations cancelled before their registration ran, with when: they are answered as soon as it does. A
+    /// cancel that comes after its operation already ended (the task was cancelled just as it completed) looks
+    /// the same and its registration never comes, so entries older than a second are dropped: a registration
+    /// follows its early cancel on this loop's queue at once.
+    private var cancelledEarly: [Int: NIODeadline] = [:]
     private var timer: Scheduled<Void>?
     private var timerDeadline: NIODeadline?
 
@@ -168,7 +177,7 @@ private final class LoopPurgatory: @unchecked Sendable {
 
     func add(id: Int, _ operation: Operation, owner: DelayedOperations) {
         eventLoop.preconditionInEventLoop()
-        if cancelledEarly.remove(id) != nil { return operation.completion(.cancelled) }
+        if cancelledEarly.removeValue(forKey: id) != nil { return operation.completion(.cancelled) }
         // Watch first, then check: an event after the check finds the watch and re-checks here (after this
         // returns), and one before it is seen by the check. Checking first would lose an event in between.
         operations[id] = operation
@@ -183,11 +192,16 @@ private final class LoopPurgatory: @unchecked Sendable {
 
     func cancel(id: Int, owner: DelayedOperations) {
         if operations[id] == nil {
-            cancelledEarly.insert(id)
+            let now = NIODeadline.now()
+            cancelledEarly = cancelledEarly.filter { now - $0.value < .seconds(1) }
+            cancelledEarly[id] = now
             return
         }
         finish(id, .cancelled, owner: owner)
     }
+
+    /// Early cancels still held (for tests).
+    var earlyCancelCount: Int { cancelledEarly.count }
 
     func check(_ key: DelayedOperationKey, owner: DelayedOperations) {
         guard let ids = byKey[key] else { return }

@@ -35,13 +35,16 @@ final class RefusalLog: Sendable {
     ///   - code: the Kafka error code answered.
     ///   - reason: why, as the client was told.
     func refused(_ context: RequestContext, resource: String? = nil, code: KafkaErrorCode, reason: String) {
-        let api = ApiKey(rawValue: context.header.requestApiKey)?.name ?? "API \(context.header.requestApiKey)"
-        var metadata: Logger.Metadata = [
-            "remote": "\(context.session.remote)", "clientId": "\(context.session.clientId ?? "")",
-            "request": "\(api) v\(context.version)", "errorCode": "\(code)", "reason": "\(reason)",
-        ]
-        if let resource { metadata["resource"] = "\(resource)" }
-        write("refused a request", metadata)
+        // Built only for a line that is written: a flood of refusals costs a counter increment each.
+        write("refused a request") {
+            let api = ApiKey(rawValue: context.header.requestApiKey)?.name ?? "API \(context.header.requestApiKey)"
+            var metadata: Logger.Metadata = [
+                "remote": "\(context.session.remote)", "clientId": "\(context.session.clientId ?? "")",
+                "request": "\(api) v\(context.version)", "errorCode": "\(code)", "reason": "\(reason)",
+            ]
+            if let resource { metadata["resource"] = "\(resource)" }
+            return metadata
+        }
     }
 
     /// Logs that a connection is closed for what it sent (a frame, an API or version the broker does not answer).
@@ -49,12 +52,12 @@ final class RefusalLog: Sendable {
     ///   - session: the connection.
     ///   - reason: what was wrong.
     func closed(_ session: ConnectionSession, reason: String) {
-        write(
-            "closing connection after a bad request",
-            ["remote": "\(session.remote)", "clientId": "\(session.clientId ?? "")", "error": "\(reason)"])
+        write("closing connection after a bad request") {
+            ["remote": "\(session.remote)", "clientId": "\(session.clientId ?? "")", "error": "\(reason)"]
+        }
     }
 
-    private func write(_ message: Logger.Message, _ metadata: Logger.Metadata) {
+    private func write(_ message: Logger.Message, _ makeMetadata: () -> Logger.Metadata) {
         let suppressed = budget.withLockedValue { budget -> Int? in
             let now = NIODeadline.now()
             if now - budget.windowStart >= .seconds(1) {
@@ -70,7 +73,7 @@ final class RefusalLog: Sendable {
             return budget.suppressed
         }
         guard let suppressed else { return }
-        var metadata = metadata
+        var metadata = makeMetadata()
         if suppressed > 0 { metadata["similarLinesSuppressed"] = "\(suppressed)" }
         logger.warning(message, metadata: metadata)
     }
