@@ -87,6 +87,15 @@ public struct Broker: Sendable {
     /// and SyncGroup requests still waiting first, so the listener's connections can close.
     public var services: [any Service] { [logManager, server, groupService] }
 
+    /// Applies new log defaults (`log.retention.ms`, `log.retention.bytes`, `log.segment.bytes`, ...) while the broker
+    /// runs, to every topic that does not override them: what SIGHUP reloads.
+    /// - Returns: how many topics were updated.
+    /// - Throws: `BrokerError` when the defaults are invalid under some topic's overrides; nothing changes then.
+    @discardableResult
+    public func reloadLogDefaults(_ defaults: LogConfig) throws -> Int {
+        try partitions.catalog.reloadLogDefaults(defaults)
+    }
+
     /// The port the Kafka listener is bound to.
     public var listenerPort: Int? { server.localPort }
 

@@ -32,12 +32,14 @@ struct TopicEntry: Sendable {
 final class TopicCatalog: @unchecked Sendable {
     let store: any MetadataStore
     let logManager: LogManager
-    let configuration: BrokerConfiguration
+    /// The settings the broker runs with: those it started with, with the log defaults a SIGHUP reloaded.
+    var configuration: BrokerConfiguration { lock.withLock { live } }
     /// The most partitions the broker holds (`max.partitions`, or derived from the open-file limit).
     let maximumPartitions: Int
     private let logger: Logger
     private let lock = NIOLock()
     private var topics: [String: TopicEntry] = [:]
+    private var live: BrokerConfiguration
     /// Partitions of every topic plus those reserved by creations in progress.
     private var partitionsHeld = 0
 
@@ -46,7 +48,7 @@ final class TopicCatalog: @unchecked Sendable {
     {
         self.store = store
         self.logManager = logManager
-        self.configuration = configuration
+        self.live = configuration
         self.maximumPartitions = maximumPartitions
         self.logger = logger
     }
@@ -196,6 +198,30 @@ final class TopicCatalog: @unchecked Sendable {
         _ = try TopicConfigs.logConfig(defaults: configuration.logDefaults, overrides: merged)
         let metadata = try await store.alterTopicConfigs(topic: name, set: set, remove: Set(remove))
         return try await install(metadata)
+    }
+
+    /// Makes `defaults` the broker's log defaults (`log.retention.ms`, `log.segment.bytes`, ...) while it runs, and
+    /// applies them to the open logs of every topic, under each topic's own overrides: what SIGHUP reloads.
+    /// - Returns: how many topics' logs were updated.
+    /// - Throws: `BrokerError` INVALID_CONFIG when `defaults` is invalid under some topic's overrides; nothing is
+    ///   changed then.
+    @discardableResult
+    func reloadLogDefaults(_ defaults: LogConfig) throws(BrokerError) -> Int {
+        let entries = lock.withLock { Array(topics.values) }
+        var planned: [(PartitionLog, LogConfig)] = []
+        for entry in entries {
+            let config = try TopicConfigs.logConfig(defaults: defaults, overrides: entry.metadata.configs)
+            planned += entry.logs.map { ($0, config) }
+        }
+        lock.withLock { live.logDefaults = defaults }
+        for (log, config) in planned {
+            do {
+                try log.updateConfig(config)
+            } catch {
+                throw .invalidConfig("\(error)")
+            }
+        }
+        return entries.count
     }
 
     /// Takes `count` partitions from the broker's budget, or refuses with POLICY_VIOLATION naming the limit.

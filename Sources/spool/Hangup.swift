@@ -1,6 +1,7 @@
 import Logging
 import ServiceLifecycle
 import SpoolBroker
+import SpoolLog
 import Synchronization
 import UnixSignals
 
@@ -68,9 +69,10 @@ struct ReloadableLevelLogHandler: LogHandler {
 }
 
 /// Keeps SIGHUP from ending the broker (its default action: exit 129, which is what a closed terminal or an
-/// operator's `kill -HUP` used to do) and makes it reload: the configuration is read again as at start-up and
-/// `log.level`, the one setting that can change while the broker runs, is applied; other changes are reported
-/// as waiting for a restart. Runs in the service group until graceful shutdown.
+/// operator's `kill -HUP` used to do) and makes it reload: the configuration is read again as at start-up, and
+/// what can change while the broker runs is applied: `log.level` and the log defaults (`log.retention.ms`,
+/// `log.retention.bytes`, `log.segment.bytes`, ...) for every topic that does not override them. Other changes
+/// are reported as waiting for a restart. Runs in the service group until graceful shutdown.
 struct HangupReload: Service {
     /// Created before the broker opens its data directory, so that a SIGHUP during recovery is queued, not fatal.
     let signals: UnixSignalsSequence
@@ -80,8 +82,11 @@ struct HangupReload: Service {
     let logger: Logger
     /// Loads the configuration from the same flags, environment and file as at start-up.
     let load: @Sendable () async throws -> ConfigurationLoader.Loaded
+    /// Applies new log defaults to the running broker; returns how many topics it updated.
+    let applyLogDefaults: @Sendable (LogConfig) async throws -> Int
 
     func run() async throws {
+        var applied = running
         for await _ in signals.cancelOnGracefulShutdown() {
             let loaded: ConfigurationLoader.Loaded
             do {
@@ -93,14 +98,24 @@ struct HangupReload: Service {
             }
             let level = Logger.Level(rawValue: loaded.configuration.logLevel) ?? .info
             levels.set(level)
+            applied.logLevel = loaded.configuration.logLevel
+            var metadata: Logger.Metadata = ["log.level": "\(level)"]
+            if loaded.configuration.logDefaults != applied.logDefaults {
+                do {
+                    let topics = try await applyLogDefaults(loaded.configuration.logDefaults)
+                    applied.logDefaults = loaded.configuration.logDefaults
+                    metadata["logDefaults"] = "applied to \(topics) topics"
+                } catch {
+                    logger.warning(
+                        "SIGHUP: the new log defaults were not applied; the running ones stay",
+                        metadata: ["error": "\(error)"])
+                }
+            }
             var others = loaded.configuration
-            others.logLevel = running.logLevel
-            logger.notice(
-                "SIGHUP: configuration reloaded",
-                metadata: [
-                    "log.level": "\(level)",
-                    "restartNeeded": "\(others != running)",
-                ])
+            others.logLevel = applied.logLevel
+            others.logDefaults = applied.logDefaults
+            metadata["restartNeeded"] = "\(others != applied)"
+            logger.notice("SIGHUP: configuration reloaded", metadata: metadata)
         }
     }
 }

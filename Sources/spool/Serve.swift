@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
 import SpoolBroker
 import SpoolLog
@@ -64,9 +65,15 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "spool")
         if let warning = loaded.unknownVariablesWarning { logger.warning("\(warning)") }
         // Trapped before the data directory is opened: a SIGHUP during a long recovery waits in the sequence.
+        let opened = NIOLockedValueBox<Broker?>(nil)
         let hangup = HangupReload(
             signals: await UnixSignalsSequence(trapping: .sighup), running: loaded.configuration, levels: levels,
-            logger: logger, load: load)
+            logger: logger, load: load,
+            applyLogDefaults: { defaults in
+                // The hang-up service runs in the service group, so the broker exists by the time it is asked.
+                guard let broker = opened.withLockedValue({ $0 }) else { return 0 }
+                return try broker.reloadLogDefaults(defaults)
+            })
         let broker: Broker
         do {
             broker = try await Broker(configuration: loaded.configuration, logger: logger)
@@ -74,6 +81,7 @@ struct Serve: AsyncParsableCommand {
             printError("spool: cannot start: \(error)")
             throw ExitCode(1)
         }
+        opened.withLockedValue { $0 = broker }
         let changed = loaded.nonDefaultSettings
         // "spool started" is logged from inside the service group, once SIGTERM/SIGINT are trapped: a signal
         // sent as soon as the line appears must shut down gracefully, not kill the process by default action.

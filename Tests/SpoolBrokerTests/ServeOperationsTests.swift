@@ -56,6 +56,36 @@ import Testing
         #expect(try await broker.stop() == 0)
     }
 
+    @Test("SIGHUP applies a changed log.retention.ms to running topics: their expired segments are deleted")
+    func hangupReloadsRetention() async throws {
+        // Small segments so a few records close several; retention looks every 100 ms.
+        let settings = "log.segment.bytes: 4096\nlog.retention.check.interval.ms: 100\n"
+        let file = try ConfigurationTests.writeYAML(settings)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let broker = try await RunningBroker(extraArguments: ["--config", file])
+        defer { try? FileManager.default.removeItem(atPath: broker.dataDirectory) }
+        // Four batches of 5 KB: each fills a 4 KiB segment, so the first three segments are closed.
+        for batch in 0..<4 {
+            let lines = (0..<10).map { "\(batch)-\($0)-" + String(repeating: "x", count: 500) }
+            _ = try await run(
+                "/usr/bin/kcat", ["-b", broker.bootstrap, "-P", "-t", "kept", "-X", "acks=all"],
+                stdin: lines.joined(separator: "\n") + "\n")
+        }
+        // With the default retention (7 days) nothing goes, however often retention looks.
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(!broker.process.stderr.contains("retention deleted segments"), "\(broker.process.stderr)")
+
+        try (settings + "log.retention.ms: 1\n").write(toFile: file, atomically: true, encoding: .utf8)
+        kill(broker.process.processIdentifier, SIGHUP)
+        #expect(try await broker.process.waitForLog("logDefaults=applied to 1 topics"), "\(broker.process.stderr)")
+        #expect(try await broker.process.waitForLog("retention deleted segments"), "\(broker.process.stderr)")
+        // The earliest offset (-2) moved past 0: records really went, not just the log line.
+        let earliest = try await run("/usr/bin/kcat", ["-b", broker.bootstrap, "-Q", "-t", "kept:0:-2"]).stdout
+        let offset = earliest.split(separator: " ").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        #expect((offset ?? 0) > 0, "\(earliest)")
+        #expect(try await broker.stop() == 0)
+    }
+
     @Test("`spool --version` and `spool serve --version` print SpoolVersion.current and exit 0")
     func version() async throws {
         for arguments in [["--version"], ["serve", "--version"]] {

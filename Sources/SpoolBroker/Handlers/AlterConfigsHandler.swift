@@ -36,7 +36,7 @@ struct AlterConfigsHandler: KafkaResponseHandler {
             let topic = try ConfigResourceType.alterableTopic(
                 type: resource.resourceType, name: resource.resourceName, in: catalog)
             overrides = try wholeSet(resource.configs)
-            _ = try TopicConfigs.logConfig(defaults: configuration.logDefaults, overrides: overrides)
+            _ = try TopicConfigs.logConfig(defaults: catalog.configuration.logDefaults, overrides: overrides)
             dropped = topic.metadata.configs.keys.filter { overrides[$0] == nil }
         } catch {
             return .failure(error)

@@ -94,7 +94,7 @@ struct CreateTopicsHandler: KafkaResponseHandler {
                 throw .invalidConfig("topic config \(config.name) is given more than once")
             }
         }
-        _ = try TopicConfigs.logConfig(defaults: configuration.logDefaults, overrides: configs)
+        _ = try TopicConfigs.logConfig(defaults: catalog.configuration.logDefaults, overrides: configs)
         return Plan(name: topic.name, partitions: partitions, configs: configs)
     }
 
@@ -155,7 +155,7 @@ struct CreateTopicsHandler: KafkaResponseHandler {
             answer.numPartitions = created.plan.partitions
             answer.replicationFactor = 1
             answer.configs = TopicConfigs.describe(
-                configuration: configuration, overrides: created.plan.configs
+                configuration: catalog.configuration, overrides: created.plan.configs
             ).map { config in
                 .init(name: config.definition.name, value: config.value, readOnly: false,
                       configSource: config.source.rawValue, isSensitive: false)

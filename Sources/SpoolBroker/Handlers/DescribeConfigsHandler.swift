@@ -78,7 +78,7 @@ struct DescribeConfigsHandler: KafkaResponseHandler {
     }
 
     private func topicEntries(_ overrides: [String: String], options: Options) -> [Entry] {
-        TopicConfigs.describe(configuration: configuration, overrides: overrides).map { config in
+        TopicConfigs.describe(configuration: catalog.configuration, overrides: overrides).map { config in
             var entry = Self.makeEntry(
                 name: config.definition.name, value: config.value, readOnly: false, source: config.source,
                 options: options, type: config.definition.type.rawValue,
@@ -107,7 +107,7 @@ struct DescribeConfigsHandler: KafkaResponseHandler {
     /// Spool has no setting for.
     private func brokerSetting(_ key: String) -> (String?, ConfigSource) {
         guard let setting = Settings.byKey[key] else { return (nil, .defaultConfig) }
-        let value = setting.current(configuration)
+        let value = setting.current(catalog.configuration)
         return (value, value == setting.current(BrokerConfiguration()) ? .defaultConfig : .staticBrokerConfig)
     }
 

@@ -66,7 +66,7 @@ struct IncrementalAlterConfigsHandler: KafkaResponseHandler {
         var merged = topic.metadata.configs
         for key in changes.remove { merged.removeValue(forKey: key) }
         merged.merge(changes.set) { $1 }
-        _ = try TopicConfigs.logConfig(defaults: configuration.logDefaults, overrides: merged)
+        _ = try TopicConfigs.logConfig(defaults: catalog.configuration.logDefaults, overrides: merged)
         return changes
     }
 
