@@ -249,7 +249,7 @@ extension Producer {
 
     private func complete(_ batch: Batch, baseOffset: Int64, logAppendTime: Int64) {
         for (index, waiter) in batch.waiters.enumerated() {
-            waiter(
+            waiter.call(
                 .success(
                     RecordMetadata(
                         topic: batch.partition.topic, partition: batch.partition.partition,
@@ -260,7 +260,7 @@ extension Producer {
     }
 
     private func finish(_ batch: Batch, with error: SpoolClientError) {
-        for waiter in batch.waiters { waiter(.failure(error)) }
+        for waiter in batch.waiters { waiter.call(.failure(error)) }
         release(batch)
     }
 

@@ -22,7 +22,7 @@ public actor Producer {
     struct Batch {
         var partition: TopicPartition
         var builder = RecordBatchBuilder()
-        var waiters: [Completion] = []
+        var waiters: [Waiter] = []
         var timestamps: [Int64] = []
         var bytes = 0
         var created = ContinuousClock.now
@@ -32,6 +32,20 @@ public actor Producer {
         var sequence: Int32?
         /// Whether a timer will look at this batch again when its `pipelinedLinger` is up.
         var wakeScheduled = false
+    }
+
+    /// Who hears about one record: its own completion, or a completion shared by a `send` of many records with
+    /// the record's index (no closure is made per record).
+    enum Waiter {
+        case single(Completion)
+        case indexed(Int, @Sendable (Int, Result<RecordMetadata, SpoolClientError>) -> Void)
+
+        func call(_ result: Result<RecordMetadata, SpoolClientError>) {
+            switch self {
+            case .single(let completion): completion(result)
+            case .indexed(let index, let completion): completion(index, result)
+            }
+        }
     }
 
     /// How old a partial batch must be before it is sent beside batches of its partition already in flight.
@@ -123,8 +137,8 @@ public actor Producer {
             return try await withCheckedThrowingContinuation { continuation in
                 append(
                     to: target.partition, key: key, value: value, headers: headers,
-                    timestamp: timestamp ?? Self.nowMs(), size: target.size
-                ) { continuation.resume(with: $0) }
+                    timestamp: timestamp ?? Self.nowMs(), size: target.size,
+                    waiter: .single { continuation.resume(with: $0) })
             }
         } catch {
             throw KafkaClient.clientError(error)
@@ -149,7 +163,7 @@ public actor Producer {
         let target = try await prepare(topic: topic, key: key, value: value, headers: headers, partition: partition)
         append(
             to: target.partition, key: key, value: value, headers: headers, timestamp: timestamp ?? Self.nowMs(),
-            size: target.size, completion: completion)
+            size: target.size, waiter: .single(completion))
     }
 
     /// Queues several records with one call, in order, and returns once all are queued (after waiting for
@@ -170,24 +184,43 @@ public actor Producer {
         // the partition up in five tables, which cost more than the record itself in a tight loop.
         var touched: Set<TopicPartition> = []
         defer { for target in touched { drain(target) } }
-        for (index, record) in records.enumerated() {
+        // A run of records to one topic looks its partition count up once, and a run to one partition adds it to
+        // `touched` once: hashing a topic name per record was a tenth of the line path.
+        var known: (topic: String, count: Int32)?
+        var last: TopicPartition?
+        for index in records.indices {
+            let record = records[index]
+            let count: Int32
+            if let known, known.topic == record.topic {
+                count = known.count
+            } else {
+                count = try await partitionCount(record.topic)
+                known = (record.topic, count)
+            }
             let target = try await prepare(
-                topic: record.topic, key: record.key, value: record.value, headers: record.headers,
-                partition: record.partition)
+                topic: record.topic, partitionCount: count, key: record.key, value: record.value,
+                headers: record.headers, partition: record.partition)
             append(
                 to: target.partition, key: record.key, value: record.value, headers: record.headers,
-                timestamp: record.timestamp ?? now, size: target.size, drainNow: false
-            ) { completion(index, $0) }
-            touched.insert(target.partition)
+                timestamp: record.timestamp ?? now, size: target.size, drainNow: false,
+                waiter: .indexed(index, completion))
+            if target.partition != last {
+                touched.insert(target.partition)
+                last = target.partition
+            }
         }
     }
 
     /// Picks the partition and waits for buffer space.
+    /// - Parameter partitionCount: the topic's partition count when the caller knows it.
     private func prepare(
-        topic: String, key: ByteBuffer?, value: ByteBuffer?, headers: [RecordHeader], partition: Int32?
+        topic: String, partitionCount known: Int32? = nil, key: ByteBuffer?, value: ByteBuffer?,
+        headers: [RecordHeader], partition: Int32?
     ) async throws(SpoolClientError) -> (partition: TopicPartition, size: Int) {
         guard !isClosed else { throw .closed }
-        let target = TopicPartition(topic, try await choosePartition(topic: topic, key: key, explicit: partition))
+        let count: Int32
+        if let known { count = known } else { count = try await partitionCount(topic) }
+        let target = TopicPartition(topic, try choosePartition(topic: topic, count: count, key: key, explicit: partition))
         let size = Record(timestampDelta: 0, offsetDelta: 0, key: key, value: value, headers: headers).encodedSize
         guard size + RecordBatch.headerSize <= configuration.bufferMemoryBytes else {
             throw .invalidArgument("a record of \(size) bytes is larger than buffer memory")
@@ -238,10 +271,9 @@ public actor Producer {
         return count
     }
 
-    private func choosePartition(topic: String, key: ByteBuffer?, explicit: Int32?) async throws(SpoolClientError)
-        -> Int32
+    private func choosePartition(topic: String, count: Int32, key: ByteBuffer?, explicit: Int32?)
+        throws(SpoolClientError) -> Int32
     {
-        let count = try await partitionCount(topic)
         if let explicit {
             guard (0..<count).contains(explicit) else {
                 throw .kafka(.unknownTopicOrPartition, "partition \(explicit) of \(topic) (it has \(count))")
@@ -257,25 +289,27 @@ public actor Producer {
 
     private func append(
         to target: TopicPartition, key: ByteBuffer?, value: ByteBuffer?, headers: [RecordHeader], timestamp: Int64,
-        size: Int, drainNow: Bool = true, completion: @escaping Completion
+        size: Int, drainNow: Bool = true, waiter: Waiter
     ) {
-        var sealedOne = false
-        if let bytes = open[target]?.bytes, bytes + size > configuration.batchSizeBytes {
-            seal(target)
-            sealedOne = true
-        }
         // Taken out of the dictionary so that the batch is uniquely referenced: appending to a copy made every
         // record copy the batch's arrays (quadratic per batch).
         var batch = open.removeValue(forKey: target) ?? newBatch(target)
+        var sealedOne = false
+        if batch.bytes > 0, batch.bytes + size > configuration.batchSizeBytes {
+            seal(batch)
+            batch = newBatch(target)
+            sealedOne = true
+        }
         batch.builder.append(key: key, value: value, headers: headers, timestamp: timestamp)
-        batch.waiters.append(completion)
+        batch.waiters.append(waiter)
         batch.timestamps.append(timestamp)
         batch.bytes += size
         bufferedBytes += size
-        open[target] = batch
         if batch.bytes >= configuration.batchSizeBytes {
-            seal(target)
+            seal(batch)
             sealedOne = true
+        } else {
+            open[target] = batch
         }
         // A full batch goes out at once even in a run of records (its space may be what the next record waits for).
         if drainNow || sealedOne { drain(target) }
@@ -297,11 +331,10 @@ public actor Producer {
         return batch
     }
 
-    /// Moves the open batch to the partition's queue of full batches; records without a key then move to
-    /// another partition (the sticky partitioner).
-    private func seal(_ target: TopicPartition) {
-        guard let batch = open.removeValue(forKey: target) else { return }
-        sealed[target, default: []].append(batch)
-        if sticky[target.topic] == target.partition { sticky[target.topic] = nil }
+    /// Queues a batch taken out of `open` as full; records without a key then move to another partition (the
+    /// sticky partitioner).
+    private func seal(_ batch: Batch) {
+        sealed[batch.partition, default: []].append(batch)
+        if sticky[batch.partition.topic] == batch.partition.partition { sticky[batch.partition.topic] = nil }
     }
 }

@@ -147,4 +147,21 @@ struct CLIBytesTests {
         #expect(stderr.contains("3 records acknowledged by typed"), "\(stderr)")
         try? input.fileHandleForWriting.close()
     }
+
+    @Test("produce shows a progress line when standard error is a terminal, and none in a pipe")
+    func progressLine() async throws {
+        let broker = try await TestBroker()
+        defer { Task { await broker.stop() } }
+        // Two lines, a pause longer than the line's period (250 ms), a third: the line shows the first two.
+        let command = "(printf 'a\\nb\\n'; sleep 1.5; printf 'c\\n') | '\(spool)' produce shown -b \(broker.bootstrap)"
+        // script(1) runs the command on a pseudo-terminal, as a user's shell would.
+        let onTerminal = try await runProcess("/usr/bin/script", ["-q", "-e", "-c", command, "/dev/null"])
+        #expect(onTerminal.status == 0, "\(onTerminal.stdout) \(onTerminal.stderr)")
+        #expect(onTerminal.stdout.contains("\r2 records read, 2 acknowledged by shown"), "\(onTerminal.stdout)")
+        #expect(onTerminal.stdout.contains("3 records acknowledged by shown"), "\(onTerminal.stdout)")
+
+        let piped = try await runProcess("/bin/sh", ["-c", command])
+        #expect(piped.status == 0, "\(piped.stderr)")
+        #expect(piped.stderr == "3 records acknowledged by shown\n", "\(piped.stderr)")
+    }
 }

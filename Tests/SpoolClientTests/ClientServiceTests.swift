@@ -48,7 +48,7 @@ struct ClientServiceTests {
         let client = KafkaClient(configuration: broker.clientConfiguration())
         try await Admin(client: client).createTopic("lifecycle", partitions: 1)
         let producer = try Producer(client: client)
-        for index in 0..<10 { try await producer.send(topic: "lifecycle", value: ByteBuffer(string: "\(index)")) }
+        for index in 0..<10 { _ = try await producer.send(topic: "lifecycle", value: ByteBuffer(string: "\(index)")) }
 
         // No periodic commit within the test: only the shutdown can commit.
         var configuration = ConsumerConfiguration(groupId: "lifecycle-group", autoOffsetReset: .earliest)
