@@ -51,11 +51,13 @@ check-static: release
 build: test-deps
 	$(SWIFT) build --build-tests
 
-## Build and run every test (Swift Testing; real files, real processes).
+## Build and run every test (Swift Testing; real files, real processes), then build the static release binary
+## and check with ldd that it needs no Swift runtime (the longest step on a fresh machine: about 10 minutes).
 test: build python-test-deps
 	$(SWIFT) test --skip-build
 	@$(MAKE) --no-print-directory docs
 	$(VENV)/bin/python -m pytest -q Tests/interop
+	@$(MAKE) --no-print-directory check-static
 
 ## DocC for SpoolClient in .build/docs/SpoolClient.doccarchive (a few seconds; swift-docc-plugin is not used):
 ## symbol graphs from the debug build's modules, then `docc convert`, which fails on a broken link.
