@@ -2,8 +2,8 @@
 import PackageDescription
 
 // The README's "SpoolClient as a library" example as a package of its own, depending on Spool by path.
-// Another package writes `.package(url: "<Spool's git URL>", branch: "main")` instead of the path; its
-// source is the same file the root package builds as `spool-client-example`.
+// Another package points the path at its clone of Spool (the README's `../spool`), or uses `.package(url:)`
+// for a hosted copy; its source is the same file the root package builds as `spool-client-example`.
 let package = Package(
     name: "SpoolClientExample",
     platforms: [.macOS(.v15)],
