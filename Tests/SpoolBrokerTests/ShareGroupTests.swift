@@ -210,6 +210,22 @@ import Testing
         try await share.stop()
     }
 
+    @Test("a classic JoinGroup for an id a share group holds is GROUP_ID_NOT_FOUND, as Kafka answers")
+    func shareGroupIdIsRefusedToClassicJoin() async throws {
+        let share = try await Share.start(["group.initial.rebalance.delay.ms=0"])
+        #expect(try share.heartbeat("queue", "m1", epoch: 0, topics: ["t"]).errorCode == 0)
+        let joined = try share.connection.roundTrip(
+            JoinGroupRequest(
+                groupId: "queue", sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: "",
+                protocolType: "consumer", protocols: [.init(name: "range", metadata: ByteBuffer())]),
+            version: 3, as: JoinGroupResponse.self)
+        #expect(joined.errorCode == KafkaErrorCode.groupIdNotFound.rawValue, "\(joined)")
+        #expect(share.broker.process.stderr.contains("Group queue is not a classic group."))
+        // The share group is untouched.
+        #expect(try share.describe("queue").members.map(\.memberId) == ["m1"])
+        try await share.stop()
+    }
+
     @Test("ApiVersions advertises ShareGroupHeartbeat and ShareGroupDescribe v1 and not yet ShareFetch")
     func advertised() async throws {
         let share = try await Share.start()

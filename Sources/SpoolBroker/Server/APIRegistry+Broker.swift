@@ -32,7 +32,7 @@ extension APIRegistry {
         registry.register(DescribeLogDirsHandler(catalog: catalog, dataDirectory: configuration.dataDirectory))
         registry.register(DescribeClusterHandler(cluster: cluster))
         registry.register(FindCoordinatorHandler(cluster: cluster))
-        registry.register(JoinGroupHandler(groups: groups))
+        registry.register(JoinGroupHandler(groups: groups, shareGroups: shareGroups))
         registry.register(SyncGroupHandler(groups: groups))
         registry.register(HeartbeatHandler(groups: groups))
         registry.register(LeaveGroupHandler(groups: groups))
