@@ -45,6 +45,15 @@ import Testing
             ).results.first?.errorCode
         }
 
+        /// A classic consumer's JoinGroup v3 (no member id round trip), answered once the join phase ends.
+        func joinClassic(_ group: String) throws -> JoinGroupResponse {
+            try connection.roundTrip(
+                JoinGroupRequest(
+                    groupId: group, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: "",
+                    protocolType: "consumer", protocols: [.init(name: "range", metadata: ByteBuffer())]),
+                version: 3, as: JoinGroupResponse.self)
+        }
+
         func stop() async throws { _ = try await broker.stop() }
     }
 
@@ -195,11 +204,7 @@ import Testing
     @Test("an id a classic consumer group holds is not a share group, as Kafka answers")
     func classicGroupIdIsRefused() async throws {
         let share = try await Share.start(["group.initial.rebalance.delay.ms=0"])
-        let joined = try share.connection.roundTrip(
-            JoinGroupRequest(
-                groupId: "classic", sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: "",
-                protocolType: "consumer", protocols: [.init(name: "range", metadata: ByteBuffer())]),
-            version: 3, as: JoinGroupResponse.self)
+        let joined = try share.joinClassic("classic")
         #expect(joined.errorCode == 0, "\(joined)")
         let answer = try share.heartbeat("classic", "m1", epoch: 0, topics: ["t"])
         #expect(answer.errorCode == KafkaErrorCode.groupIdNotFound.rawValue)
@@ -214,11 +219,7 @@ import Testing
     func shareGroupIdIsRefusedToClassicJoin() async throws {
         let share = try await Share.start(["group.initial.rebalance.delay.ms=0"])
         #expect(try share.heartbeat("queue", "m1", epoch: 0, topics: ["t"]).errorCode == 0)
-        let joined = try share.connection.roundTrip(
-            JoinGroupRequest(
-                groupId: "queue", sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: "",
-                protocolType: "consumer", protocols: [.init(name: "range", metadata: ByteBuffer())]),
-            version: 3, as: JoinGroupResponse.self)
+        let joined = try share.joinClassic("queue")
         #expect(joined.errorCode == KafkaErrorCode.groupIdNotFound.rawValue, "\(joined)")
         #expect(share.broker.process.stderr.contains("Group queue is not a classic group."))
         // The share group is untouched.
