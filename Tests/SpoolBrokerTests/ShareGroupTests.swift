@@ -227,6 +227,19 @@ import Testing
         try await share.stop()
     }
 
+    @Test("FindCoordinator names this broker for a share group (key type 0) and a share partition (key type 2)")
+    func findCoordinator() async throws {
+        let share = try await Share.start()
+        for keyType: Int8 in [0, 2] {
+            let found = try share.connection.roundTrip(
+                FindCoordinatorRequest(keyType: keyType, coordinatorKeys: ["queue", "queue:AAAAAAAAAAAAAAAAAAAAAA:0"]),
+                version: 6, as: FindCoordinatorResponse.self)
+            #expect(found.coordinators.map(\.errorCode) == [0, 0], "key type \(keyType)")
+            #expect(found.coordinators.map(\.port) == [Int32(share.broker.port), Int32(share.broker.port)])
+        }
+        try await share.stop()
+    }
+
     @Test("ApiVersions advertises ShareGroupHeartbeat and ShareGroupDescribe v1 and not yet ShareFetch")
     func advertised() async throws {
         let share = try await Share.start()
