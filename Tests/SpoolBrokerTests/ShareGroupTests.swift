@@ -215,13 +215,24 @@ import Testing
         try await share.stop()
     }
 
-    @Test("a classic JoinGroup for an id a share group holds is GROUP_ID_NOT_FOUND, as Kafka answers")
+    @Test("a classic JoinGroup or OffsetCommit for an id a share group holds is GROUP_ID_NOT_FOUND, as Kafka answers")
     func shareGroupIdIsRefusedToClassicJoin() async throws {
         let share = try await Share.start(["group.initial.rebalance.delay.ms=0"])
         #expect(try share.heartbeat("queue", "m1", epoch: 0, topics: ["t"]).errorCode == 0)
         let joined = try share.joinClassic("queue")
         #expect(joined.errorCode == KafkaErrorCode.groupIdNotFound.rawValue, "\(joined)")
         #expect(share.broker.process.stderr.contains("Group queue is not a classic group."))
+        // Nor may a consumer that assigns partitions itself commit offsets under it (that would make a classic
+        // group of the same id); DescribeGroups (up to v5, as Kafka before v6) says Dead without an error.
+        _ = try share.createTopic("t", partitions: 1)
+        let committed = try share.connection.roundTrip(
+            OffsetCommitRequest(groupId: "queue", generationIdOrMemberEpoch: -1, topics: [
+                .init(name: "t", partitions: [.init(partitionIndex: 0, committedOffset: 1)]),
+            ]), version: 8, as: OffsetCommitResponse.self)
+        #expect(committed.topics.first?.partitions.first?.errorCode == KafkaErrorCode.groupIdNotFound.rawValue)
+        let classic = try share.connection.roundTrip(
+            DescribeGroupsRequest(groups: ["queue"]), version: 5, as: DescribeGroupsResponse.self)
+        #expect(classic.groups.first.map { ($0.errorCode, $0.groupState) } ?? (-1, "") == (0, "Dead"))
         // The share group is untouched.
         #expect(try share.describe("queue").members.map(\.memberId) == ["m1"])
         try await share.stop()

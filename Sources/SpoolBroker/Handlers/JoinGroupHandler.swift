@@ -18,11 +18,8 @@ struct JoinGroupHandler: KafkaResponseHandler {
         if let error = GroupRequests.groupIdError(request.groupId) {
             return response(.failed(error, memberId: request.memberId), version: context.version)
         }
-        if shareGroups.group(request.groupId) != nil {
-            context.refusals.refused(
-                context, resource: "group \(request.groupId)", code: .groupIdNotFound,
-                reason: "Group \(request.groupId) is not a classic group.")
-            return response(.failed(.groupIdNotFound, memberId: request.memberId), version: context.version)
+        if let error = GroupRequests.shareGroupError(request.groupId, shareGroups, context: context) {
+            return response(.failed(error, memberId: request.memberId), version: context.version)
         }
         guard GroupRequests.withinLimit(request.memberId), GroupRequests.withinLimit(request.groupInstanceId),
               request.protocols.allSatisfy({ GroupRequests.withinLimit($0.name) }),

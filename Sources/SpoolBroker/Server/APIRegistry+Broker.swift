@@ -37,7 +37,8 @@ extension APIRegistry {
         registry.register(HeartbeatHandler(groups: groups))
         registry.register(LeaveGroupHandler(groups: groups))
         registry.register(
-            OffsetCommitHandler(groups: groups, catalog: catalog, groupStore: groups.store, logger: logger))
+            OffsetCommitHandler(
+                groups: groups, shareGroups: shareGroups, catalog: catalog, groupStore: groups.store, logger: logger))
         registry.register(OffsetFetchHandler(groupStore: groups.store, logger: logger))
         registry.register(DescribeGroupsHandler(groups: groups))
         registry.register(ListGroupsHandler(groups: groups, shareGroups: shareGroups))
