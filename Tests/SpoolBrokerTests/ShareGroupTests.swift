@@ -180,6 +180,7 @@ import Testing
             #expect(answer.errorMessage == message)
         }
         #expect(share.broker.process.stderr.contains("MemberEpoch is invalid."))
+        #expect(try share.describe("").errorCode == KafkaErrorCode.invalidGroupId.rawValue)
         // Still serving, and the member that did nothing wrong is still in its group at its epoch.
         #expect(try share.heartbeat("g", "m1", epoch: 1).errorCode == 0)
         try await share.stop()
