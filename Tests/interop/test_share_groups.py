@@ -13,7 +13,7 @@ import time
 from confluent_kafka import ShareConsumer
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from conftest import temporary_broker
+from conftest import Broker, temporary_broker
 
 TIMEOUT_S = 30
 # Short heartbeats and sessions so that joining and leaving (or expiring) take about a second.
@@ -113,3 +113,45 @@ def test_share_consumer_joins_and_leaves():
             time.sleep(0.2)
             _, state, members = describe_share_group(broker.bootstrap, "share-workers")
         assert (state, members) == ("Empty", []), broker.log()[-4000:]
+
+
+def free_port():
+    """A port nothing listens on now, so that a restarted broker can listen where the client still connects."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_member(consumer, bootstrap, group):
+    """Polls until ShareGroupDescribe shows `group` Stable with one member; returns that member's id."""
+    deadline = time.monotonic() + TIMEOUT_S
+    described = None
+    while time.monotonic() < deadline and (described is None or described[1] != "Stable"):
+        consumer.poll(0.5)
+        described = describe_share_group(bootstrap, group)
+    assert described[1] == "Stable" and len(described[2]) == 1, described
+    return described[2][0][0]
+
+
+def test_share_consumer_rejoins_after_broker_restart(tmp_path):
+    """Proves a ShareConsumer survives a broker restart, which forgets share group membership: its next
+    heartbeat gets UNKNOWN_MEMBER_ID (not Kafka's fatal GROUP_ID_NOT_FOUND) and it rejoins with the same
+    member id."""
+    data, listen = str(tmp_path / "data"), ("--listen", f"127.0.0.1:{free_port()}")
+    first = Broker(data, str(tmp_path / "first.log"), SHARE_ARGS + listen)
+    consumer = None
+    try:
+        admin = AdminClient({"bootstrap.servers": first.bootstrap})
+        admin.create_topics([NewTopic("share-restart", 1, 1)])["share-restart"].result(timeout=TIMEOUT_S)
+        consumer = ShareConsumer({"bootstrap.servers": first.bootstrap, "group.id": "share-restart"})
+        consumer.subscribe(["share-restart"])
+        member = wait_for_member(consumer, first.bootstrap, "share-restart")
+    finally:
+        assert first.stop() == 0
+    second = Broker(data, str(tmp_path / "second.log"), SHARE_ARGS + listen)
+    try:
+        assert describe_share_group(second.bootstrap, "share-restart")[0] == 69  # forgotten: GROUP_ID_NOT_FOUND
+        assert wait_for_member(consumer, second.bootstrap, "share-restart") == member
+        consumer.close()
+    finally:
+        assert second.stop() == 0
