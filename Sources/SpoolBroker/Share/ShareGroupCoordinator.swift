@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import SpoolProtocol
@@ -60,7 +59,9 @@ final class ShareGroupCoordinator: Sendable {
     private let resolveTopic: @Sendable (String) -> ShareTopicAssignment?
     /// Whether a classic consumer group holds this id.
     private let isClassicGroup: @Sendable (String) -> Bool
-    /// Called when a member leaves or its session expires, so the records it holds can be released.
+    /// Called when a member leaves or its session expires, so the records it holds can be released. Not called
+    /// when a member rejoins at epoch 0 under its id: its new share session (ShareFetch at epoch 0) replaces the
+    /// old one, which is where Kafka releases the old session's records.
     private let memberRemoved: @Sendable (_ groupId: String, _ memberId: String) -> Void
     private let clock: @Sendable () -> Int64
     private let logger: Logger
