@@ -81,9 +81,12 @@ python-test-deps:
 	@$(VENV)/bin/python -c "import confluent_kafka, pytest" 2>/dev/null || \
 	  $(VENV)/bin/python -m pip install -q $(PYTHON_TEST_PACKAGES)
 
-## Regenerate the Kafka message codecs (and the round-trip tests' random-value generators) from ../shared.
+## Regenerate the Kafka message codecs (and the round-trip tests' random-value generators) from ../shared:
+## Kafka 4.1's messages-4.x/X.json (share groups, KIP-848) replaces messages/X.json where both exist.
 generate:
-	$(SWIFT) run spool-codegen ../shared/kafka-protocol/messages Sources/SpoolProtocol/Generated Tests/SpoolProtocolTests/Generated
+	$(SWIFT) run spool-codegen ../shared/kafka-protocol/messages \
+	  --overlay ../shared/kafka-protocol/messages-4.x \
+	  Sources/SpoolProtocol/Generated Tests/SpoolProtocolTests/Generated
 
 ## Micro-benchmarks (package-benchmark, in Benchmarks/).
 bench: deps

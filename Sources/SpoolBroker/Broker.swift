@@ -64,13 +64,23 @@ public struct Broker: Sendable {
             let groups = GroupCoordinator(
                 settings: GroupSettings(configuration: configuration), store: metadataStore, logger: logger)
             try await groups.load()
-            groupService = GroupCoordinatorService(coordinator: groups)
             partitions = PartitionManager(
                 catalog: catalog, logManager: logManager, configuration: configuration, logger: logger)
+            let shareGroups = ShareGroupCoordinator(
+                settings: ShareGroupSettings(configuration: configuration), logger: logger,
+                resolveTopic: { name in
+                    catalog.topic(name).map {
+                        ShareTopicAssignment(
+                            topicId: $0.topicId, topicName: name, partitions: Array(0..<Int32($0.logs.count)))
+                    }
+                },
+                isClassicGroup: { groups.group($0).map { $0.phase != .dead } ?? false })
+            groupService = GroupCoordinatorService(coordinator: groups, shareGroups: shareGroups)
             let cluster = ClusterIdentity(
                 clusterId: try Self.clusterId(dataDirectory: configuration.dataDirectory), configuration: configuration)
             let registry = APIRegistry.broker(
-                partitions: partitions, configuration: configuration, groups: groups, cluster: cluster, logger: logger)
+                partitions: partitions, configuration: configuration, groups: groups, shareGroups: shareGroups,
+                cluster: cluster, logger: logger)
             server = KafkaServer(
                 configuration: configuration, dispatcher: .broker(
                     registry: registry, logger: logger,

@@ -64,6 +64,16 @@ public struct BrokerConfiguration: Sendable, Equatable {
     public var groupMaxSessionTimeoutMs: Int32 = 1_800_000
     /// Committed offsets of an empty group expire after this (`offsets.retention.minutes`, 7 days).
     public var offsetsRetentionMinutes: Int64 = 10080
+    /// A share group member that does not heartbeat for this long is removed, and the records it holds are
+    /// released (`group.share.session.timeout.ms`, Kafka's 45 s).
+    public var groupShareSessionTimeoutMs: Int32 = 45_000
+    /// How often share group members are told to heartbeat (`group.share.heartbeat.interval.ms`, Kafka's 5 s).
+    public var groupShareHeartbeatIntervalMs: Int32 = 5000
+    /// Members one share group may hold (`group.share.max.size`, Kafka's 200); more get GROUP_MAX_SIZE_REACHED.
+    public var groupShareMaximumSize = 200
+    /// Share groups the broker holds (`group.share.max.groups`; Kafka's default is 10, Spool's 1000); a join
+    /// that would create more gets GROUP_MAX_SIZE_REACHED.
+    public var groupShareMaximumGroups = 1000
     /// The most partitions the broker holds over every topic (`max.partitions`); 0 derives it from the open-file
     /// limit (see `OpenFileLimit.derivedMaximumPartitions`).
     public var maximumPartitions = 0

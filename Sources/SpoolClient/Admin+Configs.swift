@@ -62,10 +62,10 @@ extension Admin {
                     KafkaErrorCode(result.errorCode), "describe configs of \(topic)", message: result.errorMessage)
             }
             for config in result.configs {
-                // v0 has no source, only is_default (its source decodes as -1).
+                // Every version the codec has (v1+, as in Kafka 4.x) carries the source; -1 would be a broker's
+                // "unknown".
                 let source: ConfigSource =
-                    config.configSource >= 0
-                    ? ConfigSource(rawValue: config.configSource) : config.isDefault ? .defaultConfig : .unknown
+                    config.configSource >= 0 ? ConfigSource(rawValue: config.configSource) : .unknown
                 entries.append(
                     SourcedConfigEntry(
                         name: config.name, value: config.value, source: source, readOnly: config.readOnly,

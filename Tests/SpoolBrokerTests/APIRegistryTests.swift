@@ -137,6 +137,8 @@ struct AnsweringMiddleware: RequestMiddleware {
         case .listGroups: ListGroupsRequest()
         case .deleteGroups: DeleteGroupsRequest()
         case .offsetDelete: OffsetDeleteRequest()
+        case .shareGroupHeartbeat: ShareGroupHeartbeatRequest()
+        case .shareGroupDescribe: ShareGroupDescribeRequest()
         default: nil
         }
     }

@@ -7,14 +7,18 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
     .deletingLastPathComponent()
 /// Kafka's schemas, which sit in ../shared beside the clone (absent in some checkouts).
 let schemaDirectory = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/kafka-protocol/messages")
+/// Kafka 4.1's newer schemas, which replace `messages/` file by file (see `make generate`).
+let overlayDirectory = packageRoot.deletingLastPathComponent().appendingPathComponent(
+    "shared/kafka-protocol/messages-4.x")
 let schemasPresent = FileManager.default.fileExists(atPath: schemaDirectory.path)
+    && FileManager.default.fileExists(atPath: overlayDirectory.path)
 
 @Suite("Code generation")
 struct CodegenTests {
     /// Proves the committed Generated/ folders are exactly what spool-codegen writes from ../shared today.
     @Test(.enabled(if: schemasPresent, "../shared/kafka-protocol/messages is absent: cannot regenerate"))
     func committedOutputIsUpToDate() throws {
-        let output = try SpoolCodegen.generate(messagesDirectory: schemaDirectory)
+        let output = try SpoolCodegen.generate(messagesDirectory: schemaDirectory, overlays: [overlayDirectory])
         let sources = packageRoot.appendingPathComponent("Sources/SpoolProtocol/Generated")
         let tests = packageRoot.appendingPathComponent("Tests/SpoolProtocolTests/Generated")
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -33,6 +37,18 @@ struct CodegenTests {
                 #expect(current == text, "\(name) differs from the generator's output; run make generate")
             }
         }
+    }
+
+    /// Proves an overlay folder's file replaces the base folder's file of the same name and adds new ones.
+    @Test(.enabled(if: schemasPresent, "../shared/kafka-protocol is absent"))
+    func overlayWinsWhereBothHoldAFile() throws {
+        let files = try SpoolCodegen.schemaFiles(messagesDirectory: schemaDirectory, overlays: [overlayDirectory])
+        let byName = Dictionary(uniqueKeysWithValues: files.map { ($0.lastPathComponent, $0) })
+        #expect(byName["MetadataRequest.json"] == overlayDirectory.appendingPathComponent("MetadataRequest.json"))
+        #expect(byName["FetchRequest.json"] == schemaDirectory.appendingPathComponent("FetchRequest.json"))
+        #expect(byName["DeleteShareGroupOffsetsRequest.json"] != nil)
+        let output = try SpoolCodegen.generate(messagesDirectory: schemaDirectory, overlays: [overlayDirectory])
+        #expect(output.sources["ShareGroupHeartbeatRequest.swift"]?.contains("1...1") == true)
     }
 
     /// Proves comments are stripped outside string literals only.

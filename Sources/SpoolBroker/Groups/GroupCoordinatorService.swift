@@ -21,6 +21,8 @@ struct GroupCoordinatorService: Service {
     static let offsetsRetentionCheckIntervalMs: Int64 = 600_000
 
     let coordinator: GroupCoordinator
+    /// Share groups, whose member sessions expire on the same tick.
+    var shareGroups: ShareGroupCoordinator?
 
     func run() async throws {
         var sinceRetentionCheck: Int64 = 0
@@ -34,6 +36,7 @@ struct GroupCoordinatorService: Service {
                 break
             }
             coordinator.tick()
+            shareGroups?.tick()
             sinceRetentionCheck += Self.tickIntervalMs
             if sinceRetentionCheck >= Self.offsetsRetentionCheckIntervalMs {
                 sinceRetentionCheck = 0

@@ -1,11 +1,13 @@
 import SpoolProtocol
 
 /// DeleteGroups (42): deletes empty groups with their committed offsets; a group with members is
-/// NON_EMPTY_GROUP, an unknown one GROUP_ID_NOT_FOUND.
+/// NON_EMPTY_GROUP, an unknown one GROUP_ID_NOT_FOUND. Share groups are deleted the same way: only once no
+/// member is left.
 struct DeleteGroupsHandler: KafkaResponseHandler {
     static let versions: ClosedRange<Int16> = 0...2
 
     let groups: GroupCoordinator
+    let shareGroups: ShareGroupCoordinator
 
     func respond(_ request: DeleteGroupsRequest, context: RequestContext) async
         -> DeleteGroupsResponse
@@ -13,8 +15,11 @@ struct DeleteGroupsHandler: KafkaResponseHandler {
         var seen = Set<String>()
         let unique = request.groupsNames.filter { seen.insert($0).inserted }
         let valid = unique.filter { GroupRequests.groupIdError($0) == nil }
-        let errors = Dictionary(
-            zip(valid, await groups.deleteGroups(valid)), uniquingKeysWith: { first, _ in first })
+        let share = shareGroups.delete(valid)
+        let classic = valid.filter { !share.keys.contains($0) }
+        var errors = Dictionary(
+            zip(classic, await groups.deleteGroups(classic)), uniquingKeysWith: { first, _ in first })
+        errors.merge(share) { _, shared in shared }
         return DeleteGroupsResponse(results: unique.map { groupId in
             DeleteGroupsResponse.DeletableGroupResult(
                 groupId: groupId, errorCode: (errors[groupId] ?? .invalidGroupId).rawValue)

@@ -4,8 +4,9 @@ import SpoolProtocol
 /// start-up as STATIC_BROKER_CONFIG, the rest DEFAULT_CONFIG, with synonyms in that order), and the broker's own
 /// settings (resource "1", this node), which are read-only. Each resource gets its own error.
 struct DescribeConfigsHandler: KafkaResponseHandler {
-    // Every version the generated codecs have, as for the other admin APIs.
-    static let versions: ClosedRange<Int16> = 0...4
+    // Every version the generated codecs have, as for the other admin APIs: Kafka 4.x's schema (KIP-896)
+    // removed v0, so from messages-4.x the codec starts at v1.
+    static let versions: ClosedRange<Int16> = 1...4
 
     let configuration: BrokerConfiguration
     let catalog: TopicCatalog
@@ -111,17 +112,13 @@ struct DescribeConfigsHandler: KafkaResponseHandler {
         return (value, value == setting.current(BrokerConfiguration()) ? .defaultConfig : .staticBrokerConfig)
     }
 
-    /// One config entry with only the fields its version has: is_default in v0, the source from v1, the type
-    /// and documentation from v3.
+    /// One config entry with only the fields its version has: the source (v1+), the type and documentation
+    /// from v3.
     private static func makeEntry(name: String, value: String?, readOnly: Bool, source: ConfigSource,
                                   options: Options, type: Int8, documentation: String?) -> Entry
     {
         var entry = Entry(name: name, value: value, readOnly: readOnly, isSensitive: false)
-        if options.version == 0 {
-            entry.isDefault = source == .defaultConfig
-        } else {
-            entry.configSource = source.rawValue
-        }
+        entry.configSource = source.rawValue
         if options.version >= 3 {
             entry.configType = type
             entry.documentation = options.documentation ? documentation : nil

@@ -1,8 +1,9 @@
 import SpoolProtocol
 
-/// FindCoordinator (10): this broker coordinates every consumer group. Transaction keys (key type 1) are refused
-/// with TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which clients treat as fatal at once: Spool has no transactions
-/// yet. Other key types have no coordinator here. v4+ asks for several keys at once.
+/// FindCoordinator (10): this broker coordinates every consumer and share group (clients ask for both with key
+/// type 0), and every share partition (key type 2, "group:topicId:partition", KIP-932). Transaction keys (key
+/// type 1) are refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED, which clients treat as fatal at once: Spool
+/// has no transactions yet. Other key types have no coordinator here. v4+ asks for several keys at once.
 struct FindCoordinatorHandler: KafkaResponseHandler {
     // Consumer groups (classic protocol). librdkafka enables groups only when FindCoordinator, OffsetCommit,
     // OffsetFetch, JoinGroup, SyncGroup, Heartbeat and LeaveGroup are all advertised; aiokafka sends v0–v3.
@@ -12,6 +13,8 @@ struct FindCoordinatorHandler: KafkaResponseHandler {
     private enum KeyType: Int8 {
         case group = 0
         case transaction = 1
+        /// A share partition's share coordinator; Kafka's brokers ask, share consumers do not.
+        case share = 2
     }
 
     /// Why a transactional producer is refused; clients show it with the error.
@@ -61,7 +64,7 @@ struct FindCoordinatorHandler: KafkaResponseHandler {
         -> (KafkaErrorCode?, String?)
     {
         switch KeyType(rawValue: request.keyType) {
-        case .group:
+        case .group, .share:
             return (nil, nil)
         case .transaction:
             let keys = context.version >= 4 ? request.coordinatorKeys : [request.key]

@@ -1,12 +1,14 @@
 import SpoolProtocol
 
 /// JoinGroup (11): answered when the group's join phase ends (every member rejoined, or the rebalance
-/// timeout passed). The request's task waits on a continuation; no thread blocks.
+/// timeout passed). The request's task waits on a continuation; no thread blocks. An id a share group holds is
+/// GROUP_ID_NOT_FOUND, as Kafka answers a classic join for a group of another type.
 struct JoinGroupHandler: KafkaResponseHandler {
     // One of the seven APIs librdkafka needs advertised to enable groups (see FindCoordinatorHandler).
     static let versions: ClosedRange<Int16> = 0...9
 
     let groups: GroupCoordinator
+    let shareGroups: ShareGroupCoordinator
 
     func respond(_ request: JoinGroupRequest, context: RequestContext) async
         -> JoinGroupResponse
@@ -14,6 +16,9 @@ struct JoinGroupHandler: KafkaResponseHandler {
         // A join may wait for a whole rebalance: later requests on this connection must not wait for it.
         context.gate.open()
         if let error = GroupRequests.groupIdError(request.groupId) {
+            return response(.failed(error, memberId: request.memberId), version: context.version)
+        }
+        if let error = GroupRequests.shareGroupError(request.groupId, shareGroups, context: context) {
             return response(.failed(error, memberId: request.memberId), version: context.version)
         }
         guard GroupRequests.withinLimit(request.memberId), GroupRequests.withinLimit(request.groupInstanceId),

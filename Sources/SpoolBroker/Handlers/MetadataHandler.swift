@@ -4,8 +4,9 @@ import SpoolProtocol
 
 /// Metadata (3): this broker, and the topics asked for (all when none are named), each partition led by
 /// this broker at leader epoch 0. Missing topics are created when auto-creation is on and the client allows it.
+/// v13 (Kafka 4.1) only adds a top-level ErrorCode, which stays 0: errors here are per topic.
 struct MetadataHandler: KafkaResponseHandler {
-    static let versions: ClosedRange<Int16> = 0...12
+    static let versions: ClosedRange<Int16> = 0...13
 
     let cluster: ClusterIdentity
     let catalog: TopicCatalog

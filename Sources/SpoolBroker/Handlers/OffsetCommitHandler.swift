@@ -3,12 +3,14 @@ import SpoolMetadata
 import SpoolProtocol
 
 /// OffsetCommit (8): checks the member against the group, then writes the offsets to SQLite and answers
-/// once they are durable. Concurrent commits (from any connection) share one transaction.
+/// once they are durable. Concurrent commits (from any connection) share one transaction. A share group's id is
+/// GROUP_ID_NOT_FOUND: share groups keep no committed offsets.
 struct OffsetCommitHandler: KafkaResponseHandler {
     // One of the seven APIs librdkafka needs advertised to enable groups (see FindCoordinatorHandler).
     static let versions: ClosedRange<Int16> = 0...9
 
     let groups: GroupCoordinator
+    let shareGroups: ShareGroupCoordinator
     let catalog: TopicCatalog
     let groupStore: any GroupMetadataStore
     let logger: Logger
@@ -17,6 +19,9 @@ struct OffsetCommitHandler: KafkaResponseHandler {
         -> OffsetCommitResponse
     {
         if let error = GroupRequests.groupIdError(request.groupId) { return failed(request, error) }
+        if let error = GroupRequests.shareGroupError(request.groupId, shareGroups, context: context) {
+            return failed(request, error)
+        }
         if let error = groups.commitError(
             groupId: request.groupId, memberId: request.memberId, groupInstanceId: request.groupInstanceId,
             generationId: request.generationIdOrMemberEpoch)

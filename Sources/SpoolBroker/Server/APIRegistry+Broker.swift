@@ -7,10 +7,11 @@ extension APIRegistry {
     ///   - partitions: the partition layer (Produce, Fetch, ListOffsets, DeleteRecords, OffsetForLeaderEpoch).
     ///   - configuration: the broker's settings.
     ///   - groups: the consumer group coordinator.
+    ///   - shareGroups: the share group coordinator (KIP-932 membership).
     ///   - cluster: this broker's node id, cluster id and advertised address.
     ///   - logger: where handlers log.
     static func broker(partitions: PartitionManager, configuration: BrokerConfiguration, groups: GroupCoordinator,
-                       cluster: ClusterIdentity, logger: Logger) -> APIRegistry
+                       shareGroups: ShareGroupCoordinator, cluster: ClusterIdentity, logger: Logger) -> APIRegistry
     {
         let catalog = partitions.catalog
         var registry = APIRegistry()
@@ -31,16 +32,20 @@ extension APIRegistry {
         registry.register(DescribeLogDirsHandler(catalog: catalog, dataDirectory: configuration.dataDirectory))
         registry.register(DescribeClusterHandler(cluster: cluster))
         registry.register(FindCoordinatorHandler(cluster: cluster))
-        registry.register(JoinGroupHandler(groups: groups))
+        registry.register(JoinGroupHandler(groups: groups, shareGroups: shareGroups))
         registry.register(SyncGroupHandler(groups: groups))
         registry.register(HeartbeatHandler(groups: groups))
         registry.register(LeaveGroupHandler(groups: groups))
         registry.register(
-            OffsetCommitHandler(groups: groups, catalog: catalog, groupStore: groups.store, logger: logger))
+            OffsetCommitHandler(
+                groups: groups, shareGroups: shareGroups, catalog: catalog, groupStore: groups.store, logger: logger))
         registry.register(OffsetFetchHandler(groupStore: groups.store, logger: logger))
         registry.register(DescribeGroupsHandler(groups: groups))
-        registry.register(ListGroupsHandler(groups: groups))
-        registry.register(DeleteGroupsHandler(groups: groups))
+        registry.register(ListGroupsHandler(groups: groups, shareGroups: shareGroups))
+        registry.register(DeleteGroupsHandler(groups: groups, shareGroups: shareGroups))
+        // Share groups: membership only so far; ShareFetch and ShareAcknowledge come with share partitions.
+        registry.register(ShareGroupHeartbeatHandler(shareGroups: shareGroups))
+        registry.register(ShareGroupDescribeHandler(shareGroups: shareGroups, groups: groups))
         registry.register(
             OffsetDeleteHandler(groups: groups, catalog: catalog, groupStore: groups.store, logger: logger))
         registry.registerApiVersions()

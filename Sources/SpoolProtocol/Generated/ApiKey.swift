@@ -91,6 +91,9 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
     case writeShareGroupState = 85
     case deleteShareGroupState = 86
     case readShareGroupStateSummary = 87
+    case describeShareGroupOffsets = 90
+    case alterShareGroupOffsets = 91
+    case deleteShareGroupOffsets = 92
 
     /// The API's name as Kafka spells it.
     public var name: String {
@@ -183,6 +186,9 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
             case .writeShareGroupState: return "WriteShareGroupState"
             case .deleteShareGroupState: return "DeleteShareGroupState"
             case .readShareGroupStateSummary: return "ReadShareGroupStateSummary"
+            case .describeShareGroupOffsets: return "DescribeShareGroupOffsets"
+            case .alterShareGroupOffsets: return "AlterShareGroupOffsets"
+            case .deleteShareGroupOffsets: return "DeleteShareGroupOffsets"
         }
     }
 
@@ -192,7 +198,7 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
             case .produce: return 0...11
             case .fetch: return 0...17
             case .listOffsets: return 0...10
-            case .metadata: return 0...12
+            case .metadata: return 0...13
             case .leaderAndIsr: return 0...7
             case .stopReplica: return 0...4
             case .updateMetadata: return 0...8
@@ -221,7 +227,7 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
             case .describeAcls: return 0...3
             case .createAcls: return 0...3
             case .deleteAcls: return 0...3
-            case .describeConfigs: return 0...4
+            case .describeConfigs: return 1...4
             case .alterConfigs: return 0...2
             case .alterReplicaLogDirs: return 0...2
             case .describeLogDirs: return 0...4
@@ -258,17 +264,17 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
             case .listTransactions: return 0...1
             case .allocateProducerIds: return 0...0
             case .consumerGroupHeartbeat: return 0...1
-            case .consumerGroupDescribe: return 0...0
+            case .consumerGroupDescribe: return 0...1
             case .controllerRegistration: return 0...0
             case .getTelemetrySubscriptions: return 0...0
             case .pushTelemetry: return 0...0
             case .assignReplicasToDirs: return 0...0
             case .listClientMetricsResources: return 0...0
             case .describeTopicPartitions: return 0...0
-            case .shareGroupHeartbeat: return 0...0
-            case .shareGroupDescribe: return 0...0
-            case .shareFetch: return 0...0
-            case .shareAcknowledge: return 0...0
+            case .shareGroupHeartbeat: return 1...1
+            case .shareGroupDescribe: return 1...1
+            case .shareFetch: return 1...1
+            case .shareAcknowledge: return 1...1
             case .addRaftVoter: return 0...0
             case .removeRaftVoter: return 0...0
             case .updateRaftVoter: return 0...0
@@ -277,6 +283,9 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
             case .writeShareGroupState: return 0...0
             case .deleteShareGroupState: return 0...0
             case .readShareGroupStateSummary: return 0...0
+            case .describeShareGroupOffsets: return 0...0
+            case .alterShareGroupOffsets: return 0...0
+            case .deleteShareGroupOffsets: return 0...0
         }
     }
 
@@ -371,6 +380,9 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
             case .writeShareGroupState: return 0
             case .deleteShareGroupState: return 0
             case .readShareGroupStateSummary: return 0
+            case .describeShareGroupOffsets: return 0
+            case .alterShareGroupOffsets: return 0
+            case .deleteShareGroupOffsets: return 0
         }
     }
 
@@ -445,7 +457,7 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
             case .describeTransactions: return false
             case .listTransactions: return false
             case .allocateProducerIds: return false
-            case .consumerGroupHeartbeat: return true
+            case .consumerGroupHeartbeat: return false
             case .consumerGroupDescribe: return false
             case .controllerRegistration: return false
             case .getTelemetrySubscriptions: return false
@@ -453,10 +465,10 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
             case .assignReplicasToDirs: return false
             case .listClientMetricsResources: return false
             case .describeTopicPartitions: return false
-            case .shareGroupHeartbeat: return true
-            case .shareGroupDescribe: return true
-            case .shareFetch: return true
-            case .shareAcknowledge: return true
+            case .shareGroupHeartbeat: return false
+            case .shareGroupDescribe: return false
+            case .shareFetch: return false
+            case .shareAcknowledge: return false
             case .addRaftVoter: return false
             case .removeRaftVoter: return false
             case .updateRaftVoter: return false
@@ -465,6 +477,9 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
             case .writeShareGroupState: return true
             case .deleteShareGroupState: return true
             case .readShareGroupStateSummary: return true
+            case .describeShareGroupOffsets: return false
+            case .alterShareGroupOffsets: return false
+            case .deleteShareGroupOffsets: return false
         }
     }
 
@@ -559,6 +574,9 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
             case .writeShareGroupState: return WriteShareGroupStateRequest.self
             case .deleteShareGroupState: return DeleteShareGroupStateRequest.self
             case .readShareGroupStateSummary: return ReadShareGroupStateSummaryRequest.self
+            case .describeShareGroupOffsets: return DescribeShareGroupOffsetsRequest.self
+            case .alterShareGroupOffsets: return AlterShareGroupOffsetsRequest.self
+            case .deleteShareGroupOffsets: return DeleteShareGroupOffsetsRequest.self
         }
     }
 
@@ -653,6 +671,9 @@ public enum ApiKey: Int16, CaseIterable, Sendable {
             case .writeShareGroupState: return WriteShareGroupStateResponse.self
             case .deleteShareGroupState: return DeleteShareGroupStateResponse.self
             case .readShareGroupStateSummary: return ReadShareGroupStateSummaryResponse.self
+            case .describeShareGroupOffsets: return DescribeShareGroupOffsetsResponse.self
+            case .alterShareGroupOffsets: return AlterShareGroupOffsetsResponse.self
+            case .deleteShareGroupOffsets: return DeleteShareGroupOffsetsResponse.self
         }
     }
 

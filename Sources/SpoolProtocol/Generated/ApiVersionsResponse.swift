@@ -28,7 +28,7 @@ public struct ApiVersionsResponse: KafkaResponseMessage {
     public var finalizedFeaturesEpoch: Int64
     /// List of cluster-wide finalized features. The information is valid only if FinalizedFeaturesEpoch >= 0. (versions 3+, tag 2)
     public var finalizedFeatures: [FinalizedFeatureKey]
-    /// Set by a KRaft controller if the required configurations for ZK migration are present (versions 3+, tag 3)
+    /// Set by a KRaft controller if the required configurations for ZK migration are present. (versions 3+, tag 3)
     public var zkMigrationReady: Bool
     /// Tagged fields whose tags this code does not know, kept so that re-encoding preserves them.
     public var unknownTaggedFields: [KafkaTaggedField]

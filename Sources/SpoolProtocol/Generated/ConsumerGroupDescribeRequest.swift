@@ -5,18 +5,18 @@ import NIOCore
 
 /// Kafka's `ConsumerGroupDescribeRequest` (request).
 ///
-/// Versions 0-0, flexible 0+. A value type; safe to share across tasks.
+/// Versions 0-1, flexible 0+. A value type; safe to share across tasks.
 public struct ConsumerGroupDescribeRequest: KafkaRequestMessage {
     /// The API this message belongs to (key 69).
     public static let apiKey: ApiKey = .consumerGroupDescribe
     /// The schema's name.
     public static let messageName = "ConsumerGroupDescribeRequest"
     /// The versions this message has.
-    public static let validVersions: ClosedRange<Int16> = 0...0
+    public static let validVersions: ClosedRange<Int16> = 0...1
     /// The first flexible version, if any.
     public static let firstFlexibleVersion: Int16? = 0
 
-    /// The ids of the groups to describe (versions 0+)
+    /// The ids of the groups to describe. (versions 0+)
     public var groupIds: [String]
     /// Whether to include authorized operations. (versions 0+)
     public var includeAuthorizedOperations: Bool

@@ -5,14 +5,14 @@ import NIOCore
 
 /// Kafka's `ConsumerGroupDescribeResponse` (response).
 ///
-/// Versions 0-0, flexible 0+. A value type; safe to share across tasks.
+/// Versions 0-1, flexible 0+. A value type; safe to share across tasks.
 public struct ConsumerGroupDescribeResponse: KafkaResponseMessage {
     /// The API this message belongs to (key 69).
     public static let apiKey: ApiKey = .consumerGroupDescribe
     /// The schema's name.
     public static let messageName = "ConsumerGroupDescribeResponse"
     /// The versions this message has.
-    public static let validVersions: ClosedRange<Int16> = 0...0
+    public static let validVersions: ClosedRange<Int16> = 0...1
     /// The first flexible version, if any.
     public static let firstFlexibleVersion: Int16? = 0
 
@@ -211,6 +211,8 @@ public struct ConsumerGroupDescribeResponse: KafkaResponseMessage {
         public var assignment: Assignment
         /// The target assignment. (versions 0+)
         public var targetAssignment: Assignment
+        /// -1 for unknown. 0 for classic member. +1 for consumer member. (versions 1+)
+        public var memberType: Int8
         /// Tagged fields whose tags this code does not know, kept so that re-encoding preserves them.
         public var unknownTaggedFields: [KafkaTaggedField]
 
@@ -226,6 +228,7 @@ public struct ConsumerGroupDescribeResponse: KafkaResponseMessage {
             subscribedTopicRegex: String? = nil,
             assignment: Assignment = Assignment(),
             targetAssignment: Assignment = Assignment(),
+            memberType: Int8 = -1,
             unknownTaggedFields: [KafkaTaggedField] = []
         ) {
             self.memberId = memberId
@@ -238,6 +241,7 @@ public struct ConsumerGroupDescribeResponse: KafkaResponseMessage {
             self.subscribedTopicRegex = subscribedTopicRegex
             self.assignment = assignment
             self.targetAssignment = targetAssignment
+            self.memberType = memberType
             self.unknownTaggedFields = unknownTaggedFields
         }
 
@@ -265,6 +269,9 @@ public struct ConsumerGroupDescribeResponse: KafkaResponseMessage {
             self.subscribedTopicRegex = try buffer.readKafkaNullableString(flexible: flexible, nullable: true)
             self.assignment = try Assignment(from: &buffer, version: version)
             self.targetAssignment = try Assignment(from: &buffer, version: version)
+            if version >= 1 {
+                self.memberType = try buffer.readKafkaInteger(as: Int8.self)
+            }
             if flexible {
                 self.unknownTaggedFields = try buffer.readKafkaTaggedFields()
             }
@@ -289,6 +296,9 @@ public struct ConsumerGroupDescribeResponse: KafkaResponseMessage {
             try buffer.writeKafkaNullableString(self.subscribedTopicRegex, flexible: flexible, nullable: true)
             try self.assignment.encode(into: &buffer, version: version)
             try self.targetAssignment.encode(into: &buffer, version: version)
+            if version >= 1 {
+                buffer.writeKafkaInteger(self.memberType)
+            }
             if flexible {
                 buffer.writeKafkaTaggedFields(self.unknownTaggedFields)
             }

@@ -5,14 +5,14 @@ import NIOCore
 
 /// Kafka's `DescribeConfigsRequest` (request).
 ///
-/// Versions 0-4, flexible 4+. A value type; safe to share across tasks.
+/// Versions 1-4, flexible 4+. A value type; safe to share across tasks.
 public struct DescribeConfigsRequest: KafkaRequestMessage {
     /// The API this message belongs to (key 32).
     public static let apiKey: ApiKey = .describeConfigs
     /// The schema's name.
     public static let messageName = "DescribeConfigsRequest"
     /// The versions this message has.
-    public static let validVersions: ClosedRange<Int16> = 0...4
+    public static let validVersions: ClosedRange<Int16> = 1...4
     /// The first flexible version, if any.
     public static let firstFlexibleVersion: Int16? = 4
 
@@ -54,9 +54,7 @@ public struct DescribeConfigsRequest: KafkaRequestMessage {
             for _ in 0..<count { items.append(try DescribeConfigsResource(from: &buffer, version: version)) }
             self.resources = items
         }
-        if version >= 1 {
-            self.includeSynonyms = try buffer.readKafkaBool()
-        }
+        self.includeSynonyms = try buffer.readKafkaBool()
         if version >= 3 {
             self.includeDocumentation = try buffer.readKafkaBool()
         }
@@ -76,11 +74,7 @@ public struct DescribeConfigsRequest: KafkaRequestMessage {
         let flexible = version >= 4
         try buffer.writeKafkaArrayCount(self.resources.count, flexible: flexible)
         for item in self.resources { try item.encode(into: &buffer, version: version) }
-        if version >= 1 {
-            buffer.writeKafkaBool(self.includeSynonyms)
-        } else {
-            if self.includeSynonyms != false { throw .fieldNotSupported("DescribeConfigsRequest.includeSynonyms", version: version) }
-        }
+        buffer.writeKafkaBool(self.includeSynonyms)
         if version >= 3 {
             buffer.writeKafkaBool(self.includeDocumentation)
         } else {

@@ -5,14 +5,14 @@ import NIOCore
 
 /// Kafka's `DescribeConfigsResponse` (response).
 ///
-/// Versions 0-4, flexible 4+. A value type; safe to share across tasks.
+/// Versions 1-4, flexible 4+. A value type; safe to share across tasks.
 public struct DescribeConfigsResponse: KafkaResponseMessage {
     /// The API this message belongs to (key 32).
     public static let apiKey: ApiKey = .describeConfigs
     /// The schema's name.
     public static let messageName = "DescribeConfigsResponse"
     /// The versions this message has.
-    public static let validVersions: ClosedRange<Int16> = 0...4
+    public static let validVersions: ClosedRange<Int16> = 1...4
     /// The first flexible version, if any.
     public static let firstFlexibleVersion: Int16? = 4
 
@@ -105,15 +105,9 @@ public struct DescribeConfigsResponse: KafkaResponseMessage {
         public init(from buffer: inout ByteBuffer, version: Int16) throws(KafkaProtocolError) {
             self.init()
             let flexible = version >= 4
-            if version >= 1 {
-                self.name = try buffer.readKafkaString(flexible: flexible)
-            }
-            if version >= 1 {
-                self.value = try buffer.readKafkaNullableString(flexible: flexible, nullable: true)
-            }
-            if version >= 1 {
-                self.source = try buffer.readKafkaInteger(as: Int8.self)
-            }
+            self.name = try buffer.readKafkaString(flexible: flexible)
+            self.value = try buffer.readKafkaNullableString(flexible: flexible, nullable: true)
+            self.source = try buffer.readKafkaInteger(as: Int8.self)
             if flexible {
                 self.unknownTaggedFields = try buffer.readKafkaTaggedFields()
             }
@@ -127,21 +121,9 @@ public struct DescribeConfigsResponse: KafkaResponseMessage {
         ///   or a non-default value in a non-ignorable field the version does not have.
         public func encode(into buffer: inout ByteBuffer, version: Int16) throws(KafkaProtocolError) {
             let flexible = version >= 4
-            if version >= 1 {
-                try buffer.writeKafkaString(self.name, flexible: flexible)
-            } else {
-                if self.name != "" { throw .fieldNotSupported("DescribeConfigsSynonym.name", version: version) }
-            }
-            if version >= 1 {
-                try buffer.writeKafkaNullableString(self.value, flexible: flexible, nullable: true)
-            } else {
-                if self.value != "" { throw .fieldNotSupported("DescribeConfigsSynonym.value", version: version) }
-            }
-            if version >= 1 {
-                buffer.writeKafkaInteger(self.source)
-            } else {
-                if self.source != 0 { throw .fieldNotSupported("DescribeConfigsSynonym.source", version: version) }
-            }
+            try buffer.writeKafkaString(self.name, flexible: flexible)
+            try buffer.writeKafkaNullableString(self.value, flexible: flexible, nullable: true)
+            buffer.writeKafkaInteger(self.source)
             if flexible {
                 buffer.writeKafkaTaggedFields(self.unknownTaggedFields)
             }
@@ -156,15 +138,13 @@ public struct DescribeConfigsResponse: KafkaResponseMessage {
         public var value: String?
         /// True if the configuration is read-only. (versions 0+)
         public var readOnly: Bool
-        /// True if the configuration is not set. (versions 0)
-        public var isDefault: Bool
         /// The configuration source. (versions 1+)
         public var configSource: Int8
         /// True if this configuration is sensitive. (versions 0+)
         public var isSensitive: Bool
         /// The synonyms for this configuration key. (versions 1+)
         public var synonyms: [DescribeConfigsSynonym]
-        /// The configuration data type. Type can be one of the following values - BOOLEAN, STRING, INT, SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD (versions 3+)
+        /// The configuration data type. Type can be one of the following values - BOOLEAN, STRING, INT, SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD. (versions 3+)
         public var configType: Int8
         /// The configuration documentation. (versions 3+, nullable 0+)
         public var documentation: String?
@@ -176,7 +156,6 @@ public struct DescribeConfigsResponse: KafkaResponseMessage {
             name: String = "",
             value: String? = "",
             readOnly: Bool = false,
-            isDefault: Bool = false,
             configSource: Int8 = -1,
             isSensitive: Bool = false,
             synonyms: [DescribeConfigsSynonym] = [],
@@ -187,7 +166,6 @@ public struct DescribeConfigsResponse: KafkaResponseMessage {
             self.name = name
             self.value = value
             self.readOnly = readOnly
-            self.isDefault = isDefault
             self.configSource = configSource
             self.isSensitive = isSensitive
             self.synonyms = synonyms
@@ -207,21 +185,14 @@ public struct DescribeConfigsResponse: KafkaResponseMessage {
             self.name = try buffer.readKafkaString(flexible: flexible)
             self.value = try buffer.readKafkaNullableString(flexible: flexible, nullable: true)
             self.readOnly = try buffer.readKafkaBool()
-            if version <= 0 {
-                self.isDefault = try buffer.readKafkaBool()
-            }
-            if version >= 1 {
-                self.configSource = try buffer.readKafkaInteger(as: Int8.self)
-            }
+            self.configSource = try buffer.readKafkaInteger(as: Int8.self)
             self.isSensitive = try buffer.readKafkaBool()
-            if version >= 1 {
-                do {
-                    let count = try buffer.readKafkaArrayCount(flexible: flexible)
-                    var items: [DescribeConfigsSynonym] = []
-                    items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
-                    for _ in 0..<count { items.append(try DescribeConfigsSynonym(from: &buffer, version: version)) }
-                    self.synonyms = items
-                }
+            do {
+                let count = try buffer.readKafkaArrayCount(flexible: flexible)
+                var items: [DescribeConfigsSynonym] = []
+                items.reserveCapacity(min(count, 256))  // grows with decoded elements, not with a claimed count
+                for _ in 0..<count { items.append(try DescribeConfigsSynonym(from: &buffer, version: version)) }
+                self.synonyms = items
             }
             if version >= 3 {
                 self.configType = try buffer.readKafkaInteger(as: Int8.self)
@@ -245,19 +216,10 @@ public struct DescribeConfigsResponse: KafkaResponseMessage {
             try buffer.writeKafkaString(self.name, flexible: flexible)
             try buffer.writeKafkaNullableString(self.value, flexible: flexible, nullable: true)
             buffer.writeKafkaBool(self.readOnly)
-            if version <= 0 {
-                buffer.writeKafkaBool(self.isDefault)
-            } else {
-                if self.isDefault != false { throw .fieldNotSupported("DescribeConfigsResourceResult.isDefault", version: version) }
-            }
-            if version >= 1 {
-                buffer.writeKafkaInteger(self.configSource)
-            }
+            buffer.writeKafkaInteger(self.configSource)
             buffer.writeKafkaBool(self.isSensitive)
-            if version >= 1 {
-                try buffer.writeKafkaArrayCount(self.synonyms.count, flexible: flexible)
-                for item in self.synonyms { try item.encode(into: &buffer, version: version) }
-            }
+            try buffer.writeKafkaArrayCount(self.synonyms.count, flexible: flexible)
+            for item in self.synonyms { try item.encode(into: &buffer, version: version) }
             if version >= 3 {
                 buffer.writeKafkaInteger(self.configType)
             }

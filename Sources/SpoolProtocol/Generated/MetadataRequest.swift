@@ -5,14 +5,14 @@ import NIOCore
 
 /// Kafka's `MetadataRequest` (request).
 ///
-/// Versions 0-12, flexible 9+. A value type; safe to share across tasks.
+/// Versions 0-13, flexible 9+. A value type; safe to share across tasks.
 public struct MetadataRequest: KafkaRequestMessage {
     /// The API this message belongs to (key 3).
     public static let apiKey: ApiKey = .metadata
     /// The schema's name.
     public static let messageName = "MetadataRequest"
     /// The versions this message has.
-    public static let validVersions: ClosedRange<Int16> = 0...12
+    public static let validVersions: ClosedRange<Int16> = 0...13
     /// The first flexible version, if any.
     public static let firstFlexibleVersion: Int16? = 9
 

@@ -5,14 +5,14 @@ import NIOCore
 
 /// Kafka's `MetadataResponse` (response).
 ///
-/// Versions 0-12, flexible 9+. A value type; safe to share across tasks.
+/// Versions 0-13, flexible 9+. A value type; safe to share across tasks.
 public struct MetadataResponse: KafkaResponseMessage {
     /// The API this message belongs to (key 3).
     public static let apiKey: ApiKey = .metadata
     /// The schema's name.
     public static let messageName = "MetadataResponse"
     /// The versions this message has.
-    public static let validVersions: ClosedRange<Int16> = 0...12
+    public static let validVersions: ClosedRange<Int16> = 0...13
     /// The first flexible version, if any.
     public static let firstFlexibleVersion: Int16? = 9
 
@@ -28,6 +28,8 @@ public struct MetadataResponse: KafkaResponseMessage {
     public var topics: [MetadataResponseTopic]
     /// 32-bit bitfield to represent authorized operations for this cluster. (versions 8-10)
     public var clusterAuthorizedOperations: Int32
+    /// The top-level error code, or 0 if there was no error. (versions 13+)
+    public var errorCode: Int16
     /// Tagged fields whose tags this code does not know, kept so that re-encoding preserves them.
     public var unknownTaggedFields: [KafkaTaggedField]
 
@@ -39,6 +41,7 @@ public struct MetadataResponse: KafkaResponseMessage {
         controllerId: Int32 = -1,
         topics: [MetadataResponseTopic] = [],
         clusterAuthorizedOperations: Int32 = -2147483648,
+        errorCode: Int16 = 0,
         unknownTaggedFields: [KafkaTaggedField] = []
     ) {
         self.throttleTimeMs = throttleTimeMs
@@ -47,6 +50,7 @@ public struct MetadataResponse: KafkaResponseMessage {
         self.controllerId = controllerId
         self.topics = topics
         self.clusterAuthorizedOperations = clusterAuthorizedOperations
+        self.errorCode = errorCode
         self.unknownTaggedFields = unknownTaggedFields
     }
 
@@ -85,6 +89,9 @@ public struct MetadataResponse: KafkaResponseMessage {
         if version >= 8 && version <= 10 {
             self.clusterAuthorizedOperations = try buffer.readKafkaInteger(as: Int32.self)
         }
+        if version >= 13 {
+            self.errorCode = try buffer.readKafkaInteger(as: Int16.self)
+        }
         if flexible {
             self.unknownTaggedFields = try buffer.readKafkaTaggedFields()
         }
@@ -116,6 +123,9 @@ public struct MetadataResponse: KafkaResponseMessage {
             buffer.writeKafkaInteger(self.clusterAuthorizedOperations)
         } else {
             if self.clusterAuthorizedOperations != -2147483648 { throw .fieldNotSupported("MetadataResponse.clusterAuthorizedOperations", version: version) }
+        }
+        if version >= 13 {
+            buffer.writeKafkaInteger(self.errorCode)
         }
         if flexible {
             buffer.writeKafkaTaggedFields(self.unknownTaggedFields)

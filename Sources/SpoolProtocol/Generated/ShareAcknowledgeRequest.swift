@@ -5,14 +5,14 @@ import NIOCore
 
 /// Kafka's `ShareAcknowledgeRequest` (request).
 ///
-/// Versions 0-0, flexible 0+. A value type; safe to share across tasks.
+/// Versions 1-1, flexible 0+. A value type; safe to share across tasks.
 public struct ShareAcknowledgeRequest: KafkaRequestMessage {
     /// The API this message belongs to (key 79).
     public static let apiKey: ApiKey = .shareAcknowledge
     /// The schema's name.
     public static let messageName = "ShareAcknowledgeRequest"
     /// The versions this message has.
-    public static let validVersions: ClosedRange<Int16> = 0...0
+    public static let validVersions: ClosedRange<Int16> = 1...1
     /// The first flexible version, if any.
     public static let firstFlexibleVersion: Int16? = 0
 

@@ -5,14 +5,14 @@ import NIOCore
 
 /// Kafka's `ShareAcknowledgeResponse` (response).
 ///
-/// Versions 0-0, flexible 0+. A value type; safe to share across tasks.
+/// Versions 1-1, flexible 0+. A value type; safe to share across tasks.
 public struct ShareAcknowledgeResponse: KafkaResponseMessage {
     /// The API this message belongs to (key 79).
     public static let apiKey: ApiKey = .shareAcknowledge
     /// The schema's name.
     public static let messageName = "ShareAcknowledgeResponse"
     /// The versions this message has.
-    public static let validVersions: ClosedRange<Int16> = 0...0
+    public static let validVersions: ClosedRange<Int16> = 1...1
     /// The first flexible version, if any.
     public static let firstFlexibleVersion: Int16? = 0
 
@@ -157,7 +157,7 @@ public struct ShareAcknowledgeResponse: KafkaResponseMessage {
         public var errorCode: Int16
         /// The error message, or null if there was no error. (versions 0+, nullable 0+)
         public var errorMessage: String?
-        /// CurrentLeader (versions 0+)
+        /// The current leader of the partition. (versions 0+)
         public var currentLeader: LeaderIdAndEpoch
         /// Tagged fields whose tags this code does not know, kept so that re-encoding preserves them.
         public var unknownTaggedFields: [KafkaTaggedField]

@@ -5,14 +5,14 @@ import NIOCore
 
 /// Kafka's `ShareFetchRequest` (request).
 ///
-/// Versions 0-0, flexible 0+. A value type; safe to share across tasks.
+/// Versions 1-1, flexible 0+. A value type; safe to share across tasks.
 public struct ShareFetchRequest: KafkaRequestMessage {
     /// The API this message belongs to (key 78).
     public static let apiKey: ApiKey = .shareFetch
     /// The schema's name.
     public static let messageName = "ShareFetchRequest"
     /// The versions this message has.
-    public static let validVersions: ClosedRange<Int16> = 0...0
+    public static let validVersions: ClosedRange<Int16> = 1...1
     /// The first flexible version, if any.
     public static let firstFlexibleVersion: Int16? = 0
 
@@ -26,8 +26,12 @@ public struct ShareFetchRequest: KafkaRequestMessage {
     public var maxWaitMs: Int32
     /// The minimum bytes to accumulate in the response. (versions 0+)
     public var minBytes: Int32
-    /// The maximum bytes to fetch.  See KIP-74 for cases where this limit may not be honored. (versions 0+)
+    /// The maximum bytes to fetch. See KIP-74 for cases where this limit may not be honored. (versions 0+)
     public var maxBytes: Int32
+    /// The maximum number of records to fetch. This limit can be exceeded for alignment of batch boundaries. (versions 1+)
+    public var maxRecords: Int32
+    /// The optimal number of records for batches of acquired records and acknowledgements. (versions 1+)
+    public var batchSize: Int32
     /// The topics to fetch. (versions 0+)
     public var topics: [FetchTopic]
     /// The partitions to remove from this share session. (versions 0+)
@@ -43,6 +47,8 @@ public struct ShareFetchRequest: KafkaRequestMessage {
         maxWaitMs: Int32 = 0,
         minBytes: Int32 = 0,
         maxBytes: Int32 = 0x7fffffff,
+        maxRecords: Int32 = 0,
+        batchSize: Int32 = 0,
         topics: [FetchTopic] = [],
         forgottenTopicsData: [ForgottenTopic] = [],
         unknownTaggedFields: [KafkaTaggedField] = []
@@ -53,6 +59,8 @@ public struct ShareFetchRequest: KafkaRequestMessage {
         self.maxWaitMs = maxWaitMs
         self.minBytes = minBytes
         self.maxBytes = maxBytes
+        self.maxRecords = maxRecords
+        self.batchSize = batchSize
         self.topics = topics
         self.forgottenTopicsData = forgottenTopicsData
         self.unknownTaggedFields = unknownTaggedFields
@@ -73,6 +81,8 @@ public struct ShareFetchRequest: KafkaRequestMessage {
         self.maxWaitMs = try buffer.readKafkaInteger(as: Int32.self)
         self.minBytes = try buffer.readKafkaInteger(as: Int32.self)
         self.maxBytes = try buffer.readKafkaInteger(as: Int32.self)
+        self.maxRecords = try buffer.readKafkaInteger(as: Int32.self)
+        self.batchSize = try buffer.readKafkaInteger(as: Int32.self)
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [FetchTopic] = []
@@ -107,6 +117,8 @@ public struct ShareFetchRequest: KafkaRequestMessage {
         buffer.writeKafkaInteger(self.maxWaitMs)
         buffer.writeKafkaInteger(self.minBytes)
         buffer.writeKafkaInteger(self.maxBytes)
+        buffer.writeKafkaInteger(self.maxRecords)
+        buffer.writeKafkaInteger(self.batchSize)
         try buffer.writeKafkaArrayCount(self.topics.count, flexible: flexible)
         for item in self.topics { try item.encode(into: &buffer, version: version) }
         try buffer.writeKafkaArrayCount(self.forgottenTopicsData.count, flexible: flexible)
@@ -184,7 +196,7 @@ public struct ShareFetchRequest: KafkaRequestMessage {
     public struct FetchPartition: Sendable, Equatable {
         /// The partition index. (versions 0+)
         public var partitionIndex: Int32
-        /// The maximum bytes to fetch from this partition. 0 when only acknowledgement with no fetching is required. See KIP-74 for cases where this limit may not be honored. (versions 0+)
+        /// The maximum bytes to fetch from this partition. 0 when only acknowledgement with no fetching is required. See KIP-74 for cases where this limit may not be honored. (versions 0)
         public var partitionMaxBytes: Int32
         /// Record batches to acknowledge. (versions 0+)
         public var acknowledgementBatches: [AcknowledgementBatch]
@@ -213,7 +225,6 @@ public struct ShareFetchRequest: KafkaRequestMessage {
             self.init()
             let flexible = true
             self.partitionIndex = try buffer.readKafkaInteger(as: Int32.self)
-            self.partitionMaxBytes = try buffer.readKafkaInteger(as: Int32.self)
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [AcknowledgementBatch] = []
@@ -235,7 +246,7 @@ public struct ShareFetchRequest: KafkaRequestMessage {
         public func encode(into buffer: inout ByteBuffer, version: Int16) throws(KafkaProtocolError) {
             let flexible = true
             buffer.writeKafkaInteger(self.partitionIndex)
-            buffer.writeKafkaInteger(self.partitionMaxBytes)
+            if self.partitionMaxBytes != 0 { throw .fieldNotSupported("FetchPartition.partitionMaxBytes", version: version) }
             try buffer.writeKafkaArrayCount(self.acknowledgementBatches.count, flexible: flexible)
             for item in self.acknowledgementBatches { try item.encode(into: &buffer, version: version) }
             if flexible {

@@ -5,14 +5,14 @@ import NIOCore
 
 /// Kafka's `ShareFetchResponse` (response).
 ///
-/// Versions 0-0, flexible 0+. A value type; safe to share across tasks.
+/// Versions 1-1, flexible 0+. A value type; safe to share across tasks.
 public struct ShareFetchResponse: KafkaResponseMessage {
     /// The API this message belongs to (key 78).
     public static let apiKey: ApiKey = .shareFetch
     /// The schema's name.
     public static let messageName = "ShareFetchResponse"
     /// The versions this message has.
-    public static let validVersions: ClosedRange<Int16> = 0...0
+    public static let validVersions: ClosedRange<Int16> = 1...1
     /// The first flexible version, if any.
     public static let firstFlexibleVersion: Int16? = 0
 
@@ -22,6 +22,8 @@ public struct ShareFetchResponse: KafkaResponseMessage {
     public var errorCode: Int16
     /// The top-level error message, or null if there was no error. (versions 0+, nullable 0+)
     public var errorMessage: String?
+    /// The time in milliseconds for which the acquired records are locked. (versions 1+)
+    public var acquisitionLockTimeoutMs: Int32
     /// The response topics. (versions 0+)
     public var responses: [ShareFetchableTopicResponse]
     /// Endpoints for all current leaders enumerated in PartitionData with error NOT_LEADER_OR_FOLLOWER. (versions 0+)
@@ -34,6 +36,7 @@ public struct ShareFetchResponse: KafkaResponseMessage {
         throttleTimeMs: Int32 = 0,
         errorCode: Int16 = 0,
         errorMessage: String? = nil,
+        acquisitionLockTimeoutMs: Int32 = 0,
         responses: [ShareFetchableTopicResponse] = [],
         nodeEndpoints: [NodeEndpoint] = [],
         unknownTaggedFields: [KafkaTaggedField] = []
@@ -41,6 +44,7 @@ public struct ShareFetchResponse: KafkaResponseMessage {
         self.throttleTimeMs = throttleTimeMs
         self.errorCode = errorCode
         self.errorMessage = errorMessage
+        self.acquisitionLockTimeoutMs = acquisitionLockTimeoutMs
         self.responses = responses
         self.nodeEndpoints = nodeEndpoints
         self.unknownTaggedFields = unknownTaggedFields
@@ -58,6 +62,7 @@ public struct ShareFetchResponse: KafkaResponseMessage {
         self.throttleTimeMs = try buffer.readKafkaInteger(as: Int32.self)
         self.errorCode = try buffer.readKafkaInteger(as: Int16.self)
         self.errorMessage = try buffer.readKafkaNullableString(flexible: flexible, nullable: true)
+        self.acquisitionLockTimeoutMs = try buffer.readKafkaInteger(as: Int32.self)
         do {
             let count = try buffer.readKafkaArrayCount(flexible: flexible)
             var items: [ShareFetchableTopicResponse] = []
@@ -89,6 +94,7 @@ public struct ShareFetchResponse: KafkaResponseMessage {
         buffer.writeKafkaInteger(self.throttleTimeMs)
         buffer.writeKafkaInteger(self.errorCode)
         try buffer.writeKafkaNullableString(self.errorMessage, flexible: flexible, nullable: true)
+        buffer.writeKafkaInteger(self.acquisitionLockTimeoutMs)
         try buffer.writeKafkaArrayCount(self.responses.count, flexible: flexible)
         for item in self.responses { try item.encode(into: &buffer, version: version) }
         try buffer.writeKafkaArrayCount(self.nodeEndpoints.count, flexible: flexible)
@@ -218,9 +224,9 @@ public struct ShareFetchResponse: KafkaResponseMessage {
         public var acknowledgeErrorCode: Int16
         /// The acknowledge error message, or null if there was no acknowledge error. (versions 0+, nullable 0+)
         public var acknowledgeErrorMessage: String?
-        /// CurrentLeader (versions 0+)
+        /// The current leader of the partition. (versions 0+)
         public var currentLeader: LeaderIdAndEpoch
-        /// The record data. (versions 0+, nullable 0+)
+        /// The record data. (versions 0+, nullable 0)
         public var records: ByteBuffer?
         /// The acquired records. (versions 0+)
         public var acquiredRecords: [AcquiredRecords]
@@ -264,7 +270,7 @@ public struct ShareFetchResponse: KafkaResponseMessage {
             self.acknowledgeErrorCode = try buffer.readKafkaInteger(as: Int16.self)
             self.acknowledgeErrorMessage = try buffer.readKafkaNullableString(flexible: flexible, nullable: true)
             self.currentLeader = try LeaderIdAndEpoch(from: &buffer, version: version)
-            self.records = try buffer.readKafkaNullableBytes(flexible: flexible, nullable: true)
+            self.records = try buffer.readKafkaNullableBytes(flexible: flexible, nullable: false)
             do {
                 let count = try buffer.readKafkaArrayCount(flexible: flexible)
                 var items: [AcquiredRecords] = []
@@ -291,7 +297,7 @@ public struct ShareFetchResponse: KafkaResponseMessage {
             buffer.writeKafkaInteger(self.acknowledgeErrorCode)
             try buffer.writeKafkaNullableString(self.acknowledgeErrorMessage, flexible: flexible, nullable: true)
             try self.currentLeader.encode(into: &buffer, version: version)
-            try buffer.writeKafkaNullableBytes(self.records, flexible: flexible, nullable: true)
+            try buffer.writeKafkaNullableBytes(self.records, flexible: flexible, nullable: false)
             try buffer.writeKafkaArrayCount(self.acquiredRecords.count, flexible: flexible)
             for item in self.acquiredRecords { try item.encode(into: &buffer, version: version) }
             if flexible {

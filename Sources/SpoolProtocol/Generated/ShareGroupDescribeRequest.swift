@@ -5,18 +5,18 @@ import NIOCore
 
 /// Kafka's `ShareGroupDescribeRequest` (request).
 ///
-/// Versions 0-0, flexible 0+. A value type; safe to share across tasks.
+/// Versions 1-1, flexible 0+. A value type; safe to share across tasks.
 public struct ShareGroupDescribeRequest: KafkaRequestMessage {
     /// The API this message belongs to (key 77).
     public static let apiKey: ApiKey = .shareGroupDescribe
     /// The schema's name.
     public static let messageName = "ShareGroupDescribeRequest"
     /// The versions this message has.
-    public static let validVersions: ClosedRange<Int16> = 0...0
+    public static let validVersions: ClosedRange<Int16> = 1...1
     /// The first flexible version, if any.
     public static let firstFlexibleVersion: Int16? = 0
 
-    /// The ids of the groups to describe (versions 0+)
+    /// The ids of the groups to describe. (versions 0+)
     public var groupIds: [String]
     /// Whether to include authorized operations. (versions 0+)
     public var includeAuthorizedOperations: Bool

@@ -5,14 +5,14 @@ import NIOCore
 
 /// Kafka's `ShareGroupDescribeResponse` (response).
 ///
-/// Versions 0-0, flexible 0+. A value type; safe to share across tasks.
+/// Versions 1-1, flexible 0+. A value type; safe to share across tasks.
 public struct ShareGroupDescribeResponse: KafkaResponseMessage {
     /// The API this message belongs to (key 77).
     public static let apiKey: ApiKey = .shareGroupDescribe
     /// The schema's name.
     public static let messageName = "ShareGroupDescribeResponse"
     /// The versions this message has.
-    public static let validVersions: ClosedRange<Int16> = 0...0
+    public static let validVersions: ClosedRange<Int16> = 1...1
     /// The first flexible version, if any.
     public static let firstFlexibleVersion: Int16? = 0
 

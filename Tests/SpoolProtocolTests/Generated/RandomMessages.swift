@@ -24,6 +24,8 @@ let allMessageTypes: [any RandomKafkaMessage.Type] = [
     AlterPartitionResponse.self,
     AlterReplicaLogDirsRequest.self,
     AlterReplicaLogDirsResponse.self,
+    AlterShareGroupOffsetsRequest.self,
+    AlterShareGroupOffsetsResponse.self,
     AlterUserScramCredentialsRequest.self,
     AlterUserScramCredentialsResponse.self,
     ApiVersionsRequest.self,
@@ -61,6 +63,8 @@ let allMessageTypes: [any RandomKafkaMessage.Type] = [
     DeleteGroupsResponse.self,
     DeleteRecordsRequest.self,
     DeleteRecordsResponse.self,
+    DeleteShareGroupOffsetsRequest.self,
+    DeleteShareGroupOffsetsResponse.self,
     DeleteShareGroupStateRequest.self,
     DeleteShareGroupStateResponse.self,
     DeleteTopicsRequest.self,
@@ -83,6 +87,8 @@ let allMessageTypes: [any RandomKafkaMessage.Type] = [
     DescribeProducersResponse.self,
     DescribeQuorumRequest.self,
     DescribeQuorumResponse.self,
+    DescribeShareGroupOffsetsRequest.self,
+    DescribeShareGroupOffsetsResponse.self,
     DescribeTopicPartitionsRequest.self,
     DescribeTopicPartitionsResponse.self,
     DescribeTransactionsRequest.self,
@@ -744,6 +750,78 @@ extension AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult {
     }
 }
 
+extension AlterShareGroupOffsetsRequest: RandomKafkaMessage {
+    static var defaultValue: Self { Self() }
+    static func random(_ g: inout TestRandom, version: Int16) -> Self {
+        var value = Self()
+        let flexible = true
+        value.groupId = g.string()
+        value.topics = g.array { (g: inout TestRandom) in AlterShareGroupOffsetsRequest.AlterShareGroupOffsetsRequestTopic.random(&g, version: version) }
+        if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
+        return value
+    }
+}
+
+extension AlterShareGroupOffsetsRequest.AlterShareGroupOffsetsRequestPartition {
+    static func random(_ g: inout TestRandom, version: Int16) -> Self {
+        var value = Self()
+        let flexible = true
+        value.partitionIndex = g.integer(Int32.self)
+        value.startOffset = g.integer(Int64.self)
+        if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
+        return value
+    }
+}
+
+extension AlterShareGroupOffsetsRequest.AlterShareGroupOffsetsRequestTopic {
+    static func random(_ g: inout TestRandom, version: Int16) -> Self {
+        var value = Self()
+        let flexible = true
+        value.topicName = g.string()
+        value.partitions = g.array { (g: inout TestRandom) in AlterShareGroupOffsetsRequest.AlterShareGroupOffsetsRequestPartition.random(&g, version: version) }
+        if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
+        return value
+    }
+}
+
+extension AlterShareGroupOffsetsResponse: RandomKafkaMessage {
+    static var defaultValue: Self { Self() }
+    static func random(_ g: inout TestRandom, version: Int16) -> Self {
+        var value = Self()
+        let flexible = true
+        value.throttleTimeMs = g.integer(Int32.self)
+        value.errorCode = g.integer(Int16.self)
+        value.errorMessage = (true) && g.oneIn(5) ? nil : g.string()
+        value.responses = g.array { (g: inout TestRandom) in AlterShareGroupOffsetsResponse.AlterShareGroupOffsetsResponseTopic.random(&g, version: version) }
+        if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
+        return value
+    }
+}
+
+extension AlterShareGroupOffsetsResponse.AlterShareGroupOffsetsResponsePartition {
+    static func random(_ g: inout TestRandom, version: Int16) -> Self {
+        var value = Self()
+        let flexible = true
+        value.partitionIndex = g.integer(Int32.self)
+        value.errorCode = g.integer(Int16.self)
+        value.errorMessage = (true) && g.oneIn(5) ? nil : g.string()
+        if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
+        return value
+    }
+}
+
+extension AlterShareGroupOffsetsResponse.AlterShareGroupOffsetsResponseTopic {
+    static func random(_ g: inout TestRandom, version: Int16) -> Self {
+        var value = Self()
+        let flexible = true
+        value.topicName = g.string()
+        value.topicId = g.uuid()
+        value.partitions = g.array { (g: inout TestRandom) in AlterShareGroupOffsetsResponse.AlterShareGroupOffsetsResponsePartition.random(&g, version: version) }
+        if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
+        return value
+    }
+}
+
 extension AlterUserScramCredentialsRequest: RandomKafkaMessage {
     static var defaultValue: Self { Self() }
     static func random(_ g: inout TestRandom, version: Int16) -> Self {
@@ -1208,6 +1286,7 @@ extension ConsumerGroupDescribeResponse.Member {
         value.subscribedTopicRegex = (true) && g.oneIn(5) ? nil : g.string()
         value.assignment = ConsumerGroupDescribeResponse.Assignment.random(&g, version: version)
         value.targetAssignment = ConsumerGroupDescribeResponse.Assignment.random(&g, version: version)
+        if version >= 1 { value.memberType = g.integer(Int8.self) }
         if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
         return value
     }
@@ -1861,6 +1940,55 @@ extension DeleteRecordsResponse.DeleteRecordsTopicResult {
     }
 }
 
+extension DeleteShareGroupOffsetsRequest: RandomKafkaMessage {
+    static var defaultValue: Self { Self() }
+    static func random(_ g: inout TestRandom, version: Int16) -> Self {
+        var value = Self()
+        let flexible = true
+        value.groupId = g.string()
+        value.topics = g.array { (g: inout TestRandom) in DeleteShareGroupOffsetsRequest.DeleteShareGroupOffsetsRequestTopic.random(&g, version: version) }
+        if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
+        return value
+    }
+}
+
+extension DeleteShareGroupOffsetsRequest.DeleteShareGroupOffsetsRequestTopic {
+    static func random(_ g: inout TestRandom, version: Int16) -> Self {
+        var value = Self()
+        let flexible = true
+        value.topicName = g.string()
+        if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
+        return value
+    }
+}
+
+extension DeleteShareGroupOffsetsResponse: RandomKafkaMessage {
+    static var defaultValue: Self { Self() }
+    static func random(_ g: inout TestRandom, version: Int16) -> Self {
+        var value = Self()
+        let flexible = true
+        value.throttleTimeMs = g.integer(Int32.self)
+        value.errorCode = g.integer(Int16.self)
+        value.errorMessage = (true) && g.oneIn(5) ? nil : g.string()
+        value.responses = g.array { (g: inout TestRandom) in DeleteShareGroupOffsetsResponse.DeleteShareGroupOffsetsResponseTopic.random(&g, version: version) }
+        if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
+        return value
+    }
+}
+
+extension DeleteShareGroupOffsetsResponse.DeleteShareGroupOffsetsResponseTopic {
+    static func random(_ g: inout TestRandom, version: Int16) -> Self {
+        var value = Self()
+        let flexible = true
+        value.topicName = g.string()
+        value.topicId = g.uuid()
+        value.errorCode = g.integer(Int16.self)
+        value.errorMessage = (true) && g.oneIn(5) ? nil : g.string()
+        if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
+        return value
+    }
+}
+
 extension DeleteShareGroupStateRequest: RandomKafkaMessage {
     static var defaultValue: Self { Self() }
     static func random(_ g: inout TestRandom, version: Int16) -> Self {
@@ -2154,7 +2282,7 @@ extension DescribeConfigsRequest: RandomKafkaMessage {
         var value = Self()
         let flexible = version >= 4
         value.resources = g.array { (g: inout TestRandom) in DescribeConfigsRequest.DescribeConfigsResource.random(&g, version: version) }
-        if version >= 1 { value.includeSynonyms = g.bool() }
+        value.includeSynonyms = g.bool()
         if version >= 3 { value.includeDocumentation = g.bool() }
         if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
         return value
@@ -2189,9 +2317,9 @@ extension DescribeConfigsResponse.DescribeConfigsSynonym {
     static func random(_ g: inout TestRandom, version: Int16) -> Self {
         var value = Self()
         let flexible = version >= 4
-        if version >= 1 { value.name = g.string() }
-        if version >= 1 { value.value = (true) && g.oneIn(5) ? nil : g.string() }
-        if version >= 1 { value.source = g.integer(Int8.self) }
+        value.name = g.string()
+        value.value = (true) && g.oneIn(5) ? nil : g.string()
+        value.source = g.integer(Int8.self)
         if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
         return value
     }
@@ -2204,10 +2332,9 @@ extension DescribeConfigsResponse.DescribeConfigsResourceResult {
         value.name = g.string()
         value.value = (true) && g.oneIn(5) ? nil : g.string()
         value.readOnly = g.bool()
-        if version <= 0 { value.isDefault = g.bool() }
-        if version >= 1 { value.configSource = g.integer(Int8.self) }
+        value.configSource = g.integer(Int8.self)
         value.isSensitive = g.bool()
-        if version >= 1 { value.synonyms = g.array { (g: inout TestRandom) in DescribeConfigsResponse.DescribeConfigsSynonym.random(&g, version: version) } }
+        value.synonyms = g.array { (g: inout TestRandom) in DescribeConfigsResponse.DescribeConfigsSynonym.random(&g, version: version) }
         if version >= 3 { value.configType = g.integer(Int8.self) }
         if version >= 3 { value.documentation = (true) && g.oneIn(5) ? nil : g.string() }
         if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
@@ -2601,6 +2728,90 @@ extension DescribeQuorumResponse.Node {
         let flexible = true
         if version >= 2 { value.nodeId = g.integer(Int32.self) }
         if version >= 2 { value.listeners = g.array { (g: inout TestRandom) in DescribeQuorumResponse.Listener.random(&g, version: version) } }
+        if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
+        return value
+    }
+}
+
+extension DescribeShareGroupOffsetsRequest: RandomKafkaMessage {
+    static var defaultValue: Self { Self() }
+    static func random(_ g: inout TestRandom, version: Int16) -> Self {
+        var value = Self()
+        let flexible = true
+        value.groups = g.array { (g: inout TestRandom) in DescribeShareGroupOffsetsRequest.DescribeShareGroupOffsetsRequestGroup.random(&g, version: version) }
+        if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
+        return value
+    }
+}
+
+extension DescribeShareGroupOffsetsRequest.DescribeShareGroupOffsetsRequestTopic {
+    static func random(_ g: inout TestRandom, version: Int16) -> Self {
+        var value = Self()
+        let flexible = true
+        value.topicName = g.string()
+        value.partitions = g.array { (g: inout TestRandom) in g.integer(Int32.self) }
+        if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
+        return value
+    }
+}
+
+extension DescribeShareGroupOffsetsRequest.DescribeShareGroupOffsetsRequestGroup {
+    static func random(_ g: inout TestRandom, version: Int16) -> Self {
+        var value = Self()
+        let flexible = true
+        value.groupId = g.string()
+        value.topics = (true) && g.oneIn(5) ? nil : g.array { (g: inout TestRandom) in DescribeShareGroupOffsetsRequest.DescribeShareGroupOffsetsRequestTopic.random(&g, version: version) }
+        if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
+        return value
+    }
+}
+
+extension DescribeShareGroupOffsetsResponse: RandomKafkaMessage {
+    static var defaultValue: Self { Self() }
+    static func random(_ g: inout TestRandom, version: Int16) -> Self {
+        var value = Self()
+        let flexible = true
+        value.throttleTimeMs = g.integer(Int32.self)
+        value.groups = g.array { (g: inout TestRandom) in DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponseGroup.random(&g, version: version) }
+        if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
+        return value
+    }
+}
+
+extension DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponsePartition {
+    static func random(_ g: inout TestRandom, version: Int16) -> Self {
+        var value = Self()
+        let flexible = true
+        value.partitionIndex = g.integer(Int32.self)
+        value.startOffset = g.integer(Int64.self)
+        value.leaderEpoch = g.integer(Int32.self)
+        value.errorCode = g.integer(Int16.self)
+        value.errorMessage = (true) && g.oneIn(5) ? nil : g.string()
+        if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
+        return value
+    }
+}
+
+extension DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponseTopic {
+    static func random(_ g: inout TestRandom, version: Int16) -> Self {
+        var value = Self()
+        let flexible = true
+        value.topicName = g.string()
+        value.topicId = g.uuid()
+        value.partitions = g.array { (g: inout TestRandom) in DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponsePartition.random(&g, version: version) }
+        if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
+        return value
+    }
+}
+
+extension DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponseGroup {
+    static func random(_ g: inout TestRandom, version: Int16) -> Self {
+        var value = Self()
+        let flexible = true
+        value.groupId = g.string()
+        value.topics = g.array { (g: inout TestRandom) in DescribeShareGroupOffsetsResponse.DescribeShareGroupOffsetsResponseTopic.random(&g, version: version) }
+        value.errorCode = g.integer(Int16.self)
+        value.errorMessage = (true) && g.oneIn(5) ? nil : g.string()
         if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
         return value
     }
@@ -4145,6 +4356,7 @@ extension MetadataResponse: RandomKafkaMessage {
         if version >= 1 { value.controllerId = g.integer(Int32.self) }
         value.topics = g.array { (g: inout TestRandom) in MetadataResponse.MetadataResponseTopic.random(&g, version: version) }
         if version >= 8 && version <= 10 { value.clusterAuthorizedOperations = g.integer(Int32.self) }
+        if version >= 13 { value.errorCode = g.integer(Int16.self) }
         if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
         return value
     }
@@ -5056,6 +5268,8 @@ extension ShareFetchRequest: RandomKafkaMessage {
         value.maxWaitMs = g.integer(Int32.self)
         value.minBytes = g.integer(Int32.self)
         value.maxBytes = g.integer(Int32.self)
+        value.maxRecords = g.integer(Int32.self)
+        value.batchSize = g.integer(Int32.self)
         value.topics = g.array { (g: inout TestRandom) in ShareFetchRequest.FetchTopic.random(&g, version: version) }
         value.forgottenTopicsData = g.array { (g: inout TestRandom) in ShareFetchRequest.ForgottenTopic.random(&g, version: version) }
         if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
@@ -5080,7 +5294,6 @@ extension ShareFetchRequest.FetchPartition {
         var value = Self()
         let flexible = true
         value.partitionIndex = g.integer(Int32.self)
-        value.partitionMaxBytes = g.integer(Int32.self)
         value.acknowledgementBatches = g.array { (g: inout TestRandom) in ShareFetchRequest.AcknowledgementBatch.random(&g, version: version) }
         if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
         return value
@@ -5117,6 +5330,7 @@ extension ShareFetchResponse: RandomKafkaMessage {
         value.throttleTimeMs = g.integer(Int32.self)
         value.errorCode = g.integer(Int16.self)
         value.errorMessage = (true) && g.oneIn(5) ? nil : g.string()
+        value.acquisitionLockTimeoutMs = g.integer(Int32.self)
         value.responses = g.array { (g: inout TestRandom) in ShareFetchResponse.ShareFetchableTopicResponse.random(&g, version: version) }
         value.nodeEndpoints = g.array { (g: inout TestRandom) in ShareFetchResponse.NodeEndpoint.random(&g, version: version) }
         if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
@@ -5157,7 +5371,7 @@ extension ShareFetchResponse.PartitionData {
         value.acknowledgeErrorCode = g.integer(Int16.self)
         value.acknowledgeErrorMessage = (true) && g.oneIn(5) ? nil : g.string()
         value.currentLeader = ShareFetchResponse.LeaderIdAndEpoch.random(&g, version: version)
-        value.records = (true) && g.oneIn(5) ? nil : g.bytes()
+        value.records = g.bytes()
         value.acquiredRecords = g.array { (g: inout TestRandom) in ShareFetchResponse.AcquiredRecords.random(&g, version: version) }
         if flexible { value.unknownTaggedFields = g.unknownTaggedFields() }
         return value
