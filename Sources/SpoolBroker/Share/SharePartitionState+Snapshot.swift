@@ -26,7 +26,8 @@ extension SharePartitionState {
             {
                 ranges[ranges.count - 1].lastOffset = offset
             } else {
-                ranges.append(.init(firstOffset: offset, lastOffset: offset, state: state, deliveryCount: record.deliveryCount))
+                ranges.append(
+                    .init(firstOffset: offset, lastOffset: offset, state: state, deliveryCount: record.deliveryCount))
             }
         }
         return SharePartitionSnapshot(

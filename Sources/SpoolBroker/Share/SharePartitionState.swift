@@ -257,8 +257,9 @@ public struct SharePartitionState: Sendable {
         {
             pendingDeadLetters[pendingDeadLetters.count - 1].lastOffset = offset
         } else {
-            pendingDeadLetters.append(
-                DeadLetterRecords(firstOffset: offset, lastOffset: offset, deliveryCount: deliveryCount, reason: reason))
+            let records = DeadLetterRecords(
+                firstOffset: offset, lastOffset: offset, deliveryCount: deliveryCount, reason: reason)
+            pendingDeadLetters.append(records)
         }
     }
 }
