@@ -1,39 +1,47 @@
 import SpoolProtocol
 
 extension SharePartitionState {
-    /// Applies a member's acknowledgements, each batch all or nothing.
+    /// Applies a member's acknowledgements for this partition, all or nothing: when any batch is refused none is
+    /// applied, as Kafka rolls back a partition's whole acknowledgement (its responses carry one error per
+    /// partition; the per-batch errors say which batch was at fault).
     ///
     /// Accept acknowledges; Reject archives for the dead-letter topic; Gap archives without dead-lettering;
     /// Release makes the records available again after the redelivery backoff, or archives them for the
     /// dead-letter topic when they reached the delivery limit. The start offset then moves over what is done.
     ///
     /// Errors, as Kafka answers them: a batch naming a record this member does not hold (never acquired,
-    /// held by another member, already acknowledged, or whose lock expired) gets `INVALID_RECORD_STATE` and
-    /// changes nothing; a malformed batch (first offset after the last, no types, a type count that is neither
-    /// 1 nor one per offset, a type outside 0...3, batches out of order or overlapping) gets `INVALID_REQUEST`.
+    /// held by another member, already acknowledged, or whose lock expired) gets `INVALID_RECORD_STATE`;
+    /// a malformed batch (first offset after the last, no types, a type count that is neither 1 nor one per
+    /// offset, a type outside 0...3, batches out of order or overlapping) gets `INVALID_REQUEST`.
     ///
     /// - Parameters:
     ///   - memberId: the acknowledging member.
     ///   - batches: the request's batches for this partition.
     ///   - nowMs: the current time, in milliseconds; a lock whose deadline is not after it has expired.
-    /// - Returns: one error code per batch, `.none` for a batch applied.
+    /// - Returns: one error code per batch, all `.none` when the acknowledgement was applied.
     public mutating func acknowledge(
         memberId: String, batches: [AcknowledgementBatch], nowMs: Int64
     ) -> [SpoolProtocol.KafkaErrorCode] {
         var previousLastOffset = Int64.min
         var errors: [SpoolProtocol.KafkaErrorCode] = []
         errors.reserveCapacity(batches.count)
+        var refused = false
         for batch in batches {
+            let error: SpoolProtocol.KafkaErrorCode
             if !Self.isWellFormed(batch, after: previousLastOffset) {
-                errors.append(.invalidRequest)
+                error = .invalidRequest
             } else if !holds(memberId, batch.firstOffset...batch.lastOffset, nowMs: nowMs) {
-                errors.append(.invalidRecordState)
+                error = .invalidRecordState
             } else {
-                apply(batch, nowMs: nowMs)
-                errors.append(.none)
+                error = .none
             }
+            refused = refused || error != .none
+            errors.append(error)
             previousLastOffset = max(previousLastOffset, batch.lastOffset)
         }
+        // Checked batches do not overlap, so applying one cannot change what another's check saw.
+        guard !refused else { return errors }
+        for batch in batches { apply(batch, nowMs: nowMs) }
         advanceStartOffset()
         return errors
     }

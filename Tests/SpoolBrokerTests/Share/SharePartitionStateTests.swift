@@ -118,7 +118,7 @@ struct SharePartitionStateTests {
         #expect(state.ack("a", 3...4, .accept) == .none)
     }
 
-    @Test("A batch is all or nothing: one foreign record in it leaves the member's own records acquired")
+    @Test("A batch with one foreign record in it leaves the member's own records in it acquired")
     func batchAtomic() {
         var state = makeState()
         _ = state.take("a", [0...1])
@@ -143,7 +143,24 @@ struct SharePartitionStateTests {
         let errors = state.acknowledge(memberId: "a", batches: batches, nowMs: 0)
         #expect(errors == [.none, .invalidRequest, .invalidRequest, .invalidRequest, .invalidRequest,
                            .invalidRequest, .none])
+        // Nothing applied, the good batches included, as Kafka rolls back the partition's acknowledgement.
+        #expect(state.counts.acquired == 10 && state.startOffset == 0)
+        let good = [0, 6].map { batches[$0] }
+        #expect(state.acknowledge(memberId: "a", batches: good, nowMs: 0) == [.none, .none])
         #expect(state.counts.acknowledged == 1 && state.startOffset == 1)
+    }
+
+    @Test("One refused batch refuses the partition's whole acknowledgement: the member's own batches stay acquired")
+    func acknowledgementAllOrNothing() {
+        var state = makeState()
+        _ = state.take("a", [0...1])
+        _ = state.take("b", [0...3])
+        let batches = [
+            AcknowledgementBatch(firstOffset: 0, lastOffset: 1, type: .accept),
+            AcknowledgementBatch(firstOffset: 2, lastOffset: 2, type: .accept),  // b's
+        ]
+        #expect(state.acknowledge(memberId: "a", batches: batches, nowMs: 0) == [.none, .invalidRecordState])
+        #expect(state.counts.acquired == 4 && state.startOffset == 0)
     }
 
     @Test("A lock past its deadline cannot be acknowledged (INVALID_RECORD_STATE) and the record is redelivered")
