@@ -153,6 +153,20 @@ public struct SharePartitionState: Sendable {
         return acquired
     }
 
+    /// Where a ShareFetch should start reading the log: the first record that ``acquire(memberId:candidates:
+    /// maximumRecords:lockDurationMs:nowMs:)`` could take now (available and past its backoff, or acquired with
+    /// an expired lock), else the end offset while the window has room; nil when nothing can be acquired now,
+    /// so a fetch need not read the log and may wait.
+    ///
+    /// - Parameter nowMs: the current time, in milliseconds.
+    public func firstAcquirableOffset(nowMs: Int64) -> Int64? {
+        for index in head..<records.count where records[index].deadlineMs <= nowMs {
+            let phase = records[index].phase
+            if phase == .available || phase == .acquired { return startOffset + Int64(index - head) }
+        }
+        return inFlightCount < policy.maximumRecordLocks ? endOffset : nil
+    }
+
     /// Archives the offsets from the end offset up to `offset`, which the log does not have; when the window is
     /// empty the start offset simply moves. Returns false when the window has no room for them.
     private mutating func skipAbsentOffsets(upTo offset: Int64) -> Bool {

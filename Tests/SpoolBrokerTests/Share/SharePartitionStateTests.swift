@@ -267,6 +267,21 @@ struct SharePartitionStateTests {
         #expect(state.inFlightCount == 10)
     }
 
+    @Test("firstAcquirableOffset: where a fetch reads from, or nil when nothing can be acquired until a deadline")
+    func firstAcquirableOffset() {
+        var state = makeState(locks: 10, backoff: .fixed(delayMs: 100))
+        #expect(state.firstAcquirableOffset(nowMs: 0) == 0)
+        _ = state.take("a", [0...99], at: 0)
+        #expect(state.firstAcquirableOffset(nowMs: 0) == nil)
+        _ = state.ack("a", 4...4, .release, at: 0)
+        #expect(state.firstAcquirableOffset(nowMs: 99) == nil)
+        #expect(state.firstAcquirableOffset(nowMs: 100) == 4)
+        // A lock past its deadline counts: acquire expires it first.
+        #expect(state.firstAcquirableOffset(nowMs: 30_000) == 0)
+        _ = state.ack("a", 0...3, .accept, at: 0)
+        #expect(state.firstAcquirableOffset(nowMs: 0) == 10)
+    }
+
     @Test("Offsets the log lacks between the end offset and a batch are archived, or skipped when nothing is in flight")
     func absentOffsets() {
         var state = makeState()
