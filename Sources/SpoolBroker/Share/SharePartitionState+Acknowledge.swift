@@ -99,7 +99,9 @@ extension SharePartitionState {
             records[index] = Record(phase: .archived, deliveryCount: count, member: -1, deadlineMs: 0)
             noteDeadLetter(offset, count, .deliveryLimit)
         } else {
-            let availableAtMs = nowMs + policy.redeliveryBackoff.delayMs(deliveryCount: count)
+            // An exponential backoff may reach Int64.max: saturate rather than trap.
+            let (sum, overflow) = nowMs.addingReportingOverflow(policy.redeliveryBackoff.delayMs(deliveryCount: count))
+            let availableAtMs = overflow ? Int64.max : sum
             records[index] = Record(phase: .available, deliveryCount: count, member: -1, deadlineMs: availableAtMs)
         }
     }

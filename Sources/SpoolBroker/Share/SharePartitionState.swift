@@ -113,7 +113,8 @@ public struct SharePartitionState: Sendable {
     ) -> [AcquiredRecords] {
         if nowMs >= earliestLockDeadlineMs { expireLocks(nowMs: nowMs) }
         let slot = self.slot(for: memberId)
-        let deadlineMs = nowMs + max(0, lockDurationMs)
+        let (sum, overflow) = nowMs.addingReportingOverflow(max(0, lockDurationMs))
+        let deadlineMs = overflow ? Int64.max : sum
         var remaining = maximumRecords
         var acquired: [AcquiredRecords] = []
         for candidate in candidates where remaining > 0 {

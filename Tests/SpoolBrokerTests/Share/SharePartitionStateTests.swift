@@ -212,6 +212,14 @@ struct SharePartitionStateTests {
         #expect(state.take("a", [0...0], at: 300) == [acquired(0, 0, 3)])
     }
 
+    @Test("A backoff or lock reaching past Int64.max saturates instead of trapping")
+    func saturatingDeadlines() {
+        var state = makeState(limit: 100, backoff: .fixed(delayMs: .max))
+        _ = state.acquire(memberId: "a", candidates: [0...0], maximumRecords: 1, lockDurationMs: .max, nowMs: 5)
+        #expect(state.ack("a", 0...0, .release, at: .max - 1) == .none)
+        #expect(state.take("a", [0...0], at: .max - 1).isEmpty)
+    }
+
     @Test("A record released at the delivery limit is archived for the dead-letter topic, after exactly the limit")
     func deliveryLimitOnRelease() {
         var state = makeState(limit: 3)
