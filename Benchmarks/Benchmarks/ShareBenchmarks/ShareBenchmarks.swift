@@ -5,8 +5,9 @@
 // with MaxRecords 500, then one ShareAcknowledge accepting them), including a snapshot per cycle as the
 // acknowledgement path takes one to save. Records/s = 1,000,000 / the iteration's wall clock.
 //
-// "save": one iteration is 8 savers each saving one share-partition's snapshot concurrently and waiting until
-// it is durable (SQLite WAL, synchronous FULL, group commit). Saves/s = 8 x iterations/s.
+// "save": 8 savers each saving one share-partition's snapshot concurrently and waiting until it is durable
+// (SQLite WAL, synchronous FULL, group commit): in lockstep (1 iteration = 8 saves, saves/s = 8 x
+// iterations/s), and back to back (1 iteration = 25 saves per saver, saves/s = 200 x iterations/s).
 import Benchmark
 import Foundation
 import SpoolBroker
@@ -64,15 +65,19 @@ final class SaveFixture: Sendable {
             ])
     }
 
-    /// Every saver saves one snapshot concurrently; returns when all are durable.
-    func round(_ generation: Int64) async throws {
+    /// Every saver saves `saves` snapshots one after another, concurrently with the others; returns when all
+    /// are durable. With `saves` 1 the savers move in lockstep; with more, each saves again as soon as its last
+    /// save returned, as connections acknowledging independently do.
+    func round(_ generation: Int64, saves: Int = 1) async throws {
         let store = self.store
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             for partition in 0..<savers {
                 tasks.addTask {
-                    let snapshot = Self.snapshot(partition: partition, generation: generation)
-                    let outcome = try await store.saveShareStates([snapshot])
-                    precondition(outcome == [.saved], "save refused")
+                    for save in 0..<Int64(saves) {
+                        let snapshot = Self.snapshot(partition: partition, generation: generation * 1000 + save)
+                        let outcome = try await store.saveShareStates([snapshot])
+                        precondition(outcome == [.saved], "save refused")
+                    }
                 }
             }
             try await tasks.waitForAll()
@@ -112,6 +117,21 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.startMeasurement()
         for iteration in benchmark.scaledIterations {
             try await fixture.round(Int64(iteration))
+        }
+        benchmark.stopMeasurement()
+    }
+
+    Benchmark(
+        "Share state save: 8 savers, 25 saves each back to back (1 iteration = 200 durable saves)",
+        configuration: .init(
+            metrics: [.wallClock, .throughput], timeUnits: .milliseconds, warmupIterations: 10,
+            maxDuration: .seconds(10), maxIterations: 1000,
+            thresholds: [.wallClock: .init(relative: [.p50: 50]), .throughput: .init(relative: [.p50: 50])])
+    ) { benchmark in
+        let fixture = try await SaveFixture()
+        benchmark.startMeasurement()
+        for iteration in benchmark.scaledIterations {
+            try await fixture.round(Int64(iteration), saves: 25)
         }
         benchmark.stopMeasurement()
     }
