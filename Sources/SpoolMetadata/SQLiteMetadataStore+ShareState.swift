@@ -9,10 +9,42 @@ public enum ShareStateSaveOutcome: Hashable, Sendable {
     case unknownTopicOrPartition
 }
 
+/// Share groups' per-partition delivery state (KIP-932), durably. Thread-safe; every write is durable when its
+/// call returns. ``SQLiteMetadataStore`` implements it, batching concurrent saves into one transaction.
+public protocol ShareStateStore: Sendable {
+    /// Saves share-partition states, replacing what was stored for each; one call's states commit together.
+    ///
+    /// - Parameter snapshots: the states, at most one per (group, topic, partition).
+    /// - Returns: one outcome per snapshot, in order.
+    /// - Throws: ``MetadataError`` `.storage`; then none of them was saved.
+    func saveShareStates(_ snapshots: [SharePartitionSnapshot]) async throws -> [ShareStateSaveOutcome]
+
+    /// The stored states of one share group, sorted by topic and partition.
+    ///
+    /// - Parameter groupId: the share group's id.
+    /// - Returns: its share-partition states.
+    /// - Throws: ``MetadataError`` `.storage`.
+    func shareStates(groupId: String) async throws -> [SharePartitionSnapshot]
+
+    /// Every stored share-partition state, sorted by group, topic and partition.
+    ///
+    /// - Returns: the states.
+    /// - Throws: ``MetadataError`` `.storage`.
+    func allShareStates() async throws -> [SharePartitionSnapshot]
+
+    /// Deletes a share group's stored states, of one topic or of all.
+    ///
+    /// - Parameters:
+    ///   - groupId: the share group's id.
+    ///   - topic: only this topic's partitions; `nil` for every topic of the group.
+    /// - Throws: ``MetadataError`` `.storage`.
+    func deleteShareStates(groupId: String, topic: String?) async throws
+}
+
 /// Shares one transaction between concurrent share-state saves; an entry is one caller's snapshots.
 typealias ShareStateBatcher = GroupCommitBatcher<[SharePartitionSnapshot], [ShareStateSaveOutcome]>
 
-extension SQLiteMetadataStore {
+extension SQLiteMetadataStore: ShareStateStore {
     /// The most ranges one share-state transaction takes; the rest wait for the next round.
     static let maximumShareRangesPerTransaction = 200_000
 
