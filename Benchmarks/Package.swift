@@ -45,5 +45,15 @@ let package = Package(
             path: "Benchmarks/GroupBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
+        .executableTarget(
+            name: "ShareBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "SpoolBroker", package: "Spool"),
+                .product(name: "SpoolMetadata", package: "Spool"),
+            ],
+            path: "Benchmarks/ShareBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
     ]
 )

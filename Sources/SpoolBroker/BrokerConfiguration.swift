@@ -74,6 +74,25 @@ public struct BrokerConfiguration: Sendable, Equatable {
     /// Share groups the broker holds (`group.share.max.groups`; Kafka's default is 10, Spool's 1000); a join
     /// that would create more gets GROUP_MAX_SIZE_REACHED.
     public var groupShareMaximumGroups = 1000
+    /// How long a share-group member holds the records it acquired before they become available again, in
+    /// milliseconds (`group.share.record.lock.duration.ms`, Kafka's 30 s); a group's
+    /// `share.record.lock.duration.ms` overrides it.
+    public var shareRecordLockDurationMs: Int64 = 30_000
+    /// A share-group record delivered this many times is archived (and dead-lettered) when it is released or
+    /// its lock expires (`group.share.delivery.count.limit`, Kafka's 5).
+    public var shareDeliveryCountLimit: Int16 = 5
+    /// The most records in flight per share-partition, from its start offset to the end of what was acquired
+    /// (`group.share.partition.max.record.locks`). Kafka's default, 2000: four consumers fetching 500 records
+    /// each fill it, and a larger window only delays redelivery of a stuck record behind it.
+    public var sharePartitionMaxRecordLocks = 2000
+    /// The most share sessions the broker holds (`group.share.max.share.sessions`, Kafka's 2000); a new
+    /// session past it gets SHARE_SESSION_LIMIT_REACHED.
+    public var shareMaxSessions = 2000
+    /// The share-partition limits these settings give before any group config overrides them.
+    public var sharePartitionPolicy: SharePartitionPolicy {
+        SharePartitionPolicy(
+            deliveryCountLimit: shareDeliveryCountLimit, maximumRecordLocks: sharePartitionMaxRecordLocks)
+    }
     /// The most partitions the broker holds over every topic (`max.partitions`); 0 derives it from the open-file
     /// limit (see `OpenFileLimit.derivedMaximumPartitions`).
     public var maximumPartitions = 0

@@ -87,6 +87,23 @@ enum MetadataSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v4-share-partition-state") { db in
+            // One row per share-partition (KIP-932): its start offset, state epoch and in-flight record ranges
+            // in SharePartitionSnapshot's versioned binary encoding (see `encodedRanges()`). Deleting the topic
+            // deletes its share state too.
+            try db.execute(sql: """
+                CREATE TABLE share_partition_state (
+                    group_id TEXT NOT NULL,
+                    topic_name TEXT NOT NULL REFERENCES topic(name) ON DELETE CASCADE,
+                    partition INTEGER NOT NULL CHECK (partition >= 0),
+                    state_epoch INTEGER NOT NULL,
+                    start_offset INTEGER NOT NULL CHECK (start_offset >= 0),
+                    ranges BLOB NOT NULL,
+                    PRIMARY KEY (group_id, topic_name, partition)
+                ) WITHOUT ROWID;
+                CREATE INDEX share_partition_state_topic ON share_partition_state (topic_name);
+                """)
+        }
         return migrator
     }
 }

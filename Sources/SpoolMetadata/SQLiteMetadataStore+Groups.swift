@@ -14,9 +14,9 @@ extension SQLiteMetadataStore: GroupMetadataStore {
 
     /// Writes several callers' offsets inside one transaction; the batcher calls it.
     static func writeOffsetBatch(
-        _ db: Database, _ entries: [OffsetCommitBatcher.Entry]
+        _ db: Database, _ entries: [OffsetCommitEntry]
     ) throws -> [[OffsetCommitOutcome]] {
-        var partitionCounts: [String: Int32?] = [:]
+        var partitions = KnownPartitions()
         let statement = try db.cachedStatement(sql: """
             INSERT INTO committed_offset
                 (group_id, topic_name, partition, committed_offset, leader_epoch, metadata, commit_timestamp_ms)
@@ -27,15 +27,7 @@ extension SQLiteMetadataStore: GroupMetadataStore {
             """)
         return try entries.map { entry in
             try entry.offsets.map { offset -> OffsetCommitOutcome in
-                let count: Int32?
-                if let known = partitionCounts[offset.topic] {
-                    count = known
-                } else {
-                    count = try Int32.fetchOne(
-                        db, sql: "SELECT partition_count FROM topic WHERE name = ?", arguments: [offset.topic])
-                    partitionCounts[offset.topic] = count
-                }
-                guard let count, offset.partition >= 0, offset.partition < count else {
+                guard try partitions.contains(db, offset.topic, offset.partition) else {
                     return .unknownTopicOrPartition
                 }
                 try statement.execute(arguments: [
@@ -176,5 +168,23 @@ extension SQLiteMetadataStore: GroupMetadataStore {
             }
             return emptied
         }
+    }
+}
+
+/// Which topic partitions exist, looked up once per topic inside one transaction.
+struct KnownPartitions {
+    private var partitionCounts: [String: Int32?] = [:]
+
+    /// Whether `topic` exists and has `partition`.
+    mutating func contains(_ db: Database, _ topic: String, _ partition: Int32) throws -> Bool {
+        let count: Int32?
+        if let known = partitionCounts[topic] {
+            count = known
+        } else {
+            count = try Int32.fetchOne(db, sql: "SELECT partition_count FROM topic WHERE name = ?", arguments: [topic])
+            partitionCounts[topic] = count
+        }
+        guard let count else { return false }
+        return partition >= 0 && partition < count
     }
 }

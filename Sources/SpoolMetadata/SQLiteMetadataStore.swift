@@ -23,6 +23,8 @@ public final class SQLiteMetadataStore: MetadataStore {
     let pool: DatabasePool
     /// Shares one transaction between concurrent offset commits.
     let commitBatcher: OffsetCommitBatcher
+    /// Shares one transaction between concurrent share-partition state saves.
+    let shareStateBatcher: ShareStateBatcher
 
     /// Opens the database in a data directory, creating the directory and the file when they are missing,
     /// and brings its schema up to date.
@@ -44,6 +46,13 @@ public final class SQLiteMetadataStore: MetadataStore {
         self.commitBatcher = OffsetCommitBatcher { entries in
             try await SQLiteMetadataStore.storageErrors { try await pool.write { db in
                 try SQLiteMetadataStore.writeOffsetBatch(db, entries)
+            } }
+        }
+        self.shareStateBatcher = ShareStateBatcher(
+            maximumWeightPerTransaction: Self.maximumShareRangesPerTransaction
+        ) { entries in
+            try await SQLiteMetadataStore.storageErrors { try await pool.write { db in
+                try SQLiteMetadataStore.writeShareStateBatch(db, entries)
             } }
         }
         try Self.storageErrors {
