@@ -18,6 +18,8 @@ public struct Broker: Sendable {
     let partitions: PartitionManager
     let server: KafkaServer
     let groupService: GroupCoordinatorService
+    /// Share-partitions (KIP-932 queues): acquisition, acknowledgement, lock expiry, durable state.
+    let shares: SharePartitionManager
 
     /// Opens the data directory (taking its lock and recovering logs as needed) and the metadata database,
     /// loads the topics, and binds the Kafka listener.
@@ -66,6 +68,11 @@ public struct Broker: Sendable {
             try await groups.load()
             partitions = PartitionManager(
                 catalog: catalog, logManager: logManager, configuration: configuration, logger: logger)
+            let shares = SharePartitionManager(
+                partitions: partitions, store: metadataStore, settings: ShareSettings(configuration: configuration),
+                logger: logger)
+            try await shares.load()
+            self.shares = shares
             let shareGroups = ShareGroupCoordinator(
                 settings: ShareGroupSettings(configuration: configuration), logger: logger,
                 resolveTopic: { name in
@@ -74,13 +81,15 @@ public struct Broker: Sendable {
                             topicId: $0.topicId, topicName: name, partitions: Array(0..<Int32($0.logs.count)))
                     }
                 },
-                isClassicGroup: { groups.group($0).map { $0.phase != .dead } ?? false })
+                isClassicGroup: { groups.group($0).map { $0.phase != .dead } ?? false },
+                // A member that left or expired gives back what it held.
+                memberRemoved: { group, member in shares.memberLeft(group: group, member: member) })
             groupService = GroupCoordinatorService(coordinator: groups, shareGroups: shareGroups)
             let cluster = ClusterIdentity(
                 clusterId: try Self.clusterId(dataDirectory: configuration.dataDirectory), configuration: configuration)
             let registry = APIRegistry.broker(
                 partitions: partitions, configuration: configuration, groups: groups, shareGroups: shareGroups,
-                cluster: cluster, logger: logger)
+                shares: shares, cluster: cluster, logger: logger)
             server = KafkaServer(
                 configuration: configuration, dispatcher: .broker(
                     registry: registry, logger: logger,
@@ -95,7 +104,7 @@ public struct Broker: Sendable {
 
     /// The services to run, in start order. Shutdown runs in reverse: the coordinator answers the JoinGroup
     /// and SyncGroup requests still waiting first, so the listener's connections can close.
-    public var services: [any Service] { [logManager, server, groupService] }
+    public var services: [any Service] { [logManager, server, groupService, shares] }
 
     /// Applies new log defaults (`log.retention.ms`, `log.retention.bytes`, `log.segment.bytes`, ...) while the broker
     /// runs, to every topic that does not override them: what SIGHUP reloads.

@@ -88,6 +88,9 @@ public struct BrokerConfiguration: Sendable, Equatable {
     /// The most share sessions the broker holds (`group.share.max.share.sessions`, Kafka's 2000); a new
     /// session past it gets SHARE_SESSION_LIMIT_REACHED.
     public var shareMaxSessions = 2000
+    /// Where a share group starts reading a partition it has no state for (`group.share.auto.offset.reset`):
+    /// `latest` (Kafka's default for `share.auto.offset.reset`) or `earliest`; a group's own config overrides it.
+    public var shareAutoOffsetReset = "latest"
     /// The share-partition limits these settings give before any group config overrides them.
     public var sharePartitionPolicy: SharePartitionPolicy {
         SharePartitionPolicy(

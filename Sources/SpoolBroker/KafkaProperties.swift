@@ -58,7 +58,8 @@ enum KafkaProperties {
         let controllers = Set((properties["controller.listener.names"] ?? "").split(separator: ",").map(String.init))
         for (key, value) in properties {
             switch key {
-            case "log.dirs", "log.dir" where properties["log.dirs"] == nil:
+            case "log.dirs",
+                "log.dir" where properties["log.dirs"] == nil:
                 result["data.dir"] = value.split(separator: ",").first.map(String.init) ?? value
             case "listeners":
                 result["listen"] = try listener(value, key: key, controllers: controllers, path: path)

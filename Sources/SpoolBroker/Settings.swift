@@ -129,6 +129,9 @@ enum Settings {
         integer("group.share.partition.max.record.locks",
                 "Records in flight per share-partition; past it only redeliveries are acquired.",
                 100...1_000_000, \.sharePartitionMaxRecordLocks),
+        choice("group.share.auto.offset.reset",
+               "Where a share group starts on a partition it has no state for: latest or earliest.",
+               ["latest", "earliest"], \.shareAutoOffsetReset),
         integer("group.share.max.share.sessions",
                 "Share sessions the broker holds; a new one past it gets SHARE_SESSION_LIMIT_REACHED.",
                 1...1_000_000, \.shareMaxSessions),
@@ -157,6 +160,21 @@ enum Settings {
             key: key, help: help,
             apply: { (value, configuration) throws(ConfigurationError) in
                 guard !value.isEmpty else { throw ConfigurationError("invalid value '' for \(key): must not be empty") }
+                configuration[keyPath: path] = value
+            },
+            current: { $0[keyPath: path] })
+    }
+
+    private static func choice(_ key: String, _ help: String, _ allowed: [String],
+                               _ path: WritableKeyPath<BrokerConfiguration, String> & Sendable) -> Setting
+    {
+        Setting(
+            key: key, help: help,
+            apply: { (value, configuration) throws(ConfigurationError) in
+                guard allowed.contains(value) else {
+                    throw ConfigurationError(
+                        "invalid value '\(value)' for \(key): expected one of \(allowed.joined(separator: ", "))")
+                }
                 configuration[keyPath: path] = value
             },
             current: { $0[keyPath: path] })

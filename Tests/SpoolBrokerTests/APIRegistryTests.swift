@@ -139,6 +139,8 @@ struct AnsweringMiddleware: RequestMiddleware {
         case .offsetDelete: OffsetDeleteRequest()
         case .shareGroupHeartbeat: ShareGroupHeartbeatRequest()
         case .shareGroupDescribe: ShareGroupDescribeRequest()
+        case .shareFetch: ShareFetchRequest()
+        case .shareAcknowledge: ShareAcknowledgeRequest()
         default: nil
         }
     }

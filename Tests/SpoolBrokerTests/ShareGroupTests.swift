@@ -252,7 +252,7 @@ import Testing
         try await share.stop()
     }
 
-    @Test("ApiVersions advertises ShareGroupHeartbeat and ShareGroupDescribe v1 and not yet ShareFetch")
+    @Test("ApiVersions advertises the share group APIs at v1, the only version Kafka 4.1 and librdkafka 2.16 speak")
     func advertised() async throws {
         let share = try await Share.start()
         let versions = try share.connection.roundTrip(ApiVersionsRequest(), version: 3, as: ApiVersionsResponse.self)
@@ -260,7 +260,8 @@ import Testing
             uniqueKeysWithValues: versions.apiKeys.map { ($0.apiKey, $0.minVersion...$0.maxVersion) })
         #expect(byKey[ApiKey.shareGroupHeartbeat.rawValue] == 1...1)
         #expect(byKey[ApiKey.shareGroupDescribe.rawValue] == 1...1)
-        #expect(byKey[ApiKey.shareFetch.rawValue] == nil)
+        #expect(byKey[ApiKey.shareFetch.rawValue] == 1...1)
+        #expect(byKey[ApiKey.shareAcknowledge.rawValue] == 1...1)
         #expect(byKey[ApiKey.metadata.rawValue] == 0...13)
         try await share.stop()
     }

@@ -9,6 +9,9 @@ enum DelayedOperationKey: Hashable, Sendable {
     case appended(TopicPartition)
     /// A group-commit fsync finished for the partition: acks=all produces wait on this.
     case flushed(TopicPartition)
+    /// Records of the partition became available to share groups again (released, rejected locks expired, a
+    /// backoff ended, a member left): share fetches wait on this as well as on appends.
+    case shareAvailable(TopicPartition)
 }
 
 /// How a wait ended.

@@ -8,10 +8,12 @@ extension APIRegistry {
     ///   - configuration: the broker's settings.
     ///   - groups: the consumer group coordinator.
     ///   - shareGroups: the share group coordinator (KIP-932 membership).
+    ///   - shares: the share-partitions (ShareFetch, ShareAcknowledge).
     ///   - cluster: this broker's node id, cluster id and advertised address.
     ///   - logger: where handlers log.
     static func broker(partitions: PartitionManager, configuration: BrokerConfiguration, groups: GroupCoordinator,
-                       shareGroups: ShareGroupCoordinator, cluster: ClusterIdentity, logger: Logger) -> APIRegistry
+                       shareGroups: ShareGroupCoordinator, shares: SharePartitionManager, cluster: ClusterIdentity,
+                       logger: Logger) -> APIRegistry
     {
         let catalog = partitions.catalog
         var registry = APIRegistry()
@@ -43,8 +45,10 @@ extension APIRegistry {
         registry.register(DescribeGroupsHandler(groups: groups))
         registry.register(ListGroupsHandler(groups: groups, shareGroups: shareGroups))
         registry.register(DeleteGroupsHandler(groups: groups, shareGroups: shareGroups))
-        // Share groups: membership only so far; ShareFetch and ShareAcknowledge come with share partitions.
+        // Share groups (KIP-932): membership, then fetching and acknowledging records in share sessions.
         registry.register(ShareGroupHeartbeatHandler(shareGroups: shareGroups))
+        registry.register(ShareFetchHandler(shares: shares, cluster: cluster))
+        registry.register(ShareAcknowledgeHandler(shares: shares, cluster: cluster))
         registry.register(ShareGroupDescribeHandler(shareGroups: shareGroups, groups: groups))
         registry.register(
             OffsetDeleteHandler(groups: groups, catalog: catalog, groupStore: groups.store, logger: logger))

@@ -1,0 +1,170 @@
+import NIOCore
+import SpoolLog
+import SpoolProtocol
+
+/// ShareFetch (78) v1, KIP-932: the member's share session is opened, continued or closed; acknowledgements
+/// riding on the request are applied and made durable first; then records are acquired for the member from every
+/// partition of its session (long-polling up to MaxWaitMs while none is available), and returned as whole batches
+/// with the acquired offset ranges.
+struct ShareFetchHandler: KafkaResponseHandler {
+    static let versions: ClosedRange<Int16> = 1...1
+
+    let shares: SharePartitionManager
+    let cluster: ClusterIdentity
+
+    func respond(_ request: ShareFetchRequest, context: RequestContext) async throws -> ShareFetchResponse {
+        let lockMs = Int32(clamping: shares.settings.lockDurationMs)
+        guard let group = request.groupId, !group.isEmpty, let member = request.memberId, !member.isEmpty else {
+            return Self.failure(.invalidRequest, "ShareFetch needs a group id and a member id", lockMs: lockMs)
+        }
+        let names = TopicNames(catalog: shares.partitions.catalog)
+        var adding: [ShareSessionPartition] = []
+        var acknowledgements: [(TopicPartition, [AcknowledgementBatch])] = []
+        var unknown: [ShareSessionPartition] = []
+        for topic in request.topics {
+            for partition in topic.partitions {
+                let key = ShareSessionPartition(topicId: topic.topicId, partition: partition.partitionIndex)
+                guard let target = names.partition(key) else {
+                    unknown.append(key)
+                    continue
+                }
+                adding.append(key)
+                if !partition.acknowledgementBatches.isEmpty {
+                    acknowledgements.append((target, partition.acknowledgementBatches.map {
+                        AcknowledgementBatch(
+                            firstOffset: $0.firstOffset, lastOffset: $0.lastOffset, acknowledgeTypes: $0.acknowledgeTypes)
+                    }))
+                }
+            }
+        }
+        let forgetting = request.forgottenTopicsData.flatMap { topic in
+            topic.partitions.map { ShareSessionPartition(topicId: topic.topicId, partition: $0) }
+        }
+        let context0: ShareSessionCache.FetchContext
+        do {
+            context0 = try shares.sessions.fetch(
+                .init(groupId: group, memberId: member), epoch: request.shareSessionEpoch, adding: adding,
+                forgetting: forgetting)
+        } catch {
+            context.refusals.refused(
+                context, resource: "share session of \(member) in \(group)", code: error.code,
+                reason: "ShareSessionEpoch \(request.shareSessionEpoch)")
+            return Self.failure(error.code, "share session: \(error.code)", lockMs: lockMs)
+        }
+        let acknowledged = await shares.acknowledge(group: group, member: member, acknowledgements)
+        var response = ShareFetchResponse()
+        response.acquisitionLockTimeoutMs = lockMs
+        var results = PartitionResults(names: names)
+        for (partition, code) in acknowledged { results.acknowledged(partition, code) }
+        for key in unknown { results.unknown(key) }
+        switch context0 {
+        case .closed:
+            // The session ends: what the member still holds goes back to the others.
+            shares.release(group: group, member: member)
+        case .open(let session):
+            let wanted = session.partitions.compactMap { names.partition($0) }.sorted()
+            let reads = try await shares.fetch(
+                group: group, member: member, wanted, maxRecords: Int(max(request.maxRecords, 1)),
+                maxBytes: Int(max(request.maxBytes, 1)), maxWaitMs: request.maxWaitMs, eventLoop: context.eventLoop)
+            for read in reads { results.fetched(read) }
+        }
+        response.responses = results.topics(leader: cluster.nodeId)
+        response.nodeEndpoints = [Self.endpoint(cluster)]
+        return response
+    }
+
+    static func failure(_ code: KafkaErrorCode, _ message: String, lockMs: Int32) -> ShareFetchResponse {
+        var response = ShareFetchResponse()
+        response.errorCode = code.rawValue
+        response.errorMessage = message
+        response.acquisitionLockTimeoutMs = lockMs
+        return response
+    }
+
+    static func endpoint(_ cluster: ClusterIdentity) -> ShareFetchResponse.NodeEndpoint {
+        let address = cluster.advertisedAddress
+        var endpoint = ShareFetchResponse.NodeEndpoint()
+        endpoint.nodeId = cluster.nodeId
+        endpoint.host = address.host
+        endpoint.port = Int32(address.port)
+        return endpoint
+    }
+}
+
+/// Topic ids to names and back, for the requests that name topics by id.
+struct TopicNames {
+    let catalog: TopicCatalog
+
+    func partition(_ key: ShareSessionPartition) -> TopicPartition? {
+        guard let entry = catalog.topic(id: key.topicId), entry.log(key.partition) != nil else { return nil }
+        return TopicPartition(topic: entry.name, partition: key.partition)
+    }
+
+    func topicId(_ name: String) -> KafkaUUID? {
+        catalog.topic(name)?.topicId
+    }
+}
+
+/// A ShareFetch response's partitions, gathered from acknowledgements, fetches and unknown partitions.
+private struct PartitionResults {
+    let names: TopicNames
+    private var byTopic: [KafkaUUID: [Int32: ShareFetchResponse.PartitionData]] = [:]
+    private var order: [KafkaUUID] = []
+
+    init(names: TopicNames) {
+        self.names = names
+    }
+
+    private mutating func update(_ topicId: KafkaUUID, _ partition: Int32,
+                                 _ change: (inout ShareFetchResponse.PartitionData) -> Void)
+    {
+        if byTopic[topicId] == nil { order.append(topicId) }
+        var data = byTopic[topicId]?[partition] ?? ShareFetchResponse.PartitionData()
+        data.partitionIndex = partition
+        // Records are not nullable in v1: a partition without any has an empty record set.
+        if data.records == nil { data.records = ByteBuffer() }
+        change(&data)
+        byTopic[topicId, default: [:]][partition] = data
+    }
+
+    mutating func acknowledged(_ partition: TopicPartition, _ code: KafkaErrorCode) {
+        guard let id = names.topicId(partition.topic) else { return }
+        update(id, partition.partition) { $0.acknowledgeErrorCode = code.rawValue }
+    }
+
+    mutating func unknown(_ key: ShareSessionPartition) {
+        update(key.topicId, key.partition) { $0.errorCode = KafkaErrorCode.unknownTopicOrPartition.rawValue }
+    }
+
+    mutating func fetched(_ read: ShareFetchRead) {
+        guard read.error != nil || !read.acquired.isEmpty, let id = names.topicId(read.partition.topic) else { return }
+        update(id, read.partition.partition) { data in
+            if let error = read.error {
+                data.errorCode = error.code.rawValue
+                data.errorMessage = error.message
+            }
+            data.records = read.records ?? ByteBuffer()
+            data.acquiredRecords = read.acquired.map {
+                var acquired = ShareFetchResponse.AcquiredRecords()
+                acquired.firstOffset = $0.firstOffset
+                acquired.lastOffset = $0.lastOffset
+                acquired.deliveryCount = $0.deliveryCount
+                return acquired
+            }
+        }
+    }
+
+    func topics(leader: Int32) -> [ShareFetchResponse.ShareFetchableTopicResponse] {
+        order.map { id in
+            var topic = ShareFetchResponse.ShareFetchableTopicResponse()
+            topic.topicId = id
+            topic.partitions = (byTopic[id] ?? [:]).values.sorted { $0.partitionIndex < $1.partitionIndex }.map {
+                var data = $0
+                data.currentLeader.leaderId = leader
+                data.currentLeader.leaderEpoch = 0
+                return data
+            }
+            return topic
+        }
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import ServiceLifecycle
+import SpoolLog
+import SpoolMetadata
+import SpoolProtocol
+
+/// What a share fetch got from one partition: whole batches and the records in them this member now holds.
+struct ShareFetchRead: Sendable {
+    let partition: TopicPartition
+    var error: BrokerError?
+    /// Whole record batches holding the acquired records (nil when none was acquired).
+    var records: ByteBuffer?
+    var acquired: [AcquiredRecords] = []
+}
+
+/// Kafka's SharePartitionManager for one broker: every share-partition's state (created on first use, restored from
+/// SQLite at start-up), share fetches that read the log and acquire records, acknowledgements that are durable
+/// before they are answered, lock expiry, and releasing what a departed member held.
+///
+/// Where things run: state changes under each share-partition's own lock (microseconds); log reads on the I/O
+/// pool through the partition layer; waits as delayed operations on the requester's event loop, woken by appends
+/// and by records becoming available again; saves by one writer that puts many changes in one transaction.
+///
+/// Thread-safe: a lock guards the map of share-partitions; each entry guards its own state.
+final class SharePartitionManager: Service, Sendable {
+    let partitions: PartitionManager
+    let settings: ShareSettings
+    /// The members' share sessions (ShareFetch epochs and partitions), bounded by `group.share.max.share.sessions`.
+    let sessions: ShareSessionCache
+    private let store: any ShareStateStore
+    private let persister: ShareStatePersister
+    private let entries = NIOLockedValueBox<[SharePartitionKey: SharePartitionEntry]>([:])
+    private let logger: Logger
+
+    init(partitions: PartitionManager, store: any ShareStateStore, settings: ShareSettings, logger: Logger) {
+        self.partitions = partitions
+        self.store = store
+        self.settings = settings
+        self.logger = logger
+        self.sessions = ShareSessionCache(maximumSessions: settings.maximumSessions)
+        self.persister = ShareStatePersister { snapshots in _ = try await store.saveShareStates(snapshots) }
+    }
+
+    static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// Restores every saved share-partition: records that were acquired when the broker stopped are available
+    /// again (their locks died with it), acknowledged and archived ones stay done.
+    func load() async throws {
+        let snapshots = try await store.allShareStates()
+        let restored = snapshots.map { snapshot -> SharePartitionEntry in
+            let key = SharePartitionKey(
+                groupId: snapshot.groupId, partition: TopicPartition(topic: snapshot.topic, partition: snapshot.partition))
+            return SharePartitionEntry(key: key, state: SharePartitionState(restoring: snapshot, policy: settings.policy))
+        }
+        entries.withLockedValue { map in
+            for entry in restored { map[entry.key] = entry }
+        }
+        if !restored.isEmpty { logger.info("share-partition states restored", metadata: ["count": "\(restored.count)"]) }
+    }
+
+    /// The share-partition, created at `share.auto.offset.reset` (latest: the log end; earliest: the log start)
+    /// on first use.
+    /// - Throws: `BrokerError` UNKNOWN_TOPIC_OR_PARTITION.
+    func entry(group: String, _ partition: TopicPartition) throws(BrokerError) -> SharePartitionEntry {
+        let key = SharePartitionKey(groupId: group, partition: partition)
+        if let found = entries.withLockedValue({ $0[key] }) { return found }
+        guard let state = partitions.state(of: partition) else {
+            throw BrokerError(code: .unknownTopicOrPartition, message: "\(partition) does not exist")
+        }
+        let start = settings.autoOffsetResetEarliest ? state.logStartOffset : state.highWatermark
+        let fresh = SharePartitionEntry(
+            key: key,
+            state: SharePartitionState(
+                groupId: group, topic: partition.topic, partition: partition.partition, startOffset: start,
+                policy: settings.policy))
+        return entries.withLockedValue { map in
+            if let raced = map[key] { return raced }
+            map[key] = fresh
+            return fresh
+        }
+    }
+
+    /// The share-partitions of a group.
+    func entries(group: String) -> [SharePartitionEntry] {
+        entries.withLockedValue { map in map.values.filter { $0.key.groupId == group } }
+    }
+
+    // MARK: - Acknowledging
+
+    /// Applies a member's acknowledgements and returns once they are durable.
+    /// - Returns: one error per partition (NONE when applied and saved).
+    func acknowledge(group: String, member: String, _ batches: [(TopicPartition, [AcknowledgementBatch])]) async
+        -> [TopicPartition: KafkaErrorCode]
+    {
+        let nowMs = Self.nowMs()
+        var errors: [TopicPartition: KafkaErrorCode] = [:]
+        var changed: [(SharePartitionEntry, UInt64)] = []
+        for (partition, acknowledgements) in batches {
+            let entry: SharePartitionEntry
+            do {
+                entry = try self.entry(group: group, partition)
+            } catch {
+                errors[partition] = error.code
+                continue
+            }
+            let (codes, version) = entry.update(nowMs: nowMs) { state in
+                let codes = state.acknowledge(memberId: member, batches: acknowledgements, nowMs: nowMs)
+                return (codes, codes.allSatisfy { $0 == .none })
+            }
+            errors[partition] = codes.first { $0 != .none } ?? KafkaErrorCode.none
+            if let version { changed.append((entry, version)) }
+        }
+        for (entry, version) in changed {
+            do {
+                try await persister.persist(entry, version: version)
+            } catch {
+                logger.error(
+                    "share-partition state not saved", metadata: ["partition": "\(entry.key.partition)", "error": "\(error)"])
+                errors[entry.key.partition] = .kafkaStorageError
+            }
+        }
+        if !changed.isEmpty { wakeFetchers(changed.map(\.0.key.partition)) }
+        return errors
+    }
+
+    /// Releases every record a member holds in a group (it left, its session closed, or it expired).
+    func release(group: String, member: String) {
+        let nowMs = Self.nowMs()
+        var released: [TopicPartition] = []
+        for entry in entries(group: group) {
+            let (count, _) = entry.update(nowMs: nowMs) { state in
+                let count = state.releaseAll(memberId: member, nowMs: nowMs)
+                return (count, count > 0)
+            }
+            if count > 0 {
+                persister.persistLater(entry)
+                released.append(entry.key.partition)
+            }
+        }
+        if !released.isEmpty { wakeFetchers(released) }
+    }
+
+    /// A member left its group or expired: its share session ends and what it held goes back to the others.
+    func memberLeft(group: String, member: String) {
+        _ = sessions.remove(.init(groupId: group, memberId: member))
+        release(group: group, member: member)
+    }
+
+    /// Wakes share fetches waiting on these partitions: records may be available to them now.
+    private func wakeFetchers(_ released: [TopicPartition]) {
+        for partition in released { partitions.delayed.wake(.shareAvailable(partition)) }
+    }
+
+    // MARK: - Lock expiry
+
+    /// Sweeps every share-partition for expired locks and ended backoffs every `share.lock.sweep.ms`, until
+    /// graceful shutdown: an expired record becomes available (or is archived at the delivery limit) and the
+    /// fetches waiting for it are woken.
+    func run() async throws {
+        while !Task.isCancelledOrShuttingDown {
+            try? await Task.sleep(for: .milliseconds(settings.sweepIntervalMs))
+            let nowMs = Self.nowMs()
+            let due = entries.withLockedValue { map in map.values.filter { $0.isDue(nowMs: nowMs) } }
+            for entry in due {
+                _ = entry.update(nowMs: nowMs) { state in
+                    state.expireLocks(nowMs: nowMs)
+                    return ((), true)
+                }
+                persister.persistLater(entry)
+            }
+            if !due.isEmpty { wakeFetchers(due.map(\.key.partition)) }
+        }
+    }
+}
+
+/// The broker settings a share-partition manager applies (group configs will override some per group).
+struct ShareSettings: Sendable {
+    var policy: SharePartitionPolicy
+    /// `group.share.record.lock.duration.ms`.
+    var lockDurationMs: Int64
+    /// Whether a new share-partition starts at the log start (`share.auto.offset.reset=earliest`) rather than at
+    /// the log end (latest, Kafka's default).
+    var autoOffsetResetEarliest = false
+    /// How often locks and backoffs are checked, in milliseconds.
+    var sweepIntervalMs: Int64 = 100
+    /// `group.share.max.share.sessions`.
+    var maximumSessions: Int
+
+    init(configuration: BrokerConfiguration) {
+        policy = configuration.sharePartitionPolicy
+        lockDurationMs = configuration.shareRecordLockDurationMs
+        autoOffsetResetEarliest = configuration.shareAutoOffsetReset == "earliest"
+        maximumSessions = configuration.shareMaxSessions
+    }
+}
+
+extension Task where Success == Never, Failure == Never {
+    /// Whether the current task was cancelled or the service group is shutting down gracefully.
+    static var isCancelledOrShuttingDown: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
+}
