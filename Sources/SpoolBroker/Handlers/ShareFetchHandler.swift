@@ -13,10 +13,10 @@ struct ShareFetchHandler: KafkaResponseHandler {
     let cluster: ClusterIdentity
 
     func respond(_ request: ShareFetchRequest, context: RequestContext) async throws -> ShareFetchResponse {
-        let lockMs = Int32(clamping: shares.settings.lockDurationMs)
         guard let group = request.groupId, !group.isEmpty, let member = request.memberId, !member.isEmpty else {
-            return Self.failure(.invalidRequest, "ShareFetch needs a group id and a member id", lockMs: lockMs)
+            return Self.failure(.invalidRequest, "ShareFetch needs a group id and a member id", lockMs: 0)
         }
+        let lockMs = Int32(clamping: shares.configs.config(for: group).recordLockDurationMs)
         let names = TopicNames(catalog: shares.partitions.catalog)
         var adding: [ShareSessionPartition] = []
         var acknowledgements: [(TopicPartition, [AcknowledgementBatch])] = []

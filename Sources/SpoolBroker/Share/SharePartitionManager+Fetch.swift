@@ -90,6 +90,7 @@ extension SharePartitionManager {
         async throws -> [ShareFetchRead]
     {
         let nowMs = Self.nowMs()
+        let lockDurationMs = configs.config(for: group).recordLockDurationMs
         var found: [SharePartitionEntry?] = []
         var reads = wanted.map { ShareFetchRead(partition: $0) }
         var offsets: [(TopicPartition, Int64?)] = []
@@ -125,7 +126,7 @@ extension SharePartitionManager {
             let (acquired, _) = entry.update(nowMs: nowMs) { state in
                 let acquired = state.acquire(
                     memberId: member, candidates: read.batches.map(\.offsets), maximumRecords: remaining,
-                    lockDurationMs: settings.lockDurationMs, nowMs: nowMs)
+                    lockDurationMs: lockDurationMs, nowMs: nowMs)
                 return (acquired, false)
             }
             remaining -= acquired.reduce(0) { $0 + Int($1.lastOffset - $1.firstOffset + 1) }

@@ -28,6 +28,8 @@ struct ShareFetchRead: Sendable {
 final class SharePartitionManager: Service, Sendable {
     let partitions: PartitionManager
     let settings: ShareSettings
+    /// Each group's configs (lock duration, delivery limit, auto offset reset, dead-letter topic, backoff).
+    let configs: ShareGroupConfigs
     /// The members' share sessions (ShareFetch epochs and partitions), bounded by `group.share.max.share.sessions`.
     let sessions: ShareSessionCache
     private let store: any ShareStateStore
@@ -41,6 +43,7 @@ final class SharePartitionManager: Service, Sendable {
         self.settings = settings
         self.logger = logger
         self.sessions = ShareSessionCache(maximumSessions: settings.maximumSessions)
+        self.configs = ShareGroupConfigs(defaults: settings.groupDefaults)
         self.persister = ShareStatePersister { snapshots in _ = try await store.saveShareStates(snapshots) }
     }
 
@@ -53,7 +56,8 @@ final class SharePartitionManager: Service, Sendable {
         let restored = snapshots.map { snapshot -> SharePartitionEntry in
             let key = SharePartitionKey(
                 groupId: snapshot.groupId, partition: TopicPartition(topic: snapshot.topic, partition: snapshot.partition))
-            return SharePartitionEntry(key: key, state: SharePartitionState(restoring: snapshot, policy: settings.policy))
+            let policy = configs.config(for: snapshot.groupId).policy(maximumRecordLocks: settings.maximumRecordLocks)
+            return SharePartitionEntry(key: key, state: SharePartitionState(restoring: snapshot, policy: policy))
         }
         entries.withLockedValue { map in
             for entry in restored { map[entry.key] = entry }
@@ -61,8 +65,8 @@ final class SharePartitionManager: Service, Sendable {
         if !restored.isEmpty { logger.info("share-partition states restored", metadata: ["count": "\(restored.count)"]) }
     }
 
-    /// The share-partition, created at `share.auto.offset.reset` (latest: the log end; earliest: the log start)
-    /// on first use.
+    /// The share-partition, created at the group's `share.auto.offset.reset` (latest: the log end; earliest: the log
+    /// start; by duration: the first record at or after that time) on first use.
     /// - Throws: `BrokerError` UNKNOWN_TOPIC_OR_PARTITION.
     func entry(group: String, _ partition: TopicPartition) throws(BrokerError) -> SharePartitionEntry {
         let key = SharePartitionKey(groupId: group, partition: partition)
@@ -70,12 +74,22 @@ final class SharePartitionManager: Service, Sendable {
         guard let state = partitions.state(of: partition) else {
             throw BrokerError(code: .unknownTopicOrPartition, message: "\(partition) does not exist")
         }
-        let start = settings.autoOffsetResetEarliest ? state.logStartOffset : state.highWatermark
+        let config = configs.config(for: group)
+        let start: Int64
+        switch config.autoOffsetReset {
+        case .latest: start = state.highWatermark
+        case .earliest: start = state.logStartOffset
+        case .byDuration(let ms):
+            // The first record at or after that time, as ListOffsets finds it (reads the time index: once per
+            // share-partition); the log end when every record is older.
+            let found = partitions.log(partition).flatMap { try? $0.offset(forTimestamp: Self.nowMs() - ms) }
+            start = found?.offset ?? state.highWatermark
+        }
         let fresh = SharePartitionEntry(
             key: key,
             state: SharePartitionState(
                 groupId: group, topic: partition.topic, partition: partition.partition, startOffset: start,
-                policy: settings.policy))
+                policy: config.policy(maximumRecordLocks: settings.maximumRecordLocks)))
         return entries.withLockedValue { map in
             if let raced = map[key] { return raced }
             map[key] = fresh
@@ -143,6 +157,19 @@ final class SharePartitionManager: Service, Sendable {
         if !released.isEmpty { wakeFetchers(released) }
     }
 
+    /// Applies a group's changed configs to its share-partitions (the delivery limit and backoff at once; the lock
+    /// duration from the next acquisition; the auto offset reset only for share-partitions not yet created).
+    func configsChanged(group: String) {
+        let policy = configs.config(for: group).policy(maximumRecordLocks: settings.maximumRecordLocks)
+        let nowMs = Self.nowMs()
+        for entry in entries(group: group) {
+            _ = entry.update(nowMs: nowMs) { state in
+                state.policy = policy
+                return ((), false)
+            }
+        }
+    }
+
     /// A member left its group or expired: its share session ends and what it held goes back to the others.
     func memberLeft(group: String, member: String) {
         _ = sessions.remove(.init(groupId: group, memberId: member))
@@ -176,23 +203,20 @@ final class SharePartitionManager: Service, Sendable {
     }
 }
 
-/// The broker settings a share-partition manager applies (group configs will override some per group).
+/// The broker settings a share-partition manager applies; `groupDefaults` are what groups start from.
 struct ShareSettings: Sendable {
-    var policy: SharePartitionPolicy
-    /// `group.share.record.lock.duration.ms`.
-    var lockDurationMs: Int64
-    /// Whether a new share-partition starts at the log start (`share.auto.offset.reset=earliest`) rather than at
-    /// the log end (latest, Kafka's default).
-    var autoOffsetResetEarliest = false
+    /// What a group's configs are until it sets its own.
+    var groupDefaults: ShareGroupConfig
+    /// `group.share.partition.max.record.locks`.
+    var maximumRecordLocks: Int
     /// How often locks and backoffs are checked, in milliseconds.
     var sweepIntervalMs: Int64 = 100
     /// `group.share.max.share.sessions`.
     var maximumSessions: Int
 
     init(configuration: BrokerConfiguration) {
-        policy = configuration.sharePartitionPolicy
-        lockDurationMs = configuration.shareRecordLockDurationMs
-        autoOffsetResetEarliest = configuration.shareAutoOffsetReset == "earliest"
+        groupDefaults = ShareGroupConfig(configuration: configuration)
+        maximumRecordLocks = configuration.sharePartitionMaxRecordLocks
         maximumSessions = configuration.shareMaxSessions
     }
 }
