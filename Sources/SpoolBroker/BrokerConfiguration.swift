@@ -50,6 +50,12 @@ public struct BrokerConfiguration: Sendable, Equatable {
     public var socketSendBufferHighBytes = 256 * 1024
     /// A request frame must arrive whole within this of its first byte (`request.receive.timeout.ms`).
     public var requestReceiveTimeoutMs: Int64 = 30_000
+    /// The most bytes one share fetch reads into memory (`fetch.max.bytes`, Kafka's 55 MiB): ShareFetch copies
+    /// records into its response, so a request's MaxBytes is cut to this.
+    public var fetchMaximumBytes: Int32 = 57_671_680
+    /// Bytes all share fetches together hold in memory (`group.share.fetch.memory.bytes`, 64 MiB); a share fetch
+    /// that finds it spent reads one batch (so every member still progresses).
+    public var shareFetchMemoryBytes: Int64 = 64 * 1024 * 1024
     /// The longest a fetch may wait for data (`fetch.max.wait.ms`); longer client waits are cut to it.
     public var fetchMaxWaitMs: Int32 = 30_000
     /// Log lines a second about refused requests and connections closed for bad bytes, over the whole broker

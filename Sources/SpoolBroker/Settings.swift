@@ -80,6 +80,12 @@ enum Settings {
         integer("socket.send.buffer.high.bytes",
                 "Unsent reply bytes in memory (sendfile data excluded) above which a connection stops reading.",
                 1024...Int(Int32.max), \.socketSendBufferHighBytes),
+        integer("fetch.max.bytes",
+                "The most bytes one share fetch reads into memory, whatever the request asks (Kafka's 55 MiB).",
+                1024...Int32.max, \.fetchMaximumBytes),
+        integer("group.share.fetch.memory.bytes",
+                "Bytes all share fetches together read into memory; past it each reads one batch at most.",
+                0...Int64(Int32.max), \.shareFetchMemoryBytes),
         integer("fetch.max.wait.ms", "Longest a fetch waits for data, in milliseconds; longer waits are cut.",
                 0...Int32.max, \.fetchMaxWaitMs),
     ] + TopicConfigs.brokerSettings + [

@@ -183,3 +183,18 @@ def test_broker_sigkill_keeps_accepted_records_done_and_redelivers_the_rest(tmp_
         assert second.stop() == 0, second.log()[-4000:]
     assert not accepted & set(seen), sorted(accepted & set(seen))[:5]
     assert set(seen) | accepted == {f"r{i}" for i in range(1_000)}
+
+
+def test_spent_share_fetch_memory_still_delivers_one_batch_at_a_time(tmp_path):
+    """With group.share.fetch.memory.bytes=0 every share fetch reads one batch past the budget: a consumer still
+    receives all 2,000 records (in many small batches), so the bound never stalls a queue."""
+    with temporary_broker(SHARE_ARGS + ("--set", "group.share.fetch.memory.bytes=0")) as broker:
+        create_topic(broker.bootstrap, "tight")
+        producer = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 0, "batch.num.messages": 10})
+        for index in range(2_000):
+            producer.produce("tight", value=f"r{index}".encode())
+        assert producer.flush(30) == 0
+        consumer = share_consumer(broker.bootstrap, "g", "tight")
+        seen = drain(consumer, 3)
+        consumer.close()
+        assert sorted(seen) == sorted(f"r{i}" for i in range(2_000))

@@ -63,9 +63,13 @@ struct ShareFetchHandler: KafkaResponseHandler {
             shares.release(group: group, member: member)
         case .open(let session):
             let wanted = session.partitions.compactMap { names.partition($0) }.sorted()
+            // Held until this handler returns and the response is encoded; with the budget spent, one batch is
+            // still read (the first partition with data always gives one), so every member progresses.
+            let granted = shares.reserveFetchMemory(min(Int(max(request.maxBytes, 1)), shares.settings.maximumFetchBytes))
+            defer { shares.releaseFetchMemory(granted) }
             let reads = try await shares.fetch(
                 group: group, member: member, wanted, maxRecords: Int(max(request.maxRecords, 1)),
-                maxBytes: Int(max(request.maxBytes, 1)), maxWaitMs: request.maxWaitMs, eventLoop: context.eventLoop)
+                maxBytes: granted, maxWaitMs: request.maxWaitMs, eventLoop: context.eventLoop)
             for read in reads { results.fetched(read) }
         }
         response.responses = results.topics(leader: cluster.nodeId)

@@ -35,6 +35,8 @@ final class SharePartitionManager: Service, Sendable {
     private let store: any ShareStateStore
     private let persister: ShareStatePersister
     private let entries = NIOLockedValueBox<[SharePartitionKey: SharePartitionEntry]>([:])
+    /// Bytes share fetches may still read into memory (`group.share.fetch.memory.bytes`).
+    private let fetchMemory: NIOLockedValueBox<Int>
     private let logger: Logger
 
     init(partitions: PartitionManager, store: any ShareStateStore, settings: ShareSettings, logger: Logger) {
@@ -44,6 +46,7 @@ final class SharePartitionManager: Service, Sendable {
         self.logger = logger
         self.sessions = ShareSessionCache(maximumSessions: settings.maximumSessions)
         self.configs = ShareGroupConfigs(defaults: settings.groupDefaults)
+        self.fetchMemory = NIOLockedValueBox(settings.fetchMemoryBytes)
         self.persister = ShareStatePersister { snapshots in _ = try await store.saveShareStates(snapshots) }
     }
 
@@ -100,6 +103,20 @@ final class SharePartitionManager: Service, Sendable {
     /// The share-partitions of a group.
     func entries(group: String) -> [SharePartitionEntry] {
         entries.withLockedValue { map in map.values.filter { $0.key.groupId == group } }
+    }
+
+    /// Takes up to `wanted` bytes of the share-fetch memory budget; 0 when it is spent.
+    func reserveFetchMemory(_ wanted: Int) -> Int {
+        fetchMemory.withLockedValue { free in
+            let granted = min(max(wanted, 0), free)
+            free -= granted
+            return granted
+        }
+    }
+
+    /// Gives back what `reserveFetchMemory` granted, once the response holding the bytes is encoded.
+    func releaseFetchMemory(_ bytes: Int) {
+        fetchMemory.withLockedValue { $0 += bytes }
     }
 
     // MARK: - Acknowledging
@@ -213,11 +230,17 @@ struct ShareSettings: Sendable {
     var sweepIntervalMs: Int64 = 100
     /// `group.share.max.share.sessions`.
     var maximumSessions: Int
+    /// `fetch.max.bytes`: the most bytes one share fetch reads into memory.
+    var maximumFetchBytes: Int
+    /// `group.share.fetch.memory.bytes`: the most all share fetches together read into memory.
+    var fetchMemoryBytes: Int
 
     init(configuration: BrokerConfiguration) {
         groupDefaults = ShareGroupConfig(configuration: configuration)
         maximumRecordLocks = configuration.sharePartitionMaxRecordLocks
         maximumSessions = configuration.shareMaxSessions
+        maximumFetchBytes = Int(configuration.fetchMaximumBytes)
+        fetchMemoryBytes = Int(configuration.shareFetchMemoryBytes)
     }
 }
 
