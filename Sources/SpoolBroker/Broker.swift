@@ -84,6 +84,7 @@ public struct Broker: Sendable {
                 isClassicGroup: { groups.group($0).map { $0.phase != .dead } ?? false },
                 // A member that left or expired gives back what it held.
                 memberRemoved: { group, member in shares.memberLeft(group: group, member: member) })
+            shareGroups.restore(groupIds: shares.groupIds())
             groupService = GroupCoordinatorService(coordinator: groups, shareGroups: shareGroups)
             let cluster = ClusterIdentity(
                 clusterId: try Self.clusterId(dataDirectory: configuration.dataDirectory), configuration: configuration)

@@ -198,3 +198,35 @@ def test_spent_share_fetch_memory_still_delivers_one_batch_at_a_time(tmp_path):
         seen = drain(consumer, 3)
         consumer.close()
         assert sorted(seen) == sorted(f"r{i}" for i in range(2_000))
+
+
+def test_share_group_survives_restart_and_deleting_it_forgets_its_state(tmp_path):
+    """A share group whose members are gone is still there after a restart (ShareGroupDescribe: Empty), keeps what
+    it accepted, and DeleteGroups deletes it with its state: the same group id then starts over."""
+    from test_share_groups import describe_share_group
+
+    data = str(tmp_path / "data")
+    broker = Broker(data, str(tmp_path / "first.log"), SHARE_ARGS)
+    try:
+        create_topic(broker.bootstrap, "kept")
+        produce(broker.bootstrap, "kept", 100)
+        consumer = share_consumer(broker.bootstrap, "g", "kept")
+        assert len(drain(consumer, 2)) == 100
+        consumer.commit_sync()
+        consumer.close()
+    finally:
+        assert broker.stop() == 0, broker.log()[-4000:]
+    second = Broker(data, str(tmp_path / "second.log"), SHARE_ARGS)
+    try:
+        error, state, members = describe_share_group(second.bootstrap, "g")
+        assert (error, state, members) == (0, "Empty", [])
+        again = share_consumer(second.bootstrap, "g", "kept")
+        assert drain(again, 2) == []  # accepted before the restart: never again
+        again.close()
+        admin = AdminClient({"bootstrap.servers": second.bootstrap})
+        admin.delete_consumer_groups(["g"])["g"].result(30)
+        fresh = share_consumer(second.bootstrap, "g", "kept")
+        assert len(drain(fresh, 2)) == 100  # a new group of that id starts from the log start
+        fresh.close()
+    finally:
+        assert second.stop() == 0, second.log()[-4000:]

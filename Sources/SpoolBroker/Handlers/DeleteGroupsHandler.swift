@@ -8,6 +8,7 @@ struct DeleteGroupsHandler: KafkaResponseHandler {
 
     let groups: GroupCoordinator
     let shareGroups: ShareGroupCoordinator
+    let shares: SharePartitionManager
 
     func respond(_ request: DeleteGroupsRequest, context: RequestContext) async
         -> DeleteGroupsResponse
@@ -15,7 +16,16 @@ struct DeleteGroupsHandler: KafkaResponseHandler {
         var seen = Set<String>()
         let unique = request.groupsNames.filter { seen.insert($0).inserted }
         let valid = unique.filter { GroupRequests.groupIdError($0) == nil }
-        let share = shareGroups.delete(valid)
+        var share = shareGroups.delete(valid)
+        // A deleted share group's state goes too; if that fails the group is put back, to be deleted again.
+        for (groupId, code) in share where code == .none {
+            do {
+                try await shares.deleteGroup(groupId)
+            } catch {
+                shareGroups.restore(groupIds: [groupId])
+                share[groupId] = .kafkaStorageError
+            }
+        }
         let classic = valid.filter { !share.keys.contains($0) }
         var errors = Dictionary(
             zip(classic, await groups.deleteGroups(classic)), uniquingKeysWith: { first, _ in first })

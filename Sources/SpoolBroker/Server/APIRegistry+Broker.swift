@@ -44,7 +44,7 @@ extension APIRegistry {
         registry.register(OffsetFetchHandler(groupStore: groups.store, logger: logger))
         registry.register(DescribeGroupsHandler(groups: groups))
         registry.register(ListGroupsHandler(groups: groups, shareGroups: shareGroups))
-        registry.register(DeleteGroupsHandler(groups: groups, shareGroups: shareGroups))
+        registry.register(DeleteGroupsHandler(groups: groups, shareGroups: shareGroups, shares: shares))
         // Share groups (KIP-932): membership, then fetching and acknowledging records in share sessions.
         registry.register(ShareGroupHeartbeatHandler(shareGroups: shareGroups))
         registry.register(ShareFetchHandler(shares: shares, cluster: cluster))

@@ -202,6 +202,14 @@ final class ShareGroupCoordinator: Sendable {
         }
     }
 
+    /// Re-creates, empty, the share groups whose share-partition state survived a restart (membership lives in
+    /// memory; members rejoin), so they are listed, described and deletable as Kafka keeps them.
+    func restore(groupIds: [String]) {
+        groups.withLockedValue { groups in
+            for groupId in groupIds where groups[groupId] == nil { groups[groupId] = ShareGroup(groupId: groupId) }
+        }
+    }
+
     /// The share group `groupId`, if it exists.
     func group(_ groupId: String) -> ShareGroup? { groups.withLockedValue { $0[groupId] } }
 

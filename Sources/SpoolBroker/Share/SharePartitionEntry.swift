@@ -20,6 +20,7 @@ final class SharePartitionEntry: @unchecked Sendable {
     private var version: UInt64 = 0
     /// The earliest lock deadline or backoff end, cached for the expiry sweep (Int64.max: none).
     private var nextDeadlineMs = Int64.max
+    private var deleted = false
 
     init(key: SharePartitionKey, state: SharePartitionState) {
         self.key = key
@@ -49,6 +50,13 @@ final class SharePartitionEntry: @unchecked Sendable {
     /// The state as it would be stored, with the version it reflects.
     func snapshot() -> (SharePartitionSnapshot, version: UInt64) {
         lock.withLock { (state.snapshot(), version) }
+    }
+
+    /// Whether its group was deleted: it is never saved again.
+    var isDeleted: Bool { lock.withLock { deleted } }
+
+    func markDeleted(_ flag: Bool = true) {
+        lock.withLock { deleted = flag }
     }
 
     /// Whether a lock or a backoff ends at or before `nowMs` (cheap: one cached value).

@@ -100,6 +100,30 @@ final class SharePartitionManager: Service, Sendable {
         }
     }
 
+    /// The share groups with share-partition state.
+    func groupIds() -> [String] {
+        entries.withLockedValue { Array(Set($0.keys.map(\.groupId))).sorted() }
+    }
+
+    /// Forgets a deleted (empty) share group: its sessions, configs and share-partitions, in memory and in SQLite
+    /// (one transaction: after a crash the group is either whole or gone).
+    /// - Throws: the store's error; the in-memory state is then kept, so the group can be deleted again.
+    func deleteGroup(_ group: String) async throws {
+        let doomed = entries(group: group)
+        for entry in doomed { entry.markDeleted() }
+        do {
+            // A save that took a snapshot before the marks must not land after the rows are deleted.
+            try await persister.barrier()
+            try await store.deleteShareStates(groupId: group, topic: nil)
+        } catch {
+            for entry in doomed { entry.markDeleted(false) }
+            throw error
+        }
+        entries.withLockedValue { map in map = map.filter { $0.key.groupId != group } }
+        sessions.removeGroup(group)
+        configs.set(nil, for: group)
+    }
+
     /// The share-partitions of a group.
     func entries(group: String) -> [SharePartitionEntry] {
         entries.withLockedValue { map in map.values.filter { $0.key.groupId == group } }

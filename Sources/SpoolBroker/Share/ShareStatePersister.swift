@@ -12,8 +12,6 @@ final class ShareStatePersister: Sendable {
     typealias Save = @Sendable ([SharePartitionSnapshot]) async throws -> Void
 
     private struct Waiter {
-        let entry: SharePartitionEntry
-        let version: UInt64
         let continuation: CheckedContinuation<Void, any Error>
     }
 
@@ -37,7 +35,19 @@ final class ShareStatePersister: Sendable {
         try await withCheckedThrowingContinuation { continuation in
             let start = queue.withLockedValue { queue -> Bool in
                 queue.changed[ObjectIdentifier(entry)] = entry
-                queue.waiters.append(Waiter(entry: entry, version: version, continuation: continuation))
+                queue.waiters.append(Waiter(continuation: continuation))
+                return Self.claimWriter(&queue)
+            }
+            if start { Task { await self.drain() } }
+        }
+    }
+
+    /// Returns once every save that had begun has finished (the writer runs one round at a time): after it, no
+    /// snapshot taken before the call can still be written. Deleting a share group waits on it.
+    func barrier() async throws {
+        try await withCheckedThrowingContinuation { continuation in
+            let start = queue.withLockedValue { queue -> Bool in
+                queue.waiters.append(Waiter(continuation: continuation))
                 return Self.claimWriter(&queue)
             }
             if start { Task { await self.drain() } }
@@ -64,14 +74,15 @@ final class ShareStatePersister: Sendable {
         while true {
             let (entries, waiters) = queue.withLockedValue { queue -> ([SharePartitionEntry], [Waiter]) in
                 defer { queue.changed = [:]; queue.waiters = [] }
-                if queue.changed.isEmpty { queue.writing = false }
+                if queue.changed.isEmpty && queue.waiters.isEmpty { queue.writing = false }
                 return (Array(queue.changed.values), queue.waiters)
             }
-            if entries.isEmpty { return }
-            // Each snapshot is taken now, after every waiter's change: it covers them all.
-            let snapshots = entries.map { $0.snapshot().0 }
+            if entries.isEmpty && waiters.isEmpty { return }
+            // Each snapshot is taken now, after every waiter's change: it covers them all. A deleted group's
+            // share-partitions are never written again.
+            let snapshots = entries.compactMap { $0.isDeleted ? nil : $0.snapshot().0 }
             do {
-                try await save(snapshots)
+                if !snapshots.isEmpty { try await save(snapshots) }
                 for waiter in waiters { waiter.continuation.resume() }
             } catch {
                 for waiter in waiters { waiter.continuation.resume(throwing: error) }
