@@ -230,3 +230,31 @@ def test_share_group_survives_restart_and_deleting_it_forgets_its_state(tmp_path
         fresh.close()
     finally:
         assert second.stop() == 0, second.log()[-4000:]
+
+
+def test_a_topic_made_again_under_a_deleted_name_is_delivered_from_its_start(tmp_path):
+    """Deleting a topic forgets its share-partitions: a new topic under the same name is delivered from its first
+    record, not from where the group had got to in the old one."""
+    with temporary_broker(SHARE_ARGS) as broker:
+        create_topic(broker.bootstrap, "again")
+        produce(broker.bootstrap, "again", 50, prefix="old")
+        consumer = share_consumer(broker.bootstrap, "g", "again")
+        assert len(drain(consumer, 2)) == 50
+        consumer.commit_sync()
+        consumer.close()
+        admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+        admin.delete_topics(["again"])["again"].result(30)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                create_topic(broker.bootstrap, "again")
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        produce(broker.bootstrap, "again", 20, prefix="new")
+        fresh = share_consumer(broker.bootstrap, "g", "again")
+        seen = drain(fresh, 3)
+        fresh.close()
+        assert sorted(seen) == sorted(f"new{i}" for i in range(20))

@@ -8,6 +8,8 @@ struct DeleteTopicsHandler: KafkaResponseHandler {
     static let versions: ClosedRange<Int16> = 0...6
 
     let catalog: TopicCatalog
+    /// Share-partitions of a deleted topic are forgotten with it.
+    let shares: SharePartitionManager
 
     /// One topic to delete, as the request names it.
     fileprivate enum Target {
@@ -75,7 +77,7 @@ struct DeleteTopicsHandler: KafkaResponseHandler {
             }
         }
         do {
-            try await catalog.deleteTopic(name: entry.name)
+            try await shares.deleteTopic(entry.name) { try await catalog.deleteTopic(name: entry.name) }
             return .success(entry)
         } catch {
             return .failure(BrokerError(wrapping: error))

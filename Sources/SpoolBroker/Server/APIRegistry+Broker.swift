@@ -25,7 +25,7 @@ extension APIRegistry {
         registry.register(OffsetForLeaderEpochHandler(partitions: partitions))
         registry.register(DeleteRecordsHandler(partitions: partitions))
         registry.register(CreateTopicsHandler(configuration: configuration, catalog: catalog, cluster: cluster))
-        registry.register(DeleteTopicsHandler(catalog: catalog))
+        registry.register(DeleteTopicsHandler(catalog: catalog, shares: shares))
         registry.register(CreatePartitionsHandler(configuration: configuration, catalog: catalog, cluster: cluster))
         registry.register(DescribeConfigsHandler(configuration: configuration, catalog: catalog, cluster: cluster))
         registry.register(

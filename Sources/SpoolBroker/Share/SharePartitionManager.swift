@@ -109,19 +109,35 @@ final class SharePartitionManager: Service, Sendable {
     /// (one transaction: after a crash the group is either whole or gone).
     /// - Throws: the store's error; the in-memory state is then kept, so the group can be deleted again.
     func deleteGroup(_ group: String) async throws {
-        let doomed = entries(group: group)
-        for entry in doomed { entry.markDeleted() }
-        do {
-            // A save that took a snapshot before the marks must not land after the rows are deleted.
-            try await persister.barrier()
+        try await forget({ $0.groupId == group }) {
             try await store.deleteShareStates(groupId: group, topic: nil)
-        } catch {
-            for entry in doomed { entry.markDeleted(false) }
-            throw error
         }
-        entries.withLockedValue { map in map = map.filter { $0.key.groupId != group } }
         sessions.removeGroup(group)
         configs.set(nil, for: group)
+    }
+
+    /// Runs a topic's deletion (which deletes its share-partition rows with it) and forgets the topic's
+    /// share-partitions, so a topic made again under the name starts with none.
+    func deleteTopic(_ topic: String, _ delete: () async throws -> Void) async throws {
+        try await forget({ $0.partition.topic == topic }, delete)
+    }
+
+    /// Marks the share-partitions `doomed` selects deleted (never saved again), waits for the persister's round in
+    /// progress (a snapshot taken before must not land after the rows are gone), runs `delete`, then drops them;
+    /// when `delete` fails they are unmarked and kept.
+    private func forget(_ doomed: (SharePartitionKey) -> Bool, _ delete: () async throws -> Void) async throws {
+        let selected = entries.withLockedValue { map in map.values.filter { doomed($0.key) } }
+        for entry in selected { entry.markDeleted() }
+        do {
+            try await persister.barrier()
+            try await delete()
+        } catch {
+            for entry in selected { entry.markDeleted(false) }
+            throw error
+        }
+        entries.withLockedValue { map in
+            for entry in selected { map[entry.key] = nil }
+        }
     }
 
     /// The share-partitions of a group.
