@@ -33,17 +33,26 @@ final class SharePartitionManager: Service, Sendable {
     /// The members' share sessions (ShareFetch epochs and partitions), bounded by `group.share.max.share.sessions`.
     let sessions: ShareSessionCache
     private let store: any ShareStateStore
-    private let persister: ShareStatePersister
-    private let entries = NIOLockedValueBox<[SharePartitionKey: SharePartitionEntry]>([:])
-    private let logger: Logger
+    /// Where groups' config overrides are kept.
+    let configStore: any GroupConfigStore
+    let persister: ShareStatePersister
+    let entries = NIOLockedValueBox<[SharePartitionKey: SharePartitionEntry]>([:])
+    /// Share-partitions whose dead-letter write failed, and when to try again.
+    let deadLetterRetryAt = NIOLockedValueBox<[SharePartitionKey: Int64]>([:])
+    let logger: Logger
 
-    init(partitions: PartitionManager, store: any ShareStateStore, settings: ShareSettings, logger: Logger) {
+    init(
+        partitions: PartitionManager, store: any ShareStateStore & GroupConfigStore, settings: ShareSettings,
+        logger: Logger
+    ) {
         self.partitions = partitions
         self.store = store
+        self.configStore = store
         self.settings = settings
         self.logger = logger
         self.sessions = ShareSessionCache(maximumSessions: settings.maximumSessions)
-        self.configs = ShareGroupConfigs(defaults: settings.groupDefaults)
+        self.configs = ShareGroupConfigs(
+            defaults: settings.groupDefaults, deadLetterPrefix: settings.deadLetterTopicPrefix)
         self.persister = ShareStatePersister { snapshots in _ = try await store.saveShareStates(snapshots) }
     }
 
@@ -52,6 +61,7 @@ final class SharePartitionManager: Service, Sendable {
     /// Restores every saved share-partition: records that were acquired when the broker stopped are available
     /// again (their locks died with it), acknowledged and archived ones stay done.
     func load() async throws {
+        try await loadConfigs()
         let snapshots = try await store.allShareStates()
         let restored = snapshots.map { snapshot -> SharePartitionEntry in
             let key = SharePartitionKey(
@@ -125,7 +135,10 @@ final class SharePartitionManager: Service, Sendable {
                 return (codes, codes.allSatisfy { $0 == .none })
             }
             errors[partition] = codes.first { $0 != .none } ?? KafkaErrorCode.none
-            if let version { changed.append((entry, version)) }
+            // Rejected records and those at the delivery limit reach the dead-letter topic before the state
+            // that archives them is saved.
+            let written = await drainDeadLetters(entry)
+            if let latest = written ?? version { changed.append((entry, latest)) }
         }
         for (entry, version) in changed {
             do {
@@ -199,6 +212,8 @@ final class SharePartitionManager: Service, Sendable {
                 persister.persistLater(entry)
             }
             if !due.isEmpty { wakeFetchers(due.map(\.key.partition)) }
+            // Expiry and acquisition at the delivery limit dead-letter records too; failed writes are retried.
+            await drainAllDeadLetters(nowMs: nowMs)
         }
     }
 }
@@ -213,11 +228,14 @@ struct ShareSettings: Sendable {
     var sweepIntervalMs: Int64 = 100
     /// `group.share.max.share.sessions`.
     var maximumSessions: Int
+    /// `errors.deadletterqueue.topic.name.prefix`.
+    var deadLetterTopicPrefix = "dlq."
 
     init(configuration: BrokerConfiguration) {
         groupDefaults = ShareGroupConfig(configuration: configuration)
         maximumRecordLocks = configuration.sharePartitionMaxRecordLocks
         maximumSessions = configuration.shareMaxSessions
+        deadLetterTopicPrefix = configuration.deadLetterTopicPrefix
     }
 }
 

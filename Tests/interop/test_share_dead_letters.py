@@ -1,0 +1,187 @@
+"""Share group configs on the GROUP config resource (confluent-kafka's AdminClient, librdkafka maps GROUP to 32),
+dead-letter topics, the redelivery backoff and `spool queue redrive`, with confluent-kafka's ShareConsumer."""
+
+import subprocess
+import time
+
+import pytest
+from confluent_kafka import AcknowledgeType, Consumer, KafkaError, KafkaException
+from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
+
+from conftest import BINARY, Broker, temporary_broker
+from test_share_queue import SHARE_ARGS, create_topic, drain, produce, share_consumer
+
+
+def set_group_configs(bootstrap, group, configs):
+    """IncrementalAlterConfigs SET on the group's GROUP resource; raises KafkaException when refused."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    entries = [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in configs.items()]
+    resource = ConfigResource(ResourceType.GROUP, group, incremental_configs=entries)
+    admin.incremental_alter_configs([resource])[resource].result(30)
+
+
+def group_configs(bootstrap, group):
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    resource = ConfigResource(ResourceType.GROUP, group)
+    described = admin.describe_configs([resource])[resource].result(30)
+    return {name: entry.value for name, entry in described.items()}
+
+
+def dead_letters(bootstrap, topic, expected, seconds=15):
+    """Reads `expected` records from the dead-letter topic with a plain consumer: [(value, {header: value})]."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"reader-{time.monotonic()}",
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer.subscribe([topic])
+    found = []
+    deadline = time.monotonic() + seconds
+    while len(found) < expected and time.monotonic() < deadline:
+        message = consumer.poll(0.5)
+        if message is None or message.error() is not None:
+            continue
+        headers = {k: (v.decode() if v is not None else None) for k, v in (message.headers() or [])}
+        found.append((message.value().decode(), headers, message.key()))
+    consumer.close()
+    return found
+
+
+def test_group_configs_are_set_shown_and_survive_a_restart(tmp_path):
+    """IncrementalAlterConfigs on a share group's GROUP resource sets Kafka's names and Spool's; DescribeConfigs
+    shows them (and the broker defaults for the rest); after a restart they are still there."""
+    data = str(tmp_path / "data")
+    wanted = {
+        "share.auto.offset.reset": "by_duration:PT1H", "share.record.lock.duration.ms": "15000",
+        "share.isolation.level": "read_committed", "share.delivery.count.limit": "3",
+        "errors.deadletterqueue.topic.name": "dlq.jobs", "share.redelivery.backoff.ms": "500",
+        "share.redelivery.backoff.max.ms": "8000",
+    }
+    first = Broker(data, str(tmp_path / "first.log"), SHARE_ARGS)
+    try:
+        assert group_configs(first.bootstrap, "g")["share.delivery.count.limit"] == "5"  # the broker default
+        set_group_configs(first.bootstrap, "g", wanted)
+        shown = group_configs(first.bootstrap, "g")
+        assert {k: shown[k] for k in wanted} == wanted
+        assert group_configs(first.bootstrap, "other")["share.delivery.count.limit"] == "5"
+    finally:
+        assert first.stop() == 0, first.log()[-4000:]
+    second = Broker(data, str(tmp_path / "second.log"), SHARE_ARGS)
+    try:
+        shown = group_configs(second.bootstrap, "g")
+        assert {k: shown[k] for k in wanted} == wanted
+    finally:
+        assert second.stop() == 0, second.log()[-4000:]
+
+
+@pytest.mark.parametrize("key,value,says", [
+    ("share.auto.offset.reset", "sometimes", "by_duration"),
+    ("share.auto.offset.reset", "by_duration:1H", "ISO-8601"),
+    ("share.record.lock.duration.ms", "5", "1000"),
+    ("share.isolation.level", "dirty", "read_committed"),
+    ("share.delivery.count.limit", "1", "from 2"),
+    ("errors.deadletterqueue.topic.name", "jobs-dead", "dlq."),
+    ("share.redelivery.backoff.ms", "-1", "share.redelivery.backoff.ms"),
+    ("share.unknown.thing", "1", "unknown"),
+])
+def test_bad_group_configs_are_refused_with_invalid_config(key, value, says):
+    """A bad value, a dead-letter topic without the prefix and an unknown key get INVALID_CONFIG with a message
+    naming what is accepted, and change nothing."""
+    with temporary_broker(SHARE_ARGS) as broker:
+        with pytest.raises(KafkaException) as refused:
+            set_group_configs(broker.bootstrap, "g", {"share.delivery.count.limit": "4", key: value})
+        error = refused.value.args[0]
+        assert error.code() == KafkaError.INVALID_CONFIG, error
+        assert says in error.str(), error.str()
+        assert group_configs(broker.bootstrap, "g")["share.delivery.count.limit"] == "5"
+
+
+def acknowledging(consumer, seconds, decide):
+    """Polls for `seconds`, acknowledging each record as decide(value) says; returns [(value, delivery count,
+    monotonic time)]."""
+    seen = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for message in consumer.poll(0.3):
+            if message.error() is not None:
+                continue
+            value = message.value().decode()
+            seen.append((value, message.delivery_count(), time.monotonic()))
+            consumer.acknowledge(message, decide(value))
+    return seen
+
+
+def test_rejected_and_limit_reached_records_go_to_the_dead_letter_topic_with_their_headers():
+    """r1 rejected: in the dead-letter topic (auto-created) with its key, value, headers saying where it came from
+    and reason rejected, never delivered again; r2 released every time: delivered exactly 3 times (the group's
+    limit), then dead-lettered with reason delivery-limit and delivery count 3; r0 accepted: not there."""
+    with temporary_broker(SHARE_ARGS) as broker:
+        create_topic(broker.bootstrap, "jobs")
+        set_group_configs(broker.bootstrap, "g", {
+            "errors.deadletterqueue.topic.name": "dlq.jobs", "share.delivery.count.limit": "3"})
+        produce(broker.bootstrap, "jobs", 3)
+        consumer = share_consumer(broker.bootstrap, "g", "jobs", **{"share.acknowledgement.mode": "explicit"})
+        kinds = {"r0": AcknowledgeType.ACCEPT, "r1": AcknowledgeType.REJECT}
+        seen = acknowledging(consumer, 10, lambda v: kinds.get(v, AcknowledgeType.RELEASE))
+        consumer.close()
+        assert [count for value, count, _ in seen if value == "r1"] == [1]
+        assert [count for value, count, _ in seen if value == "r2"] == [1, 2, 3]
+        letters = sorted(dead_letters(broker.bootstrap, "dlq.jobs", 2))
+        assert [value for value, _, _ in letters] == ["r1", "r2"], letters
+        (_, rejected, _), (_, limited, _) = letters
+        assert rejected["__dlq.errors.topic"] == "jobs" and rejected["__dlq.errors.partition"] == "0"
+        assert rejected["__dlq.errors.offset"] == "1" and rejected["__dlq.errors.group"] == "g"
+        assert rejected["__dlq.errors.reason"] == "rejected" and rejected["__dlq.errors.delivery.count"] == "1"
+        assert abs(int(rejected["__dlq.errors.timestamp"]) - time.time() * 1000) < 60_000
+        assert limited["__dlq.errors.offset"] == "2" and limited["__dlq.errors.reason"] == "delivery-limit"
+        assert limited["__dlq.errors.delivery.count"] == "3"
+        again = share_consumer(broker.bootstrap, "g", "jobs")
+        assert drain(again, 3) == []
+        again.close()
+
+
+def test_a_released_record_comes_back_no_sooner_than_the_backoff():
+    """With share.redelivery.backoff.ms=2000, a released record is delivered again at least 2 s after the release
+    (without the backoff it comes back at once)."""
+    with temporary_broker(SHARE_ARGS) as broker:
+        create_topic(broker.bootstrap, "slow")
+        set_group_configs(broker.bootstrap, "g", {"share.redelivery.backoff.ms": "2000"})
+        produce(broker.bootstrap, "slow", 1)
+        consumer = share_consumer(broker.bootstrap, "g", "slow", **{"share.acknowledgement.mode": "explicit"})
+        released_at = []
+
+        def decide(value):
+            if not released_at:
+                released_at.append(time.monotonic())
+                return AcknowledgeType.RELEASE
+            return AcknowledgeType.ACCEPT
+
+        seen = acknowledging(consumer, 8, decide)
+        consumer.close()
+        assert [count for _, count, _ in seen] == [1, 2], seen
+        waited = seen[1][2] - released_at[0]
+        assert waited >= 1.9, f"redelivered after {waited:.2f} s"
+
+
+def test_redrive_puts_dead_letters_back_and_they_are_delivered_again():
+    """`spool queue redrive g` appends the group's dead letters to their source topic and commits its progress: the
+    rejected record is delivered again, and a second redrive moves nothing more."""
+    with temporary_broker(SHARE_ARGS) as broker:
+        create_topic(broker.bootstrap, "work")
+        set_group_configs(broker.bootstrap, "g", {"errors.deadletterqueue.topic.name": "dlq.work"})
+        produce(broker.bootstrap, "work", 2)
+        consumer = share_consumer(broker.bootstrap, "g", "work", **{"share.acknowledgement.mode": "explicit"})
+        seen = acknowledging(
+            consumer, 5, lambda v: AcknowledgeType.REJECT if v == "r1" else AcknowledgeType.ACCEPT)
+        assert sorted(v for v, _, _ in seen) == ["r0", "r1"]
+        assert len(dead_letters(broker.bootstrap, "dlq.work", 1)) == 1
+
+        def redrive():
+            done = subprocess.run(
+                [BINARY, "queue", "redrive", "g", "--bootstrap-server", broker.bootstrap],
+                capture_output=True, text=True, timeout=60)
+            assert done.returncode == 0, done.stderr
+            return done.stdout
+
+        assert "moved 1" in redrive()
+        assert "moved 0" in redrive()
+        again = acknowledging(consumer, 5, lambda v: AcknowledgeType.ACCEPT)
+        consumer.close()
+        assert [v for v, _, _ in again] == ["r1"], again
