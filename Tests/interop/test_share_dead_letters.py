@@ -185,3 +185,65 @@ def test_redrive_puts_dead_letters_back_and_they_are_delivered_again():
         again = acknowledging(consumer, 5, lambda v: AcknowledgeType.ACCEPT)
         consumer.close()
         assert [v for v, _, _ in again] == ["r1"], again
+
+
+def test_a_dead_letter_that_cannot_be_written_is_kept_and_written_after_a_restart(tmp_path):
+    """The dead-letter topic cannot be created (max.partitions=1 is used up by the source topic): the rejected
+    record is neither archived nor lost, the broker says why, and after a restart that allows the topic it is
+    delivered again and, rejected again, reaches the dead-letter topic."""
+    data = str(tmp_path / "data")
+    first = Broker(data, str(tmp_path / "first.log"), SHARE_ARGS + ("--set", "max.partitions=1"))
+    try:
+        create_topic(first.bootstrap, "jobs")
+        set_group_configs(first.bootstrap, "g", {"errors.deadletterqueue.topic.name": "dlq.jobs"})
+        produce(first.bootstrap, "jobs", 1)
+        consumer = share_consumer(first.bootstrap, "g", "jobs", **{"share.acknowledgement.mode": "explicit"})
+        seen = acknowledging(consumer, 4, lambda v: AcknowledgeType.REJECT)
+        consumer.close()
+        assert [(v, c) for v, c, _ in seen] == [("r0", 1)], seen
+    finally:
+        assert first.stop() == 0, first.log()[-4000:]
+    assert "dead letters not written" in first.log()
+    second = Broker(data, str(tmp_path / "second.log"), SHARE_ARGS)
+    try:
+        consumer = share_consumer(second.bootstrap, "g", "jobs", **{"share.acknowledgement.mode": "explicit"})
+        seen = acknowledging(consumer, 4, lambda v: AcknowledgeType.REJECT)
+        consumer.close()
+        assert [v for v, _, _ in seen] == ["r0"], seen
+        letters = dead_letters(second.bootstrap, "dlq.jobs", 1)
+        assert [(v, h["__dlq.errors.reason"]) for v, h, _ in letters] == [("r0", "rejected")], letters
+    finally:
+        assert second.stop() == 0, second.log()[-4000:]
+
+
+def test_spool_queue_config_sets_and_shows_group_configs():
+    """`spool queue config g --set k=v` sets a group config (read back by a Kafka client) and prints it with its
+    source; a bad value exits 1 with the broker's INVALID_CONFIG message."""
+    with temporary_broker(SHARE_ARGS) as broker:
+        def spool(*args):
+            return subprocess.run([BINARY, "queue", "config", "g", "-b", broker.bootstrap, *args],
+                                  capture_output=True, text=True, timeout=60)
+
+        done = spool("--set", "share.delivery.count.limit=4", "--set", "share.redelivery.backoff.ms=250")
+        assert done.returncode == 0, done.stderr
+        assert any(line.split()[:3] == ["share.delivery.count.limit", "4", "GROUP_CONFIG"]
+                   for line in done.stdout.splitlines()), done.stdout
+        assert group_configs(broker.bootstrap, "g")["share.redelivery.backoff.ms"] == "250"
+        refused = spool("--set", "share.isolation.level=dirty")
+        assert refused.returncode == 1 and "INVALID_CONFIG" in refused.stderr.upper(), refused.stderr
+        assert "read_committed" in refused.stderr
+
+
+def test_legacy_alter_configs_replaces_all_of_a_groups_configs():
+    """AlterConfigs (API 33) on a GROUP resource replaces the group's whole set: a config it does not name goes
+    back to the broker default."""
+    with temporary_broker(SHARE_ARGS) as broker:
+        set_group_configs(broker.bootstrap, "g", {"share.delivery.count.limit": "4", "share.isolation.level":
+                                                  "read_committed"})
+        admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+        resource = ConfigResource(ResourceType.GROUP, "g", set_config={"share.record.lock.duration.ms": "20000"})
+        with pytest.warns(DeprecationWarning):  # the API this test is about
+            admin.alter_configs([resource])[resource].result(30)
+        shown = group_configs(broker.bootstrap, "g")
+        assert shown["share.record.lock.duration.ms"] == "20000"
+        assert shown["share.delivery.count.limit"] == "5" and shown["share.isolation.level"] == "read_uncommitted"
