@@ -30,6 +30,9 @@ extension SharePartitionManager {
     /// - Returns: the version to persist when the state changed.
     @discardableResult
     func drainDeadLetters(_ entry: SharePartitionEntry) async -> UInt64? {
+        // The acknowledgement path calls this for every partition: a read under the lock is all it costs when
+        // nothing was dead-lettered (an update would rescan the window for its next deadline).
+        guard entry.read({ !$0.pendingDeadLetters.isEmpty }) else { return nil }
         let nowMs = Self.nowMs()
         let (ranges, _) = entry.update(nowMs: nowMs) { state in (state.takeDeadLetters(), false) }
         if ranges.isEmpty { return nil }
@@ -38,13 +41,17 @@ extension SharePartitionManager {
                 try await writeDeadLetters(ranges, of: entry.key, to: topic, nowMs: nowMs)
             }
         } catch {
-            logger.warning(
-                "dead letters not written; they stay pending and are retried",
+            // One warning when a share-partition's writes start failing; its retries every second log at debug.
+            let first = deadLetterRetryAt.withLockedValue { retries in
+                defer { retries[entry.key] = nowMs + Self.deadLetterRetryMs }
+                return retries[entry.key] == nil
+            }
+            logger.log(
+                level: first ? .warning : .debug, "dead letters not written; they stay pending and are retried",
                 metadata: [
                     "group": "\(entry.key.groupId)", "partition": "\(entry.key.partition)",
                     "error": "\(error.message)",
                 ])
-            deadLetterRetryAt.withLockedValue { $0[entry.key] = nowMs + Self.deadLetterRetryMs }
             _ = entry.update(nowMs: nowMs) { state in
                 state.requeueDeadLetters(ranges)
                 return ((), false)
