@@ -247,3 +247,37 @@ def test_legacy_alter_configs_replaces_all_of_a_groups_configs():
         shown = group_configs(broker.bootstrap, "g")
         assert shown["share.record.lock.duration.ms"] == "20000"
         assert shown["share.delivery.count.limit"] == "5" and shown["share.isolation.level"] == "read_uncommitted"
+
+
+def test_a_committed_reject_survives_a_broker_sigkill_in_the_dead_letter_topic_and_is_not_redelivered(tmp_path):
+    """Once the Reject's ShareAcknowledge is answered (commit_sync), both the dead letter and the archive are
+    durable: after a SIGKILL and restart the record is in the dead-letter topic and is not delivered again."""
+    data = str(tmp_path / "data")
+    first = Broker(data, str(tmp_path / "first.log"), SHARE_ARGS)
+    try:
+        create_topic(first.bootstrap, "jobs")
+        set_group_configs(first.bootstrap, "g", {"errors.deadletterqueue.topic.name": "dlq.jobs"})
+        produce(first.bootstrap, "jobs", 2)
+        consumer = share_consumer(first.bootstrap, "g", "jobs", **{"share.acknowledgement.mode": "explicit"})
+        rejected = []
+        deadline = time.monotonic() + 20
+        while not rejected and time.monotonic() < deadline:
+            for message in consumer.poll(0.3):
+                if message.error() is None and message.value() == b"r0":
+                    consumer.acknowledge(message, AcknowledgeType.REJECT)
+                    rejected.append(message)
+                elif message.error() is None:
+                    consumer.acknowledge(message, AcknowledgeType.ACCEPT)
+        assert rejected
+        consumer.commit_sync()
+    finally:
+        first.kill()
+    second = Broker(data, str(tmp_path / "second.log"), SHARE_ARGS)
+    try:
+        letters = dead_letters(second.bootstrap, "dlq.jobs", 1)
+        assert [v for v, _, _ in letters] == ["r0"], letters
+        again = share_consumer(second.bootstrap, "g", "jobs")
+        assert "r0" not in drain(again, 3)
+        again.close()
+    finally:
+        assert second.stop() == 0, second.log()[-4000:]
