@@ -281,3 +281,35 @@ def test_a_committed_reject_survives_a_broker_sigkill_in_the_dead_letter_topic_a
         again.close()
     finally:
         assert second.stop() == 0, second.log()[-4000:]
+
+
+def test_concurrent_alters_of_one_group_keep_every_key():
+    """Six clients each set a different key of the same group at once (five groups in turn): every key is there
+    afterwards, in memory and as described, because changes to one group's overrides are serialised."""
+    import threading
+
+    values = {"share.record.lock.duration.ms": "15000", "share.isolation.level": "read_committed",
+              "share.delivery.count.limit": "3", "errors.deadletterqueue.topic.name": "dlq.x",
+              "share.redelivery.backoff.ms": "500", "share.auto.offset.reset": "earliest"}
+    with temporary_broker(SHARE_ARGS) as broker:
+        admins = [AdminClient({"bootstrap.servers": broker.bootstrap}) for _ in values]
+        for admin in admins:
+            admin.list_topics(timeout=10)  # connected before the race starts
+        for round_ in range(5):
+            group = f"g{round_}"
+            start = threading.Barrier(len(values))
+
+            def alter(admin, key, value):
+                entry = ConfigEntry(key, value, incremental_operation=AlterConfigOpType.SET)
+                resource = ConfigResource(ResourceType.GROUP, group, incremental_configs=[entry])
+                start.wait()
+                admin.incremental_alter_configs([resource])[resource].result(30)
+
+            threads = [threading.Thread(target=alter, args=(admin, k, v))
+                       for admin, (k, v) in zip(admins, values.items())]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            shown = group_configs(broker.bootstrap, group)
+            assert {k: shown[k] for k in values} == values, (group, shown)

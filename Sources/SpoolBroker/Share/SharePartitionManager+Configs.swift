@@ -26,6 +26,17 @@ extension SharePartitionManager {
     func alterConfigs(
         group: String, set: [String: String], remove: [String], replace: Bool, validateOnly: Bool
     ) async -> Result<Void, BrokerError> {
+        // One change at a time: two requests merging into the same overrides must not lose each other's keys,
+        // nor save in one order and apply in the other.
+        await configWrites.run {
+            await alterConfigsExclusively(
+                group: group, set: set, remove: remove, replace: replace, validateOnly: validateOnly)
+        }
+    }
+
+    private func alterConfigsExclusively(
+        group: String, set: [String: String], remove: [String], replace: Bool, validateOnly: Bool
+    ) async -> Result<Void, BrokerError> {
         var merged = replace ? [:] : configs.overrides(for: group)
         for key in remove {
             guard ShareGroupConfigKeys.all.contains(key) else {

@@ -37,6 +37,8 @@ final class SharePartitionManager: Service, Sendable {
     let configStore: any GroupConfigStore
     let persister: ShareStatePersister
     let entries = NIOLockedValueBox<[SharePartitionKey: SharePartitionEntry]>([:])
+    /// Serialises changes to groups' config overrides.
+    let configWrites = AsyncExclusion()
     /// Share-partitions whose dead-letter write failed, and when to try again.
     let deadLetterRetryAt = NIOLockedValueBox<[SharePartitionKey: Int64]>([:])
     let logger: Logger
