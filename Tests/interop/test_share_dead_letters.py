@@ -313,3 +313,20 @@ def test_concurrent_alters_of_one_group_keep_every_key():
                 thread.join()
             shown = group_configs(broker.bootstrap, group)
             assert {k: shown[k] for k in values} == values, (group, shown)
+
+
+def test_an_exponential_backoff_doubles_per_delivery_up_to_its_maximum():
+    """share.redelivery.backoff.ms=300 with .max.ms=1200: a record released every time comes back after at least
+    0.3, 0.6, 1.2 and 1.2 s (the maximum), and is archived after the 5th delivery."""
+    with temporary_broker(SHARE_ARGS) as broker:
+        create_topic(broker.bootstrap, "retry")
+        set_group_configs(broker.bootstrap, "g", {
+            "share.redelivery.backoff.ms": "300", "share.redelivery.backoff.max.ms": "1200"})
+        produce(broker.bootstrap, "retry", 1)
+        consumer = share_consumer(broker.bootstrap, "g", "retry", **{"share.acknowledgement.mode": "explicit"})
+        seen = acknowledging(consumer, 8, lambda v: AcknowledgeType.RELEASE)
+        consumer.close()
+        assert [count for _, count, _ in seen] == [1, 2, 3, 4, 5], seen
+        gaps = [later[2] - earlier[2] for earlier, later in zip(seen, seen[1:])]
+        for gap, least in zip(gaps, [0.3, 0.6, 1.2, 1.2]):
+            assert gap >= least * 0.95, (gaps, least)
