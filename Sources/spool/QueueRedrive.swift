@@ -1,4 +1,5 @@
 import ArgumentParser
+import NIOConcurrencyHelpers
 import NIOCore
 import SpoolClient
 
@@ -63,17 +64,19 @@ struct QueueRedrive: AsyncParsableCommand {
             let records = try await consumer.poll(timeoutMs: 5_000)
             // Nothing within 5 s: the rest is gone (retention) or unreachable; a rerun continues from the commit.
             if records.isEmpty { break }
+            var batch: [ProducerRecord] = []
             for record in records {
                 let key = TopicPartition(record.topic, record.partition)
                 guard record.offset < (ends[key] ?? 0) else { continue }
                 progress[key] = record.offset + 1
                 guard let source = Self.source(of: record), source.group == group else { continue }
-                _ = try await producer.send(
+                batch.append(ProducerRecord(
                     topic: source.topic, key: record.key, value: record.value,
                     headers: record.headers.filter { !$0.key.hasPrefix("__dlq.errors.") }, partition: source.partition,
-                    timestamp: record.timestamp)
-                moved += 1
+                    timestamp: record.timestamp))
             }
+            try await Self.sendAll(batch, with: producer)
+            moved += batch.count
             // Every append above was acknowledged (acks=all) before its progress is committed.
             try await kafka.commitOffsets(group: progressGroup, offsets: progress)
             positions.merge(progress) { $1 }
@@ -81,6 +84,18 @@ struct QueueRedrive: AsyncParsableCommand {
         await producer.close()
         await consumer.close()
         return moved
+    }
+
+    /// Sends records in one call and returns once every one is acknowledged (acks=all).
+    /// - Throws: the first record's failure.
+    private static func sendAll(_ records: [ProducerRecord], with producer: Producer) async throws {
+        guard !records.isEmpty else { return }
+        let failures = NIOLockedValueBox<[SpoolClientError]>([])
+        try await producer.send(records) { _, result in
+            if case .failure(let error) = result { failures.withLockedValue { $0.append(error) } }
+        }
+        await producer.flush()
+        if let failure = failures.withLockedValue({ $0.first }) { throw failure }
     }
 
     /// The topic's metadata, or nil when it does not exist.
