@@ -37,6 +37,8 @@ final class SharePartitionManager: Service, Sendable {
     let configStore: any GroupConfigStore
     let persister: ShareStatePersister
     let entries = NIOLockedValueBox<[SharePartitionKey: SharePartitionEntry]>([:])
+    /// Whether the sweep's dead-letter drain is running.
+    let deadLetterSweeping = NIOLockedValueBox(false)
     /// Serialises changes to groups' config overrides.
     let configWrites = AsyncExclusion()
     /// Share-partitions whose dead-letter write failed, and when to try again.
@@ -215,7 +217,13 @@ final class SharePartitionManager: Service, Sendable {
             }
             if !due.isEmpty { wakeFetchers(due.map(\.key.partition)) }
             // Expiry and acquisition at the delivery limit dead-letter records too; failed writes are retried.
-            await drainAllDeadLetters(nowMs: nowMs)
+            // In its own task, so a slow dead-letter write never holds lock expiry back; one at a time.
+            if deadLetterSweeping.withLockedValue({ busy in defer { busy = true }; return !busy }) {
+                Task {
+                    await drainAllDeadLetters(nowMs: nowMs)
+                    deadLetterSweeping.withLockedValue { $0 = false }
+                }
+            }
         }
     }
 }
