@@ -97,6 +97,9 @@ public struct BrokerConfiguration: Sendable, Equatable {
     /// Where a share group starts reading a partition it has no state for (`group.share.auto.offset.reset`):
     /// `latest` (Kafka's default for `share.auto.offset.reset`) or `earliest`; a group's own config overrides it.
     public var shareAutoOffsetReset = "latest"
+    /// The prefix a share group's dead-letter topic must have (KIP-1191's
+    /// `errors.deadletterqueue.topic.name.prefix`), so that a group cannot write into an ordinary topic.
+    public var deadLetterTopicPrefix = "dlq."
     /// The share-partition limits these settings give before any group config overrides them.
     public var sharePartitionPolicy: SharePartitionPolicy {
         SharePartitionPolicy(

@@ -5,6 +5,8 @@ enum ConfigSource: Int8 {
     case dynamicTopicConfig = 1
     case staticBrokerConfig = 4
     case defaultConfig = 5
+    /// A group's own config (Kafka's DYNAMIC_GROUP_CONFIG).
+    case dynamicGroupConfig = 8
 }
 
 /// Per-topic configs by their Kafka names, merged over the broker's log defaults, all from one table

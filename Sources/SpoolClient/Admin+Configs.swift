@@ -22,6 +22,8 @@ extension Admin {
         public static let staticBrokerConfig = ConfigSource(rawValue: 4)
         /// The built-in default.
         public static let defaultConfig = ConfigSource(rawValue: 5)
+        /// Set on the group (IncrementalAlterConfigs on a GROUP resource).
+        public static let groupConfig = ConfigSource(rawValue: 8)
 
         private static let names: [Int8: String] = [
             0: "UNKNOWN", 1: "DYNAMIC_TOPIC_CONFIG", 2: "DYNAMIC_BROKER_CONFIG", 3: "DYNAMIC_DEFAULT_BROKER_CONFIG",
@@ -52,8 +54,23 @@ extension Admin {
     /// - Returns: the entries sorted by key.
     /// - Throws: `SpoolClientError.kafka` (UNKNOWN_TOPIC_OR_PARTITION, ...), or a connection error.
     public func describeConfigsWithSources(topic: String) async throws(SpoolClientError) -> [SourcedConfigEntry] {
+        try await describeConfigsWithSources(resourceType: 2, name: topic)
+    }
+
+    /// A share group's configs (the GROUP resource, type 32): its own as GROUP_CONFIG, the rest the broker's.
+    /// - Parameter group: the group's id.
+    /// - Returns: the entries sorted by key.
+    /// - Throws: `SpoolClientError.kafka`, or a connection error.
+    public func describeConfigsWithSources(group: String) async throws(SpoolClientError) -> [SourcedConfigEntry] {
+        try await describeConfigsWithSources(resourceType: 32, name: group)
+    }
+
+    private func describeConfigsWithSources(resourceType: Int8, name topic: String) async throws(SpoolClientError)
+        -> [SourcedConfigEntry]
+    {
         let response = try await client.send(maximumVersion: 4, as: DescribeConfigsResponse.self) { _ in
-            DescribeConfigsRequest(resources: [.init(resourceType: 2, resourceName: topic, configurationKeys: nil)])
+            DescribeConfigsRequest(
+                resources: [.init(resourceType: resourceType, resourceName: topic, configurationKeys: nil)])
         }
         var entries: [SourcedConfigEntry] = []
         for result in response.results {

@@ -131,15 +131,33 @@ public struct Admin: Sendable {
     /// - Throws: `SpoolClientError.kafka` (INVALID_CONFIG, UNKNOWN_TOPIC_OR_PARTITION, ...).
     public func alterConfigs(topic: String, set: [String: String], delete: [String] = []) async throws(SpoolClientError)
     {
+        try await alterConfigs(resourceType: 2, name: topic, set: set, delete: delete)
+    }
+
+    /// Sets and deletes a share group's configs (the GROUP resource, type 32), leaving the others as they are.
+    /// - Parameters:
+    ///   - group: the group's id.
+    ///   - set: the configs to set, e.g. `share.delivery.count.limit`.
+    ///   - delete: the configs to return to the broker's defaults.
+    /// - Throws: `SpoolClientError.kafka` (INVALID_CONFIG, ...).
+    public func alterConfigs(group: String, set: [String: String], delete: [String] = []) async throws(SpoolClientError)
+    {
+        try await alterConfigs(resourceType: 32, name: group, set: set, delete: delete)
+    }
+
+    private func alterConfigs(resourceType: Int8, name: String, set: [String: String], delete: [String])
+        async throws(SpoolClientError)
+    {
         let configs =
             set.sorted { $0.key < $1.key }.map {
                 IncrementalAlterConfigsRequest.AlterableConfig(name: $0.key, configOperation: 0, value: $0.value)
             } + delete.map { .init(name: $0, configOperation: 1, value: nil) }
         let response = try await client.send(maximumVersion: 1, as: IncrementalAlterConfigsResponse.self) { _ in
-            IncrementalAlterConfigsRequest(resources: [.init(resourceType: 2, resourceName: topic, configs: configs)])
+            IncrementalAlterConfigsRequest(
+                resources: [.init(resourceType: resourceType, resourceName: name, configs: configs)])
         }
         for result in response.responses where result.errorCode != 0 {
-            throw .kafka(KafkaErrorCode(result.errorCode), "alter configs of \(topic)", message: result.errorMessage)
+            throw .kafka(KafkaErrorCode(result.errorCode), "alter configs of \(name)", message: result.errorMessage)
         }
     }
 

@@ -104,6 +104,18 @@ enum MetadataSchema {
                 CREATE INDEX share_partition_state_topic ON share_partition_state (topic_name);
                 """)
         }
+        migrator.registerMigration("v5-group-configs") { db in
+            // A group's config overrides (the GROUP resource of DescribeConfigs / IncrementalAlterConfigs), one
+            // row per key; a key without a row takes the broker's default. Share groups are their only users.
+            try db.execute(sql: """
+                CREATE TABLE group_config (
+                    group_id TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    PRIMARY KEY (group_id, name)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -9,6 +9,8 @@ enum ConfigResourceType: Int8 {
     case topic = 2
     case broker = 4
     case brokerLogger = 8
+    /// A consumer or share group's configs (KIP-848, KIP-932); Spool has them for share groups.
+    case group = 32
 
     /// The topic an alter request (AlterConfigs or IncrementalAlterConfigs) names, or why it cannot be altered:
     /// broker settings are read-only, and topics are the only other resource Spool has configs for.
@@ -19,6 +21,9 @@ enum ConfigResourceType: Int8 {
         switch ConfigResourceType(rawValue: type) {
         case .topic:
             break
+        case .group:
+            // The alter handlers send GROUP resources to the share-partition manager before asking for a topic.
+            throw BrokerError(code: .invalidRequest, message: "group \"\(name)\" is not a topic")
         case .broker, .brokerLogger:
             // Kafka answers INVALID_REQUEST for broker configs that cannot be updated dynamically.
             throw BrokerError(
@@ -27,7 +32,7 @@ enum ConfigResourceType: Int8 {
                     + "or flags of spool serve and restart")
         case nil:
             throw BrokerError(
-                code: .invalidRequest, message: "resource type \(type) has no configs in Spool: use topic (2)")
+                code: .invalidRequest, message: "resource type \(type) has no configs in Spool: use topic (2) or group (32)")
         }
         guard let topic = catalog.topic(name) else { throw BrokerError(wrapping: MetadataError.unknownTopic(name)) }
         return topic

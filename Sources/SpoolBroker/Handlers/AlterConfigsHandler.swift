@@ -13,6 +13,8 @@ struct AlterConfigsHandler: KafkaResponseHandler {
 
     let configuration: BrokerConfiguration
     let catalog: TopicCatalog
+    /// Holds share groups' configs (GROUP resources).
+    let shares: SharePartitionManager
     let logger: Logger
 
     func respond(_ request: AlterConfigsRequest, context: RequestContext) async -> AlterConfigsResponse {
@@ -30,6 +32,16 @@ struct AlterConfigsHandler: KafkaResponseHandler {
     private func replace(_ resource: AlterConfigsRequest.AlterConfigsResource, validateOnly: Bool) async
         -> Result<Void, BrokerError>
     {
+        if resource.resourceType == ConfigResourceType.group.rawValue {
+            let overrides: [String: String]
+            do {
+                overrides = try wholeSet(resource.configs)
+            } catch {
+                return .failure(error)
+            }
+            return await shares.alterConfigs(
+                group: resource.resourceName, set: overrides, remove: [], replace: true, validateOnly: validateOnly)
+        }
         let overrides: [String: String]
         let dropped: [String]
         do {

@@ -11,6 +11,8 @@ struct DescribeConfigsHandler: KafkaResponseHandler {
     let configuration: BrokerConfiguration
     let catalog: TopicCatalog
     let cluster: ClusterIdentity
+    /// Holds share groups' configs (GROUP resources).
+    let shares: SharePartitionManager
 
     /// Kafka's UNKNOWN config type, for broker settings, which Spool does not type.
     private static let unknownType: Int8 = 0
@@ -63,11 +65,16 @@ struct DescribeConfigsHandler: KafkaResponseHandler {
                     message: "unknown broker \"\(resource.resourceName)\": Spool is one broker, node \(cluster.nodeId)")
             }
             return brokerEntries(options: options)
+        case .group:
+            guard !resource.resourceName.isEmpty else {
+                throw BrokerError(code: .invalidRequest, message: "a group resource needs a group id")
+            }
+            return groupEntries(resource.resourceName, options: options)
         case .brokerLogger, nil:
             throw BrokerError(
                 code: .invalidRequest,
                 message: "resource type \(resource.resourceType) is not described by Spool: "
-                    + "use topic (2) or broker (4)")
+                    + "use topic (2), broker (4) or group (32)")
         }
     }
 
@@ -89,6 +96,23 @@ struct DescribeConfigsHandler: KafkaResponseHandler {
                     .init(name: $0.name, value: $0.value, source: $0.source.rawValue)
                 }
             }
+            return entry
+        }
+    }
+
+    /// A share group's configs: its overrides as DYNAMIC_GROUP_CONFIG, the rest from the broker's settings
+    /// (DEFAULT_CONFIG), in ShareGroupConfigKeys' order.
+    private func groupEntries(_ group: String, options: Options) -> [Entry] {
+        let overrides = shares.configs.overrides(for: group)
+        let values = ShareGroupConfigKeys.values(of: shares.configs.config(for: group))
+        return ShareGroupConfigKeys.all.map { key in
+            let source: ConfigSource = overrides[key] != nil ? .dynamicGroupConfig : .defaultConfig
+            // An override shows as written (by_duration:PT1H stays so); a default in its canonical form.
+            let value: String? = overrides[key] ?? (values[key] ?? nil)
+            var entry = Self.makeEntry(
+                name: key, value: value, readOnly: false, source: source, options: options,
+                type: Self.unknownType, documentation: nil)
+            if options.synonyms { entry.synonyms = [.init(name: key, value: value, source: source.rawValue)] }
             return entry
         }
     }

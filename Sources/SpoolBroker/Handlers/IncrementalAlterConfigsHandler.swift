@@ -12,6 +12,8 @@ struct IncrementalAlterConfigsHandler: KafkaResponseHandler {
 
     let configuration: BrokerConfiguration
     let catalog: TopicCatalog
+    /// Holds share groups' configs (GROUP resources).
+    let shares: SharePartitionManager
     let logger: Logger
 
     /// Kafka's `AlterConfigOp.OpType`.
@@ -45,6 +47,17 @@ struct IncrementalAlterConfigsHandler: KafkaResponseHandler {
     private func alter(_ resource: IncrementalAlterConfigsRequest.AlterConfigsResource, validateOnly: Bool) async
         -> Result<Void, BrokerError>
     {
+        if resource.resourceType == ConfigResourceType.group.rawValue {
+            let changes: Changes
+            do {
+                changes = try collect(resource.configs, names: ShareGroupConfigKeys.all, kind: "share group")
+            } catch {
+                return .failure(error)
+            }
+            return await shares.alterConfigs(
+                group: resource.resourceName, set: changes.set, remove: changes.remove, replace: false,
+                validateOnly: validateOnly)
+        }
         let changes: Changes
         do {
             changes = try validate(resource)
@@ -62,7 +75,7 @@ struct IncrementalAlterConfigsHandler: KafkaResponseHandler {
     {
         let topic = try ConfigResourceType.alterableTopic(
             type: resource.resourceType, name: resource.resourceName, in: catalog)
-        let changes = try collect(resource.configs)
+        let changes = try collect(resource.configs, names: TopicConfigs.names, kind: "topic")
         var merged = topic.metadata.configs
         for key in changes.remove { merged.removeValue(forKey: key) }
         merged.merge(changes.set) { $1 }
@@ -72,7 +85,7 @@ struct IncrementalAlterConfigsHandler: KafkaResponseHandler {
 
     /// The SETs and DELETEs of one resource; a key named twice, an unknown operation or key, a null value to
     /// set, APPEND and SUBTRACT are refused.
-    private func collect(_ configs: [IncrementalAlterConfigsRequest.AlterableConfig])
+    private func collect(_ configs: [IncrementalAlterConfigsRequest.AlterableConfig], names: [String], kind: String)
         throws(BrokerError) -> Changes
     {
         guard repeatedNames(configs.map(\.name)).isEmpty else {
@@ -87,15 +100,15 @@ struct IncrementalAlterConfigsHandler: KafkaResponseHandler {
                 }
                 changes.set[config.name] = value
             case .delete:
-                guard TopicConfigs.names.contains(config.name) else {
+                guard names.contains(config.name) else {
                     throw .invalidConfig(
-                        "unknown topic config '\(config.name)': Spool supports "
-                            + TopicConfigs.names.joined(separator: ", "))
+                        "unknown \(kind) config '\(config.name)': Spool supports "
+                            + names.joined(separator: ", "))
                 }
                 changes.remove.append(config.name)
             case .append, .subtract:
                 throw .invalidConfig(
-                    "APPEND and SUBTRACT are not supported for \(config.name): Spool's topic configs take one "
+                    "APPEND and SUBTRACT are not supported for \(config.name): Spool's \(kind) configs take one "
                         + "value each; use SET or DELETE")
             case nil:
                 throw BrokerError(

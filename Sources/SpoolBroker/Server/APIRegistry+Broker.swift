@@ -27,10 +27,13 @@ extension APIRegistry {
         registry.register(CreateTopicsHandler(configuration: configuration, catalog: catalog, cluster: cluster))
         registry.register(DeleteTopicsHandler(catalog: catalog, shares: shares))
         registry.register(CreatePartitionsHandler(configuration: configuration, catalog: catalog, cluster: cluster))
-        registry.register(DescribeConfigsHandler(configuration: configuration, catalog: catalog, cluster: cluster))
         registry.register(
-            IncrementalAlterConfigsHandler(configuration: configuration, catalog: catalog, logger: logger))
-        registry.register(AlterConfigsHandler(configuration: configuration, catalog: catalog, logger: logger))
+            DescribeConfigsHandler(configuration: configuration, catalog: catalog, cluster: cluster, shares: shares))
+        registry.register(
+            IncrementalAlterConfigsHandler(
+                configuration: configuration, catalog: catalog, shares: shares, logger: logger))
+        registry.register(
+            AlterConfigsHandler(configuration: configuration, catalog: catalog, shares: shares, logger: logger))
         registry.register(DescribeLogDirsHandler(catalog: catalog, dataDirectory: configuration.dataDirectory))
         registry.register(DescribeClusterHandler(cluster: cluster))
         registry.register(FindCoordinatorHandler(cluster: cluster))

@@ -33,31 +33,58 @@ struct ShareGroupConfig: Sendable, Equatable {
 
     /// The share-partition limits for this group.
     func policy(maximumRecordLocks: Int) -> SharePartitionPolicy {
-        SharePartitionPolicy(
+        var policy = SharePartitionPolicy(
             deliveryCountLimit: deliveryCountLimit, maximumRecordLocks: maximumRecordLocks,
             redeliveryBackoff: redeliveryBackoff)
+        policy.holdsDeadLetters = deadLetterTopic != nil
+        return policy
     }
 }
 
-/// Every share group's configs: the broker's defaults, and each group's own where it set some. In memory here;
-/// the GROUP-resource admin APIs set and persist them.
+/// Every share group's configs: the broker's defaults, and each group's own overrides (GROUP-resource configs, set
+/// by IncrementalAlterConfigs and AlterConfigs, persisted by the share-partition manager).
 ///
-/// Thread-safe: a lock guards the map.
+/// Thread-safe: a lock guards the maps.
 final class ShareGroupConfigs: Sendable {
     let defaults: ShareGroupConfig
-    private let groups = NIOLockedValueBox<[String: ShareGroupConfig]>([:])
+    /// `errors.deadletterqueue.topic.name.prefix`: what a dead-letter topic's name must start with.
+    let deadLetterPrefix: String
+    private struct Group {
+        var overrides: [String: String]
+        var config: ShareGroupConfig
+    }
+    private let groups = NIOLockedValueBox<[String: Group]>([:])
 
-    init(defaults: ShareGroupConfig) {
+    init(defaults: ShareGroupConfig, deadLetterPrefix: String = "dlq.") {
         self.defaults = defaults
+        self.deadLetterPrefix = deadLetterPrefix
     }
 
     /// The group's configs, or the defaults when it set none.
     func config(for group: String) -> ShareGroupConfig {
-        groups.withLockedValue { $0[group] } ?? defaults
+        groups.withLockedValue { $0[group]?.config } ?? defaults
     }
 
-    /// Replaces the group's configs (nil: back to the defaults).
+    /// The group's overrides by key (empty when it set none).
+    func overrides(for group: String) -> [String: String] {
+        groups.withLockedValue { $0[group]?.overrides } ?? [:]
+    }
+
+    /// The config these overrides give.
+    /// - Throws: INVALID_CONFIG for an unknown key or a bad value.
+    func validate(_ overrides: [String: String]) throws(BrokerError) -> ShareGroupConfig {
+        try ShareGroupConfigKeys.apply(overrides, to: defaults, deadLetterPrefix: deadLetterPrefix)
+    }
+
+    /// Replaces the group's overrides (empty: back to the defaults).
+    /// - Throws: INVALID_CONFIG, and then nothing changed.
+    func set(_ overrides: [String: String], for group: String) throws(BrokerError) {
+        let config = try validate(overrides)
+        groups.withLockedValue { $0[group] = overrides.isEmpty ? nil : Group(overrides: overrides, config: config) }
+    }
+
+    /// Replaces the group's configs (nil: back to the defaults), without overrides to show: for tests.
     func set(_ config: ShareGroupConfig?, for group: String) {
-        groups.withLockedValue { $0[group] = config }
+        groups.withLockedValue { $0[group] = config.map { Group(overrides: [:], config: $0) } }
     }
 }

@@ -33,19 +33,32 @@ final class SharePartitionManager: Service, Sendable {
     /// The members' share sessions (ShareFetch epochs and partitions), bounded by `group.share.max.share.sessions`.
     let sessions: ShareSessionCache
     private let store: any ShareStateStore
-    private let persister: ShareStatePersister
-    private let entries = NIOLockedValueBox<[SharePartitionKey: SharePartitionEntry]>([:])
+    /// Where groups' config overrides are kept.
+    let configStore: any GroupConfigStore
+    let persister: ShareStatePersister
+    let entries = NIOLockedValueBox<[SharePartitionKey: SharePartitionEntry]>([:])
+    /// Whether the sweep's dead-letter drain is running.
+    let deadLetterSweeping = NIOLockedValueBox(false)
+    /// Serialises changes to groups' config overrides.
+    let configWrites = AsyncExclusion()
+    /// Share-partitions whose dead-letter write failed, and when to try again.
+    let deadLetterRetryAt = NIOLockedValueBox<[SharePartitionKey: Int64]>([:])
     /// Bytes share fetches may still read into memory (`group.share.fetch.memory.bytes`).
     private let fetchMemory: NIOLockedValueBox<Int>
-    private let logger: Logger
+    let logger: Logger
 
-    init(partitions: PartitionManager, store: any ShareStateStore, settings: ShareSettings, logger: Logger) {
+    init(
+        partitions: PartitionManager, store: any ShareStateStore & GroupConfigStore, settings: ShareSettings,
+        logger: Logger
+    ) {
         self.partitions = partitions
         self.store = store
+        self.configStore = store
         self.settings = settings
         self.logger = logger
         self.sessions = ShareSessionCache(maximumSessions: settings.maximumSessions)
-        self.configs = ShareGroupConfigs(defaults: settings.groupDefaults)
+        self.configs = ShareGroupConfigs(
+            defaults: settings.groupDefaults, deadLetterPrefix: settings.deadLetterTopicPrefix)
         self.fetchMemory = NIOLockedValueBox(settings.fetchMemoryBytes)
         self.persister = ShareStatePersister { snapshots in _ = try await store.saveShareStates(snapshots) }
     }
@@ -55,6 +68,7 @@ final class SharePartitionManager: Service, Sendable {
     /// Restores every saved share-partition: records that were acquired when the broker stopped are available
     /// again (their locks died with it), acknowledged and archived ones stay done.
     func load() async throws {
+        try await loadConfigs()
         let snapshots = try await store.allShareStates()
         let restored = snapshots.map { snapshot -> SharePartitionEntry in
             let key = SharePartitionKey(
@@ -106,11 +120,11 @@ final class SharePartitionManager: Service, Sendable {
     }
 
     /// Forgets a deleted (empty) share group: its sessions, configs and share-partitions, in memory and in SQLite
-    /// (one transaction: after a crash the group is either whole or gone).
+    /// (states and configs in one transaction: after a crash the group is either whole or gone).
     /// - Throws: the store's error; the in-memory state is then kept, so the group can be deleted again.
     func deleteGroup(_ group: String) async throws {
         try await forget({ $0.groupId == group }) {
-            try await store.deleteShareStates(groupId: group, topic: nil)
+            try await configStore.deleteShareGroup(groupId: group)
         }
         sessions.removeGroup(group)
         configs.set(nil, for: group)
@@ -182,7 +196,10 @@ final class SharePartitionManager: Service, Sendable {
                 return (codes, codes.allSatisfy { $0 == .none })
             }
             errors[partition] = codes.first { $0 != .none } ?? KafkaErrorCode.none
-            if let version { changed.append((entry, version)) }
+            // Rejected records and those at the delivery limit reach the dead-letter topic before the state
+            // that archives them is saved.
+            let written = await drainDeadLetters(entry)
+            if let latest = written ?? version { changed.append((entry, latest)) }
         }
         for (entry, version) in changed {
             do {
@@ -256,6 +273,14 @@ final class SharePartitionManager: Service, Sendable {
                 persister.persistLater(entry)
             }
             if !due.isEmpty { wakeFetchers(due.map(\.key.partition)) }
+            // Expiry and acquisition at the delivery limit dead-letter records too; failed writes are retried.
+            // In its own task, so a slow dead-letter write never holds lock expiry back; one at a time.
+            if deadLetterSweeping.withLockedValue({ busy in defer { busy = true }; return !busy }) {
+                Task {
+                    await drainAllDeadLetters(nowMs: nowMs)
+                    deadLetterSweeping.withLockedValue { $0 = false }
+                }
+            }
         }
     }
 }
@@ -274,6 +299,8 @@ struct ShareSettings: Sendable {
     var maximumFetchBytes: Int
     /// `group.share.fetch.memory.bytes`: the most all share fetches together read into memory.
     var fetchMemoryBytes: Int
+    /// `errors.deadletterqueue.topic.name.prefix`.
+    var deadLetterTopicPrefix = "dlq."
 
     init(configuration: BrokerConfiguration) {
         groupDefaults = ShareGroupConfig(configuration: configuration)
@@ -281,6 +308,7 @@ struct ShareSettings: Sendable {
         maximumSessions = configuration.shareMaxSessions
         maximumFetchBytes = Int(configuration.fetchMaximumBytes)
         fetchMemoryBytes = Int(configuration.shareFetchMemoryBytes)
+        deadLetterTopicPrefix = configuration.deadLetterTopicPrefix
     }
 }
 

@@ -39,6 +39,8 @@ public struct SharePartitionPolicy: Hashable, Sendable {
     public var maximumRecordLocks: Int
     /// The delay before a released or expired record is available again.
     public var redeliveryBackoff: RedeliveryBackoff
+    /// Whether the group has a dead-letter topic: dead letters then wait in the window until it has them.
+    public var holdsDeadLetters = false
 
     /// A policy; the defaults are Kafka's.
     ///

@@ -3,9 +3,9 @@ import SpoolMetadata
 extension SharePartitionState {
     /// The durable form of this state, for ``SQLiteMetadataStore/saveShareStates(_:)``.
     ///
-    /// Acquired records are written as available with their delivery count: after a crash they are delivered
-    /// again. Available records never delivered are left out (implicit), as is the redelivery backoff: a
-    /// restored record is available at once.
+    /// Acquired records, and records waiting for the dead-letter topic, are written as available with their
+    /// delivery count: after a crash they are delivered again. Available records never delivered are left out
+    /// (implicit), as is the redelivery backoff: a restored record is available at once.
     ///
     /// - Returns: the snapshot; ranges merge neighbours with one state and delivery count.
     public func snapshot() -> SharePartitionSnapshot {
@@ -15,7 +15,7 @@ extension SharePartitionState {
             defer { offset += 1 }
             let state: SharePartitionSnapshot.RecordState
             switch record.phase {
-            case .available, .acquired:
+            case .available, .acquired, .deadLettering:
                 if record.deliveryCount == 0 { continue }
                 state = .available
             case .acknowledged: state = .acknowledged
@@ -87,7 +87,7 @@ extension SharePartitionState {
                 }
             case .acquired: counts.acquired += 1
             case .acknowledged: counts.acknowledged += 1
-            case .archived: counts.archived += 1
+            case .archived, .deadLettering: counts.archived += 1
             }
             offset += 1
         }

@@ -16,8 +16,10 @@ import SpoolProtocol
 /// A value type, not synchronised: its owner serialises the calls (one share-partition, one owner).
 public struct SharePartitionState: Sendable {
     /// A record's state inside the window.
+    /// `deadLettering`: archived for the dead-letter topic but not yet written there; it holds the start offset
+    /// back and is saved as available, so a crash before the write delivers it again rather than losing it.
     enum Phase: UInt8, Sendable {
-        case available, acquired, acknowledged, archived
+        case available, acquired, acknowledged, archived, deadLettering
     }
 
     /// One in-flight record. `deadlineMs` is the lock deadline of an acquired record and the time an available
@@ -267,6 +269,10 @@ public struct SharePartitionState: Sendable {
 
     mutating func noteDeadLetter(_ offset: Int64, _ deliveryCount: Int16, _ reason: DeadLetterReason) {
         deadLetteredTotal += 1
+        if policy.holdsDeadLetters {
+            // The caller archived it; it stays in the window until the dead-letter topic has it.
+            records[head + Int(offset - startOffset)].phase = .deadLettering
+        }
         if let last = pendingDeadLetters.last, last.lastOffset + 1 == offset, last.reason == reason,
             last.deliveryCount == deliveryCount
         {
@@ -276,5 +282,27 @@ public struct SharePartitionState: Sendable {
                 firstOffset: offset, lastOffset: offset, deliveryCount: deliveryCount, reason: reason)
             pendingDeadLetters.append(records)
         }
+    }
+
+    /// The dead-letter topic has these records now: they are archived and the start offset may pass them.
+    ///
+    /// - Parameter written: ranges ``takeDeadLetters()`` returned.
+    public mutating func deadLettersWritten(_ written: [DeadLetterRecords]) {
+        for range in written {
+            var offset = max(range.firstOffset, startOffset)
+            while offset <= range.lastOffset && offset < endOffset {
+                let index = head + Int(offset - startOffset)
+                if records[index].phase == .deadLettering { records[index].phase = .archived }
+                offset += 1
+            }
+        }
+        advanceStartOffset()
+    }
+
+    /// Puts back dead letters whose write failed, to be taken again by the next ``takeDeadLetters()``.
+    ///
+    /// - Parameter failed: ranges ``takeDeadLetters()`` returned.
+    public mutating func requeueDeadLetters(_ failed: [DeadLetterRecords]) {
+        pendingDeadLetters.insert(contentsOf: failed, at: 0)
     }
 }
