@@ -128,6 +128,35 @@ struct ShareConsumerTests {
         await client.close()
     }
 
+    @Test("after a broker restart the consumer rejoins and opens a new share session by itself, and goes on")
+    func survivesBrokerRestart() async throws {
+        // Membership and share sessions live in the broker's memory: after the restart a heartbeat is answered
+        // UNKNOWN_MEMBER_ID and a ShareFetch SHARE_SESSION_NOT_FOUND, which the consumer must get over.
+        let settings = Self.brokerArguments + ["--set", "group.share.heartbeat.interval.ms=300"]
+        let first = try await TestBroker(extraArguments: settings)
+        let client = KafkaClient(configuration: first.clientConfiguration())
+        try await Admin(client: client).createTopic("durable", partitions: 1)
+        try await produce(count: 5, topic: "durable", client: client)
+        let consumer = ShareConsumer(
+            client: first.clientConfiguration(), configuration: .init(groupId: "g", fetchMaxWaitMs: 100))
+        try await consumer.subscribe(["durable"])
+        #expect(try await poll(consumer, count: 5).map(\.offset) == Array(0..<5))
+        #expect(try await consumer.commit().values.allSatisfy { (try? $0.get()) != nil })
+
+        first.process.terminate()
+        while first.process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        let second = try await TestBroker(
+            extraArguments: settings + ["--data-dir", first.dataDirectory, "--listen", first.bootstrap])
+        defer { Task { await second.stop() } }
+        try await Task.sleep(for: .seconds(1))  // heartbeats reach the new broker before the next poll
+        try await produce(count: 5, topic: "durable", client: client)
+        let after = try await poll(consumer, count: 5)
+        #expect(after.map(\.offset) == Array(5..<10))  // accepted records stay accepted; nothing is lost
+        #expect(try await consumer.commit().values.allSatisfy { (try? $0.get()) != nil })
+        await consumer.close()
+        await client.close()
+    }
+
     private func produce(count: Int, topic: String, client: KafkaClient) async throws {
         let producer = try Producer(client: client, configuration: .init(lingerMs: 1))
         try await producer.send((0..<count).map { ProducerRecord(topic: topic, value: ByteBuffer(string: "m\($0)")) }) {
