@@ -128,6 +128,26 @@ struct ShareConsumerTests {
         await client.close()
     }
 
+    @Test("implicit mode: the next poll accepts what the last one delivered, so close has nothing left to release")
+    func implicitAcceptance() async throws {
+        let broker = try await TestBroker(extraArguments: Self.brokerArguments)
+        defer { Task { await broker.stop() } }
+        let client = KafkaClient(configuration: broker.clientConfiguration())
+        try await Admin(client: client).createTopic("implicit", partitions: 1)
+        try await produce(count: 10, topic: "implicit", client: client)
+        let worker = ShareConsumer(client: broker.clientConfiguration(), configuration: .init(groupId: "g"))
+        try await worker.subscribe(["implicit"])
+        #expect(try await poll(worker, count: 10).count == 10)
+        #expect(try await worker.poll(timeoutMs: 200).isEmpty)  // carries the acceptance of the ten
+        await worker.close()
+
+        let next = ShareConsumer(client: broker.clientConfiguration(), configuration: .init(groupId: "g"))
+        try await next.subscribe(["implicit"])
+        #expect(try await next.poll(timeoutMs: 1_000).isEmpty)  // released ones would come back here
+        await next.close()
+        await client.close()
+    }
+
     @Test("after a broker restart the consumer rejoins and opens a new share session by itself, and goes on")
     func survivesBrokerRestart() async throws {
         // Membership and share sessions live in the broker's memory: after the restart a heartbeat is answered
