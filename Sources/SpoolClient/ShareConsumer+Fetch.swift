@@ -155,7 +155,9 @@ extension ShareConsumer {
         _ blob: ByteBuffer, _ ranges: [ShareFetchResponse.AcquiredRecords], partition: TopicPartition
     ) throws(SpoolClientError) -> [ShareConsumerRecord] {
         let sortedRanges = ranges.sorted { $0.firstOffset < $1.firstOffset }
-        let (decoded, _) = try Consumer.decode(blob, partition: partition, from: sortedRanges[0].firstOffset)
+        let last = sortedRanges.map(\.lastOffset).max() ?? sortedRanges[0].lastOffset
+        let (decoded, _) = try Consumer.decode(
+            blob, partition: partition, from: sortedRanges[0].firstOffset, through: last)
         var records: [ShareConsumerRecord] = []
         records.reserveCapacity(decoded.count)
         var offsets = held[partition] ?? []
