@@ -16,6 +16,8 @@ import SpoolProtocol
 /// `close()` sends what was acknowledged, closes the share session (the broker releases every record this
 /// consumer still holds, so other members get them at once) and leaves the group.
 ///
+/// Close it (or run it as a `Service`): once joined, its heartbeat task keeps it alive and in the group until then.
+///
 /// An actor: safe to share between tasks. One ShareFetch or ShareAcknowledge per leader is in flight at a time,
 /// because both carry the share session's epoch.
 public actor ShareConsumer {
