@@ -29,3 +29,15 @@ extension Consumer: Service {
         await close()
     }
 }
+
+extension ShareConsumer: Service {
+    /// Waits until graceful shutdown (or cancellation) of the running task, then closes the share consumer: the
+    /// acknowledgements made so far are sent, its share sessions close (the broker releases the records it
+    /// still holds, so other members get them at once) and it leaves its share group. A loop over `records` in
+    /// another task ends when this returns.
+    /// - Throws: nothing today; `Service` requires the signature.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await close()
+    }
+}

@@ -128,10 +128,11 @@ extension Consumer {
         return results
     }
 
-    /// The records at or after `fetchOffset` in a fetched records blob, skipping control batches; a
-    /// partial batch at the end (brokers may cut one off at the size limit) is left for the next fetch.
+    /// The records at or after `fetchOffset` (and up to `lastOffset`) in a fetched records blob, skipping control
+    /// batches; a partial batch at the end (brokers may cut one off at the size limit) is left for the next fetch.
+    /// A share fetch names `lastOffset`: its whole batches may hold thousands of records past what was acquired.
     static func decode(
-        _ blob: ByteBuffer, partition: TopicPartition, from fetchOffset: Int64
+        _ blob: ByteBuffer, partition: TopicPartition, from fetchOffset: Int64, through lastOffset: Int64 = .max
     ) throws(SpoolClientError) -> (records: [ConsumerRecord], nextOffset: Int64) {
         var records: [ConsumerRecord] = []
         var next = fetchOffset
@@ -146,7 +147,8 @@ extension Consumer {
                 let batch = try RecordBatch(buffer: slice)
                 next = max(next, batch.nextOffset)
                 guard !batch.isControl else { continue }
-                try append(batch, partition: partition, from: fetchOffset, to: &records)
+                guard batch.baseOffset <= lastOffset else { break }
+                try append(batch, partition: partition, from: fetchOffset, through: lastOffset, to: &records)
             } catch let error as SpoolClientError {
                 throw error
             } catch {
@@ -157,7 +159,8 @@ extension Consumer {
     }
 
     private static func append(
-        _ batch: RecordBatch, partition: TopicPartition, from fetchOffset: Int64, to records: inout [ConsumerRecord]
+        _ batch: RecordBatch, partition: TopicPartition, from fetchOffset: Int64, through lastOffset: Int64,
+        to records: inout [ConsumerRecord]
     ) throws {
         guard let codec = CompressionCodec(rawValue: batch.compressionCodec) else {
             throw SpoolClientError.protocolViolation("unknown compression codec \(batch.compressionCodec)")
@@ -167,6 +170,7 @@ extension Consumer {
         while let record = try reader.next() {
             let offset = batch.baseOffset + Int64(record.offsetDelta)
             guard offset >= fetchOffset else { continue }
+            guard offset <= lastOffset else { break }
             records.append(
                 ConsumerRecord(
                     topic: partition.topic, partition: partition.partition, offset: offset,

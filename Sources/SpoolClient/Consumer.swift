@@ -169,23 +169,37 @@ public struct ConsumerRecords: AsyncSequence, Sendable {
     /// Polls the consumer and hands out its records one at a time.
     public struct Iterator: AsyncIteratorProtocol {
         let consumer: Consumer
-        var buffered: [ConsumerRecord] = []
-        var index = 0
+        var buffer = PolledRecords<ConsumerRecord>()
 
         /// The next record, or nil once the consumer is closed.
         /// - Throws: `SpoolClientError` from `poll`.
         public mutating func next() async throws(SpoolClientError) -> ConsumerRecord? {
-            while index == buffered.count {
-                do {
-                    buffered = try await consumer.poll(timeoutMs: 1_000)
-                } catch {
-                    if error == .closed { return nil }
-                    throw error
-                }
-                index = 0
+            let consumer = self.consumer
+            return try await buffer.next { () async throws(SpoolClientError) in
+                try await consumer.poll(timeoutMs: 1_000)
             }
-            index += 1
-            return buffered[index - 1]
         }
+    }
+}
+
+/// What one poll returned, handed out one record at a time; a closed consumer ends the sequence.
+struct PolledRecords<Element: Sendable>: Sendable {
+    private var buffered: [Element] = []
+    private var index = 0
+
+    mutating func next(
+        _ poll: () async throws(SpoolClientError) -> [Element]
+    ) async throws(SpoolClientError) -> Element? {
+        while index == buffered.count {
+            do {
+                buffered = try await poll()
+            } catch {
+                if error == .closed { return nil }
+                throw error
+            }
+            index = 0
+        }
+        index += 1
+        return buffered[index - 1]
     }
 }

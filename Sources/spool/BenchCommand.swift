@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import SpoolClient
 
-/// `spool bench produce|consume|e2e`: load the broker through SpoolClient and report rates and latencies.
+/// `spool bench produce|consume|e2e|share`: load the broker through SpoolClient and report rates and latencies.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure produce, consume and end-to-end throughput and latency against a broker.",
@@ -14,8 +14,9 @@ struct Bench: AsyncParsableCommand {
               spool bench produce --topic perf --record-size 100 --count 1000000 --acks all
               spool bench consume --topic perf --json
               spool bench e2e --topic lat --rate 100000 --duration 10
+              spool bench share --topic queue --consumers 4 --count 2000000
             """,
-        subcommands: [BenchProduce.self, BenchConsume.self, BenchEndToEnd.self])
+        subcommands: [BenchProduce.self, BenchConsume.self, BenchEndToEnd.self, BenchShare.self])
 }
 
 /// The options every bench mode shares.

@@ -65,6 +65,21 @@ final class BenchMeter: Sendable {
         }
     }
 
+    /// Counts records with one latency each (a share batch's acceptance), taking the lock once.
+    func record(bytes: Int, latenciesNanoseconds: [UInt64]) {
+        state.withLockedValue { state in
+            state.total.records += latenciesNanoseconds.count
+            state.total.bytes += bytes
+            state.interval.records += latenciesNanoseconds.count
+            state.interval.bytes += bytes
+            for latency in latenciesNanoseconds {
+                let micros = Swift.max(latency / 1_000, 1)
+                _ = state.total.latency.record(micros)
+                _ = state.interval.latency.record(micros)
+            }
+        }
+    }
+
     /// Counts a failed record; the first error's text is kept for the report.
     func fail(_ error: any Error) {
         state.withLockedValue { state in

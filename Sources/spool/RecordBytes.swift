@@ -87,7 +87,8 @@ func unescaped(_ text: String) -> [UInt8] {
 }
 
 /// How `spool consume` writes each record: its value and a newline (text), one JSON object (json), or a kcat-style
-/// format string (`%t %p %o %T %k %v %h %K %S`, `%%`, with `\n`-style escapes).
+/// format string (`%t %p %o %T %k %v %h %K %S`, `%%`, with `\n`-style escapes). `spool queue consume` adds
+/// the delivery count: `%d`, and `delivery_count` in JSON.
 enum RecordFormat: Sendable {
     case text
     case json
@@ -103,20 +104,22 @@ enum RecordFormat: Sendable {
 
     /// The bytes written for `record`.
     func render(_ record: ConsumerRecord, key keyEncoding: ByteEncoding, value valueEncoding: ByteEncoding,
-                delimiter: [UInt8]) -> [UInt8]
+                delimiter: [UInt8], deliveryCount: Int16? = nil) -> [UInt8]
     {
         switch self {
         case .text:
             return valueEncoding.encode(record.value?.readableBytesView ?? ByteBuffer().readableBytesView) + delimiter
         case .json:
-            return JSONRecord(record, key: keyEncoding, value: valueEncoding).encoded() + [0x0a]
+            var json = JSONRecord(record, key: keyEncoding, value: valueEncoding)
+            json.delivery_count = deliveryCount
+            return json.encoded() + [0x0a]
         case .pattern(let pattern):
-            return Self.render(pattern, record, keyEncoding, valueEncoding)
+            return Self.render(pattern, record, keyEncoding, valueEncoding, deliveryCount)
         }
     }
 
     private static func render(_ pattern: [UInt8], _ record: ConsumerRecord, _ keyEncoding: ByteEncoding,
-                               _ valueEncoding: ByteEncoding) -> [UInt8]
+                               _ valueEncoding: ByteEncoding, _ deliveryCount: Int16?) -> [UInt8]
     {
         var out: [UInt8] = []
         var index = 0
@@ -144,6 +147,7 @@ enum RecordFormat: Sendable {
                 }
                 out += Array(headers.joined(separator: [UInt8(ascii: ",")]))
             case UInt8(ascii: "%"): out.append(UInt8(ascii: "%"))
+            case UInt8(ascii: "d") where deliveryCount != nil: out += Array(String(deliveryCount ?? 0).utf8)
             default: out += pattern[(index - 2)..<index]
             }
         }
@@ -170,6 +174,8 @@ struct JSONRecord: Encodable {
     var value: String?
     var value_encoding: String?
     var headers: [Header]
+    /// Share groups only: how many times the record has been delivered.
+    var delivery_count: Int16?
 
     init(_ record: ConsumerRecord, key keyEncoding: ByteEncoding, value valueEncoding: ByteEncoding) {
         topic = record.topic

@@ -45,6 +45,22 @@ struct BenchCommandTests {
         #expect(try await broker.stop() == 0)
     }
 
+    @Test("share: every record produced is accepted once by the share consumers, with append-to-accept latencies")
+    func share() async throws {
+        // Proves the share mode counts acceptances (not deliveries) and ends when all records were accepted.
+        let broker = try await RunningBroker()
+        let summary = try await bench(broker, [
+            "share", "--topic", "queue", "--count", "5000", "--partitions", "2", "--consumers", "3", "--acks", "1",
+        ])
+        #expect(summary["mode"] as? String == "share")
+        #expect(summary["latency"] as? String == "append_to_accept")
+        #expect(number(summary, "records") == 5_000)
+        #expect(number(summary, "records_sent") == 5_000)
+        #expect(number(summary, "errors") == 0)
+        #expect(number(summary, "records_per_sec") > 0 && number(summary, "p99_ms") >= number(summary, "p50_ms"))
+        #expect(try await broker.stop() == 0)
+    }
+
     @Test("Ctrl-C during bench produce ends the run and prints the summary of what ran")
     func interruptPrintsSummary() async throws {
         let broker = try await RunningBroker()

@@ -121,7 +121,8 @@ extension SharePartitionManager {
         while next <= range.lastOffset {
             let read: ShareBatches
             do {
-                let reads = try await partitions.readShareBatches([(key.partition, next)], maxBytes: 1 << 20)
+                let reads = try await partitions.readShareBatches(
+                    [(key.partition, next)], maxBytes: 1 << 20, maxRecords: Int(range.lastOffset - next + 1))
                 guard let first = reads.first else { return }
                 read = first
             } catch {

@@ -34,7 +34,13 @@ extension PartitionManager {
     /// Reads whole batches from each partition at its offset (nil: skip it) into memory on the I/O pool in one
     /// trip, at most `maxBytes` over all (the first partition with data returns at least one batch), and finds
     /// each batch's offsets from its header.
-    func readShareBatches(_ wanted: [(TopicPartition, Int64?)], maxBytes: Int) async throws -> [ShareBatches] {
+    ///
+    /// A partition is read in chunks (`shareReadChunkBytes`, doubling) only until its batches span `maxRecords`
+    /// offsets: share fetches are copied into memory, and clients ask for 50 MiB (`fetch.max.bytes`) while
+    /// taking 500 records (`max.poll.records`), so reading up to `maxBytes` at once copied 50 MiB per fetch.
+    func readShareBatches(_ wanted: [(TopicPartition, Int64?)], maxBytes: Int, maxRecords: Int) async throws
+        -> [ShareBatches]
+    {
         let logs = wanted.map { (partition, _) in log(partition) }
         return try await logManager.onIOThread {
             var total = 0
@@ -45,27 +51,45 @@ extension PartitionManager {
                     read.error = BrokerError(code: .unknownTopicOrPartition, message: "\(planned.0) does not exist")
                     return read
                 }
+                var from = offset
+                var chunk = Self.shareReadChunkBytes
                 do {
-                    let limit = max(0, maxBytes - total)
-                    let info = try log.read(from: offset, maxBytes: total == 0 ? max(limit, 1) : limit)
-                    read.logStartOffset = info.logStartOffset
-                    guard let slice = info.slice, total == 0 || slice.length <= limit else { return read }
-                    read.bytes = try slice.file.read(count: slice.length, at: slice.position)
-                    total += slice.length
-                    read.batches = Self.batchOffsets(read.bytes)
+                    while total < maxBytes, from - offset < Int64(maxRecords) {
+                        let limit = min(maxBytes - total, chunk)
+                        let info = try log.read(from: from, maxBytes: total == 0 ? max(limit, 1) : limit)
+                        read.logStartOffset = info.logStartOffset
+                        guard let slice = info.slice, slice.length > 0, total == 0 || slice.length <= limit else {
+                            break
+                        }
+                        var bytes = try slice.file.read(count: slice.length, at: slice.position)
+                        let start = read.bytes.writerIndex
+                        read.bytes.writeBuffer(&bytes)
+                        total += slice.length
+                        let batches = Self.batchOffsets(read.bytes, from: start)
+                        guard let last = batches.last else { break }
+                        read.batches += batches
+                        from = last.offsets.upperBound + 1
+                        chunk *= 2
+                    }
                 } catch {
-                    read.error = BrokerError(wrapping: error)
-                    read.logStartOffset = log.offsets.logStartOffset
+                    // A later chunk's failure only ends the read; the first one's is the partition's error.
+                    if read.batches.isEmpty {
+                        read.error = BrokerError(wrapping: error)
+                        read.logStartOffset = log.offsets.logStartOffset
+                    }
                 }
                 return read
             }
         }
     }
 
+    /// The first chunk a share fetch reads of a partition: 2,000 records of 100 bytes.
+    static let shareReadChunkBytes = 256 * 1024
+
     /// Each whole batch's offsets (base offset, and base + last offset delta) and byte range in `bytes`.
-    static func batchOffsets(_ bytes: ByteBuffer) -> [ShareBatches.Batch] {
+    static func batchOffsets(_ bytes: ByteBuffer, from start: Int? = nil) -> [ShareBatches.Batch] {
         var batches: [ShareBatches.Batch] = []
-        var position = bytes.readerIndex
+        var position = start ?? bytes.readerIndex
         let end = bytes.writerIndex
         // Base offset (8), batch length (4), leader epoch (4), magic (1), CRC (4), attributes (2), last offset
         // delta (4): the length counts the bytes after its own field.
@@ -105,7 +129,7 @@ extension SharePartitionManager {
                 offsets.append((partition, nil))
             }
         }
-        let batches = try await partitions.readShareBatches(offsets, maxBytes: maxBytes)
+        let batches = try await partitions.readShareBatches(offsets, maxBytes: maxBytes, maxRecords: maxRecords)
         var remaining = maxRecords
         for index in wanted.indices {
             guard let entry = found[index] else { continue }
