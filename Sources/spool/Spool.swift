@@ -8,6 +8,8 @@ struct Spool: AsyncParsableCommand {
         commandName: "spool",
         abstract: "A durable, Kafka-compatible log broker.",
         version: SpoolVersion.current,
-        subcommands: [Serve.self, Topic.self, Produce.self, Consume.self, Group.self, Bench.self, Cluster.self],
+        subcommands: [
+            Serve.self, Topic.self, Produce.self, Consume.self, Group.self, Queue.self, Bench.self, Cluster.self,
+        ],
         defaultSubcommand: nil)
 }

@@ -44,12 +44,16 @@ extension APIRegistry {
         registry.register(OffsetFetchHandler(groupStore: groups.store, logger: logger))
         registry.register(DescribeGroupsHandler(groups: groups))
         registry.register(ListGroupsHandler(groups: groups, shareGroups: shareGroups))
-        registry.register(DeleteGroupsHandler(groups: groups, shareGroups: shareGroups))
+        registry.register(DeleteGroupsHandler(groups: groups, shareGroups: shareGroups, shares: shares))
         // Share groups (KIP-932): membership, then fetching and acknowledging records in share sessions.
         registry.register(ShareGroupHeartbeatHandler(shareGroups: shareGroups))
         registry.register(ShareFetchHandler(shares: shares, cluster: cluster))
         registry.register(ShareAcknowledgeHandler(shares: shares, cluster: cluster))
         registry.register(ShareGroupDescribeHandler(shareGroups: shareGroups, groups: groups))
+        let shareOffsets = ShareGroupOffsetsAccess(shareGroups: shareGroups, groups: groups, shares: shares)
+        registry.register(DescribeShareGroupOffsetsHandler(access: shareOffsets))
+        registry.register(AlterShareGroupOffsetsHandler(access: shareOffsets, logger: logger))
+        registry.register(DeleteShareGroupOffsetsHandler(access: shareOffsets, logger: logger))
         registry.register(
             OffsetDeleteHandler(groups: groups, catalog: catalog, groupStore: groups.store, logger: logger))
         registry.registerApiVersions()

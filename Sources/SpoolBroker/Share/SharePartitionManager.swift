@@ -33,8 +33,9 @@ final class SharePartitionManager: Service, Sendable {
     /// The members' share sessions (ShareFetch epochs and partitions), bounded by `group.share.max.share.sessions`.
     let sessions: ShareSessionCache
     private let store: any ShareStateStore
-    private let persister: ShareStatePersister
-    private let entries = NIOLockedValueBox<[SharePartitionKey: SharePartitionEntry]>([:])
+    let persister: ShareStatePersister
+    /// Every share-partition, by group and partition.
+    let entries = NIOLockedValueBox<[SharePartitionKey: SharePartitionEntry]>([:])
     private let logger: Logger
 
     init(partitions: PartitionManager, store: any ShareStateStore, settings: ShareSettings, logger: Logger) {
@@ -177,7 +178,7 @@ final class SharePartitionManager: Service, Sendable {
     }
 
     /// Wakes share fetches waiting on these partitions: records may be available to them now.
-    private func wakeFetchers(_ released: [TopicPartition]) {
+    func wakeFetchers(_ released: [TopicPartition]) {
         for partition in released { partitions.delayed.wake(.shareAvailable(partition)) }
     }
 

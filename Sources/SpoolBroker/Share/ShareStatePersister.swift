@@ -34,10 +34,19 @@ final class ShareStatePersister: Sendable {
     /// - Throws: the store's error when the transaction failed; the change is then still only in memory (and is
     ///   retried with the entry's next change).
     func persist(_ entry: SharePartitionEntry, version: UInt64) async throws {
+        try await persistTogether([(entry, version)])
+    }
+
+    /// Returns once every entry's state at its version or later is durable, all saved in one transaction: they
+    /// join the queue together, and a round takes the whole queue, so a crash keeps all of them or none.
+    /// - Throws: the store's error when the transaction failed.
+    func persistTogether(_ changes: [(SharePartitionEntry, UInt64)]) async throws {
+        guard let last = changes.last else { return }
         try await withCheckedThrowingContinuation { continuation in
             let start = queue.withLockedValue { queue -> Bool in
-                queue.changed[ObjectIdentifier(entry)] = entry
-                queue.waiters.append(Waiter(entry: entry, version: version, continuation: continuation))
+                for (entry, _) in changes { queue.changed[ObjectIdentifier(entry)] = entry }
+                // One waiter suffices: every entry is saved in the round that resumes it.
+                queue.waiters.append(Waiter(entry: last.0, version: last.1, continuation: continuation))
                 return Self.claimWriter(&queue)
             }
             if start { Task { await self.drain() } }
