@@ -158,6 +158,18 @@ import Testing
         // The broker still serves the member: the real partition is fetched.
         try wire.produce("work", count: 1)
         #expect(Self.acquired(try wire.fetch("g", "a", epoch: 3, topicId: topicId, partitions: [0])) == [0...0])
+        // Its topic deleted, the session's partition is answered UNKNOWN_TOPIC_ID at once, not waited on.
+        let dropped = try wire.connection.roundTrip(
+            DeleteTopicsRequest(topicNames: ["work"], timeoutMs: 5000), version: 4, as: DeleteTopicsResponse.self)
+        #expect(dropped.responses.first?.errorCode == 0)
+        let started = ContinuousClock.now
+        let afterDelete = try wire.connection.roundTrip(
+            ShareFetchRequest(
+                groupId: "g", memberId: "a", shareSessionEpoch: 4, maxWaitMs: 5000, minBytes: 1, maxBytes: 1 << 20,
+                maxRecords: 10, batchSize: 10),
+            version: 1, as: ShareFetchResponse.self)
+        #expect(afterDelete.responses.first?.partitions.first?.errorCode == KafkaErrorCode.unknownTopicId.rawValue)
+        #expect(ContinuousClock.now - started < .seconds(3))
         _ = try await broker.stop()
     }
 }

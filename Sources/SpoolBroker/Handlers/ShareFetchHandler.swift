@@ -77,9 +77,13 @@ struct ShareFetchHandler: KafkaResponseHandler {
             // now rather than when its locks expire (a member rejoining after being fenced starts clean).
             if session.isNew { shares.release(group: group, member: member) }
             let wanted = session.partitions.compactMap { names.partition($0) }.sorted()
+            // A session partition whose topic was deleted since is answered with its error, at once.
+            let gone = session.partitions.filter { names.partition($0) == nil }
+            for key in gone { results.unknown(key) }
             let reads = try await shares.fetch(
                 group: group, member: member, wanted, maxRecords: Int(max(request.maxRecords, 1)),
-                maxBytes: Int(max(request.maxBytes, 1)), maxWaitMs: request.maxWaitMs, eventLoop: context.eventLoop)
+                maxBytes: Int(max(request.maxBytes, 1)), maxWaitMs: gone.isEmpty ? request.maxWaitMs : 0,
+                eventLoop: context.eventLoop)
             for read in reads { results.fetched(read) }
         }
         response.responses = results.topics(leader: cluster.nodeId)
