@@ -129,7 +129,7 @@ import Glibc
         _ = try await broker.stop()
     }
 
-    @Test("an alteration of 8 partitions cut by SIGKILL at any moment leaves all 8 start offsets old or all new")
+    @Test("an alteration or deletion of 8 share-partitions cut by SIGKILL leaves all 8 old or all 8 new")
     func alterIsAllOrNothing() async throws {
         let data = temporaryDataDirectory()
         var (broker, wire) = try await Self.start(data)
@@ -158,6 +158,21 @@ import Glibc
             let start = try #require(starts.first)
             #expect(start == previous || start == target, "round \(round): \(start)")
             previous = start
+        }
+        // A deletion of the 8 share-partitions cut by SIGKILL: all 8 remain, or none.
+        for delayMicroseconds in [300, 1500, 3000] {
+            var buffer = ByteBuffer()
+            try KafkaCodec.encodeRequest(
+                DeleteShareGroupOffsetsRequest(groupId: "g", topics: [.init(topicName: "eight")]), version: 0,
+                correlationId: 1, clientId: "crash", into: &buffer)
+            wire.connection.send(Array(buffer.readableBytesView))
+            try await Task.sleep(for: .microseconds(delayMicroseconds))
+            kill(broker.process.processIdentifier, SIGKILL)
+            _ = try await broker.process.waitForExit()
+            (broker, wire) = try await Self.start(data)
+            let remaining = try wire.offsets("g").count
+            #expect(remaining == 8 || remaining == 0, "after \(delayMicroseconds) µs: \(remaining) share-partitions")
+            if remaining == 0 { break }
         }
         _ = try await broker.stop()
     }
