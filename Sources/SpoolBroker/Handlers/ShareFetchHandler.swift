@@ -76,9 +76,13 @@ struct ShareFetchHandler: KafkaResponseHandler {
             // A new session (epoch 0) replaces any the member had: as Kafka, what the old one held is released
             // now rather than when its locks expire (a member rejoining after being fenced starts clean).
             if session.isNew { shares.release(group: group, member: member) }
-            let wanted = session.partitions.compactMap { names.partition($0) }.sorted()
+            var wanted: [TopicPartition] = []
+            var gone: [ShareSessionPartition] = []
+            for key in session.partitions {
+                if let partition = names.partition(key) { wanted.append(partition) } else { gone.append(key) }
+            }
+            wanted.sort()
             // A session partition whose topic was deleted since is answered with its error, at once.
-            let gone = session.partitions.filter { names.partition($0) == nil }
             for key in gone { results.unknown(key) }
             let reads = try await shares.fetch(
                 group: group, member: member, wanted, maxRecords: Int(max(request.maxRecords, 1)),
