@@ -50,6 +50,8 @@ extension SQLiteMetadataStore: ShareStateStore {
 
     /// Saves share-partition states durably, replacing what was stored for each share-partition. Concurrent
     /// calls share one transaction (one fsync); one call's snapshots are committed together or not at all.
+    /// A ``SharePartitionSnapshot/deletion(groupId:topic:partition:)`` removes the stored state instead; one
+    /// call's deletions are applied before its saves.
     ///
     /// A ShareAcknowledge is answered after this returns, so this is on the acknowledgement path.
     ///
@@ -73,8 +75,16 @@ extension SQLiteMetadataStore: ShareStateStore {
             ON CONFLICT (group_id, topic_name, partition) DO UPDATE SET
                 state_epoch = excluded.state_epoch, start_offset = excluded.start_offset, ranges = excluded.ranges
             """)
+        let delete = try db.cachedStatement(sql: """
+            DELETE FROM share_partition_state WHERE group_id = ? AND topic_name = ? AND partition = ?
+            """)
         return try entries.map { snapshots in
-            try snapshots.map { snapshot -> ShareStateSaveOutcome in
+            // Deletions first: a share-partition deleted and then created again in one round ends up saved.
+            for snapshot in snapshots where snapshot.isDeletion {
+                try delete.execute(arguments: [snapshot.groupId, snapshot.topic, snapshot.partition])
+            }
+            return try snapshots.map { snapshot -> ShareStateSaveOutcome in
+                if snapshot.isDeletion { return .saved }
                 guard try partitions.contains(db, snapshot.topic, snapshot.partition) else {
                     return .unknownTopicOrPartition
                 }

@@ -135,3 +135,22 @@ extension SharePartitionSnapshot {
         return value
     }
 }
+
+extension SharePartitionSnapshot {
+    /// A snapshot that stands for removing a share-partition's stored state (DeleteShareGroupOffsets), so that a
+    /// deletion is saved in the same transaction, and in the same order, as the states saved with it. Its start
+    /// offset is -1, Kafka's "uninitialized" start offset.
+    ///
+    /// - Parameters:
+    ///   - groupId: the share group's id.
+    ///   - topic: the topic's name.
+    ///   - partition: the partition index.
+    /// - Returns: the deletion.
+    public static func deletion(groupId: String, topic: String, partition: Int32) -> SharePartitionSnapshot {
+        SharePartitionSnapshot(
+            groupId: groupId, topic: topic, partition: partition, stateEpoch: -1, startOffset: -1, ranges: [])
+    }
+
+    /// Whether this snapshot removes the stored state (see ``deletion(groupId:topic:partition:)``).
+    public var isDeletion: Bool { startOffset < 0 }
+}

@@ -260,4 +260,14 @@ extension KafkaErrorCode {
     public static let voterNotFound = KafkaErrorCode(rawValue: 127)
     /// `INVALID_REGULAR_EXPRESSION` (128).
     public static let invalidRegularExpression = KafkaErrorCode(rawValue: 128)
+    /// `REBOOTSTRAP_REQUIRED` (129).
+    public static let rebootstrapRequired = KafkaErrorCode(rawValue: 129)
+    /// `STREAMS_INVALID_TOPOLOGY` (130).
+    public static let streamsInvalidTopology = KafkaErrorCode(rawValue: 130)
+    /// `STREAMS_INVALID_TOPOLOGY_EPOCH` (131).
+    public static let streamsInvalidTopologyEpoch = KafkaErrorCode(rawValue: 131)
+    /// `STREAMS_TOPOLOGY_FENCED` (132).
+    public static let streamsTopologyFenced = KafkaErrorCode(rawValue: 132)
+    /// `SHARE_SESSION_LIMIT_REACHED` (133), retriable: the broker holds `group.share.max.share.sessions` sessions.
+    public static let shareSessionLimitReached = KafkaErrorCode(rawValue: 133)
 }

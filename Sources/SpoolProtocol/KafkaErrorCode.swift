@@ -170,5 +170,10 @@ public struct KafkaErrorCode: RawRepresentable, Hashable, Sendable, CustomString
         ("DUPLICATE_VOTER", false),
         ("VOTER_NOT_FOUND", false),
         ("INVALID_REGULAR_EXPRESSION", false),
+        ("REBOOTSTRAP_REQUIRED", false),
+        ("STREAMS_INVALID_TOPOLOGY", false),
+        ("STREAMS_INVALID_TOPOLOGY_EPOCH", false),
+        ("STREAMS_TOPOLOGY_FENCED", false),
+        ("SHARE_SESSION_LIMIT_REACHED", true),
     ]
 }

@@ -5,12 +5,13 @@ import SpoolClient
 /// worker gives back or leaves behind goes to another.
 struct Queue: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Use a topic as a queue through a share group (KIP-932): consume, configs, dead letters.",
+        abstract: "Use a topic as a queue through a share group (KIP-932): consume, describe, configs, dead letters.",
         // One line per subcommand, each in its own file (QueueConsume.swift-style), so that adding one is one line.
         subcommands: [
             QueueConsume.self,
             QueueConfig.self,
             QueueRedrive.self,
+            QueueDescribe.self,
         ])
 }
 

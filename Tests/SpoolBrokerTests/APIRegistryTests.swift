@@ -141,6 +141,9 @@ struct AnsweringMiddleware: RequestMiddleware {
         case .shareGroupDescribe: ShareGroupDescribeRequest()
         case .shareFetch: ShareFetchRequest()
         case .shareAcknowledge: ShareAcknowledgeRequest()
+        case .describeShareGroupOffsets: DescribeShareGroupOffsetsRequest()
+        case .alterShareGroupOffsets: AlterShareGroupOffsetsRequest()
+        case .deleteShareGroupOffsets: DeleteShareGroupOffsetsRequest()
         default: nil
         }
     }

@@ -17,7 +17,8 @@ import Testing
         (76, "UNSUPPORTED_COMPRESSION_TYPE", false),
         (79, "MEMBER_ID_REQUIRED", false), (87, "INVALID_RECORD", false), (89, "THROTTLING_QUOTA_EXCEEDED", true),
         (99, "POSITION_OUT_OF_RANGE", false), (100, "UNKNOWN_TOPIC_ID", true), (120, "TRANSACTION_ABORTABLE", false),
-        (128, "INVALID_REGULAR_EXPRESSION", false),
+        (128, "INVALID_REGULAR_EXPRESSION", false), (129, "REBOOTSTRAP_REQUIRED", false),
+        (132, "STREAMS_TOPOLOGY_FENCED", false), (133, "SHARE_SESSION_LIMIT_REACHED", true),
     ]
 
     @Test("names and retriable flags agree with Kafka's Errors for a sample across the range")
@@ -33,11 +34,11 @@ import Testing
     @Test("every code from -1 to the last is known, once, with a distinct name; later codes keep their number")
     func vocabularyIsComplete() {
         let all = KafkaErrorCode.allKnown
-        #expect(all.map(\.rawValue) == Array(-1...128))
+        #expect(all.map(\.rawValue) == Array(-1...133))
         #expect(Set(all.map(\.name)).count == all.count)
         #expect(all.allSatisfy { $0.name.allSatisfy { $0.isUppercase || $0 == "_" } })
-        let newer = KafkaErrorCode(129)
-        #expect(!newer.isKnown && newer.name == "UNKNOWN_CODE" && newer.rawValue == 129 && !newer.isRetriable)
+        let newer = KafkaErrorCode(134)
+        #expect(!newer.isKnown && newer.name == "UNKNOWN_CODE" && newer.rawValue == 134 && !newer.isRetriable)
         #expect(KafkaErrorCode(rawValue: -2).description == "UNKNOWN_CODE (-2)")
     }
 

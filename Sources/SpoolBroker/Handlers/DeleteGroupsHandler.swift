@@ -2,7 +2,9 @@ import SpoolProtocol
 
 /// DeleteGroups (42): deletes empty groups with their committed offsets; a group with members is
 /// NON_EMPTY_GROUP, an unknown one GROUP_ID_NOT_FOUND. Share groups are deleted the same way: only once no
-/// member is left.
+/// member is left, and with their share-partitions, in memory and in SQLite (as Kafka deletes their share
+/// state). A share group known only by its saved share-partitions (membership is not kept across restarts) is
+/// an empty share group.
 struct DeleteGroupsHandler: KafkaResponseHandler {
     static let versions: ClosedRange<Int16> = 0...2
 
@@ -17,7 +19,11 @@ struct DeleteGroupsHandler: KafkaResponseHandler {
         let unique = request.groupsNames.filter { seen.insert($0).inserted }
         let valid = unique.filter { GroupRequests.groupIdError($0) == nil }
         var share = shareGroups.delete(valid)
-        // A deleted share group's state goes too; if that fails the group is put back, to be deleted again.
+        for groupId in valid where share[groupId] == nil && shares.hasState(group: groupId) {
+            share[groupId] = KafkaErrorCode.none
+        }
+        // A deleted share group's state and configs go too; if that fails the group is put back, to be deleted
+        // again.
         for (groupId, code) in share where code == .none {
             do {
                 try await shares.deleteGroup(groupId)

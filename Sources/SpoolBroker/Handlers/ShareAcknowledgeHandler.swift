@@ -30,7 +30,9 @@ struct ShareAcknowledgeHandler: KafkaResponseHandler {
             for partition in topic.partitions {
                 let key = ShareSessionPartition(topicId: topic.topicId, partition: partition.partitionIndex)
                 guard let target = names.partition(key) else {
-                    codes[topic.topicId, default: [:]][partition.partitionIndex] = .unknownTopicOrPartition
+                    let code: KafkaErrorCode =
+                        names.catalog.topic(id: topic.topicId) == nil ? .unknownTopicId : .unknownTopicOrPartition
+                    codes[topic.topicId, default: [:]][partition.partitionIndex] = code
                     continue
                 }
                 batches.append((target, partition.acknowledgementBatches.map {

@@ -40,6 +40,17 @@ struct ShareFetchHandler: KafkaResponseHandler {
         let forgetting = request.forgottenTopicsData.flatMap { topic in
             topic.partitions.map { ShareSessionPartition(topicId: topic.topicId, partition: $0) }
         }
+        if request.shareSessionEpoch == 0 && request.topics.contains(where: { topic in
+            topic.partitions.contains { !$0.acknowledgementBatches.isEmpty }
+        }) {
+            // As Kafka: a member opening a session holds no records, so it has nothing to acknowledge.
+            context.refusals.refused(
+                context, resource: "share session of \(member) in \(group)", code: .invalidRequest,
+                reason: "acknowledgements with ShareSessionEpoch 0")
+            return Self.failure(
+                .invalidRequest, "acknowledgements cannot open a share session: send them with the session's epoch",
+                lockMs: lockMs)
+        }
         let context0: ShareSessionCache.FetchContext
         do {
             context0 = try shares.sessions.fetch(
@@ -62,14 +73,25 @@ struct ShareFetchHandler: KafkaResponseHandler {
             // The session ends: what the member still holds goes back to the others.
             shares.release(group: group, member: member)
         case .open(let session):
-            let wanted = session.partitions.compactMap { names.partition($0) }.sorted()
+            // A new session (epoch 0) replaces any the member had: as Kafka, what the old one held is released
+            // now rather than when its locks expire (a member rejoining after being fenced starts clean).
+            if session.isNew { shares.release(group: group, member: member) }
+            var wanted: [TopicPartition] = []
+            var gone: [ShareSessionPartition] = []
+            for key in session.partitions {
+                if let partition = names.partition(key) { wanted.append(partition) } else { gone.append(key) }
+            }
+            wanted.sort()
+            // A session partition whose topic was deleted since is answered with its error, at once.
+            for key in gone { results.unknown(key) }
             // Held until this handler returns and the response is encoded; with the budget spent, one batch is
             // still read (the first partition with data always gives one), so every member progresses.
-            let granted = shares.reserveFetchMemory(min(Int(max(request.maxBytes, 1)), shares.settings.maximumFetchBytes))
+            let granted = shares.reserveFetchMemory(
+                min(Int(max(request.maxBytes, 1)), shares.settings.maximumFetchBytes))
             defer { shares.releaseFetchMemory(granted) }
             let reads = try await shares.fetch(
                 group: group, member: member, wanted, maxRecords: Int(max(request.maxRecords, 1)),
-                maxBytes: granted, maxWaitMs: request.maxWaitMs, eventLoop: context.eventLoop)
+                maxBytes: granted, maxWaitMs: gone.isEmpty ? request.maxWaitMs : 0, eventLoop: context.eventLoop)
             for read in reads { results.fetched(read) }
         }
         response.responses = results.topics(leader: cluster.nodeId)
@@ -136,8 +158,12 @@ private struct PartitionResults {
         update(id, partition.partition) { $0.acknowledgeErrorCode = code.rawValue }
     }
 
+    /// A partition the broker does not have: UNKNOWN_TOPIC_ID when no topic has its id (Kafka's answer to a
+    /// ShareFetch naming a deleted or never created topic), else UNKNOWN_TOPIC_OR_PARTITION.
     mutating func unknown(_ key: ShareSessionPartition) {
-        update(key.topicId, key.partition) { $0.errorCode = KafkaErrorCode.unknownTopicOrPartition.rawValue }
+        let code: KafkaErrorCode =
+            names.catalog.topic(id: key.topicId) == nil ? .unknownTopicId : .unknownTopicOrPartition
+        update(key.topicId, key.partition) { $0.errorCode = code.rawValue }
     }
 
     mutating func fetched(_ read: ShareFetchRead) {

@@ -53,6 +53,10 @@ extension APIRegistry {
         registry.register(ShareFetchHandler(shares: shares, cluster: cluster))
         registry.register(ShareAcknowledgeHandler(shares: shares, cluster: cluster))
         registry.register(ShareGroupDescribeHandler(shareGroups: shareGroups, groups: groups))
+        let shareOffsets = ShareGroupOffsetsAccess(shareGroups: shareGroups, groups: groups, shares: shares)
+        registry.register(DescribeShareGroupOffsetsHandler(access: shareOffsets))
+        registry.register(AlterShareGroupOffsetsHandler(access: shareOffsets, logger: logger))
+        registry.register(DeleteShareGroupOffsetsHandler(access: shareOffsets, logger: logger))
         registry.register(
             OffsetDeleteHandler(groups: groups, catalog: catalog, groupStore: groups.store, logger: logger))
         registry.registerApiVersions()

@@ -20,6 +20,7 @@ final class SharePartitionEntry: @unchecked Sendable {
     private var version: UInt64 = 0
     /// The earliest lock deadline or backoff end, cached for the expiry sweep (Int64.max: none).
     private var nextDeadlineMs = Int64.max
+    /// Deleted by DeleteShareGroupOffsets: saves remove the stored state.
     private var deleted = false
 
     init(key: SharePartitionKey, state: SharePartitionState) {
@@ -47,16 +48,36 @@ final class SharePartitionEntry: @unchecked Sendable {
         }
     }
 
-    /// The state as it would be stored, with the version it reflects.
+    /// The state as it would be stored, with the version it reflects; a deletion once ``markDeleted()`` ran.
     func snapshot() -> (SharePartitionSnapshot, version: UInt64) {
-        lock.withLock { (state.snapshot(), version) }
+        lock.withLock {
+            guard !deleted else {
+                let deletion = SharePartitionSnapshot.deletion(
+                    groupId: key.groupId, topic: key.partition.topic, partition: key.partition.partition)
+                return (deletion, version)
+            }
+            return (state.snapshot(), version)
+        }
     }
 
-    /// Whether its group was deleted: it is never saved again.
-    var isDeleted: Bool { lock.withLock { deleted } }
+    /// Marks the share-partition deleted (DeleteShareGroupOffsets): from now on it saves as a deletion, so a save
+    /// still queued for it can never bring the stored state back.
+    /// - Returns: the version to wait for.
+    func markDeleted() -> UInt64 {
+        lock.withLock {
+            deleted = true
+            nextDeadlineMs = .max
+            version += 1
+            return version
+        }
+    }
 
-    func markDeleted(_ flag: Bool = true) {
-        lock.withLock { deleted = flag }
+    /// Undoes ``markDeleted()`` (the deletion was not saved).
+    func unmarkDeleted() {
+        lock.withLock {
+            deleted = false
+            version += 1
+        }
     }
 
     /// Whether a lock or a backoff ends at or before `nowMs` (cheap: one cached value).

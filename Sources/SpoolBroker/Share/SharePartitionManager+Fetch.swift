@@ -54,7 +54,8 @@ extension PartitionManager {
                 var from = offset
                 var chunk = Self.shareReadChunkBytes
                 do {
-                    while total < maxBytes, from - offset < Int64(maxRecords) {
+                    // The first partition with data gives at least one batch even past the byte budget.
+                    while total < maxBytes || total == 0, from - offset < Int64(maxRecords) {
                         let limit = min(maxBytes - total, chunk)
                         let info = try log.read(from: from, maxBytes: total == 0 ? max(limit, 1) : limit)
                         read.logStartOffset = info.logStartOffset

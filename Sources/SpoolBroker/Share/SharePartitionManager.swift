@@ -36,6 +36,7 @@ final class SharePartitionManager: Service, Sendable {
     /// Where groups' config overrides are kept.
     let configStore: any GroupConfigStore
     let persister: ShareStatePersister
+    /// Every share-partition, by group and partition.
     let entries = NIOLockedValueBox<[SharePartitionKey: SharePartitionEntry]>([:])
     /// Whether the sweep's dead-letter drain is running.
     let deadLetterSweeping = NIOLockedValueBox(false)
@@ -141,12 +142,12 @@ final class SharePartitionManager: Service, Sendable {
     /// when `delete` fails they are unmarked and kept.
     private func forget(_ doomed: (SharePartitionKey) -> Bool, _ delete: () async throws -> Void) async throws {
         let selected = entries.withLockedValue { map in map.values.filter { doomed($0.key) } }
-        for entry in selected { entry.markDeleted() }
+        for entry in selected { _ = entry.markDeleted() }
         do {
             try await persister.barrier()
             try await delete()
         } catch {
-            for entry in selected { entry.markDeleted(false) }
+            for entry in selected { entry.unmarkDeleted() }
             throw error
         }
         entries.withLockedValue { map in
@@ -251,7 +252,7 @@ final class SharePartitionManager: Service, Sendable {
     }
 
     /// Wakes share fetches waiting on these partitions: records may be available to them now.
-    private func wakeFetchers(_ released: [TopicPartition]) {
+    func wakeFetchers(_ released: [TopicPartition]) {
         for partition in released { partitions.delayed.wake(.shareAvailable(partition)) }
     }
 

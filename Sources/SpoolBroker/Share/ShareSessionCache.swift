@@ -26,8 +26,7 @@ public struct ShareSessionError: Error, Hashable, Sendable {
     /// INVALID_SHARE_SESSION_EPOCH (123).
     public static let invalidEpoch = ShareSessionError(code: .invalidShareSessionEpoch)
     /// The broker holds `group.share.max.share.sessions` sessions already: SHARE_SESSION_LIMIT_REACHED (133).
-    /// SpoolProtocol's KafkaErrorCode does not name 133 yet, hence the raw value.
-    public static let limitReached = ShareSessionError(code: KafkaErrorCode(rawValue: 133))
+    public static let limitReached = ShareSessionError(code: .shareSessionLimitReached)
 }
 
 /// The broker's share sessions (KIP-932), one per (share group, member): the set of partitions a member's

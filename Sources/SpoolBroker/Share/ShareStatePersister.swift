@@ -32,9 +32,18 @@ final class ShareStatePersister: Sendable {
     /// - Throws: the store's error when the transaction failed; the change is then still only in memory (and is
     ///   retried with the entry's next change).
     func persist(_ entry: SharePartitionEntry, version: UInt64) async throws {
+        try await persistTogether([(entry, version)])
+    }
+
+    /// Returns once every entry's state at its version or later is durable, all saved in one transaction: they
+    /// join the queue together, and a round takes the whole queue, so a crash keeps all of them or none.
+    /// - Throws: the store's error when the transaction failed.
+    func persistTogether(_ changes: [(SharePartitionEntry, UInt64)]) async throws {
+        guard !changes.isEmpty else { return }
         try await withCheckedThrowingContinuation { continuation in
             let start = queue.withLockedValue { queue -> Bool in
-                queue.changed[ObjectIdentifier(entry)] = entry
+                for (entry, _) in changes { queue.changed[ObjectIdentifier(entry)] = entry }
+                // One waiter suffices: every entry is saved in the round that resumes it.
                 queue.waiters.append(Waiter(continuation: continuation))
                 return Self.claimWriter(&queue)
             }
@@ -43,7 +52,7 @@ final class ShareStatePersister: Sendable {
     }
 
     /// Returns once every save that had begun has finished (the writer runs one round at a time): after it, no
-    /// snapshot taken before the call can still be written. Deleting a share group waits on it.
+    /// snapshot taken before the call can still be written. Deleting a share group or a topic waits on it.
     func barrier() async throws {
         try await withCheckedThrowingContinuation { continuation in
             let start = queue.withLockedValue { queue -> Bool in
@@ -78,9 +87,9 @@ final class ShareStatePersister: Sendable {
                 return (Array(queue.changed.values), queue.waiters)
             }
             if entries.isEmpty && waiters.isEmpty { return }
-            // Each snapshot is taken now, after every waiter's change: it covers them all. A deleted group's
-            // share-partitions are never written again.
-            let snapshots = entries.compactMap { $0.isDeleted ? nil : $0.snapshot().0 }
+            // Each snapshot is taken now, after every waiter's change: it covers them all. A deleted
+            // share-partition's snapshot is a deletion, so no queued save brings it back.
+            let snapshots = entries.map { $0.snapshot().0 }
             do {
                 if !snapshots.isEmpty { try await save(snapshots) }
                 for waiter in waiters { waiter.continuation.resume() }
