@@ -19,6 +19,8 @@ public struct BrokerConfiguration: Sendable, Equatable {
     public var preallocateMaxBytes = DiskReservations.defaultMaxBytes
     /// The least severe log level printed (`log.level`).
     public var logLevel = "info"
+    /// How log lines are written (`log.format`): `text`, or `json` for log shippers (one object a line).
+    public var logFormat = "text"
     /// The address clients are told to connect to (`advertised.listen`); nil means the listener's.
     public var advertisedListen: ListenAddress?
     /// Create a topic when a client first names it (`auto.create.topics.enable`).

@@ -147,6 +147,8 @@ enum Settings {
         integer("log.refusals.per.second",
                 "Log lines a second, broker-wide, about refused requests and connections closed for bad bytes.",
                 0...1_000_000, \.refusalLogLinesPerSecond),
+        choice("log.format", "How log lines are written: text (people) or json (one object a line, for shippers).",
+               ["text", "json"], \.logFormat),
         Setting(
             key: "log.level", help: "Least severe log level printed: trace, debug, info, notice, warning, error, critical.",
             apply: { (value, configuration) throws(ConfigurationError) in

@@ -30,16 +30,17 @@ final class LogLevelControl: Sendable {
     }
 }
 
-/// Swift-log's standard-error handler, with its level taken from a shared `LogLevelControl` instead of fixed
-/// when the logging system is bootstrapped. A logger that sets its own level keeps it (swift-log's rule that
-/// a level set on one logger does not change another's). Thread-safe as a value.
+/// A log handler (swift-log's standard-error text handler, or `JSONLogHandler`) with its level taken from a
+/// shared `LogLevelControl` instead of fixed when the logging system is bootstrapped. A logger that sets its own
+/// level keeps it (swift-log's rule that a level set on one logger does not change another's). Thread-safe as a
+/// value.
 struct ReloadableLevelLogHandler: LogHandler {
-    var stream: StreamLogHandler
+    var inner: any LogHandler
     let control: LogLevelControl
     private var ownLevel: Logger.Level?
 
-    init(stream: StreamLogHandler, control: LogLevelControl) {
-        self.stream = stream
+    init(inner: any LogHandler, control: LogLevelControl) {
+        self.inner = inner
         self.control = control
     }
 
@@ -49,22 +50,22 @@ struct ReloadableLevelLogHandler: LogHandler {
     }
 
     var metadata: Logger.Metadata {
-        get { stream.metadata }
-        set { stream.metadata = newValue }
+        get { inner.metadata }
+        set { inner.metadata = newValue }
     }
 
     var metadataProvider: Logger.MetadataProvider? {
-        get { stream.metadataProvider }
-        set { stream.metadataProvider = newValue }
+        get { inner.metadataProvider }
+        set { inner.metadataProvider = newValue }
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { stream[metadataKey: key] }
-        set { stream[metadataKey: key] = newValue }
+        get { inner[metadataKey: key] }
+        set { inner[metadataKey: key] = newValue }
     }
 
     func log(event: LogEvent) {
-        stream.log(event: event)
+        inner.log(event: event)
     }
 }
 

@@ -35,6 +35,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("listen"), help: "Kafka listener HOST:PORT (listen). Default 127.0.0.1:9092")
     var listen: String?
 
+    @Option(name: .customLong("log-format"), help: "Log lines as text or json (log.format). Default text")
+    var logFormat: String?
+
     @Option(name: .customLong("set"), help: "Set any key: --set log.segment.bytes=1048576 (repeatable).")
     var settings: [String] = []
 
@@ -59,8 +62,10 @@ struct Serve: AsyncParsableCommand {
             return
         }
         let levels = LogLevelControl(Logger.Level(rawValue: loaded.configuration.logLevel) ?? .info)
+        let json = loaded.configuration.logFormat == "json"
         LoggingSystem.bootstrap { label in
-            ReloadableLevelLogHandler(stream: .standardError(label: label), control: levels)
+            let inner: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            return ReloadableLevelLogHandler(inner: inner, control: levels)
         }
         let logger = Logger(label: "spool")
         if let warning = loaded.unknownVariablesWarning { logger.warning("\(warning)") }
@@ -113,6 +118,7 @@ struct Serve: AsyncParsableCommand {
         }
         if let dataDirectory { flags["data.dir"] = dataDirectory }
         if let listen { flags["listen"] = listen }
+        if let logFormat { flags["log.format"] = logFormat }
         return flags
     }
 

@@ -86,6 +86,29 @@ import Testing
         #expect(try await broker.stop() == 0)
     }
 
+    @Test("--log-format json writes every line as one JSON object: time, level, message, metadata (log shippers)")
+    func jsonLogs() async throws {
+        let data = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let spool = try SpoolProcess(
+            ["serve", "--log-format", "json", "--data-dir", data, "--listen", "127.0.0.1:0"])
+        #expect(try await spool.waitForLog("spool started"), "\(spool.stderr)")
+        kill(spool.process.processIdentifier, SIGTERM)
+        #expect(try await spool.waitForExit() == 0)
+        let lines = spool.stderr.split(separator: "\n")
+        #expect(lines.count >= 3)
+        var started: [String: Any]?
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["level"] is String && object?["message"] is String && object?["time"] is String,
+                    "not a log object: \(line)")
+            if object?["message"] as? String == "spool started" { started = object }
+        }
+        let metadata = try #require(started?["metadata"] as? [String: Any], "\(spool.stderr)")
+        #expect(metadata["version"] as? String == SpoolVersion.current)
+        #expect(metadata["dataDir"] as? String == data, "slashes are not escaped: \(metadata)")
+    }
+
     @Test("`spool --version` and `spool serve --version` print SpoolVersion.current and exit 0")
     func version() async throws {
         for arguments in [["--version"], ["serve", "--version"]] {
