@@ -39,6 +39,9 @@ final class TopicCatalog: @unchecked Sendable {
     private let logger: Logger
     private let lock = NIOLock()
     private var topics: [String: TopicEntry] = [:]
+    /// Topic names by topic ID, beside `topics`: requests that name topics by ID (Metadata v12+, the share APIs)
+    /// look one up per partition.
+    private var namesById: [KafkaUUID: String] = [:]
     private var live: BrokerConfiguration
     /// Partitions of every topic plus those reserved by creations in progress.
     private var partitionsHeld = 0
@@ -98,7 +101,7 @@ final class TopicCatalog: @unchecked Sendable {
 
     /// The topic with Kafka topic ID `id`, if it exists.
     func topic(id: KafkaUUID) -> TopicEntry? {
-        lock.withLock { topics.values.first { $0.topicId == id } }
+        lock.withLock { namesById[id].flatMap { topics[$0] } }
     }
 
     /// Every topic, by name.
@@ -156,7 +159,7 @@ final class TopicCatalog: @unchecked Sendable {
     /// - Throws: `MetadataError.unknownTopic` when there is no such topic.
     func deleteTopic(name: String) async throws {
         let metadata = try await store.deleteTopic(named: name)
-        lock.withLock { _ = topics.removeValue(forKey: name) }
+        lock.withLock { if let removed = topics.removeValue(forKey: name) { namesById[removed.topicId] = nil } }
         try await removeLogs(metadata, partitions: 0..<metadata.partitionCount)
         logger.info("deleted topic", metadata: ["topic": "\(name)"])
     }
@@ -246,7 +249,9 @@ final class TopicCatalog: @unchecked Sendable {
     /// Undoes a creation: the metadata goes (with the deletion's intent), then the logs made so far.
     private func removeTopic(_ metadata: TopicMetadata) async throws {
         _ = try await store.deleteTopic(named: metadata.name)
-        lock.withLock { _ = topics.removeValue(forKey: metadata.name) }
+        lock.withLock {
+            if let removed = topics.removeValue(forKey: metadata.name) { namesById[removed.topicId] = nil }
+        }
         try await removeLogs(metadata, partitions: 0..<metadata.partitionCount)
     }
 
@@ -279,7 +284,10 @@ final class TopicCatalog: @unchecked Sendable {
         }
         if created { try await logManager.syncFileSystem() }
         let entry = TopicEntry(metadata: metadata, topicId: KafkaUUID(metadata.topicId), logs: logs)
-        lock.withLock { topics[metadata.name] = entry }
+        lock.withLock {
+            topics[metadata.name] = entry
+            namesById[entry.topicId] = metadata.name
+        }
         return entry
     }
 }

@@ -202,14 +202,14 @@ final class SharePartitionManager: Service, Sendable {
             let written = await drainDeadLetters(entry)
             if let latest = written ?? version { changed.append((entry, latest)) }
         }
-        for (entry, version) in changed {
-            do {
-                try await persister.persist(entry, version: version)
-            } catch {
-                logger.error(
-                    "share-partition state not saved", metadata: ["partition": "\(entry.key.partition)", "error": "\(error)"])
-                errors[entry.key.partition] = .kafkaStorageError
-            }
+        // Every partition of the request in one transaction: one fsync, not one per partition in turn.
+        do {
+            try await persister.persistTogether(changed)
+        } catch {
+            logger.error(
+                "share-partition states not saved",
+                metadata: ["partitions": "\(changed.map(\.0.key.partition))", "error": "\(error)"])
+            for (entry, _) in changed { errors[entry.key.partition] = .kafkaStorageError }
         }
         if !changed.isEmpty { wakeFetchers(changed.map(\.0.key.partition)) }
         return errors

@@ -28,13 +28,6 @@ final class ShareStatePersister: Sendable {
         self.save = save
     }
 
-    /// Returns once the entry's state at `version` or later is durable.
-    /// - Throws: the store's error when the transaction failed; the change is then still only in memory (and is
-    ///   retried with the entry's next change).
-    func persist(_ entry: SharePartitionEntry, version: UInt64) async throws {
-        try await persistTogether([(entry, version)])
-    }
-
     /// Returns once every entry's state at its version or later is durable, all saved in one transaction: they
     /// join the queue together, and a round takes the whole queue, so a crash keeps all of them or none.
     /// - Throws: the store's error when the transaction failed.
