@@ -79,6 +79,8 @@ struct Serve: AsyncParsableCommand {
                 guard let broker = opened.withLockedValue({ $0 }) else { return 0 }
                 return try broker.reloadLogDefaults(defaults)
             })
+        // Before the broker opens: instruments made before the bootstrap would record nowhere.
+        _ = PrometheusExporter.bootstrap()
         let broker: Broker
         do {
             broker = try await Broker(configuration: loaded.configuration, logger: logger)
