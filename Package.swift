@@ -26,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // HdrHistogram: latency percentiles for `spool bench`.
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // The admin HTTP listener (health, metrics, JSON API, web console) and its password hashes.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // Prometheus text exposition of the swift-metrics instruments (`/metrics` on the admin listener).
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
@@ -101,9 +104,24 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The operator's window: an HTTP listener on its own event loop with health, /metrics, a JSON API that
+        // acts through SpoolClient over the broker's own Kafka listener, and the web console.
+        .target(
+            name: "SpoolAdmin",
+            dependencies: [
+                "SpoolBroker", "SpoolClient", "SpoolRecords",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "spool",
             dependencies: [
+                "SpoolAdmin",
                 "SpoolBroker",
                 "SpoolClient",
                 "SpoolLog",

@@ -92,7 +92,7 @@ class Server:
 def spool_server(binary, workdir):
     data = Path(workdir) / f"spool-data-{time.monotonic_ns()}"
     return Server(lambda port: [binary, "serve", "--data-dir", str(data), "--listen", f"127.0.0.1:{port}",
-                                "--set", "log.level=warning"], workdir, "spool", data)
+                                "--admin-listen", "127.0.0.1:0", "--set", "log.level=warning"], workdir, "spool", data)
 
 
 def redis_server(workdir, aof):

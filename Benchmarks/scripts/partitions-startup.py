@@ -34,6 +34,7 @@ TOPIC_SIZE = 5000
 
 def start(binary, data_dir, log_path, nofile):
     env = {k: v for k, v in os.environ.items() if not k.startswith("SPOOL_")}
+    env["SPOOL_ADMIN_LISTEN"] = "127.0.0.1:0"
     log = open(log_path, "w")
     began = time.monotonic()
     process = subprocess.Popen(

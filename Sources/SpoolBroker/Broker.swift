@@ -116,6 +116,11 @@ public struct Broker: Sendable {
         try partitions.catalog.reloadLogDefaults(defaults)
     }
 
+    /// The partitions taken offline by a disk error, with the reason: what makes `/health/ready` fail.
+    public var offlinePartitions: [(partition: String, reason: String)] {
+        logManager.allLogs.compactMap { log in log.offline.map { ("\(log.topicPartition)", $0) } }
+    }
+
     /// The port the Kafka listener is bound to.
     public var listenerPort: Int? { server.localPort }
 

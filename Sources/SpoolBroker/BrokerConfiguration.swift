@@ -21,6 +21,14 @@ public struct BrokerConfiguration: Sendable, Equatable {
     public var logLevel = "info"
     /// How log lines are written (`log.format`): `text`, or `json` for log shippers (one object a line).
     public var logFormat = "text"
+    /// Whether the admin HTTP listener (health, `/metrics`, the JSON API and the web console) runs
+    /// (`admin.enabled`).
+    public var adminEnabled = true
+    /// The admin HTTP listener's address (`admin.listen`; Redpanda's admin port, 9644, on loopback).
+    public var adminListen = ListenAddress(host: "127.0.0.1", port: 9644)
+    /// Who may use the admin listener (`admin.users`): comma-separated `NAME:sha256:SALT:HASH` entries that
+    /// `spool admin passwd NAME` prints. Empty: no credentials, allowed only on a loopback address.
+    public var adminUsers = ""
     /// The address clients are told to connect to (`advertised.listen`); nil means the listener's.
     public var advertisedListen: ListenAddress?
     /// Create a topic when a client first names it (`auto.create.topics.enable`).

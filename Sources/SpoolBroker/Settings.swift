@@ -23,17 +23,7 @@ extension String {
 enum Settings {
     static let all: [Setting] = [
         string("data.dir", "Directory for partition logs, checkpoints and the lock file.", \.dataDirectory),
-        Setting(
-            key: "listen", help: "Kafka listener address, HOST:PORT.",
-            apply: { (value, configuration) throws(ConfigurationError) in
-                guard let address = ListenAddress(parsing: value) else {
-                    throw ConfigurationError(
-                        "invalid value '\(value)' for listen: expected HOST:PORT with a port from 0 to 65535, "
-                            + "e.g. 127.0.0.1:9092 or [::1]:9092")
-                }
-                configuration.listen = address
-            },
-            current: { $0.listen.description }),
+        address("listen", "Kafka listener address, HOST:PORT.", example: "127.0.0.1:9092 or [::1]:9092", \.listen),
         Setting(
             key: "advertised.listen", help: "Address given to clients in Metadata, HOST:PORT; empty for the listener's.",
             apply: { (value, configuration) throws(ConfigurationError) in
@@ -48,6 +38,34 @@ enum Settings {
                 configuration.advertisedListen = address
             },
             current: { $0.advertisedListen?.description ?? "" }),
+        Setting(
+            key: "admin.enabled", help: "Run the admin HTTP listener: health, /metrics, JSON API, web console.",
+            apply: { (value, configuration) throws(ConfigurationError) in
+                guard let flag = Bool(value) else {
+                    throw ConfigurationError("invalid value '\(value)' for admin.enabled: allowed true or false")
+                }
+                configuration.adminEnabled = flag
+            },
+            current: { String($0.adminEnabled) }),
+        address("admin.listen", "Admin HTTP listener address, HOST:PORT; off loopback it requires admin.users.",
+                example: "127.0.0.1:9644", \.adminListen),
+        Setting(
+            key: "admin.users",
+            help: "Admin listener users, comma-separated NAME:sha256:SALT:HASH (spool admin passwd NAME prints one).",
+            apply: { (value, configuration) throws(ConfigurationError) in
+                for entry in value.split(separator: ",") {
+                    let parts = entry.split(separator: ":", omittingEmptySubsequences: false)
+                    guard parts.count == 4, !parts[0].isEmpty, parts[1] == "sha256", !parts[2].isEmpty,
+                          parts[3].count == 64
+                    else {
+                        throw ConfigurationError(
+                            "invalid entry '\(entry.prefix(40))' in admin.users: expected NAME:sha256:SALT:HASH, "
+                                + "as `spool admin passwd NAME` prints")
+                    }
+                }
+                configuration.adminUsers = value
+            },
+            current: { $0.adminUsers }),
         Setting(
             key: "auto.create.topics.enable", help: "Create a topic when a client first produces to or asks for it.",
             apply: { (value, configuration) throws(ConfigurationError) in
@@ -177,6 +195,23 @@ enum Settings {
                 configuration[keyPath: path] = value
             },
             current: { $0[keyPath: path] })
+    }
+
+    /// A `HOST:PORT` listener address; port 0 asks the system for a free one.
+    private static func address(_ key: String, _ help: String, example: String,
+                                _ path: WritableKeyPath<BrokerConfiguration, ListenAddress> & Sendable) -> Setting
+    {
+        Setting(
+            key: key, help: help,
+            apply: { (value, configuration) throws(ConfigurationError) in
+                guard let address = ListenAddress(parsing: value) else {
+                    throw ConfigurationError(
+                        "invalid value '\(value)' for \(key): expected HOST:PORT with a port from 0 to 65535, "
+                            + "e.g. \(example)")
+                }
+                configuration[keyPath: path] = address
+            },
+            current: { $0[keyPath: path].description })
     }
 
     private static func choice(_ key: String, _ help: String, _ allowed: [String],

@@ -67,6 +67,9 @@ public final class PartitionLog: @unchecked Sendable {
         return try body()
     }
 
+    /// Why the log is offline (an fsync failed, or it is closed), or nil while it serves.
+    public var offline: String? { lock.withLock { offlineReason } }
+
     /// The log's bounds, all from one moment; never waits on the disk, even during a roll or an fsync.
     public var offsets: LogOffsets { published.current }
     /// The first offset still held.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import NIOConcurrencyHelpers
 import ServiceLifecycle
+import SpoolAdmin
 import SpoolBroker
 import SpoolLog
 import UnixSignals
@@ -34,6 +35,11 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .customLong("listen"), help: "Kafka listener HOST:PORT (listen). Default 127.0.0.1:9092")
     var listen: String?
+
+    @Option(
+        name: .customLong("admin-listen"),
+        help: "Admin HTTP listener HOST:PORT: health, metrics, API, console (admin.listen). Default 127.0.0.1:9644")
+    var adminListen: String?
 
     @Option(name: .customLong("log-format"), help: "Log lines as text or json (log.format). Default text")
     var logFormat: String?
@@ -68,44 +74,53 @@ struct Serve: AsyncParsableCommand {
             return ReloadableLevelLogHandler(inner: inner, control: levels)
         }
         let logger = Logger(label: "spool")
+        logger.info("spool \(SpoolVersion.current) starting", metadata: ["pid": "\(getpid())"])
         if let warning = loaded.unknownVariablesWarning { logger.warning("\(warning)") }
+        let configuration = loaded.configuration
+        // The admin listener runs from before recovery, so that /health/live answers and /health/ready says
+        // "recovering" while the logs load.
+        let adminState = AdminState()
+        // Before the broker opens: instruments made before the bootstrap would record nowhere. Until the broker
+        // is open, /metrics has the instruments and the process figures only.
+        let exporter = PrometheusExporter.bootstrap()
+        let metrics: AdminServer.MetricsText = {
+            guard let broker = adminState.broker else { return exporter.render() }
+            return await exporter.render(broker)
+        }
+        let admin: AdminServer?
+        do {
+            admin = configuration.adminEnabled
+                ? try AdminServer(configuration: configuration, state: adminState, metrics: metrics, logger: logger)
+                : nil
+        } catch {
+            printError("spool: configuration error: \(error)")
+            throw ExitCode(2)
+        }
         // Trapped before the data directory is opened: a SIGHUP during a long recovery waits in the sequence.
         let opened = NIOLockedValueBox<Broker?>(nil)
         let hangup = HangupReload(
-            signals: await UnixSignalsSequence(trapping: .sighup), running: loaded.configuration, levels: levels,
+            signals: await UnixSignalsSequence(trapping: .sighup), running: configuration, levels: levels,
             logger: logger, load: load,
             applyLogDefaults: { defaults in
                 // The hang-up service runs in the service group, so the broker exists by the time it is asked.
                 guard let broker = opened.withLockedValue({ $0 }) else { return 0 }
                 return try broker.reloadLogDefaults(defaults)
             })
-        // Before the broker opens: instruments made before the bootstrap would record nowhere.
-        _ = PrometheusExporter.bootstrap()
-        let broker: Broker
-        do {
-            broker = try await Broker(configuration: loaded.configuration, logger: logger)
-        } catch {
-            printError("spool: cannot start: \(error)")
-            throw ExitCode(1)
-        }
-        opened.withLockedValue { $0 = broker }
-        let changed = loaded.nonDefaultSettings
-        // "spool started" is logged from inside the service group, once SIGTERM/SIGINT are trapped: a signal
-        // sent as soon as the line appears must shut down gracefully, not kill the process by default action.
-        let started = StartedAnnouncement(
-            logger: logger,
-            metadata: [
-                "version": "\(SpoolVersion.current)",
-                "dataDir": "\(loaded.configuration.dataDirectory)",
-                "listen": "\(loaded.configuration.listen.host):\(broker.listenerPort ?? loaded.configuration.listen.port)",
-                "settings": "\(changed.isEmpty ? "defaults" : changed.joined(separator: ","))",
-            ])
+        let runner = BrokerRunner(
+            configuration: configuration, nonDefaultSettings: loaded.nonDefaultSettings, hangup: hangup,
+            adminState: adminState, opened: opened, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: (broker.services + [hangup, started]).map { .init(service: $0) },
+                services: ([admin].compactMap { $0 } + [runner] as [any Service]).map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            let failure = runner.failure.withLockedValue { $0 } ?? error
+            printError("spool: cannot start: \(failure)")
+            throw ExitCode(1)
+        }
         logger.info("spool stopped")
     }
 
@@ -120,6 +135,7 @@ struct Serve: AsyncParsableCommand {
         }
         if let dataDirectory { flags["data.dir"] = dataDirectory }
         if let listen { flags["listen"] = listen }
+        if let adminListen { flags["admin.listen"] = adminListen }
         if let logFormat { flags["log.format"] = logFormat }
         return flags
     }
@@ -151,14 +167,57 @@ struct FileHandleOutputStream: TextOutputStream {
     }
 }
 
+/// Opens the broker (recovering its logs) and runs its services in a group of their own, inside the group that
+/// also runs the admin listener: the listener answers health probes during recovery, and outlives the broker's
+/// services at shutdown.
+struct BrokerRunner: Service {
+    let configuration: BrokerConfiguration
+    let nonDefaultSettings: [String]
+    let hangup: HangupReload
+    let adminState: AdminState
+    let opened: NIOLockedValueBox<Broker?>
+    let logger: Logger
+    /// Why the broker could not open, for the one line `spool serve` prints before it exits 1.
+    let failure = NIOLockedValueBox<(any Error)?>(nil)
+
+    func run() async throws {
+        let broker: Broker
+        do {
+            broker = try await Broker(configuration: configuration, logger: logger)
+        } catch {
+            failure.withLockedValue { $0 = error }
+            throw error
+        }
+        opened.withLockedValue { $0 = broker }
+        adminState.opened(broker)
+        // "spool started" is logged from inside the service group, once SIGTERM/SIGINT are trapped: a signal
+        // sent as soon as the line appears must shut down gracefully, not kill the process by default action.
+        let started = StartedAnnouncement(
+            logger: logger, adminState: adminState,
+            metadata: [
+                "version": "\(SpoolVersion.current)",
+                "dataDir": "\(configuration.dataDirectory)",
+                "listen": "\(configuration.listen.host):\(broker.listenerPort ?? configuration.listen.port)",
+                "settings": "\(nonDefaultSettings.isEmpty ? "defaults" : nonDefaultSettings.joined(separator: ","))",
+            ])
+        let group = ServiceGroup(
+            configuration: .init(
+                services: (broker.services + [hangup, started]).map { .init(service: $0) }, logger: logger))
+        try await group.run()
+    }
+}
+
 /// Logs "spool started" once the service group runs (its signal handlers are installed before services
-/// start), then waits for shutdown.
+/// start), marks the broker ready for `/health/ready`, then waits for shutdown.
 struct StartedAnnouncement: Service {
     let logger: Logger
+    let adminState: AdminState
     let metadata: Logger.Metadata
 
     func run() async throws {
+        adminState.markReady()
         logger.info("spool started", metadata: metadata)
         try? await gracefulShutdown()
+        adminState.markStopping()
     }
 }

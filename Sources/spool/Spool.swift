@@ -10,6 +10,7 @@ struct Spool: AsyncParsableCommand {
         version: SpoolVersion.current,
         subcommands: [
             Serve.self, Topic.self, Produce.self, Consume.self, Group.self, Queue.self, Bench.self, Cluster.self,
+            AdminCommand.self,
         ],
         defaultSubcommand: nil)
 }

@@ -125,8 +125,12 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: broker.dataDirectory) }
         let line = try #require(broker.process.stderr.split(separator: "\n").first { $0.contains("spool started") })
         #expect(line.contains("version=\(SpoolVersion.current)"), "\(line)")
-        #expect(line.contains("settings=data.dir=\(broker.dataDirectory),listen=127.0.0.1:0,log.segment.bytes=4096"),
-                "\(line)")
+        // SpoolProcess sets SPOOL_ADMIN_LISTEN=127.0.0.1:0, which differs from the default too.
+        #expect(
+            line.contains(
+                "settings=data.dir=\(broker.dataDirectory),listen=127.0.0.1:0,admin.listen=127.0.0.1:0,"
+                    + "log.segment.bytes=4096"),
+            "\(line)")
         #expect(try await broker.stop() == 0)
     }
 }

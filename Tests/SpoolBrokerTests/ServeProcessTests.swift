@@ -23,6 +23,8 @@ final class SpoolProcess {
         process.executableURL = URL(fileURLWithPath: Self.executable)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SPOOL_") }
+        // Tests run many brokers at once: each admin listener takes a free port (a flag or `environment` wins).
+        env["SPOOL_ADMIN_LISTEN"] = "127.0.0.1:0"
         env.merge(environment) { $1 }
         process.environment = env
         process.standardError = FileHandle(forWritingAtPath: stderrPath)

@@ -21,8 +21,9 @@ final class TestBroker: @unchecked Sendable {
         FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["serve", "--data-dir", dataDirectory, "--listen", "127.0.0.1:0"] + extraArguments
+        // Tests run many brokers at once: each admin listener takes a free port.
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SPOOL_") }
-            .merging(environment) { $1 }
+            .merging(["SPOOL_ADMIN_LISTEN": "127.0.0.1:0"]) { $1 }.merging(environment) { $1 }
         process.standardError = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = FileHandle.nullDevice
         try process.run()

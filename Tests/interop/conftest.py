@@ -24,13 +24,21 @@ START_TIMEOUT_S = 30
 STOP_TIMEOUT_S = 30
 
 
+def broker_environment() -> dict:
+    """The environment for a broker process: no SPOOL_* settings of ours, and the admin listener on a free port
+    (tests run many brokers at once; a --set or --admin-listen flag still wins)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SPOOL_") and k != "BROKER_BINARY"}
+    env["SPOOL_ADMIN_LISTEN"] = "127.0.0.1:0"
+    return env
+
+
 class Broker:
     """One `spool serve` process; `stop()` sends SIGTERM and returns the exit status."""
 
     def __init__(self, data_dir: str, log_path: str, extra_args=(), preexec_fn=None):
         self.data_dir = data_dir
         self.log_path = log_path
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SPOOL_") and k != "BROKER_BINARY"}
+        env = broker_environment()
         # stderr goes to a file, not a pipe, so a chatty broker can never block on a full pipe.
         self._log = open(self.log_path, "w")
         self.process = subprocess.Popen(
@@ -38,6 +46,8 @@ class Broker:
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._log, env=env, preexec_fn=preexec_fn)
         self.port = self._wait_for_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
+        self.admin_port = self._admin_port()
+        self.admin_url = f"http://127.0.0.1:{self.admin_port}" if self.admin_port else None
 
     def log(self) -> str:
         with open(self.log_path, errors="replace") as f:
@@ -56,6 +66,14 @@ class Broker:
         self.process.kill()
         self.process.wait()
         raise RuntimeError(f"{BINARY} did not report its listener:\n{self.log()}")
+
+    def _admin_port(self):
+        """The admin listener's port from its start line (it starts before the Kafka listener), or None."""
+        for line in self.log().splitlines():
+            if "admin listener started" in line:
+                match = re.search(r"\sport=(\d+)", line)
+                return int(match.group(1)) if match else None
+        return None
 
     def kill(self) -> None:
         """SIGKILL, as a crash would end it."""

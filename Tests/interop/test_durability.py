@@ -14,14 +14,14 @@ import time
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from conftest import BINARY, READY
+from conftest import BINARY, READY, broker_environment
 
 RECORDS = 30_000
 TOPIC = "durable"
 
 
 def start(data_dir: str, log_path: str, port: int = 0):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SPOOL_") and k != "BROKER_BINARY"}
+    env = broker_environment()
     log = open(log_path, "a")
     process = subprocess.Popen(
         [BINARY, "serve", "--data-dir", data_dir, "--listen", f"127.0.0.1:{port}", "--set", "num.partitions=3"],

@@ -48,4 +48,14 @@ public final class PrometheusExporter: Sendable {
         ProcessFamilies(process: snapshot.process, startTimeSeconds: startTimeSeconds).write(into: &text)
         return text.text
     }
+
+    /// The `/metrics` text before the broker has opened (while its logs recover): the registry's families and
+    /// the process's figures.
+    /// - Returns: the text.
+    public func render() -> String {
+        var text = MetricsText(reservingCapacity: 4096)
+        text.append(registry.emitToString())
+        ProcessFamilies(process: ProcessSnapshot.read(), startTimeSeconds: startTimeSeconds).write(into: &text)
+        return text.text
+    }
 }
