@@ -57,7 +57,7 @@ extension Broker {
         }
         snapshot.lags = await groupLags(logEndOffsets: snapshot.partitions)
         snapshot.groupMembers = groupService.coordinator.allGroups.map { ($0.groupId, $0.members.count) }
-        snapshot.shares = await shares.allReports()
+        snapshot.shares = await shares.allReports(ages: false)
         snapshot.openConnections = server.openConnections
         return snapshot
     }
