@@ -103,6 +103,25 @@ import Testing
     }
 }
 
+@Suite struct MetricsTextTests {
+    @Test("integers are written in full, negatives and Int64's extremes included, and label values are escaped")
+    func integersAndEscapes() {
+        var text = MetricsText()
+        for value: Int64 in [0, 7, -1, 1_234_567_890, .max, .min] { text.series("n", [:], value) }
+        text.series("g", ["group": "a\"b\\c\nd", "topic": "t"], 1)
+        #expect(text.text == """
+            n 0
+            n 7
+            n -1
+            n 1234567890
+            n 9223372036854775807
+            n -9223372036854775808
+            g{group="a\\"b\\\\c\\nd",topic="t"} 1
+
+            """)
+    }
+}
+
 /// A small reader of the text format, enough to check what render wrote: it throws on a sample before its
 /// family's TYPE line, and on a family whose TYPE appears twice.
 struct ScrapedMetrics {

@@ -52,7 +52,7 @@ extension Broker {
             return (partitions, ProcessSnapshot.read())
         }
         if let (partitions, process) = read {
-            snapshot.partitions = partitions.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+            snapshot.partitions = partitions  // `allLogs` is in partition order: by topic, then index
             snapshot.process = process
         }
         snapshot.lags = await groupLags(logEndOffsets: snapshot.partitions)

@@ -41,7 +41,7 @@ public final class PrometheusExporter: Sendable {
     public func render(_ broker: Broker) async -> String {
         let snapshot = await broker.metricsSnapshot()
         var text = MetricsText(reservingCapacity: 4096 + snapshot.partitions.count * 200)
-        text.append(registry.emitToString())
+        text.append(registry.emitToBuffer())
         var families = ScrapeFamilies(
             snapshot: snapshot, seriesMaximum: broker.configuration.metricsPartitionSeriesMaximum)
         families.write(into: &text)
@@ -54,7 +54,7 @@ public final class PrometheusExporter: Sendable {
     /// - Returns: the text.
     public func render() -> String {
         var text = MetricsText(reservingCapacity: 4096)
-        text.append(registry.emitToString())
+        text.append(registry.emitToBuffer())
         ProcessFamilies(process: ProcessSnapshot.read(), startTimeSeconds: startTimeSeconds).write(into: &text)
         return text.text
     }

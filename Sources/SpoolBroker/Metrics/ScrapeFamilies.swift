@@ -67,11 +67,16 @@ struct ScrapeFamilies {
             ("spool_partition_log_start_offset", "The first offset the partition still holds.", \.logStartOffset),
             ("spool_partition_size_bytes", "Bytes of record data the partition holds on disk.", \.sizeBytes64),
         ]
+        var labels: [[UInt8]] = []
         for (name, help, value) in families {
             guard capped(name, .gauge, help, series: partitions.count, into: &text) else { continue }
-            for partition in partitions {
-                let labels: KeyValuePairs = ["topic": partition.topic, "partition": String(partition.partition)]
-                text.series(name, labels, partition[keyPath: value])
+            if labels.isEmpty {
+                labels = partitions.map {
+                    MetricsText.labels(["topic": $0.topic, "partition": String($0.partition)])
+                }
+            }
+            for (partition, labels) in zip(partitions, labels) {
+                text.series(name, labels: labels, partition[keyPath: value])
             }
         }
     }
@@ -106,12 +111,16 @@ struct ScrapeFamilies {
             ("spool_consumer_group_lag", "Log end offset less the group's committed offset (at least 0).", \.lag),
             ("spool_consumer_group_committed_offset", "The next offset the consumer group reads.", \.committedOffset),
         ]
+        var labels: [[UInt8]] = []
         for (name, help, value) in families {
             guard capped(name, .gauge, help, series: lags.count, into: &text) else { continue }
-            for lag in lags {
-                text.series(
-                    name, ["group": lag.groupId, "topic": lag.topic, "partition": String(lag.partition)],
-                    lag[keyPath: value])
+            if labels.isEmpty {
+                labels = lags.map {
+                    MetricsText.labels(["group": $0.groupId, "topic": $0.topic, "partition": String($0.partition)])
+                }
+            }
+            for (lag, labels) in zip(lags, labels) {
+                text.series(name, labels: labels, lag[keyPath: value])
             }
         }
     }
