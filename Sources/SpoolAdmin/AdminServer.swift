@@ -48,6 +48,7 @@ public struct AdminServer: Service {
             router: router,
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "spool"),
             onServerRunning: { channel in
+                state.listening(on: channel.localAddress?.port)
                 announce.info(
                     "admin listener started",
                     metadata: [
