@@ -35,10 +35,24 @@ def call(url, method="GET", body=None, auth=None):
         return error.code, json.loads(error.read() or b"null")
 
 
+def wait_ready(url):
+    """Polls /health/ready as a load balancer would: the Kafka listener's log line comes a moment before the
+    broker is marked ready."""
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline:
+        status, answer = call(url + "/health/ready")
+        if status == 200:
+            return answer
+        assert status == 503 and answer["status"] == "recovering", (status, answer)
+        time.sleep(0.05)
+    raise AssertionError("the broker never became ready")
+
+
 @pytest.fixture(scope="module")
 def served():
     with temporary_broker() as running:
         assert running.admin_url, running.log()
+        wait_ready(running.admin_url)
         yield running
 
 
@@ -171,7 +185,7 @@ def test_basic_authentication_when_users_are_set():
     assert entry.startswith("ops:sha256:") and "s3cret" not in entry
     with temporary_broker(["--set", f"admin.users={entry}"]) as running:
         url = running.admin_url
-        assert call(url + "/health/ready")[0] == 200
+        assert wait_ready(url) == {"status": "ready"}
         assert call(url + "/api/topics")[0] == 401
         assert call(url + "/api/topics", auth=("ops", "wrong"))[0] == 401
         assert call(url + "/metrics", auth=("nobody", "s3cret"))[0] == 401
@@ -189,3 +203,27 @@ def test_off_loopback_without_users_refuses_to_start():
         assert "admin.users" in result.stderr and "spool admin passwd" in result.stderr
     finally:
         shutil.rmtree(data, ignore_errors=True)
+
+
+def test_membership_and_rebalances_are_logged_at_info(served):
+    """The log says, at info, which version started, when a consumer joins a group, each new generation, and
+    when the member leaves."""
+    producer = Producer({"bootstrap.servers": served.bootstrap})
+    producer.produce("http-members", value=b"x")
+    assert producer.flush(TIMEOUT_S) == 0
+    consumer = Consumer({"bootstrap.servers": served.bootstrap, "group.id": "http-members-group",
+                         "client.id": "member-logger", "auto.offset.reset": "earliest"})
+    consumer.subscribe(["http-members"])
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline and consumer.poll(0.5) is None:
+        pass
+    consumer.close()
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline and "group member left" not in served.log():
+        time.sleep(0.1)
+    lines = [line for line in served.log().splitlines() if "group=http-members-group" in line]
+    assert any("info" in line and "group member joined" in line and "clientId=member-logger" in line
+               for line in lines), lines
+    assert any("group generation completed" in line and "generation=1" in line for line in lines), lines
+    assert any("group member left" in line for line in lines), lines
+    assert any(" starting" in line and "spool 0." in line for line in served.log().splitlines()[:3])
