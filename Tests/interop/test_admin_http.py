@@ -262,3 +262,17 @@ def test_share_group_counts_dead_letters_and_redrive_over_http():
         consumer.close()
         assert sorted(v for v, _, _ in again) == ["r1", "r2"], again
         assert call(api + "/share-groups/nosuch")[0] == 404
+
+
+def test_an_admin_address_in_use_stops_start_up_and_says_what_to_do(served):
+    """A second broker asked to take the first one's admin port exits 1 naming admin.listen and what to do."""
+    data = tempfile.mkdtemp(prefix="spool-admin-")
+    try:
+        result = subprocess.run([BINARY, "serve", "--data-dir", data, "--listen", "127.0.0.1:0",
+                                 "--admin-listen", f"127.0.0.1:{served.admin_port}"], capture_output=True, text=True,
+                                timeout=30, env=broker_environment())
+        assert result.returncode == 1, result.stderr
+        assert f"cannot listen on 127.0.0.1:{served.admin_port} (admin.listen)" in result.stderr, result.stderr
+        assert "already in use" in result.stderr and "--admin-listen" in result.stderr
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
