@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import NIOPosix
@@ -16,6 +17,7 @@ public struct AdminServer: Service {
     let application: Application<RouterResponder<BasicRequestContext>>
     let state: AdminState
     let group: MultiThreadedEventLoopGroup
+    let address: ListenAddress
 
     /// Makes the listener (it binds when run).
     /// - Parameters:
@@ -40,14 +42,19 @@ public struct AdminServer: Service {
         AdminRoutes(state: state, metrics: metrics, logger: logger).register(on: router)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.state = state
+        self.address = address
         var quiet = logger
         quiet[metadataKey: "listener"] = "admin"
         quiet.logLevel = max(logger.logLevel, .warning)
         let announce = logger
         application = Application(
             router: router,
-            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "spool"),
+            server: .http1(configuration: .init(idleTimeout: .milliseconds(configuration.adminConnectionsMaxIdleMs))),
+            configuration: .init(
+                address: .hostname(address.host, port: address.port), serverName: "spool",
+                availableConnectionsDelegate: MaximumAvailableConnections(configuration.adminMaximumConnections)),
             onServerRunning: { channel in
+                state.listening(on: channel.localAddress?.port)
                 announce.info(
                     "admin listener started",
                     metadata: [
@@ -61,10 +68,16 @@ public struct AdminServer: Service {
 
     /// Serves until graceful shutdown.
     public func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await application.run()
-        } onGracefulShutdown: {
-            state.markStopping()
+        do {
+            try await withGracefulShutdownHandler {
+                try await application.run()
+            } onGracefulShutdown: {
+                state.markStopping()
+            }
+        } catch where state.adminPort == nil {
+            // It never listened: the bind failed.
+            throw ListenerBindError(
+                address: address.description, error: error, setting: "admin.listen", flag: "--admin-listen")
         }
         await state.closeClient()
         try? await group.shutdownGracefully()
