@@ -99,8 +99,8 @@ def value_label(samples, name):
 
 def test_share_group_counts_follow_what_a_share_consumer_holds():
     """A ShareConsumer (explicit acknowledgement) polls records of a 10-record partition and holds them: the broker
-    reports them acquired and the rest available; once it rejects them they are no longer acquired, and nothing
-    rejected becomes available again."""
+    reports them acquired and the rest available; once it rejects them they are no longer acquired, nothing
+    rejected becomes available again, and the broker-wide counters of acquired and rejected records agree."""
     args = ("--set", "group.share.auto.offset.reset=earliest", "--set", "group.share.heartbeat.interval.ms=500")
     with temporary_broker(args) as broker:
         create_topic(broker.bootstrap, "jobs", 1)
@@ -127,6 +127,9 @@ def test_share_group_counts_follow_what_a_share_consumer_holds():
         samples, _ = scrape(broker)
         assert value(samples, "spool_share_group_records", state="acquired", **labels) == acquired - len(held)
         assert value(samples, "spool_share_group_records", state="available", **labels) == available
+        assert value(samples, "spool_share_acquired_records_total") == acquired
+        assert value(samples, "spool_share_acknowledged_records_total", type="reject") == len(held)
+        assert value(samples, "spool_share_acknowledged_records_total", type="accept") == 0
         consumer.close()
 
 

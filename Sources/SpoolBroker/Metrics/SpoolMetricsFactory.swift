@@ -87,6 +87,9 @@ enum MetricsHelp {
         "spool_log_fsync_seconds": "Time of one partition's fdatasync of its log data, over all partitions.",
         "spool_log_group_commit_rounds_total": "Group-commit rounds run (one fsync per dirty partition each).",
         "spool_log_group_commit_partitions": "Partitions fsynced in one group-commit round.",
+        "spool_share_acquired_records_total": "Records share fetches acquired for share-group members.",
+        "spool_share_acknowledged_records_total":
+            "Share-group records acknowledged, by type: accept, release, reject, gap.",
         "spool_unsent_reply_bytes": "Reply bytes written to connections and not yet sent.",
         "spool_queued_request_bytes": "Request bytes held in memory, waiting or being handled.",
     ]

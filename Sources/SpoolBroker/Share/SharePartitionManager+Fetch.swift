@@ -154,7 +154,9 @@ extension SharePartitionManager {
                     lockDurationMs: lockDurationMs, nowMs: nowMs)
                 return (acquired, false)
             }
-            remaining -= acquired.reduce(0) { $0 + Int($1.lastOffset - $1.firstOffset + 1) }
+            let records = acquired.reduce(0) { $0 + Int($1.lastOffset - $1.firstOffset + 1) }
+            remaining -= records
+            metrics.acquired(records)
             reads[index].acquired = acquired
             reads[index].records = read.holding(acquired)
         }

@@ -38,6 +38,8 @@ final class SharePartitionManager: Service, Sendable {
     let persister: ShareStatePersister
     /// Every share-partition, by group and partition.
     let entries = NIOLockedValueBox<[SharePartitionKey: SharePartitionEntry]>([:])
+    /// Records acquired and acknowledged, broker-wide.
+    let metrics = ShareMetrics()
     /// Whether the sweep's dead-letter drain is running.
     let deadLetterSweeping = NIOLockedValueBox(false)
     /// Serialises changes to groups' config overrides.
@@ -197,6 +199,7 @@ final class SharePartitionManager: Service, Sendable {
                 return (codes, codes.allSatisfy { $0 == .none })
             }
             errors[partition] = codes.first { $0 != .none } ?? KafkaErrorCode.none
+            metrics.acknowledged(zip(acknowledgements, codes).filter { $0.1 == .none }.map(\.0))
             // Rejected records and those at the delivery limit reach the dead-letter topic before the state
             // that archives them is saved.
             let written = await drainDeadLetters(entry)
