@@ -40,8 +40,9 @@ public struct SettingDescription: Sendable, Encodable {
 }
 
 extension Broker {
-    /// Every partition's offsets, size and segments, sorted by topic and partition; only `topic`'s when given.
-    /// Runs on the I/O pool: a segment not opened since start-up is `stat`ed once.
+    /// Every partition's offsets, size and segments, sorted by topic and partition; only `topic`'s when given:
+    /// what the admin API shows and `/metrics` reports. Runs on the I/O pool: a segment not opened since start-up
+    /// is `stat`ed once.
     public func partitionSummaries(topic: String? = nil) async -> [PartitionSummary] {
         let logs = logManager.allLogs.filter { topic == nil || $0.topicPartition.topic == topic }
         let summaries = try? await logManager.onIOThread {
@@ -53,7 +54,7 @@ extension Broker {
                     sizeBytes: Int64(log.sizeInBytes()), segments: log.segmentCount)
             }
         }
-        return (summaries ?? []).sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+        return summaries ?? []  // `allLogs` is in partition order: by topic, then index
     }
 
     /// The size and free space of the data directory's file system; nil when `statvfs` fails.

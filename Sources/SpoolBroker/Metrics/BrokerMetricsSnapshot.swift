@@ -5,13 +5,8 @@ import SpoolProtocol
 /// The broker state `/metrics` reports at scrape time rather than through stored instruments: what would
 /// otherwise be one series per partition kept up to date on every append.
 struct BrokerMetricsSnapshot: Sendable {
-    struct Partition: Sendable {
-        let topic: String
-        let partition: Int32
-        let logStartOffset: Int64
-        let logEndOffset: Int64
-        let sizeBytes: Int
-    }
+    /// One partition's offsets and size: what the admin API shows too.
+    typealias Partition = PartitionSummary
 
     struct GroupLag: Sendable {
         let groupId: String
@@ -40,21 +35,8 @@ extension Broker {
     /// process's memory and descriptors.
     func metricsSnapshot() async -> BrokerMetricsSnapshot {
         var snapshot = BrokerMetricsSnapshot()
-        let logs = logManager.allLogs
-        let read = try? await logManager.onIOThread { () -> ([BrokerMetricsSnapshot.Partition], ProcessSnapshot) in
-            let partitions = logs.map { log in
-                let offsets = log.offsets
-                return BrokerMetricsSnapshot.Partition(
-                    topic: log.topicPartition.topic, partition: log.topicPartition.partition,
-                    logStartOffset: offsets.logStartOffset, logEndOffset: offsets.logEndOffset,
-                    sizeBytes: log.sizeInBytes())
-            }
-            return (partitions, ProcessSnapshot.read())
-        }
-        if let (partitions, process) = read {
-            snapshot.partitions = partitions  // `allLogs` is in partition order: by topic, then index
-            snapshot.process = process
-        }
+        snapshot.partitions = await partitionSummaries()
+        if let process = try? await logManager.onIOThread({ ProcessSnapshot.read() }) { snapshot.process = process }
         snapshot.lags = await groupLags(logEndOffsets: snapshot.partitions)
         snapshot.groupMembers = groupService.coordinator.allGroups.map { ($0.groupId, $0.members.count) }
         snapshot.shares = await shares.allReports(ages: false)

@@ -53,9 +53,9 @@ struct ScrapeFamilies {
         for partition in partitions {
             if topics.last?.topic == partition.topic {
                 topics[topics.count - 1].partitions += 1
-                topics[topics.count - 1].sizeBytes += Int64(partition.sizeBytes)
+                topics[topics.count - 1].sizeBytes += partition.sizeBytes
             } else {
-                topics.append((partition.topic, 1, Int64(partition.sizeBytes)))
+                topics.append((partition.topic, 1, partition.sizeBytes))
             }
         }
         text.family("spool_topic_partitions", .gauge, "Partitions of the topic.")
@@ -65,7 +65,7 @@ struct ScrapeFamilies {
         let families: [(String, String, KeyPath<BrokerMetricsSnapshot.Partition, Int64>)] = [
             ("spool_partition_log_end_offset", "The offset the partition's next record gets.", \.logEndOffset),
             ("spool_partition_log_start_offset", "The first offset the partition still holds.", \.logStartOffset),
-            ("spool_partition_size_bytes", "Bytes of record data the partition holds on disk.", \.sizeBytes64),
+            ("spool_partition_size_bytes", "Bytes of record data the partition holds on disk.", \.sizeBytes),
         ]
         var labels: [[UInt8]] = []
         for (name, help, value) in families {
@@ -124,8 +124,4 @@ struct ScrapeFamilies {
             }
         }
     }
-}
-
-extension BrokerMetricsSnapshot.Partition {
-    fileprivate var sizeBytes64: Int64 { Int64(sizeBytes) }
 }
