@@ -14,7 +14,8 @@ struct AdminError: Error, HTTPResponseError {
 
     /// A Kafka client error from the broker's own handlers, with the status that fits its code.
     static func kafka(_ error: SpoolClientError, doing action: String) -> AdminError {
-        let text = "\(action): \(error)"
+        // A Kafka refusal already names what was asked.
+        let text = error.kafkaErrorCode == nil ? "\(action): \(error)" : "\(error)"
         guard let code = error.kafkaErrorCode else {
             let unreachable = error.isConnectionFailure || error.isTimeout
             return unreachable ? AdminError(status: .badGateway, message: text) : .badRequest(text)

@@ -18,6 +18,7 @@ struct AdminRoutes: Sendable {
         router.get("/metrics") { _, _ in
             JSONBody.text(await metrics(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
+        AdminAPI(state: state).register(on: router)
         ConsoleRoutes().register(on: router)
     }
 

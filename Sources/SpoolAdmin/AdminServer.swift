@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import NIOPosix
@@ -46,8 +47,12 @@ public struct AdminServer: Service {
         let announce = logger
         application = Application(
             router: router,
-            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "spool"),
+            server: .http1(configuration: .init(idleTimeout: .milliseconds(configuration.adminConnectionsMaxIdleMs))),
+            configuration: .init(
+                address: .hostname(address.host, port: address.port), serverName: "spool",
+                availableConnectionsDelegate: MaximumAvailableConnections(configuration.adminMaximumConnections)),
             onServerRunning: { channel in
+                state.listening(on: channel.localAddress?.port)
                 announce.info(
                     "admin listener started",
                     metadata: [

@@ -22,6 +22,7 @@ public final class AdminState: Sendable {
         var phase = Phase.recovering
         var broker: Broker?
         var client: KafkaClient?
+        var adminPort: Int?
     }
 
     private let state = NIOLockedValueBox(State())
@@ -39,6 +40,11 @@ public final class AdminState: Sendable {
 
     /// Records the opened broker; the phase stays `recovering` until `markReady()`.
     public func opened(_ broker: Broker) { state.withLockedValue { $0.broker = broker } }
+
+    /// The port the admin listener is bound to, once it is.
+    public var adminPort: Int? { state.withLockedValue { $0.adminPort } }
+
+    func listening(on port: Int?) { state.withLockedValue { $0.adminPort = port } }
 
     /// The broker answers Kafka requests.
     public func markReady() { state.withLockedValue { $0.phase = .ready } }

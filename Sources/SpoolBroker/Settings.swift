@@ -49,6 +49,10 @@ enum Settings {
             current: { String($0.adminEnabled) }),
         address("admin.listen", "Admin HTTP listener address, HOST:PORT; off loopback it requires admin.users.",
                 example: "127.0.0.1:9644", \.adminListen),
+        integer("admin.max.connections", "Connections the admin listener serves at once; it stops accepting beyond.",
+                1...100_000, \.adminMaximumConnections),
+        integer("admin.connections.max.idle.ms", "Close an admin connection with no request for this long, in ms.",
+                1...Int64(Int32.max), \.adminConnectionsMaxIdleMs),
         Setting(
             key: "admin.users",
             help: "Admin listener users, comma-separated NAME:sha256:SALT:HASH (spool admin passwd NAME prints one).",

@@ -57,3 +57,33 @@ extension Admin {
         }
     }
 }
+
+extension Admin {
+    /// A share group's state and members with their assignments (ShareGroupDescribe).
+    /// - Parameter group: the share group's id.
+    /// - Returns: the group as `GroupDescription` (protocol type `share`; the assignor is the broker's).
+    /// - Throws: `SpoolClientError.kafka` (GROUP_ID_NOT_FOUND for an unknown group).
+    public func describeShareGroup(_ group: String) async throws(SpoolClientError) -> GroupDescription {
+        let coordinator = try await client.coordinator(for: group)
+        let response = try await client.send(to: coordinator, maximumVersion: 1, as: ShareGroupDescribeResponse.self) {
+            _ in ShareGroupDescribeRequest(groupIds: [group])
+        }
+        guard let described = response.groups.first(where: { $0.groupId == group }) else {
+            throw .protocolViolation("ShareGroupDescribe left out group \(group)")
+        }
+        guard described.errorCode == 0 else {
+            throw .kafka(
+                KafkaErrorCode(described.errorCode), "describe share group \(group)", message: described.errorMessage)
+        }
+        let members = described.members.map { member in
+            GroupDescription.Member(
+                memberId: member.memberId, clientId: member.clientId, clientHost: member.clientHost,
+                assignment: member.assignment.topicPartitions.flatMap { topic in
+                    topic.partitions.sorted().map { TopicPartition(topic.topicName, $0) }
+                })
+        }
+        return GroupDescription(
+            groupId: described.groupId, state: described.groupState, protocolType: "share",
+            assignor: described.assignorName, members: members)
+    }
+}

@@ -94,6 +94,12 @@ public final class PartitionLog: @unchecked Sendable {
     /// How many segments the log has.
     public var segmentCount: Int { lock.withLock { segments.count } }
 
+    /// Bytes of record data in the log's segments (indexes left out). Sizes are kept in memory once known; a
+    /// segment not opened since start-up is `stat`ed once, so call this on the I/O pool, not an event loop.
+    public func sizeInBytes() -> Int {
+        lock.withLock { segments.reduce(0) { $0 + ((try? $1.size()) ?? 0) } }
+    }
+
     /// When the log was last appended to or read, on the manager's clock: idle logs give their descriptors back
     /// first when too many files are open.
     let lastUsed = Atomic<Int>(0)

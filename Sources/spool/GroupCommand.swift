@@ -59,17 +59,6 @@ struct Group: AsyncParsableCommand {
         @Argument(help: "The group id.") var group: String
         @Option(help: "table or json.") var format: OutputFormat = .table
 
-        struct Row: Encodable {
-            var topic: String
-            var partition: Int32
-            var committedOffset: Int64?
-            var endOffset: Int64
-            var lag: Int64?
-            var memberId: String?
-            var clientId: String?
-            var host: String?
-        }
-
         struct Description: Encodable {
             var group: String
             var state: String
@@ -77,7 +66,7 @@ struct Group: AsyncParsableCommand {
             var members: Int
             /// The sum of the partitions' lags (those with a committed offset).
             var totalLag: Int64
-            var partitions: [Row]
+            var partitions: [Admin.GroupLag.Partition]
         }
 
         func run() async throws {
@@ -112,34 +101,10 @@ struct Group: AsyncParsableCommand {
         }
 
         private func describe(_ kafka: KafkaClient) async throws -> Description {
-            let described = try await Admin(client: kafka).describeGroup(group)
-            let committed = try await kafka.committedOffsets(group: group, partitions: nil)
-            // Kafka describes a group it does not know as Dead with no members; with no offsets either, it does
-            // not exist (kafka-consumer-groups says so too).
-            if described.state == "Dead" && described.members.isEmpty && committed.isEmpty {
-                throw CLIFailure("group \(group) does not exist: `spool group list` shows the groups there are")
-            }
-            var owners: [TopicPartition: Admin.GroupDescription.Member] = [:]
-            for member in described.members { for partition in member.assignment { owners[partition] = member } }
-            let partitions = Set(committed.keys).union(owners.keys).sorted {
-                ($0.topic, $0.partition) < ($1.topic, $1.partition)
-            }
-            let ends =
-                partitions.isEmpty
-                ? [:]
-                : try await kafka.listOffsets(
-                    Dictionary(uniqueKeysWithValues: partitions.map { ($0, KafkaClient.latestTimestamp) }))
-            let rows = partitions.map { partition in
-                let end = ends[partition] ?? -1
-                return Row(
-                    topic: partition.topic, partition: partition.partition, committedOffset: committed[partition],
-                    endOffset: end, lag: committed[partition].map { max(end - $0, 0) },
-                    memberId: owners[partition]?.memberId, clientId: owners[partition]?.clientId,
-                    host: owners[partition]?.clientHost)
-            }
+            let lag = try await Admin(client: kafka).groupLag(group)
             return Description(
-                group: group, state: described.state, assignor: described.assignor.isEmpty ? "-" : described.assignor,
-                members: described.members.count, totalLag: rows.compactMap(\.lag).reduce(0, +), partitions: rows)
+                group: lag.group, state: lag.state, assignor: lag.assignor, members: lag.members.count,
+                totalLag: lag.totalLag, partitions: lag.partitions)
         }
     }
 

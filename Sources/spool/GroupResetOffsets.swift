@@ -57,20 +57,15 @@ extension Group {
             }
         }
 
-        struct Row: Encodable {
-            var topic: String
-            var partition: Int32
-            var currentOffset: Int64?
-            var newOffset: Int64
-        }
-
         func run() async throws {
             try await reportingFailures {
                 let kafka = try client.client()
-                let rows: [Row]
+                let rows: [Admin.OffsetResetRow]
+                let admin = Admin(client: kafka)
                 do {
-                    rows = try await plan(kafka)
-                    if execute { try await apply(rows, kafka) }
+                    rows = try await admin.planOffsetReset(
+                        group: group, topic: topic, partitions: partition, to: try target())
+                    if execute { try await admin.applyOffsetReset(group: group, rows) }
                 } catch let failure as CLIFailure {
                     throw failure
                 } catch {
@@ -92,91 +87,16 @@ extension Group {
             }
         }
 
-        private func timestamp() throws -> Int64 {
-            if toEarliest { return KafkaClient.earliestTimestamp }
-            if toLatest { return KafkaClient.latestTimestamp }
+        private func target() throws -> Admin.OffsetResetTarget {
+            if toEarliest { return .earliest }
+            if toLatest { return .latest }
+            if toCurrent { return .current }
+            if let toOffset { return .offset(toOffset) }
+            if let shiftBy { return .shift(shiftBy) }
             if let byDuration, let milliseconds = durationMs(byDuration) {
-                return Int64(Date().timeIntervalSince1970 * 1000) - milliseconds
+                return .timestamp(Int64(Date().timeIntervalSince1970 * 1000) - milliseconds)
             }
-            return try parseTimestamp(toDatetime ?? "", option: "--to-datetime")
-        }
-
-        private func plan(_ kafka: KafkaClient) async throws -> [Row] {
-            let partitions: [TopicPartition]
-            let current: [TopicPartition: Int64]
-            if let topic {
-                let metadata = try await kafka.topicMetadata(topic, refresh: true)
-                let all = metadata.partitions.map(\.index)
-                for index in partition where !all.contains(index) {
-                    throw CLIFailure("topic \(topic) has no partition \(index) (it has \(all.count))")
-                }
-                partitions = (partition.isEmpty ? all : partition).map { TopicPartition(topic, $0) }
-                current = try await kafka.committedOffsets(group: group, partitions: partitions)
-            } else {
-                // As kafka-consumer-groups' --all-topics: the partitions the group has committed offsets for.
-                current = try await kafka.committedOffsets(group: group, partitions: nil)
-                partitions = current.keys.sorted { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
-                guard !partitions.isEmpty else { throw CLIFailure("group \(group) has no committed offsets") }
-            }
-            let targets = try await newOffsets(partitions, current: current, kafka)
-            return partitions.map {
-                Row(topic: $0.topic, partition: $0.partition, currentOffset: current[$0], newOffset: targets[$0] ?? 0)
-            }
-        }
-
-        private func newOffsets(
-            _ partitions: [TopicPartition], current: [TopicPartition: Int64], _ kafka: KafkaClient
-        ) async throws -> [TopicPartition: Int64] {
-            if let toOffset { return try await clamped(partitions, kafka) { _ in toOffset } }
-            if let shiftBy {
-                let uncommitted = partitions.filter { current[$0] == nil }
-                guard uncommitted.isEmpty else {
-                    throw CLIFailure(
-                        "cannot shift the offsets of group \(group): it has no committed offset for "
-                            + uncommitted.map(\.description).joined(separator: ", "))
-                }
-                return try await clamped(partitions, kafka) { (current[$0] ?? 0) &+ shiftBy }
-            }
-            var targets: [TopicPartition: Int64]
-            if toCurrent {
-                targets = current.filter { partitions.contains($0.key) }
-            } else {
-                let time = try timestamp()
-                targets = try await kafka.listOffsets(Dictionary(uniqueKeysWithValues: partitions.map { ($0, time) }))
-            }
-            // No committed offset, or no record at or after the time: the log end offset, as Kafka's tool does.
-            let missing = partitions.filter { (targets[$0] ?? -1) < 0 }
-            if !missing.isEmpty {
-                let ends = try await kafka.listOffsets(
-                    Dictionary(uniqueKeysWithValues: missing.map { ($0, KafkaClient.latestTimestamp) }))
-                targets.merge(ends) { $1 }
-            }
-            return targets
-        }
-
-        /// Each partition's wanted offset kept between its log start and end offsets, as Kafka's tool does.
-        private func clamped(
-            _ partitions: [TopicPartition], _ kafka: KafkaClient, _ wanted: (TopicPartition) -> Int64
-        ) async throws -> [TopicPartition: Int64] {
-            let query = { (time: Int64) in Dictionary(uniqueKeysWithValues: partitions.map { ($0, time) }) }
-            let starts = try await kafka.listOffsets(query(KafkaClient.earliestTimestamp))
-            let ends = try await kafka.listOffsets(query(KafkaClient.latestTimestamp))
-            return Dictionary(
-                uniqueKeysWithValues: partitions.map {
-                    let offset = wanted($0)
-                    return ($0, min(max(offset, starts[$0] ?? 0), ends[$0] ?? offset))
-                })
-        }
-
-        private func apply(_ rows: [Row], _ kafka: KafkaClient) async throws {
-            if let described = try? await Admin(client: kafka).describeGroup(group), !described.members.isEmpty {
-                throw CLIFailure(
-                    "cannot reset the offsets of group \(group): it has \(described.members.count) active "
-                        + "member(s) (state \(described.state)). Stop the group's consumers first.")
-            }
-            let offsets = Dictionary(
-                uniqueKeysWithValues: rows.map { (TopicPartition($0.topic, $0.partition), $0.newOffset) })
-            try await kafka.commitOffsets(group: group, offsets: offsets)
+            return .timestamp(try parseTimestamp(toDatetime ?? "", option: "--to-datetime"))
         }
     }
 }

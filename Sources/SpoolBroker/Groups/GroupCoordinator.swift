@@ -52,7 +52,10 @@ final class GroupCoordinator: Sendable {
     func join(_ request: JoinParameters) async -> JoinOutcome {
         await withCheckedContinuation { (continuation: CheckedContinuation<JoinOutcome, Never>) in
             let now = clock()
+            var views: (GroupMembershipView?, GroupMembershipView?) = (nil, nil)
             let actions = state.withLockedValue { state -> [GroupAction] in
+                views.0 = GroupMembershipView(state.groups[request.groupId])
+                defer { views.1 = GroupMembershipView(state.groups[request.groupId]) }
                 state.nextToken += 1
                 let token = state.nextToken
                 state.joinWaiters[token] = continuation
@@ -66,6 +69,7 @@ final class GroupCoordinator: Sendable {
                 }
                 return state.groups[request.groupId]?.join(request, token: token, now: now) ?? []
             }
+            GroupMembershipView.log(request.groupId, from: views.0, to: views.1, logger: logger)
             perform(actions)
         }
     }
@@ -73,7 +77,10 @@ final class GroupCoordinator: Sendable {
     func sync(groupId: String, _ request: SyncParameters) async -> SyncOutcome {
         await withCheckedContinuation { (continuation: CheckedContinuation<SyncOutcome, Never>) in
             let now = clock()
+            var views: (GroupMembershipView?, GroupMembershipView?) = (nil, nil)
             let actions = state.withLockedValue { state -> [GroupAction] in
+                views.0 = GroupMembershipView(state.groups[groupId])
+                defer { views.1 = GroupMembershipView(state.groups[groupId]) }
                 state.nextToken += 1
                 let token = state.nextToken
                 state.syncWaiters[token] = continuation
@@ -81,6 +88,7 @@ final class GroupCoordinator: Sendable {
                 guard state.groups[groupId] != nil else { return [.sync(token, .failed(.unknownMemberId))] }
                 return state.groups[groupId]?.sync(request, token: token, now: now) ?? []
             }
+            GroupMembershipView.log(groupId, from: views.0, to: views.1, logger: logger)
             perform(actions)
         }
     }
@@ -99,9 +107,13 @@ final class GroupCoordinator: Sendable {
     /// - Returns: one error per leaving member, or nil when the group does not exist.
     func leave(groupId: String, members: [(memberId: String, groupInstanceId: String?)]) -> [KafkaErrorCode]? {
         let now = clock()
+        var views: (GroupMembershipView?, GroupMembershipView?) = (nil, nil)
         let result = state.withLockedValue { state -> ([KafkaErrorCode], [GroupAction])? in
-            state.groups[groupId]?.leave(members, now: now)
+            views.0 = GroupMembershipView(state.groups[groupId])
+            defer { views.1 = GroupMembershipView(state.groups[groupId]) }
+            return state.groups[groupId]?.leave(members, now: now)
         }
+        GroupMembershipView.log(groupId, from: views.0, to: views.1, logger: logger)
         guard let (errors, actions) = result else { return nil }
         perform(actions)
         return errors
@@ -173,6 +185,7 @@ final class GroupCoordinator: Sendable {
     /// Runs every group's timeouts (sessions, join and sync phases) at the clock's current time.
     func tick() {
         let now = clock()
+        var changes: [(String, GroupMembershipView?, GroupMembershipView?)] = []
         let actions = state.withLockedValue { state -> [GroupAction] in
             var actions: [GroupAction] = []
             for id in Array(state.groups.keys) {
@@ -180,10 +193,14 @@ final class GroupCoordinator: Sendable {
                 guard let group = state.groups[id], group.phase != .dead,
                       group.phase != .empty || !group.pendingMembers.isEmpty
                 else { continue }
+                let before = GroupMembershipView(group)
                 actions += state.groups[id]?.tick(now: now) ?? []
+                let after = GroupMembershipView(state.groups[id])
+                if before != after { changes.append((id, before, after)) }
             }
             return actions
         }
+        for (id, before, after) in changes { GroupMembershipView.log(id, from: before, to: after, logger: logger) }
         perform(actions)
     }
 

@@ -13,7 +13,7 @@ final class KafkaServer: Service, Sendable {
     private let configuration: BrokerConfiguration
     /// Answers the requests of every connection.
     let dispatcher: RequestDispatcher
-    private let cluster: ClusterIdentity
+    let cluster: ClusterIdentity
     private let logger: Logger
     private let requestMemory: RequestMemoryPool
     private let unsentReplies = UnsentReplyBytes()
