@@ -4,24 +4,47 @@ extension ConsoleAssets {
     static let scriptGroups = #"""
 const LAG_HIGH = 1000;
 
-route(/^\/groups$/, 'groups', (main) => {
+route(/^\/groups$/, 'groups', (main) => groupList(main, {
+  title: 'Consumer groups', path: '/api/groups', link: '#/groups/', table: 'groups', lagLabel: 'Total lag',
+  empty: 'No consumer group has committed offsets yet.',
+  summarize: (d) => ({ members: d.members.length, totalLag: d.totalLag }),
+}));
+
+/**
+ * A list of groups. The list API answers names and states only; members and lag come from each group's own
+ * answer, asked for the first GROUP_DETAILS_MAX groups, a few at a time, so a refresh stays cheap.
+ */
+const GROUP_DETAILS_MAX = 100;
+function groupList(main, kind) {
   const list = h('div');
   const count = h('span', { class: 'badge' });
-  main.append(pageHead('Consumer groups', null, count), h('section', { class: 'panel' }, list));
+  main.append(pageHead(kind.title, null, count), h('section', { class: 'panel' }, list));
   return {
     async refresh() {
-      const groups = await api('/api/groups');
+      const groups = await api(kind.path);
+      const detailed = groups.slice(0, GROUP_DETAILS_MAX);
+      const details = await mapLimited(detailed, 6, (g) => g.totalLag != null ? null :
+        api(kind.path + '/' + enc(g.group)).catch(() => null));
+      const rows = groups.map((g, i) => ({ ...g, ...(details[i] ? kind.summarize(details[i]) : {}) }));
       fill(count, groups.length + (groups.length === 1 ? ' group' : ' groups'));
-      fill(list, sortableTable('groups', [
-        { key: 'group', label: 'Group', cell: (g) => h('a', { href: '#/groups/' + enc(g.group) }, g.group) },
+      fill(list, sortableTable(kind.table, [
+        { key: 'group', label: 'Group', cell: (g) => h('a', { href: kind.link + enc(g.group) }, g.group) },
         { key: 'state', label: 'State', cell: (g) => stateBadge(g.state) },
-        { key: 'protocolType', label: 'Protocol', cell: (g) => g.protocolType || h('span', { class: 'null' }, 'none') },
         { key: 'members', label: 'Members', num: true },
-        { key: 'totalLag', label: 'Total lag', num: true, cell: (g) => lagView(g.totalLag, LAG_HIGH) },
-      ], groups, { sort: 'group', rowId: (g) => g.group, empty: 'No consumer group has committed offsets yet.' }));
+        { key: 'totalLag', label: kind.lagLabel, num: true,
+          cell: (g) => g.totalLag == null ? '–' : lagView(g.totalLag, LAG_HIGH) },
+      ], rows, { sort: 'group', rowId: (g) => g.group, empty: kind.empty }));
     },
   };
-});
+}
+/** `f` over `items` with at most `limit` calls in flight; answers in the items' order. */
+async function mapLimited(items, limit, f) {
+  const out = new Array(items.length);
+  let next = 0;
+  const worker = async () => { while (next < items.length) { const i = next++; out[i] = await f(items[i]); } };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
 
 route(/^\/groups\/([^/]+)$/, 'groups', (main, [name]) => {
   const badge = h('span');
@@ -43,20 +66,25 @@ route(/^\/groups\/([^/]+)$/, 'groups', (main, [name]) => {
       reset.update(group);
       fill(badge, stateBadge(group.state));
       const behind = group.partitions.filter((p) => p.lag > 0).length;
-      fill(cards, card('Total lag', lagView(group.totalLag, LAG_HIGH), behind + ' of ' + group.partitions.length + ' partitions behind'),
-        card('Members', fmt.int(group.members.length), group.assignor ? 'assignor ' + group.assignor : ''),
+      const assignor = group.assignor && group.assignor !== '-' ? 'assignor ' + group.assignor : '';
+      fill(cards,
+        card('Total lag', lagView(group.totalLag, LAG_HIGH),
+          behind + ' of ' + group.partitions.length + ' partitions behind'),
+        card('Members', fmt.int(group.members.length), assignor),
         card('Topics', fmt.int(new Set(group.partitions.map((p) => p.topic)).size)));
       fill(lag, sortableTable('group-lag', [
         { key: 'topic', label: 'Topic', cell: (p) => h('a', { href: '#/topics/' + enc(p.topic) }, p.topic) },
         { key: 'partition', label: 'Partition', num: true },
         { key: 'committedOffset', label: 'Committed offset', num: true, cell: (p) => p.committedOffset == null ?
-          h('span', { class: 'null' }, 'none') : h('a', { href: '#/records/' + enc(p.topic) + '?partition=' + p.partition +
-            '&offset=' + p.committedOffset, title: 'Browse from the committed offset' }, String(p.committedOffset)) },
+          h('span', { class: 'null' }, 'none') : h('a', { title: 'Browse from the committed offset',
+            href: '#/records/' + enc(p.topic) + '?partition=' + p.partition + '&offset=' + p.committedOffset },
+          String(p.committedOffset)) },
         { key: 'endOffset', label: 'Log end offset', num: true, cell: (p) => String(p.endOffset) },
         { key: 'lag', label: 'Lag', num: true, cell: (p) => lagView(p.lag, LAG_HIGH),
           cls: (p) => p.lag >= LAG_HIGH ? 'lag-cell-high' : '' },
-        { key: 'clientId', label: 'Consumer', cell: (p) => p.memberId ? h('span', { title: p.memberId }, p.clientId || p.memberId,
-          p.host ? h('span', { class: 'muted' }, ' ' + p.host) : null) : h('span', { class: 'null' }, 'unassigned') },
+        { key: 'clientId', label: 'Consumer', cell: (p) => !p.memberId ? h('span', { class: 'null' }, 'unassigned') :
+          h('span', { title: p.memberId }, p.clientId || p.memberId,
+            p.host ? h('span', { class: 'muted' }, ' ' + p.host) : null) },
       ], group.partitions, { sort: 'lag', dir: -1, rowId: (p) => p.topic + '/' + p.partition,
         empty: 'The group has no committed offsets.' }));
       fill(members, memberTable('group-members', group.members));
@@ -69,8 +97,8 @@ function memberTable(id, members) {
     { key: 'clientId', label: 'Client ID' },
     { key: 'memberId', label: 'Member ID', mono: true },
     { key: 'host', label: 'Host', mono: true },
-    { key: 'assignment', label: 'Assigned partitions', value: (m) => m.assignment.length, cell: (m) => m.assignment.length ?
-      assignmentText(m.assignment) : h('span', { class: 'null' }, 'none') },
+    { key: 'assignment', label: 'Assigned partitions', value: (m) => m.assignment.length,
+      cell: (m) => m.assignment.length ? assignmentText(m.assignment) : h('span', { class: 'null' }, 'none') },
   ], members, { sort: 'clientId', empty: 'No member: the group is empty.' });
 }
 /** topic-0,1,2 style: partitions grouped by topic. */
@@ -94,7 +122,9 @@ function resetOffsetsForm(name) {
   const run = h('button', { type: 'button', class: 'danger solid', id: 'reset-execute', disabled: true }, 'Execute');
   const out = h('div', { class: 'hidden' });
   const preview = h('div');
-  const form = h('form', { class: 'inline', id: 'reset-form' }, field('Topic', topic), field('Partitions', partitions), field('Reset to', to), numberField, timeField, dry, run);
+  const form = h('form', { class: 'inline', id: 'reset-form' }, field('Topic', topic), field('Partitions', partitions),
+    field('Reset to', to), numberField, timeField, dry, run);
+  const path = '/api/groups/' + enc(name) + '/reset-offsets';
   let planned = null;
   const showValue = () => {
     numberField.classList.toggle('hidden', to.value !== 'offset' && to.value !== 'shift');
@@ -128,7 +158,7 @@ function resetOffsetsForm(name) {
     event.preventDefault();
     act(dry, out, async () => {
       const body = request();
-      const answer = await api('/api/groups/' + enc(name) + '/reset-offsets', { method: 'POST', body: { ...body, execute: false } });
+      const answer = await api(path, { method: 'POST', body: { ...body, execute: false } });
       planned = body;
       run.disabled = false;
       fill(preview, resetTable(answer));
@@ -136,7 +166,7 @@ function resetOffsetsForm(name) {
     });
   });
   run.addEventListener('click', () => act(run, out, async () => {
-    const answer = await api('/api/groups/' + enc(name) + '/reset-offsets', { method: 'POST', body: { ...planned, execute: true } });
+    const answer = await api(path, { method: 'POST', body: { ...planned, execute: true } });
     fill(preview, resetTable(answer));
     planned = null;
     run.disabled = true;
@@ -150,10 +180,13 @@ function resetTable(answer) {
   return sortableTable('reset-preview', [
     { key: 'topic', label: 'Topic' },
     { key: 'partition', label: 'Partition', num: true },
-    { key: 'currentOffset', label: 'Current offset', num: true, cell: (p) => p.currentOffset == null ? 'none' : String(p.currentOffset) },
+    { key: 'currentOffset', label: 'Current offset', num: true,
+      cell: (p) => p.currentOffset == null ? 'none' : String(p.currentOffset) },
     { key: 'newOffset', label: 'New offset', num: true, cell: (p) => String(p.newOffset) },
-    { key: 'change', label: 'Change', num: true, value: (p) => p.currentOffset == null ? null : p.newOffset - p.currentOffset,
-      cell: (p) => p.currentOffset == null ? '–' : (p.newOffset >= p.currentOffset ? '+' : '') + (p.newOffset - p.currentOffset) },
+    { key: 'change', label: 'Change', num: true,
+      value: (p) => p.currentOffset == null ? null : p.newOffset - p.currentOffset,
+      cell: (p) => p.currentOffset == null ? '–' : (p.newOffset >= p.currentOffset ? '+' : '') +
+        (p.newOffset - p.currentOffset) },
   ], answer.partitions, { sort: 'topic', empty: 'No partition to reset.' });
 }
 """#

@@ -55,7 +55,7 @@ route(/^\/(?:overview)?$/, 'overview', (main) => {
   const facts = h('div');
   const traffic = h('div');
   main.append(pageHead('Overview', null, sub), cards,
-    h('div', { class: 'two' }, panel('Broker', facts), panel('Topics by traffic', traffic)));
+    h('div', { class: 'two' }, panel('Broker', facts), panel('Topics', traffic)));
   return {
     async refresh() {
       const [broker, topics] = await Promise.all([api('/api/broker'), api('/api/topics')]);
@@ -113,7 +113,8 @@ function drawFacts(el, b) {
     row('Started', fmt.time(b.startedAtMs) + ' (' + fmt.zone() + ')'), row('Uptime', fmt.duration(b.uptimeSeconds)),
     row('Kafka listener', h('code', null, b.kafkaListener)), row('Admin listener', h('code', null, b.adminListener)),
     row('Data directory', h('code', null, b.dataDir)),
-    row('Topics', h('a', { href: '#/topics' }, fmt.int(b.topics) + ' topics')), row('Partitions', fmt.int(b.partitions))));
+    row('Topics', h('a', { href: '#/topics' }, fmt.int(b.topics) + ' topics')),
+    row('Partitions', fmt.int(b.partitions))));
 }
 
 function drawTraffic(el, topics) {

@@ -36,7 +36,9 @@ enum ConsoleAssets {
   </div>
 </nav>
 <main id="main" tabindex="-1">
-  <noscript><p class="error">The console needs JavaScript; the CLI (<code>spool --help</code>) works without.</p></noscript>
+  <noscript>
+    <p class="error">The console needs JavaScript; the CLI (<code>spool --help</code>) works without.</p>
+  </noscript>
 </main>
 </body>
 </html>

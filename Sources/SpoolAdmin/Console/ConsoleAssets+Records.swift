@@ -15,8 +15,14 @@ route(/^\/records(?:\/([^/]+))?$/, 'records', (main, [topicArg], params) => {
     id: 'records-limit', 'aria-label': 'Limit' });
   const submit = h('button', { class: 'primary', type: 'submit', id: 'records-fetch' }, 'Read');
   const toggle = h('div', { class: 'seg', role: 'group', 'aria-label': 'Show binary as' },
-    ['hex', 'base64'].map((k) => h('button', { type: 'button', 'data-binary': k, class: state.binaryAs === k ? 'on' : '',
-      onclick: () => { state.binaryAs = k; for (const b of toggle.children) b.classList.toggle('on', b.dataset.binary === k); draw(); } }, k)));
+    ['hex', 'base64'].map((k) => h('button', {
+      type: 'button', 'data-binary': k, class: state.binaryAs === k ? 'on' : '',
+      onclick: () => {
+        state.binaryAs = k;
+        for (const b of toggle.children) b.classList.toggle('on', b.dataset.binary === k);
+        draw();
+      },
+    }, k)));
   const offsetField = field('Offset', offset), timeField = field('Local time (' + fmt.zone() + ')', time);
   const form = h('form', { class: 'inline', id: 'records-form' }, field('Topic', topic), field('Partition', partition),
     field('Start from', mode), offsetField, timeField, field('Limit', limit), submit, h('div', { class: 'spacer' }),
@@ -34,7 +40,10 @@ route(/^\/records(?:\/([^/]+))?$/, 'records', (main, [topicArg], params) => {
   };
   mode.addEventListener('change', showMode);
   if (params.get('offset') != null) { mode.value = 'offset'; offset.value = params.get('offset'); }
-  else if (params.get('timestamp') != null) { mode.value = 'time'; time.value = localInput(Number(params.get('timestamp'))); }
+  else if (params.get('timestamp') != null) {
+    mode.value = 'time';
+    time.value = localInput(Number(params.get('timestamp')));
+  }
   else if (params.get('from') === 'latest') mode.value = 'latest';
   showMode();
 
@@ -58,12 +67,14 @@ route(/^\/records(?:\/([^/]+))?$/, 'records', (main, [topicArg], params) => {
       { key: 'key', label: 'Key', value: (r) => r.key && r.key.data, cell: (r) => bytesView(r.key) },
       { key: 'value', label: 'Value', value: (r) => r.value && r.value.data, cell: (r) => bytesView(r.value) },
       { key: 'headers', label: 'Headers', value: (r) => r.headers.length, cell: (r) => r.headers.length ?
-        h('ul', { class: 'headers' }, r.headers.map((x) => h('li', null, h('span', { class: 'hkey' }, x.key + ':'), bytesView(x.value)))) :
+        h('ul', { class: 'headers' }, r.headers.map((x) => h('li', null, h('span', { class: 'hkey' }, x.key + ':'),
+          bytesView(x.value)))) :
         h('span', { class: 'null' }, 'none') },
       { key: 'size', label: 'Size', num: true, value: (r) => (r.key ? r.key.size : 0) + (r.value ? r.value.size : 0),
         cell: (r) => fmt.bytes((r.key ? r.key.size : 0) + (r.value ? r.value.size : 0)) },
     ], answer.records, { sort: 'offset', rowId: (r) => r.offset,
-      empty: 'No records from here: the partition holds offsets ' + answer.logStartOffset + ' to ' + (answer.logEndOffset - 1) + '.' }));
+      empty: 'No records from here: the partition holds offsets ' + answer.logStartOffset + ' to ' +
+        (answer.logEndOffset - 1) + '.' }));
   };
 
   async function read(start) {
@@ -73,7 +84,10 @@ route(/^\/records(?:\/([^/]+))?$/, 'records', (main, [topicArg], params) => {
     const path = '/api/topics/' + enc(topic.value) + '/partitions/' + partition.value + '/records';
     const ask = new URLSearchParams({ limit: String(n) });
     if (start != null) { ask.set('offset', start); q.set('offset', start); }
-    else if (mode.value === 'offset' && offset.value !== '') { ask.set('offset', offset.value); q.set('offset', offset.value); }
+    else if (mode.value === 'offset' && offset.value !== '') {
+      ask.set('offset', offset.value);
+      q.set('offset', offset.value);
+    }
     else if (mode.value === 'time' && time.value) {
       const ms = new Date(time.value).getTime();
       ask.set('timestamp', ms); q.set('timestamp', ms);
@@ -85,11 +99,14 @@ route(/^\/records(?:\/([^/]+))?$/, 'records', (main, [topicArg], params) => {
     answer = await api(path + '?' + ask.toString());
     window.history.replaceState(null, '', '#/records/' + enc(topic.value) + '?' + q.toString());
     fill(summary, 'Partition ' + answer.partition + ' holds offsets ' + answer.logStartOffset + ' to ' +
-      (answer.logEndOffset - 1) + ' · showing ' + answer.records.length + ' records');
+      (answer.logEndOffset - 1) + ' · showing ' + answer.records.length +
+      (answer.records.length === 1 ? ' record' : ' records'));
     const first = answer.records.length ? answer.records[0].offset : answer.nextOffset;
     fill(paging,
-      h('button', { type: 'button', disabled: first <= answer.logStartOffset, onclick: () => read(Math.max(answer.logStartOffset, first - n)).catch(fail) }, '← Older'),
-      h('button', { type: 'button', disabled: answer.nextOffset >= answer.logEndOffset, onclick: () => read(answer.nextOffset).catch(fail) }, 'Newer →'));
+      h('button', { type: 'button', disabled: first <= answer.logStartOffset,
+        onclick: () => read(Math.max(answer.logStartOffset, first - n)).catch(fail) }, '← Older'),
+      h('button', { type: 'button', disabled: answer.nextOffset >= answer.logEndOffset,
+        onclick: () => read(answer.nextOffset).catch(fail) }, 'Newer →'));
     draw();
     hideError(document.getElementById('page-error'));
   }
@@ -99,7 +116,8 @@ route(/^\/records(?:\/([^/]+))?$/, 'records', (main, [topicArg], params) => {
     auto: false,
     async refresh() {
       const topics = await api('/api/topics');
-      fill(topic, h('option', { value: '' }, 'Pick a topic'), topics.map((t) => h('option', { value: t.name }, t.name)));
+      fill(topic, h('option', { value: '' }, 'Pick a topic'),
+        topics.map((t) => h('option', { value: t.name }, t.name)));
       if (topicArg && topics.some((t) => t.name === topicArg)) topic.value = topicArg;
       else if (topicArg) throw new ApiError(404, 'There is no topic "' + topicArg + '".');
       await loadPartitions();

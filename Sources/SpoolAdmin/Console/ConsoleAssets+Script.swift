@@ -36,7 +36,12 @@ function svgEl(tag, attrs) {
   for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, String(v));
   return el;
 }
-function fill(el, ...children) { el.replaceChildren(); for (const c of children.flat(Infinity)) if (c != null && c !== false) el.append(c instanceof Node ? c : String(c)); return el; }
+/** Replaces an element's children. */
+function fill(el, ...children) {
+  el.replaceChildren();
+  for (const c of children.flat(Infinity)) if (c != null && c !== false) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
 function enc(s) { return encodeURIComponent(s); }
 
 class ApiError extends Error {
@@ -86,7 +91,8 @@ const fmt = {
   },
   zone() {
     const m = -new Date().getTimezoneOffset(), a = Math.abs(m);
-    return 'UTC' + (m < 0 ? '−' : '+') + String(Math.floor(a / 60)).padStart(2, '0') + ':' + String(a % 60).padStart(2, '0');
+    const p = (x) => String(x).padStart(2, '0');
+    return 'UTC' + (m < 0 ? '−' : '+') + p(Math.floor(a / 60)) + ':' + p(a % 60);
   },
   duration(seconds) {
     if (seconds == null) return '–';
@@ -135,7 +141,9 @@ function navigate() {
     const m = path.match(p.pattern);
     if (m) { page = p; args = m.slice(1).map((a) => a == null ? a : decodeURIComponent(a)); break; }
   }
-  for (const a of document.querySelectorAll('.nav a')) a.classList.toggle('active', !!page && a.dataset.nav === page.nav);
+  for (const a of document.querySelectorAll('.nav a')) {
+    a.classList.toggle('active', !!page && a.dataset.nav === page.nav);
+  }
   const banner = h('div', { class: 'error hidden', id: 'page-error', role: 'alert' });
   main.append(banner);
   if (!page) { showError(banner, 'There is no page at #' + path + '.'); return; }

@@ -3,24 +3,12 @@ extension ConsoleAssets {
     /// acknowledged, archived, dead-lettered, the oldest available record's age), its dead-letter topic (linked
     /// to the record browser), members and configs.
     static let scriptShareGroups = #"""
-route(/^\/share-groups$/, 'share-groups', (main) => {
-  const list = h('div');
-  const count = h('span', { class: 'badge' });
-  main.append(pageHead('Share groups', null, count), h('section', { class: 'panel' }, list));
-  return {
-    async refresh() {
-      const groups = await api('/api/share-groups');
-      fill(count, groups.length + (groups.length === 1 ? ' group' : ' groups'));
-      fill(list, sortableTable('share-groups', [
-        { key: 'group', label: 'Group', cell: (g) => h('a', { href: '#/share-groups/' + enc(g.group) }, g.group) },
-        { key: 'state', label: 'State', cell: (g) => stateBadge(g.state) },
-        { key: 'members', label: 'Members', num: true },
-        { key: 'totalLag', label: 'Backlog', num: true, title: 'Records not yet delivered', cell: (g) => g.totalLag == null ? '–' :
-          lagView(g.totalLag, LAG_HIGH) },
-      ], groups, { sort: 'group', rowId: (g) => g.group, empty: 'No share group yet: a KIP-932 consumer makes one.' }));
-    },
-  };
-});
+route(/^\/share-groups$/, 'share-groups', (main) => groupList(main, {
+  title: 'Share groups', path: '/api/share-groups', link: '#/share-groups/', table: 'share-groups',
+  lagLabel: 'Available', empty: 'No share group yet: a KIP-932 consumer makes one.',
+  summarize: (d) => ({ members: d.members.length,
+    totalLag: d.partitions.reduce((a, p) => a + (p.available || 0), 0) }),
+}));
 
 route(/^\/share-groups\/([^/]+)$/, 'share-groups', (main, [name]) => {
   const badge = h('span');
@@ -40,7 +28,8 @@ route(/^\/share-groups\/([^/]+)$/, 'share-groups', (main, [name]) => {
       const sum = (k) => g.partitions.reduce((a, p) => a + (p[k] || 0), 0);
       const oldest = Math.max(0, ...g.partitions.map((p) => p.oldestAvailableAgeMs || 0));
       const dead = sum('deadLettered');
-      fill(cards, card('Available', fmt.int(sum('available')), oldest ? 'oldest waiting ' + fmt.duration(oldest / 1000) : 'none waiting'),
+      const waiting = oldest ? 'oldest waiting ' + fmt.duration(oldest / 1000) : 'none waiting';
+      fill(cards, card('Available', fmt.int(sum('available')), waiting),
         card('Acquired', fmt.int(sum('acquired')), 'in flight with consumers'),
         card('Acknowledged', fmt.int(sum('acknowledged'))), card('Archived', fmt.int(sum('archived'))),
         card('Dead-lettered', dead ? h('span', { class: 'lag-some' }, fmt.int(dead)) : '0',
@@ -48,11 +37,13 @@ route(/^\/share-groups\/([^/]+)$/, 'share-groups', (main, [name]) => {
         card('Members', fmt.int(g.members.length)));
       fill(dlt, g.deadLetterTopic ? h('div', { class: 'panel' }, 'Dead letters go to ',
         h('a', { href: '#/topics/' + enc(g.deadLetterTopic) }, h('code', null, g.deadLetterTopic)), ' · ',
-        h('a', { href: '#/records/' + enc(g.deadLetterTopic) + '?from=latest', id: 'dead-letter-link' }, 'browse the dead letters')) : null);
+        h('a', { href: '#/records/' + enc(g.deadLetterTopic) + '?from=latest', id: 'dead-letter-link' },
+          'browse the dead letters')) : null);
       fill(parts, sortableTable('share-partitions', [
         { key: 'topic', label: 'Topic', cell: (p) => h('a', { href: '#/topics/' + enc(p.topic) }, p.topic) },
         { key: 'partition', label: 'Partition', num: true },
-        { key: 'startOffset', label: 'Share start', num: true, cell: (p) => String(p.startOffset), title: 'The share-partition start offset' },
+        { key: 'startOffset', label: 'Share start', num: true, cell: (p) => String(p.startOffset),
+          title: 'The share-partition start offset' },
         { key: 'logEndOffset', label: 'Log end', num: true, cell: (p) => String(p.logEndOffset) },
         { key: 'available', label: 'Available', num: true, cell: (p) => lagView(p.available, LAG_HIGH) },
         { key: 'acquired', label: 'Acquired', num: true },
@@ -60,16 +51,21 @@ route(/^\/share-groups\/([^/]+)$/, 'share-groups', (main, [name]) => {
         { key: 'archived', label: 'Archived', num: true },
         { key: 'deadLettered', label: 'Dead-lettered', num: true, cell: (p) => p.deadLettered ?
           h('span', { class: 'lag-some' }, fmt.int(p.deadLettered)) : '0' },
-        { key: 'oldestAvailableAgeMs', label: 'Oldest available', num: true, cell: (p) => p.oldestAvailableAgeMs == null ? '–' :
-          h('a', { href: '#/records/' + enc(p.topic) + '?partition=' + p.partition + '&offset=' + p.firstAvailableOffset,
+        { key: 'oldestAvailableAgeMs', label: 'Oldest available', num: true,
+          cell: (p) => p.oldestAvailableAgeMs == null || !p.available ? '–' :
+          h('a', {
+            href: '#/records/' + enc(p.topic) + '?partition=' + p.partition + '&offset=' + p.firstAvailableOffset,
             title: 'Browse from offset ' + p.firstAvailableOffset }, fmt.duration(p.oldestAvailableAgeMs / 1000)) },
-      ], g.partitions, { sort: 'topic', rowId: (p) => p.topic + '/' + p.partition, empty: 'The group has read no partition yet.' }));
+      ], g.partitions, { sort: 'topic', rowId: (p) => p.topic + '/' + p.partition,
+        empty: 'The group has read no partition yet.' }));
       fill(members, memberTable('share-members', g.members));
       fill(configs, sortableTable('share-configs', [
         { key: 'name', label: 'Name', mono: true },
         { key: 'value', label: 'Value', mono: true },
-        { key: 'source', label: 'Source', cell: (c) => sourceName(c.source) },
-      ], g.configs, { sort: 'name', empty: 'Defaults only.', rowClass: (c) => /DYNAMIC/.test(c.source || '') ? 'changed' : null }));
+        { key: 'source', label: 'Source', cell: (c) => h('span', { class: 'badge' +
+          (/DYNAMIC/.test(c.source || '') ? ' info' : '') }, sourceName(c.source)) },
+      ], g.configs, { sort: 'name', empty: 'Defaults only.',
+        rowClass: (c) => /DYNAMIC/.test(c.source || '') ? 'changed' : null }));
     },
   };
 });
@@ -93,9 +89,11 @@ route(/^\/config$/, 'config', (main) => {
     fill(list, sortableTable('config', [
       { key: 'key', label: 'Setting', mono: true, cell: (s) => h('div', null, h('code', null, s.key),
         s.help ? h('div', { class: 'help' }, s.help) : null) },
-      { key: 'value', label: 'Value', mono: true, cell: (s) => s.changed ? h('strong', null, String(s.value)) : String(s.value) },
+      { key: 'value', label: 'Value', mono: true,
+        cell: (s) => s.changed ? h('strong', null, String(s.value)) : String(s.value) },
       { key: 'defaultValue', label: 'Default', mono: true },
-      { key: 'changed', label: 'Changed', value: (s) => s.changed ? 0 : 1, cell: (s) => s.changed ? h('span', { class: 'badge info' }, 'changed') : '' },
+      { key: 'changed', label: 'Changed', value: (s) => s.changed ? 0 : 1,
+        cell: (s) => s.changed ? h('span', { class: 'badge info' }, 'changed') : '' },
     ], rows, { sort: 'key', rowClass: (s) => s.changed ? 'changed' : null, rowId: (s) => s.key,
       empty: settings.length ? 'No setting matches the filter.' : 'No settings.' }));
   };
@@ -104,7 +102,8 @@ route(/^\/config$/, 'config', (main) => {
   main.append(pageHead('Configuration', null, count), h('section', { class: 'panel' },
     h('div', { class: 'panel-head' }, h('div', { class: 'toolbar' }, filter,
       h('label', { class: 'refresh-toggle' }, changedOnly, 'Changed only')),
-      h('span', { class: 'muted' }, 'Effective settings of this broker: spool.yaml, SPOOL_* variables and flags.')), list));
+      h('span', { class: 'muted' }, 'Effective settings of this broker: spool.yaml, SPOOL_* variables and flags.')),
+    list));
   return { async refresh() { settings = await api('/api/config'); draw(); } };
 });
 """#

@@ -10,8 +10,8 @@ extension ConsoleAssets {
   --sans: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", Roboto, Helvetica, Arial, sans-serif;
 }
 * { box-sizing: border-box; }
-html, body { margin: 0; height: 100%; }
-body { font: 14px/1.45 var(--sans); color: var(--text); display: flex;
+html, body { margin: 0; }
+body { font: 14px/1.45 var(--sans); color: var(--text); display: flex; min-height: 100vh;
   background: linear-gradient(to right, var(--side) 220px, var(--bg) 220px); }
 a { color: var(--accent); text-decoration: none; }
 a:hover { text-decoration: underline; }

@@ -3,7 +3,8 @@ extension ConsoleAssets {
     /// changes, partition growth and deletion.
     static let scriptTopics = #"""
 route(/^\/topics$/, 'topics', (main) => {
-  const filter = h('input', { type: 'search', class: 'wide', placeholder: 'Filter topics', 'aria-label': 'Filter topics' });
+  const filter = h('input', { type: 'search', class: 'wide', placeholder: 'Filter topics',
+    'aria-label': 'Filter topics' });
   const list = h('div');
   const count = h('span', { class: 'badge' });
   let latest = [];
@@ -16,7 +17,8 @@ route(/^\/topics$/, 'topics', (main) => {
       { key: 'records', label: 'Records', num: true },
       { key: 'sizeBytes', label: 'Size', num: true, cell: (t) => fmt.bytes(t.sizeBytes) },
       { key: 'browse', label: '', sort: false, cell: (t) => h('a', { href: '#/records/' + enc(t.name) }, 'Browse') },
-    ], rows, { sort: 'name', rowId: (t) => t.name, empty: latest.length ? 'No topic matches the filter.' : 'No topics yet.' }));
+    ], rows, { sort: 'name', rowId: (t) => t.name,
+      empty: latest.length ? 'No topic matches the filter.' : 'No topics yet.' }));
   };
   filter.addEventListener('input', draw);
   main.append(pageHead('Topics', null, count),
@@ -32,8 +34,10 @@ route(/^\/topics$/, 'topics', (main) => {
 });
 
 function createTopicForm() {
-  const name = h('input', { class: 'wide', required: true, placeholder: 'orders', 'aria-label': 'Topic name', id: 'create-name' });
-  const partitions = h('input', { type: 'number', min: 1, class: 'narrow', placeholder: 'default', id: 'create-partitions' });
+  const name = h('input', { class: 'wide', required: true, placeholder: 'orders', 'aria-label': 'Topic name',
+    id: 'create-name' });
+  const partitions = h('input', { type: 'number', min: 1, class: 'narrow', placeholder: 'default',
+    id: 'create-partitions' });
   const configs = h('textarea', { placeholder: 'retention.ms=604800000\ncleanup.policy=delete', id: 'create-configs' });
   const out = h('div', { class: 'hidden' });
   const submit = h('button', { class: 'primary', type: 'submit' }, 'Create topic');
@@ -82,10 +86,12 @@ route(/^\/topics\/([^/]+)$/, 'topics', (main, [name]) => {
       { key: 'name', label: 'Name', mono: true },
       { key: 'value', label: 'Value', mono: true, cell: (c) => c.sensitive ? h('span', { class: 'null' }, 'hidden') :
         c.value == null ? h('span', { class: 'null' }, 'null') : c.value },
-      { key: 'source', label: 'Source', cell: (c) => h('span', { class: 'badge ' + (c.source === 'DYNAMIC_TOPIC_CONFIG' ? 'info' : '') },
-        sourceName(c.source)) },
+      { key: 'source', label: 'Source', cell: (c) => h('span', {
+        class: 'badge ' + (c.source === 'DYNAMIC_TOPIC_CONFIG' ? 'info' : ''),
+      }, sourceName(c.source)) },
       { key: 'readOnly', label: 'Read-only', value: (c) => c.readOnly ? 'yes' : '' },
-    ], rows, { sort: 'name', rowClass: (c) => c.source === 'DYNAMIC_TOPIC_CONFIG' ? 'changed' : null }));
+    ], rows, { sort: 'name', rowId: (c) => c.name,
+      rowClass: (c) => c.source === 'DYNAMIC_TOPIC_CONFIG' ? 'changed' : null }));
   };
   onlyOverrides.addEventListener('change', drawConfigs);
   main.append(
@@ -110,7 +116,8 @@ route(/^\/topics\/([^/]+)$/, 'topics', (main, [name]) => {
         { key: 'records', label: 'Records', num: true },
         { key: 'sizeBytes', label: 'Size', num: true, cell: (p) => fmt.bytes(p.sizeBytes) },
         { key: 'segments', label: 'Segments', num: true },
-        { key: 'browse', label: '', sort: false, cell: (p) => h('a', { href: '#/records/' + enc(name) + '?partition=' + p.partition }, 'Browse') },
+        { key: 'browse', label: '', sort: false,
+          cell: (p) => h('a', { href: '#/records/' + enc(name) + '?partition=' + p.partition }, 'Browse') },
       ], topic.partitions, { sort: 'partition' }));
       drawConfigs();
     },
@@ -119,11 +126,13 @@ route(/^\/topics\/([^/]+)$/, 'topics', (main, [name]) => {
 function sourceName(source) {
   return ({ DYNAMIC_TOPIC_CONFIG: 'topic override', DEFAULT_CONFIG: 'default', STATIC_BROKER_CONFIG: 'broker setting',
     DYNAMIC_BROKER_CONFIG: 'broker (dynamic)', DYNAMIC_DEFAULT_BROKER_CONFIG: 'broker default (dynamic)',
-    DYNAMIC_BROKER_LOGGER_CONFIG: 'logger', DYNAMIC_GROUP_CONFIG: 'group config', GROUP_CONFIG: 'group config' })[source] || source || 'unknown';
+    DYNAMIC_BROKER_LOGGER_CONFIG: 'logger', DYNAMIC_GROUP_CONFIG: 'group config', GROUP_CONFIG: 'group config',
+  })[source] || source || 'unknown';
 }
 
 function alterConfigForm(name, current) {
-  const key = h('input', { class: 'wide', list: 'config-names', placeholder: 'retention.ms', 'aria-label': 'Config name', id: 'alter-key' });
+  const key = h('input', { class: 'wide', list: 'config-names', placeholder: 'retention.ms',
+    'aria-label': 'Config name', id: 'alter-key' });
   const names = h('datalist', { id: 'config-names' });
   key.addEventListener('focus', () => {
     const t = current();
@@ -132,12 +141,14 @@ function alterConfigForm(name, current) {
   const value = h('input', { class: 'wide', placeholder: 'value', 'aria-label': 'Config value', id: 'alter-value' });
   const out = h('div', { class: 'hidden' });
   const set = h('button', { class: 'primary', type: 'submit' }, 'Set');
-  const remove = h('button', { type: 'button', title: 'Remove the override: the default applies again' }, 'Remove override');
+  const remove = h('button', { type: 'button', title: 'Remove the override: the default applies again' },
+    'Remove override');
   const form = h('form', { class: 'inline' }, field('Config', key), names, field('Value', value), set, remove);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     act(set, out, async () => {
-      await api('/api/topics/' + enc(name) + '/configs', { method: 'PATCH', body: { set: { [key.value.trim()]: value.value } } });
+      const set = { [key.value.trim()]: value.value };
+      await api('/api/topics/' + enc(name) + '/configs', { method: 'PATCH', body: { set } });
       refreshCurrent();
       return key.value.trim() + ' is now ' + value.value + '.';
     });
@@ -159,7 +170,8 @@ function addPartitionsForm(name, current) {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     act(grow, out, async () => {
-      const t = await api('/api/topics/' + enc(name) + '/partitions', { method: 'POST', body: { count: Number(count.value) } });
+      const body = { count: Number(count.value) };
+      const t = await api('/api/topics/' + enc(name) + '/partitions', { method: 'POST', body });
       refreshCurrent();
       return name + ' has ' + t.partitions.length + ' partitions.';
     });

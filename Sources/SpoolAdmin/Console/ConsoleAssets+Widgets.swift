@@ -53,13 +53,14 @@ function bytesView(b) {
   if (b == null) return h('span', { class: 'null' }, 'null');
   if (b.encoding === 'utf8') {
     if (b.data === '') return h('span', { class: 'null' }, 'empty');
-    return h('span', { class: 'bytes', title: b.size + ' bytes, UTF-8' }, h('span', { class: 'data' }, b.data));
+    return h('span', { class: 'bytes', title: b.size + ' bytes, UTF-8' }, h('span', { class: 'data' }, b.data),
+      b.truncated ? h('span', { class: 'muted' }, ' … (' + fmt.int(b.size) + ' bytes)') : null);
   }
   const bytes = base64Bytes(b.data);
   const asHex = state.binaryAs !== 'base64';
   return h('span', { class: 'bytes binary', title: b.size + ' bytes, not UTF-8' },
     h('span', { class: 'enc' }, asHex ? 'hex' : 'base64'), h('span', { class: 'data' }, asHex ? hexOf(bytes) : b.data),
-    bytes.length < b.size ? h('span', { class: 'muted' }, ' … (' + fmt.int(b.size) + ' bytes)') : null);
+    b.truncated ? h('span', { class: 'muted' }, ' … (' + fmt.int(b.size) + ' bytes)') : null);
 }
 function base64Bytes(text) {
   const raw = atob(text || '');
@@ -71,6 +72,7 @@ function hexOf(bytes) { return Array.from(bytes, (x) => x.toString(16).padStart(
 
 /** A small line chart of `values` (oldest first); nulls are gaps in time, drawn as 0. */
 function sparkline(values, label) {
+  if (values.every((v) => v == null) && values.length > 1) return h('div', { class: 'spark-empty' }, 'no data');
   const points = values.map((v) => v == null ? 0 : v);
   if (points.length < 2) return h('div', { class: 'spark-empty' }, 'the chart fills in as samples arrive');
   const svg = svgEl('svg', { class: 'spark', viewBox: '0 0 120 36', preserveAspectRatio: 'none', role: 'img',
@@ -104,7 +106,10 @@ function parseMetrics(text) {
         const key = line.slice(i, eq).trim().replace(/^,/, '').trim();
         let j = eq + 2, value = '';
         while (j < line.length && line[j] !== '"') {
-          if (line[j] === '\\' && j + 1 < line.length) { j++; value += line[j] === 'n' ? '\n' : line[j]; } else value += line[j];
+          if (line[j] === '\\' && j + 1 < line.length) {
+            j++;
+            value += line[j] === 'n' ? '\n' : line[j];
+          } else value += line[j];
           j++;
         }
         labels[key] = value;
@@ -169,8 +174,9 @@ function deleteButton(kind, name, onDelete) {
   go.addEventListener('click', () => act(go, out, onDelete));
   fill(box, h('span', null, 'Type ', h('code', null, name), ' to delete this ' + kind + ' for good:'), typed, go,
     h('button', { type: 'button', onclick: () => box.classList.add('hidden') }, 'Cancel'));
-  const open = h('button', { class: 'danger', type: 'button', onclick: () => { box.classList.remove('hidden'); typed.focus(); } },
-    'Delete…');
+  const open = h('button', {
+    class: 'danger', type: 'button', onclick: () => { box.classList.remove('hidden'); typed.focus(); },
+  }, 'Delete…');
   return { button: open, box: h('div', null, box, out) };
 }
 """#
