@@ -45,6 +45,7 @@ schemas = {
    "archived": I, "deadLettered": I, "firstAvailableOffset": I, "oldestAvailableAgeMs": I}, ["topic", "partition", "startOffset"]),
  "ShareGroup": obj({"group": S, "state": S, "members": arr(ref("Member")), "deadLetterTopic": S, "configs": arr(ref("Config")), "partitions": arr(ref("SharePartition"))}, ["group", "state", "members", "configs", "partitions"]),
  "Deleted": obj({"deleted": S}),
+ "Redriven": obj({"group": S, "moved": I}),
 }
 def resp(schema, code="200", desc="OK", extra=()):
     r = {code: {"description": desc, "content": {"application/json": {"schema": schema}}}}
@@ -94,6 +95,8 @@ paths = {
  "/api/share-groups": {"get": {"summary": "Share groups (queues)", "responses": resp(arr(ref("GroupSummary")), extra=["502"])}},
  "/api/share-groups/{group}": {"parameters": [G], "get": {"summary": "Members, per-partition record counts, dead-letter topic, configs",
    "responses": resp(ref("ShareGroup"), extra=["404", "502"])}},
+ "/api/share-groups/{group}/redrive": {"parameters": [G], "post": {"summary": "Move the group's dead letters back to their source topics (at least once)",
+   "responses": resp(ref("Redriven"), extra=["400", "404", "502"])}},
 }
 doc = {"openapi": "3.0.3",
   "info": {"title": "Spool admin API", "version": "1", "description": "The JSON API of Spool's admin listener (docs/admin-api.md). Every action goes through the broker's Kafka handlers."},

@@ -112,6 +112,7 @@ extension AdminAPI {
     }
 
     func registerShareGroups(on api: RouterGroup<BasicRequestContext>) {
+        registerRedrive(on: api)
         api.get("/share-groups") { _, _ in JSONBody.response(try await groups { $0 == "share" }) }
         api.get("/share-groups/:group") { _, context in
             let name = try context.parameters.require("group")
@@ -137,6 +138,22 @@ extension AdminAPI {
                                 oldestAvailableAgeMs: offset.stats?.oldestAvailableAgeMs)
                         })
                 })
+        }
+    }
+
+    /// Moves a share group's dead letters back to their source topics (what `spool queue redrive` does).
+    func registerRedrive(on api: RouterGroup<BasicRequestContext>) {
+        struct Moved: Encodable {
+            let group: String
+            let moved: Int
+        }
+        api.post("/share-groups/:group/redrive") { _, context in
+            let name = try context.parameters.require("group")
+            let moved = try await kafka("redrive the dead letters of share group \(name)") {
+                client throws(SpoolClientError) in
+                try await Admin(client: client).redriveDeadLetters(of: name)
+            }
+            return JSONBody.response(Moved(group: name, moved: moved))
         }
     }
 

@@ -98,12 +98,13 @@ enum OpenAPIDocument {
 "deadLetterTopic":{"type":"string"},"configs":{"type":"array","items":{"$ref":"#/components/schemas/Config"}},
 "partitions":{"type":"array","items":{"$ref":"#/components/schemas/SharePartition"}}},
 "required":["group","state","members","configs","partitions"]},"Deleted":{
-"type":"object","properties":{"deleted":{"type":"string"}},"required":["deleted"]}}},
-"paths":{"/health/live":{"get":{"summary":"The process answers","security":[
-],"responses":{"200":{"description":"live","content":{"application/json":{
-"schema":{"$ref":"#/components/schemas/Status"}}}}}}},"/health/ready":{"get":{
-"summary":"Logs loaded, Kafka listener accepting, no partition offline","security":[
-],"responses":{"200":{"description":"ready","content":{"application/json":{
+"type":"object","properties":{"deleted":{"type":"string"}},"required":["deleted"]},
+"Redriven":{"type":"object","properties":{"group":{"type":"string"},"moved":{
+"type":"integer","format":"int64"}},"required":["group","moved"]}}},"paths":{
+"/health/live":{"get":{"summary":"The process answers","security":[],"responses":{
+"200":{"description":"live","content":{"application/json":{"schema":{"$ref":"#/components/schemas/Status"}}}}}}},
+"/health/ready":{"get":{"summary":"Logs loaded, Kafka listener accepting, no partition offline",
+"security":[],"responses":{"200":{"description":"ready","content":{"application/json":{
 "schema":{"$ref":"#/components/schemas/Status"}}}},"503":{"description":"recovering, stopping or failing",
 "content":{"application/json":{"schema":{"$ref":"#/components/schemas/Status"}}}}}}},
 "/metrics":{"get":{"summary":"Prometheus text exposition (docs/metrics.md)",
@@ -256,6 +257,17 @@ enum OpenAPIDocument {
 "502":{"description":"the broker's Kafka listener did not answer","content":{
 "application/json":{"schema":{"$ref":"#/components/schemas/Error"}}}},"401":{
 "description":"credentials needed (admin.users)","content":{"application/json":{
+"schema":{"$ref":"#/components/schemas/Error"}}}},"503":{"description":"the broker is still recovering",
+"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error"}}}}}}},
+"/api/share-groups/{group}/redrive":{"parameters":[{"name":"group","in":"path",
+"required":true,"schema":{"type":"string"}}],"post":{"summary":"Move the group's dead letters back to their source topics (at least once)",
+"responses":{"200":{"description":"OK","content":{"application/json":{"schema":{
+"$ref":"#/components/schemas/Redriven"}}}},"400":{"description":"bad input or a refusal by the broker's rules",
+"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error"}}}},
+"404":{"description":"no such topic, partition or group","content":{"application/json":{
+"schema":{"$ref":"#/components/schemas/Error"}}}},"502":{"description":"the broker's Kafka listener did not answer",
+"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error"}}}},
+"401":{"description":"credentials needed (admin.users)","content":{"application/json":{
 "schema":{"$ref":"#/components/schemas/Error"}}}},"503":{"description":"the broker is still recovering",
 "content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error"}}}}}}}}}
 """#

@@ -227,3 +227,38 @@ def test_membership_and_rebalances_are_logged_at_info(served):
     assert any("group generation completed" in line and "generation=1" in line for line in lines), lines
     assert any("group member left" in line for line in lines), lines
     assert any(" starting" in line and "spool 0." in line for line in served.log().splitlines()[:3])
+
+
+def test_share_group_counts_dead_letters_and_redrive_over_http():
+    """A share group over HTTP: its members, the dead-letter topic, per-partition counts after one record is
+    accepted and two rejected (2 dead-lettered), and a redrive that moves them back (then moves nothing)."""
+    from confluent_kafka import AcknowledgeType
+    from test_share_dead_letters import acknowledging, dead_letters, set_group_configs
+    from test_share_queue import SHARE_ARGS, create_topic, produce, share_consumer
+
+    with temporary_broker(SHARE_ARGS) as broker:
+        api = broker.admin_url + "/api"
+        wait_ready(broker.admin_url)
+        create_topic(broker.bootstrap, "http-work")
+        set_group_configs(broker.bootstrap, "hg", {"errors.deadletterqueue.topic.name": "dlq.http-work"})
+        produce(broker.bootstrap, "http-work", 3)
+        consumer = share_consumer(broker.bootstrap, "hg", "http-work", **{"share.acknowledgement.mode": "explicit"})
+        seen = acknowledging(consumer, 5, lambda v: AcknowledgeType.ACCEPT if v == "r0" else AcknowledgeType.REJECT)
+        assert sorted(v for v, _, _ in seen) == ["r0", "r1", "r2"]
+        assert len(dead_letters(broker.bootstrap, "dlq.http-work", 2)) == 2
+
+        assert any(g["group"] == "hg" for g in call(api + "/share-groups")[1])
+        status, group = call(api + "/share-groups/hg")
+        assert status == 200, group
+        assert group["deadLetterTopic"] == "dlq.http-work" and len(group["members"]) == 1
+        row = next(p for p in group["partitions"] if p["topic"] == "http-work")
+        # All three settled: the start offset passed them, two of them were dead-lettered, none is left to take.
+        assert (row["startOffset"], row["deadLettered"], row["available"], row["acquired"]) == (3, 2, 0, 0), row
+        assert row["logEndOffset"] == 3 and row["oldestAvailableAgeMs"] == -1
+
+        assert call(api + "/share-groups/hg/redrive", "POST") == (200, {"group": "hg", "moved": 2})
+        assert call(api + "/share-groups/hg/redrive", "POST") == (200, {"group": "hg", "moved": 0})
+        again = acknowledging(consumer, 5, lambda v: AcknowledgeType.ACCEPT)
+        consumer.close()
+        assert sorted(v for v, _, _ in again) == ["r1", "r2"], again
+        assert call(api + "/share-groups/nosuch")[0] == 404
