@@ -248,9 +248,10 @@ def test_a_table_sorts_by_the_clicked_header(seeded, browser):
     shoot(browser, "topics-sorted")
 
 
-def test_dead_letters_are_linked_from_the_share_group(seeded, browser):
+def test_dead_letters_are_linked_from_the_share_group_and_redriven(seeded, browser):
     """The share group page counts the rejected record as dead-lettered and links its dead-letter topic to the
-    record browser, which shows the record with the headers saying why."""
+    record browser, which shows the record with the headers saying why; Redrive (confirmed) appends it to its
+    topic again."""
     broker, _ = seeded
     open_page(browser, broker, f"/share-groups/{WORKERS}", f'[data-table="share-partitions"] tr[data-id="{JOBS}/0"]')
     assert number(cell(browser, "share-partitions", f"{JOBS}/0", "deadLettered").text) == 1
@@ -261,6 +262,14 @@ def test_dead_letters_are_linked_from_the_share_group(seeded, browser):
     headers = header_bytes(browser, "0")
     assert headers["__dlq.errors.reason"] == ("utf8", "rejected") and headers["__dlq.errors.topic"] == ("utf8", JOBS)
     shoot(browser, "dead-letters")
+    open_page(browser, broker, f"/share-groups/{WORKERS}", "#redrive")
+    browser.find_element(By.ID, "redrive").click()
+    browser.find_element(By.ID, "redrive-confirm").click()
+    WebDriverWait(browser, TIMEOUT_S).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".notice"))
+    assert browser.find_element(By.CSS_SELECTOR, ".notice").text == "Moved 1 dead letter back."
+    consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "console-check"})
+    assert consumer.get_watermark_offsets(TopicPartition(JOBS, 0), timeout=TIMEOUT_S)[1] == 5
+    consumer.close()
     assert severe_logs(browser) == []
 
 

@@ -13,7 +13,9 @@ route(/^\/share-groups$/, 'share-groups', (main) => groupList(main, {
 route(/^\/share-groups\/([^/]+)$/, 'share-groups', (main, [name]) => {
   const badge = h('span');
   const cards = h('div', { class: 'grid' });
-  const dlt = h('div');
+  const dltText = h('div');
+  const dlt = h('section', { class: 'panel hidden' },
+    h('div', { class: 'panel-head' }, dltText, redriveButton(name)));
   const parts = h('div');
   const members = h('div');
   const configs = h('div');
@@ -35,10 +37,11 @@ route(/^\/share-groups\/([^/]+)$/, 'share-groups', (main, [name]) => {
         card('Dead-lettered', dead ? h('span', { class: 'lag-some' }, fmt.int(dead)) : '0',
           g.deadLetterTopic ? 'to ' + g.deadLetterTopic : 'no dead-letter topic'),
         card('Members', fmt.int(g.members.length)));
-      fill(dlt, g.deadLetterTopic ? h('div', { class: 'panel' }, 'Dead letters go to ',
+      dlt.classList.toggle('hidden', !g.deadLetterTopic);
+      if (g.deadLetterTopic) fill(dltText, h('span', null, 'Dead letters go to ',
         h('a', { href: '#/topics/' + enc(g.deadLetterTopic) }, h('code', null, g.deadLetterTopic)), ' · ',
         h('a', { href: '#/records/' + enc(g.deadLetterTopic) + '?from=latest', id: 'dead-letter-link' },
-          'browse the dead letters')) : null);
+          'browse the dead letters')));
       fill(parts, sortableTable('share-partitions', [
         { key: 'topic', label: 'Topic', cell: (p) => h('a', { href: '#/topics/' + enc(p.topic) }, p.topic) },
         { key: 'partition', label: 'Partition', num: true },
@@ -69,6 +72,24 @@ route(/^\/share-groups\/([^/]+)$/, 'share-groups', (main, [name]) => {
     },
   };
 });
+
+/** Redrive: the group's dead letters go back to their topics to be delivered again, after a confirmation. */
+function redriveButton(name) {
+  const out = h('div', { class: 'hidden' });
+  const go = h('button', { class: 'primary', type: 'button', id: 'redrive-confirm' }, 'Redrive');
+  const box = h('div', { class: 'confirm hidden' }, 'Append this group\'s dead letters to the topics they came ' +
+    'from, to be delivered again (at least once)?', go,
+  h('button', { type: 'button', onclick: () => box.classList.add('hidden') }, 'Cancel'));
+  go.addEventListener('click', () => act(go, out, async () => {
+    const answer = await api('/api/share-groups/' + enc(name) + '/redrive', { method: 'POST', body: {} });
+    box.classList.add('hidden');
+    refreshCurrent();
+    return 'Moved ' + fmt.int(answer.moved) + (answer.moved === 1 ? ' dead letter' : ' dead letters') + ' back.';
+  }));
+  const open = h('button', { type: 'button', id: 'redrive', onclick: () => box.classList.remove('hidden') },
+    'Redrive dead letters…');
+  return h('div', null, open, box, out);
+}
 """#
 
     /// The effective configuration: every setting with its value and default, changed ones highlighted, and a
@@ -90,8 +111,8 @@ route(/^\/config$/, 'config', (main) => {
       { key: 'key', label: 'Setting', mono: true, cell: (s) => h('div', null, h('code', null, s.key),
         s.help ? h('div', { class: 'help' }, s.help) : null) },
       { key: 'value', label: 'Value', mono: true,
-        cell: (s) => s.changed ? h('strong', null, String(s.value)) : String(s.value) },
-      { key: 'defaultValue', label: 'Default', mono: true },
+        cell: (s) => s.changed ? h('strong', null, settingText(s.value)) : settingText(s.value) },
+      { key: 'defaultValue', label: 'Default', mono: true, cell: (s) => settingText(s.defaultValue) },
       { key: 'changed', label: 'Changed', value: (s) => s.changed ? 0 : 1,
         cell: (s) => s.changed ? h('span', { class: 'badge info' }, 'changed') : '' },
     ], rows, { sort: 'key', rowClass: (s) => s.changed ? 'changed' : null, rowId: (s) => s.key,
@@ -106,5 +127,6 @@ route(/^\/config$/, 'config', (main) => {
     list));
   return { async refresh() { settings = await api('/api/config'); draw(); } };
 });
+function settingText(v) { return v == null || v === '' ? h('span', { class: 'null' }, 'empty') : String(v); }
 """#
 }
