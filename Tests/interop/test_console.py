@@ -7,6 +7,7 @@ import base64
 import pathlib
 import shutil
 import time
+import urllib.request
 
 import pytest
 from confluent_kafka import AcknowledgeType, Consumer, Producer, TopicPartition
@@ -186,6 +187,26 @@ def test_every_page_loads_without_a_javascript_error(seeded, browser):
         open_page(browser, broker, fragment, ready)
         shoot(browser, name)
         assert severe_logs(browser) == [], f"#{fragment} logged errors"
+
+
+def test_overview_shows_each_figure_that_metrics_exports(seeded, browser):
+    """Each overview card whose family /metrics exports shows a figure (a missing family shows a dash instead of
+    breaking the page), and the log data card shows the bytes the topics hold."""
+    broker, _ = seeded
+    with urllib.request.urlopen(f"{broker.admin_url}/metrics", timeout=TIMEOUT_S) as answer:
+        exported = {line.split("{")[0].split(" ")[0] for line in answer.read().decode().splitlines()
+                    if line and not line.startswith("#")}
+    open_page(browser, broker, "/", "#overview-cards .card .value")
+    WebDriverWait(browser, TIMEOUT_S).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#overview-cards svg.spark")
+                                            or "spool_bytes_in_total" not in exported)
+    cards = {c.find_element(By.CSS_SELECTOR, ".label").text.lower(): c.find_element(By.CSS_SELECTOR, ".value").text
+             for c in browser.find_elements(By.CSS_SELECTOR, "#overview-cards .card")}
+    families = {"produce": "spool_bytes_in_total", "fetch": "spool_bytes_out_total",
+                "records in": "spool_topic_produced_records_total", "requests": "spool_requests_total",
+                "connections": "spool_connections_open", "process memory": "process_resident_memory_bytes"}
+    for label, family in families.items():
+        assert (cards[label] != "–") == (family in exported), (label, cards[label], family in exported)
+    assert cards["log data"].endswith("KiB") or cards["log data"].endswith("MiB"), cards["log data"]
 
 
 def test_group_lag_on_screen_is_the_real_lag(seeded, browser):

@@ -20,6 +20,8 @@ async function sampleMetrics() {
     rss: metricSum(m, 'process_resident_memory_bytes'),
     fds: metricSum(m, 'process_open_fds'),
     maxFds: metricSum(m, 'process_max_fds'),
+    cpuSeconds: metricSum(m, 'process_cpu_seconds_total'),
+    produceBuckets: metricBy(m, 'spool_produce_latency_seconds_bucket', 'le'),
     topicIn: metricBy(m, 'spool_topic_produced_bytes_total', 'topic'),
     topicOut: metricBy(m, 'spool_topic_fetched_bytes_total', 'topic'),
     families: m.size,
@@ -46,6 +48,28 @@ function topicRates(key) {
     out[topic] = before == null || v < before || dt <= 0 ? 0 : (v - before) / dt;
   }
   return out;
+}
+/**
+ * A quantile of a histogram between consecutive samples, as the upper bound of the bucket it falls in (seconds),
+ * or null when nothing was observed in between.
+ */
+function quantiles(key, q) {
+  const s = samples.list, out = [];
+  for (let i = 1; i < s.length; i++) {
+    const a = s[i - 1][key], b = s[i][key];
+    if (!a || !b) { out.push(null); continue; }
+    const bounds = Object.keys(b).map((le) => [le, le === '+Inf' ? Infinity : Number(le)]).sort((x, y) => x[1] - y[1]);
+    const delta = (le) => (b[le] || 0) - (a[le] || 0);
+    const total = delta('+Inf');
+    const found = total > 0 ? bounds.find(([le]) => delta(le) >= q * total) : null;
+    out.push(found ? found[1] : null);
+  }
+  return out;
+}
+function latencyText(seconds) {
+  if (seconds == null) return '–';
+  if (seconds === Infinity) return 'above the top bucket';
+  return '≤ ' + (seconds < 1 ? +(seconds * 1000).toPrecision(3) + ' ms' : +seconds.toPrecision(3) + ' s');
 }
 const last = (list) => list.length ? list[list.length - 1] : null;
 
@@ -91,18 +115,25 @@ function drawCards(el, broker, metricsError) {
   const bar = h('div', { class: 'bar' + (used != null && used > 0.9 ? ' high' : '') }, h('div'));
   bar.firstChild.style.width = used == null ? '0%' : (used * 100).toFixed(1) + '%';
   const connections = s.connections != null ? s.connections : broker.connections;
+  const p99 = quantiles('produceBuckets', 0.99).slice(-SAMPLES_KEPT);
+  const cpu = last(rates('cpuSeconds'));
+  const process = [cpu == null ? null : 'CPU ' + (cpu * 100).toFixed(cpu < 0.1 ? 1 : 0) + ' %',
+    s.fds == null ? null : fmt.int(s.fds) + ' open files' + (s.maxFds ? ' of ' + fmt.int(s.maxFds) : '')];
   const conSeries = samples.list.map((x) => x.connections);
   fill(el,
     rateCard('Produce', 'bytesIn', fmt.rate, (total) => fmt.bytes(total) + ' received since start'),
     rateCard('Fetch', 'bytesOut', fmt.rate, (total) => fmt.bytes(total) + ' sent since start'),
     rateCard('Records in', 'recordsIn', fmt.perSecond, (total) => fmt.int(total) + ' records since start'),
     rateCard('Requests', 'requests', fmt.perSecond, (total) => fmt.int(total) + ' Kafka requests'),
+    card('Produce latency p99', s.produceBuckets ? latencyText(last(p99)) : '–',
+      s.produceBuckets ? 'append until acks are met, per request' : missing,
+      sparkline(p99.map((v) => v === Infinity ? null : v), 'produce latency')),
     card('Connections', connections == null ? '–' : fmt.int(connections),
       connections == null ? missing : 'Kafka clients connected now', sparkline(conSeries, 'connections')),
     card('Log data', fmt.bytes(logBytes), disk.totalBytes ? fmt.bytes(disk.freeBytes) + ' free of ' +
       fmt.bytes(disk.totalBytes) + ' (' + (used * 100).toFixed(0) + ' % used)' : 'disk size unknown', bar),
-    card('Memory', s.rss == null ? '–' : fmt.bytes(s.rss), s.fds == null ? (s.rss == null ? missing : '') :
-      fmt.int(s.fds) + ' open files' + (s.maxFds ? ' of ' + fmt.int(s.maxFds) : ''),
+    card('Process memory', s.rss == null ? '–' : fmt.bytes(s.rss),
+      s.rss == null ? missing : process.filter(Boolean).join(' · '),
       sparkline(samples.list.map((x) => x.rss), 'memory')));
 }
 
