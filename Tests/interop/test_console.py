@@ -4,6 +4,8 @@ the committed and log end offsets, a binary record shows its bytes in hex and ba
 header is clicked. Screenshots of every page are kept in .build/console-screenshots/ to look at."""
 
 import base64
+import datetime
+import json
 import pathlib
 import shutil
 import time
@@ -344,3 +346,57 @@ def test_create_then_delete_a_topic_from_the_forms(seeded, browser):
     WebDriverWait(browser, TIMEOUT_S).until(lambda d: d.current_url.endswith("#/topics"))
     assert "console-made" not in admin.list_topics(timeout=TIMEOUT_S).topics
     assert severe_logs(browser) == []
+
+
+def test_times_are_the_browsers_local_time(seeded, browser):
+    """In a browser whose time zone is Asia/Kolkata (UTC+05:30, no daylight saving), a record's time is its
+    timestamp in that zone, and the column says which zone."""
+    broker, _ = seeded
+    url = f"{broker.admin_url}/api/topics/{BINARY}/partitions/0/records?offset=0"
+    with urllib.request.urlopen(url, timeout=TIMEOUT_S) as answer:
+        stamp = json.load(answer)["records"][0]["timestampMs"]
+    browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "Asia/Kolkata"})
+    try:
+        open_page(browser, broker, f"/records/{BINARY}?partition=0&offset=0", '[data-table="records"] tr[data-id="0"]')
+        browser.refresh()
+        WebDriverWait(browser, TIMEOUT_S).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, '[data-table="records"] tr[data-id="0"]'))
+        kolkata = datetime.timezone(datetime.timedelta(hours=5, minutes=30))
+        local = datetime.datetime.fromtimestamp(stamp / 1000, kolkata).strftime("%Y-%m-%d %H:%M:%S.")
+        assert cell(browser, "records", "0", "timestampMs").text == local + f"{stamp % 1000:03d}"
+        header = browser.find_element(By.CSS_SELECTOR, '[data-table="records"] th[data-key="timestampMs"]')
+        assert "UTC+05:30" in header.text
+    finally:
+        browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": ""})
+
+
+def test_config_filters_highlights_changes_and_keeps_the_scroll(seeded, browser):
+    """The filter box keeps only matching settings, changed settings are highlighted (the test broker sets
+    admin.listen), and a refresh keeps the page where the user scrolled to."""
+    broker, _ = seeded
+    open_page(browser, broker, "/config", '[data-table="config"] tr[data-id="admin.listen"]')
+    def row_class(key):
+        row = browser.find_element(By.CSS_SELECTOR, f'[data-table="config"] tr[data-id="{key}"]')
+        return row.get_attribute("class")
+
+    assert "changed" in row_class("admin.listen") and "changed" not in row_class("log.segment.bytes")
+    browser.execute_script("window.scrollTo(0, 900)")
+    browser.execute_async_script("refreshCurrent().then(arguments[0])")
+    assert browser.execute_script("return window.scrollY") == 900
+    browser.find_element(By.ID, "config-filter").send_keys("retention")
+    rows = browser.find_elements(By.CSS_SELECTOR, '[data-table="config"] tbody tr')
+    keys = [row.get_attribute("data-id") for row in rows]
+    assert "log.retention.ms" in keys and "admin.listen" not in keys, keys
+    assert all("retention" in row.text.lower() for row in rows), keys
+    shoot(browser, "config-filtered")
+
+
+def test_an_api_error_is_shown_on_the_page(seeded, browser):
+    """A topic that does not exist: the page shows the API's 404 error text, and no empty tables or forms."""
+    broker, _ = seeded
+    browser.get(f"{broker.admin_url}/#/topics/no-such-topic")
+    WebDriverWait(browser, TIMEOUT_S).until(lambda d: error_banner(d))
+    assert "404" in error_banner(browser) and "no-such-topic" in error_banner(browser), error_banner(browser)
+    assert not browser.find_element(By.XPATH, "//h2[text()='Partitions']").is_displayed()
+    shoot(browser, "api-error")
+    browser.get_log("browser")  # the failed request's entry is expected here

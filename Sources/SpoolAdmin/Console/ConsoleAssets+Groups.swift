@@ -61,6 +61,7 @@ route(/^\/groups\/([^/]+)$/, 'groups', (main, [name]) => {
     h('section', { class: 'panel' }, h('h2', null, 'Members'), members),
     reset.el);
   return {
+    detail: true,
     async refresh() {
       const group = await api('/api/groups/' + enc(name));
       reset.update(group);

@@ -135,6 +135,7 @@ function navigate() {
   const main = document.getElementById('main');
   const generation = ++state.generation;
   fill(main);
+  main.classList.remove('loading');
   window.scrollTo(0, 0);
   let page = null, args = [];
   for (const p of pages) {
@@ -148,6 +149,9 @@ function navigate() {
   main.append(banner);
   if (!page) { showError(banner, 'There is no page at #' + path + '.'); return; }
   const view = page.setup(main, args, params) || {};
+  // A detail page shows nothing but its title and the error until its first answer: a topic or group that does
+  // not exist should not look like an empty one.
+  if (view.detail) main.classList.add('loading');
   state.current = { generation, view, banner, busy: false };
   refreshCurrent();
 }
@@ -158,6 +162,7 @@ async function refreshCurrent() {
   try {
     await current.view.refresh();
     if (current.generation !== state.generation) return;
+    document.getElementById('main').classList.remove('loading');
     hideError(current.banner);
     document.getElementById('last-refresh').textContent = 'Updated ' + fmt.time(Date.now()).slice(11, 19);
   } catch (e) {

@@ -24,6 +24,7 @@ route(/^\/share-groups\/([^/]+)$/, 'share-groups', (main, [name]) => {
     h('section', { class: 'panel' }, h('h2', null, 'Members'), members),
     h('section', { class: 'panel' }, h('h2', null, 'Configs'), configs));
   return {
+    detail: true,
     async refresh() {
       const g = await api('/api/share-groups/' + enc(name));
       fill(badge, stateBadge(g.state));

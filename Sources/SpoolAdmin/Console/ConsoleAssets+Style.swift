@@ -66,6 +66,7 @@ th { background: var(--head); font-weight: 600; font-size: 12px; color: #475467;
 th.sortable { cursor: pointer; }
 th.sortable:hover { color: var(--text); }
 th .arrow { display: inline-block; width: 12px; color: var(--accent); }
+th .arrow:empty { display: none; }
 tbody tr:hover { background: #f8fafc; }
 td.num, th.num { text-align: right; font-family: var(--mono); font-size: 12.5px; white-space: nowrap; }
 th.num { font-family: var(--sans); font-size: 12px; }
@@ -129,5 +130,7 @@ button:disabled { opacity: .5; cursor: default; }
 [data-table="records"] td[data-key="headers"] { min-width: 200px; max-width: 320px; }
 .two { display: grid; gap: 18px; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); }
 .hidden { display: none !important; }
+main.loading > :not(.page-head):not(#page-error) { display: none; }
+main.loading .page-head button, main.loading .page-head a.button { display: none; }
 """#
 }

@@ -103,6 +103,7 @@ route(/^\/topics\/([^/]+)$/, 'topics', (main, [name]) => {
       h('label', { class: 'refresh-toggle' }, onlyOverrides, 'Only this topic\'s overrides')), configs),
     h('div', { class: 'two' }, alterConfigForm(name, () => topic), addPartitionsForm(name, () => topic)));
   return {
+    detail: true,
     async refresh() {
       topic = await api('/api/topics/' + enc(name));
       fill(id, 'topic ID ' + topic.topicId);
