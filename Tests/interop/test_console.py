@@ -1,7 +1,9 @@
 """The web console in a real headless Chromium (Debian's chromium and chromium-driver, driven by Selenium) against a
-real broker: every page loads without a JavaScript error, a group's lag on screen equals the lag computed from
-the committed and log end offsets, a binary record shows its bytes in hex and base64, and a table sorts when its
-header is clicked. Screenshots of every page are kept in .build/console-screenshots/ to look at."""
+real broker seeded by confluent-kafka: every page loads with no JavaScript error and nothing from another origin,
+a group's lag on screen equals log end minus committed offset, a binary record shows its bytes in hex and base64,
+tables sort, the forms create and delete a topic, reset offsets (dry run, then execute) and redrive dead letters,
+times are the browser's local time, and the page refreshes itself. Screenshots of every page are kept in
+.build/console-screenshots/ to look at."""
 
 import base64
 import datetime
@@ -19,9 +21,10 @@ from conftest import ROOT, temporary_broker
 from test_share_dead_letters import set_group_configs
 from test_share_queue import SHARE_ARGS, share_consumer
 
-webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -115,10 +118,18 @@ def browser():
     driver.quit()
 
 
+def waiting(driver):
+    """A wait that retries when an element it read was replaced by a re-render in between."""
+    return WebDriverWait(driver, TIMEOUT_S, ignored_exceptions=(StaleElementReferenceException,))
+
+
 def open_page(driver, broker, fragment, ready_css):
-    """Loads the console at `fragment`, waits for `ready_css` to appear, and fails on an error banner."""
+    """Loads the console at `fragment`, waits for `ready_css` to appear, and fails on an error banner. The 5 s
+    auto-refresh is switched off so that no re-render replaces an element between a test's find and read; the
+    tests that need a refresh call the one the timer calls (refreshCurrent)."""
     driver.get(f"{broker.admin_url}/#{fragment}")
-    wait = WebDriverWait(driver, TIMEOUT_S)
+    driver.execute_script("document.getElementById('auto-refresh').checked = false")
+    wait = waiting(driver)
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ready_css) or error_banner(d))
     assert not error_banner(driver), f"#{fragment} shows an error: {error_banner(driver)}"
 
@@ -181,6 +192,19 @@ PAGES = [
 ]
 
 
+def test_assets_are_served_with_their_types_and_a_strict_content_security_policy(seeded):
+    """The page and its assets come from the broker with their content types and a policy that allows only the
+    page's own origin (no inline script, nothing from elsewhere)."""
+    broker, _ = seeded
+    types = {"/": "text/html", "/console/app.js": "text/javascript", "/console/app.css": "text/css",
+             "/console/icon.svg": "image/svg+xml"}
+    for path, kind in types.items():
+        with urllib.request.urlopen(f"{broker.admin_url}{path}", timeout=TIMEOUT_S) as answer:
+            assert answer.headers["Content-Type"].startswith(kind), (path, answer.headers["Content-Type"])
+            policy = answer.headers["Content-Security-Policy"]
+            assert "default-src 'self'" in policy and "script-src 'self'" in policy and "unsafe" not in policy
+
+
 def test_every_page_loads_without_a_javascript_error(seeded, browser):
     """Each page renders its data with no error banner and no SEVERE entry in the browser's console log (a
     script error, a refused Content-Security-Policy or a failed request would be one); each is screenshotted."""
@@ -189,6 +213,9 @@ def test_every_page_loads_without_a_javascript_error(seeded, browser):
         open_page(browser, broker, fragment, ready)
         shoot(browser, name)
         assert severe_logs(browser) == [], f"#{fragment} logged errors"
+    # Everything the pages loaded came from the broker: the console works with no other network.
+    loaded = browser.execute_script("return performance.getEntriesByType('resource').map((e) => e.name)")
+    assert loaded and all(url.startswith(broker.admin_url + "/") for url in loaded), loaded
 
 
 def test_overview_shows_each_figure_that_metrics_exports(seeded, browser):
@@ -199,7 +226,7 @@ def test_overview_shows_each_figure_that_metrics_exports(seeded, browser):
         exported = {line.split("{")[0].split(" ")[0] for line in answer.read().decode().splitlines()
                     if line and not line.startswith("#")}
     open_page(browser, broker, "/", "#overview-cards .card .value")
-    WebDriverWait(browser, TIMEOUT_S).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#overview-cards svg.spark")
+    waiting(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#overview-cards svg.spark")
                                             or "spool_bytes_in_total" not in exported)
     cards = {c.find_element(By.CSS_SELECTOR, ".label").text.lower(): c.find_element(By.CSS_SELECTOR, ".value").text
              for c in browser.find_elements(By.CSS_SELECTOR, "#overview-cards .card")}
@@ -279,7 +306,7 @@ def test_dead_letters_are_linked_from_the_share_group_and_redriven(seeded, brows
     open_page(browser, broker, f"/share-groups/{WORKERS}", f'[data-table="share-partitions"] tr[data-id="{JOBS}/0"]')
     assert number(cell(browser, "share-partitions", f"{JOBS}/0", "deadLettered").text) == 1
     browser.find_element(By.ID, "dead-letter-link").click()
-    WebDriverWait(browser, TIMEOUT_S).until(
+    waiting(browser).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, '[data-table="records"] tr[data-id="0"]'))
     assert shown_bytes(browser, "0", "value") == ("utf8", "job-0")
     headers = header_bytes(browser, "0")
@@ -288,7 +315,7 @@ def test_dead_letters_are_linked_from_the_share_group_and_redriven(seeded, brows
     open_page(browser, broker, f"/share-groups/{WORKERS}", "#redrive")
     browser.find_element(By.ID, "redrive").click()
     browser.find_element(By.ID, "redrive-confirm").click()
-    WebDriverWait(browser, TIMEOUT_S).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".notice"))
+    waiting(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".notice"))
     assert browser.find_element(By.CSS_SELECTOR, ".notice").text == "Moved 1 dead letter back."
     consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "console-check"})
     assert consumer.get_watermark_offsets(TopicPartition(JOBS, 0), timeout=TIMEOUT_S)[1] == 5
@@ -311,16 +338,16 @@ def test_reset_offsets_dry_run_changes_nothing_and_execute_commits(seeded, brows
     Select(browser.find_element(By.ID, "reset-topic")).select_by_value(ORDERS)
     Select(browser.find_element(By.ID, "reset-to")).select_by_value("latest")
     browser.find_element(By.ID, "reset-dry-run").click()
-    WebDriverWait(browser, TIMEOUT_S).until(
+    waiting(browser).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, '[data-table="reset-preview"] td[data-key="newOffset"]'))
     planned = browser.find_elements(By.CSS_SELECTOR, '[data-table="reset-preview"] td[data-key="newOffset"]')
     assert [number(c.text) for c in planned] == [1000, 1000, 1000]
     assert committed(broker.bootstrap, RESET) == [0, 0, 0]
     shoot(browser, "group-reset-dry-run")
     browser.find_element(By.ID, "reset-execute").click()
-    WebDriverWait(browser, TIMEOUT_S).until(lambda d: "Executed" in d.find_element(By.CSS_SELECTOR, ".notice").text)
+    waiting(browser).until(lambda d: "Executed" in d.find_element(By.CSS_SELECTOR, ".notice").text)
     assert committed(broker.bootstrap, RESET) == [1000, 1000, 1000]
-    WebDriverWait(browser, TIMEOUT_S).until(
+    waiting(browser).until(
         lambda d: number(d.find_element(By.CSS_SELECTOR, ".card [data-lag]").text) == 0)
     assert severe_logs(browser) == []
 
@@ -335,7 +362,7 @@ def test_create_then_delete_a_topic_from_the_forms(seeded, browser):
     browser.find_element(By.ID, "create-partitions").send_keys("2")
     browser.find_element(By.ID, "create-configs").send_keys("retention.ms=3600000")
     browser.find_element(By.CSS_SELECTOR, "#create-topic button[type=submit]").click()
-    WebDriverWait(browser, TIMEOUT_S).until(
+    waiting(browser).until(
         lambda d: len(d.find_elements(By.CSS_SELECTOR, '[data-table="topic-partitions"] tbody tr')) == 2)
     assert len(admin.list_topics("console-made", timeout=TIMEOUT_S).topics["console-made"].partitions) == 2
     row = browser.find_element(By.CSS_SELECTOR, '[data-table="topic-configs"] tr[data-id="retention.ms"]')
@@ -343,7 +370,7 @@ def test_create_then_delete_a_topic_from_the_forms(seeded, browser):
     browser.find_element(By.CSS_SELECTOR, ".page-head button.danger").click()
     browser.find_element(By.CSS_SELECTOR, ".confirm input").send_keys("console-made")
     browser.find_element(By.CSS_SELECTOR, ".confirm button.solid").click()
-    WebDriverWait(browser, TIMEOUT_S).until(lambda d: d.current_url.endswith("#/topics"))
+    waiting(browser).until(lambda d: d.current_url.endswith("#/topics"))
     assert "console-made" not in admin.list_topics(timeout=TIMEOUT_S).topics
     assert severe_logs(browser) == []
 
@@ -359,7 +386,8 @@ def test_times_are_the_browsers_local_time(seeded, browser):
     try:
         open_page(browser, broker, f"/records/{BINARY}?partition=0&offset=0", '[data-table="records"] tr[data-id="0"]')
         browser.refresh()
-        WebDriverWait(browser, TIMEOUT_S).until(
+        browser.execute_script("document.getElementById('auto-refresh').checked = false")
+        waiting(browser).until(
             lambda d: d.find_elements(By.CSS_SELECTOR, '[data-table="records"] tr[data-id="0"]'))
         kolkata = datetime.timezone(datetime.timedelta(hours=5, minutes=30))
         local = datetime.datetime.fromtimestamp(stamp / 1000, kolkata).strftime("%Y-%m-%d %H:%M:%S.")
@@ -395,8 +423,22 @@ def test_an_api_error_is_shown_on_the_page(seeded, browser):
     """A topic that does not exist: the page shows the API's 404 error text, and no empty tables or forms."""
     broker, _ = seeded
     browser.get(f"{broker.admin_url}/#/topics/no-such-topic")
-    WebDriverWait(browser, TIMEOUT_S).until(lambda d: error_banner(d))
+    waiting(browser).until(lambda d: error_banner(d))
     assert "404" in error_banner(browser) and "no-such-topic" in error_banner(browser), error_banner(browser)
     assert not browser.find_element(By.XPATH, "//h2[text()='Partitions']").is_displayed()
     shoot(browser, "api-error")
     browser.get_log("browser")  # the failed request's entry is expected here
+
+
+def test_the_page_refreshes_itself(seeded, browser):
+    """With auto-refresh on, a topic created by a Kafka client appears in the open topics table within one
+    refresh period (5 s), with no action in the browser."""
+    broker, _ = seeded
+    open_page(browser, broker, "/topics", f'[data-table="topics"] tr[data-id="{ORDERS}"]')
+    browser.execute_script("document.getElementById('auto-refresh').checked = true")
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    admin.create_topics([NewTopic("console-later", num_partitions=1)])["console-later"].result(TIMEOUT_S)
+    WebDriverWait(browser, 8, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, '[data-table="topics"] tr[data-id="console-later"]'))
+    browser.execute_script("document.getElementById('auto-refresh').checked = false")
+    admin.delete_topics(["console-later"])["console-later"].result(TIMEOUT_S)
