@@ -442,3 +442,29 @@ def test_the_page_refreshes_itself(seeded, browser):
         lambda d: d.find_elements(By.CSS_SELECTOR, '[data-table="topics"] tr[data-id="console-later"]'))
     browser.execute_script("document.getElementById('auto-refresh').checked = false")
     admin.delete_topics(["console-later"])["console-later"].result(TIMEOUT_S)
+
+
+def test_reading_from_a_local_date_time(seeded, browser):
+    """In a UTC+05:30 browser, reading from a local date-time asks for the records at or after that instant: from
+    the second of the first record's timestamp it is shown, from the next second on it is not."""
+    broker, _ = seeded
+    url = f"{broker.admin_url}/api/topics/{BINARY}/partitions/0/records?offset=0"
+    with urllib.request.urlopen(url, timeout=TIMEOUT_S) as answer:
+        stamps = [r["timestampMs"] for r in json.load(answer)["records"]]
+    kolkata = datetime.timezone(datetime.timedelta(hours=5, minutes=30))
+    browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "Asia/Kolkata"})
+    try:
+        open_page(browser, broker, f"/records/{BINARY}?partition=0&offset=0", '[data-table="records"] tr[data-id="0"]')
+        def read_from(seconds):
+            local = datetime.datetime.fromtimestamp(seconds, kolkata).strftime("%Y-%m-%dT%H:%M:%S")
+            Select(browser.find_element(By.ID, "records-mode")).select_by_value("time")
+            browser.execute_script("document.getElementById('records-time').value = arguments[0]", local)
+            browser.find_element(By.ID, "records-fetch").click()
+            waiting(browser).until(lambda d: f"timestamp={seconds * 1000}" in d.current_url)
+            rows = browser.find_elements(By.CSS_SELECTOR, '[data-table="records"] tbody tr[data-id]')
+            return {row.get_attribute("data-id") for row in rows}
+
+        assert "0" in read_from(stamps[0] // 1000)
+        assert read_from(max(stamps) // 1000 + 1) == set()
+    finally:
+        browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": ""})

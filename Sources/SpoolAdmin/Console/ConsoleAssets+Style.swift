@@ -60,7 +60,8 @@ dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; word-break: break-all; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; }
-th, td { padding: 7px 12px; text-align: left; border-bottom: 1px solid var(--line); vertical-align: top; }
+th, td { padding: 7px 12px; text-align: left; border-bottom: 1px solid var(--line); vertical-align: middle; }
+[data-table="records"] td, [data-table="config"] td { vertical-align: top; }
 th { background: var(--head); font-weight: 600; font-size: 12px; color: #475467; white-space: nowrap;
   position: sticky; top: 0; user-select: none; }
 th.sortable { cursor: pointer; }

@@ -85,7 +85,7 @@ route(/^\/topics\/([^/]+)$/, 'topics', (main, [name]) => {
     fill(configs, sortableTable('topic-configs', [
       { key: 'name', label: 'Name', mono: true },
       { key: 'value', label: 'Value', mono: true, cell: (c) => c.sensitive ? h('span', { class: 'null' }, 'hidden') :
-        c.value == null ? h('span', { class: 'null' }, 'null') : c.value },
+        c.value == null ? h('span', { class: 'null' }, 'null') : settingText(c.value) },
       { key: 'source', label: 'Source', cell: (c) => h('span', {
         class: 'badge ' + (c.source === 'DYNAMIC_TOPIC_CONFIG' ? 'info' : ''),
       }, sourceName(c.source)) },
