@@ -84,7 +84,7 @@ paths = {
    "responses": resp(ref("Topic"), extra=["400", "404", "502"])}},
  "/api/topics/{topic}/partitions/{partition}/records": {"parameters": [T, P], "get": {"summary": "Browse records from an offset or a time (Fetch)",
    "parameters": [p("offset", "query", I, "the first offset"), p("timestamp", "query", I, "ms since the epoch: the first record at or after it"),
-                  p("limit", "query", {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}, "records at most (4 MiB of keys and values at most)")],
+                  p("limit", "query", {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}, "records at most (1 MiB of keys, values and headers at most)")],
    "responses": resp(ref("Records"), extra=["400", "404", "502"])}},
  "/api/groups": {"get": {"summary": "Consumer groups", "responses": resp(arr(ref("GroupSummary")), extra=["502"])}},
  "/api/groups/{group}": {"parameters": [G],

@@ -58,7 +58,7 @@ extension AdminAPI {
 
     /// The most records one browse answers, and the most record bytes it gathers.
     static let maximumBrowseRecords = 500
-    static let maximumBrowseBytes = 4 * 1024 * 1024
+    static let maximumBrowseBytes = 1024 * 1024
 
     func registerRecords(on api: RouterGroup<BasicRequestContext>) {
         api.get("/topics/:topic/partitions/:partition/records") { request, context in
@@ -109,6 +109,7 @@ extension AdminAPI {
                     for record in polled where records.count < limit {
                         records.append(record)
                         bytes += (record.key?.readableBytes ?? 0) + (record.value?.readableBytes ?? 0)
+                            + record.headers.reduce(0) { $0 + $1.key.utf8.count + ($1.value?.readableBytes ?? 0) }
                     }
                     let position = await consumer.position(wanted) ?? bounds.logEndOffset
                     if polled.isEmpty && position >= bounds.logEndOffset { break }

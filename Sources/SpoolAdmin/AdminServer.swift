@@ -17,6 +17,7 @@ public struct AdminServer: Service {
     let application: Application<RouterResponder<BasicRequestContext>>
     let state: AdminState
     let group: MultiThreadedEventLoopGroup
+    let address: ListenAddress
 
     /// Makes the listener (it binds when run).
     /// - Parameters:
@@ -41,6 +42,7 @@ public struct AdminServer: Service {
         AdminRoutes(state: state, metrics: metrics, logger: logger).register(on: router)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.state = state
+        self.address = address
         var quiet = logger
         quiet[metadataKey: "listener"] = "admin"
         quiet.logLevel = max(logger.logLevel, .warning)
@@ -66,10 +68,16 @@ public struct AdminServer: Service {
 
     /// Serves until graceful shutdown.
     public func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await application.run()
-        } onGracefulShutdown: {
-            state.markStopping()
+        do {
+            try await withGracefulShutdownHandler {
+                try await application.run()
+            } onGracefulShutdown: {
+                state.markStopping()
+            }
+        } catch where state.adminPort == nil {
+            // It never listened: the bind failed.
+            throw ListenerBindError(
+                address: address.description, error: error, setting: "admin.listen", flag: "--admin-listen")
         }
         await state.closeClient()
         try? await group.shutdownGracefully()

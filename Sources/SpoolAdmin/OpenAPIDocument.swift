@@ -190,7 +190,7 @@ enum OpenAPIDocument {
 "format":"int64"},"description":"the first offset"},{"name":"timestamp","in":"query",
 "required":false,"schema":{"type":"integer","format":"int64"},"description":"ms since the epoch: the first record at or after it"},
 {"name":"limit","in":"query","required":false,"schema":{"type":"integer",
-"minimum":1,"maximum":500,"default":50},"description":"records at most (4 MiB of keys and values at most)"}],
+"minimum":1,"maximum":500,"default":50},"description":"records at most (1 MiB of keys, values and headers at most)"}],
 "responses":{"200":{"description":"OK","content":{"application/json":{"schema":{
 "$ref":"#/components/schemas/Records"}}}},"400":{"description":"bad input or a refusal by the broker's rules",
 "content":{"application/json":{"schema":{"$ref":"#/components/schemas/Error"}}}},

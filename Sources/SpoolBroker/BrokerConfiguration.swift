@@ -27,7 +27,7 @@ public struct BrokerConfiguration: Sendable, Equatable {
     /// The admin HTTP listener's address (`admin.listen`; Redpanda's admin port, 9644, on loopback).
     public var adminListen = ListenAddress(host: "127.0.0.1", port: 9644)
     /// Connections the admin listener serves at once (`admin.max.connections`); it stops accepting beyond.
-    public var adminMaximumConnections = 64
+    public var adminMaximumConnections = 16
     /// An admin connection with no request for this long is closed (`admin.connections.max.idle.ms`).
     public var adminConnectionsMaxIdleMs: Int64 = 60_000
     /// Who may use the admin listener (`admin.users`): comma-separated `NAME:sha256:SALT:HASH` entries that

@@ -178,7 +178,8 @@ struct BrokerRunner: Service {
         do {
             broker = try await Broker(configuration: configuration, logger: logger)
         } catch {
-            failure.withLockedValue { $0 = error }
+            // Cancelled: another service (the admin listener) failed first, and its error is the one to tell.
+            if !(error is CancellationError) { failure.withLockedValue { $0 = error } }
             throw error
         }
         opened.withLockedValue { $0 = broker }

@@ -262,3 +262,64 @@ def test_share_group_counts_dead_letters_and_redrive_over_http():
         consumer.close()
         assert sorted(v for v, _, _ in again) == ["r1", "r2"], again
         assert call(api + "/share-groups/nosuch")[0] == 404
+
+
+def test_an_admin_address_in_use_stops_start_up_and_says_what_to_do(served):
+    """A second broker asked to take the first one's admin port exits 1 naming admin.listen and what to do."""
+    data = tempfile.mkdtemp(prefix="spool-admin-")
+    try:
+        result = subprocess.run([BINARY, "serve", "--data-dir", data, "--listen", "127.0.0.1:0",
+                                 "--admin-listen", f"127.0.0.1:{served.admin_port}"], capture_output=True, text=True,
+                                timeout=30, env=broker_environment())
+        assert result.returncode == 1, result.stderr
+        assert f"cannot listen on 127.0.0.1:{served.admin_port} (admin.listen)" in result.stderr, result.stderr
+        assert "already in use" in result.stderr and "--admin-listen" in result.stderr
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def test_readiness_says_recovering_while_logs_recover_after_a_crash():
+    """After a SIGKILL, the restarted broker's admin listener answers before its logs are recovered: live is 200
+    while ready is 503 "recovering", and ready turns 200 once the Kafka listener serves (1,000 partitions to
+    recover take a few seconds here)."""
+    from conftest import Broker
+    parent = tempfile.mkdtemp(prefix="spool-recover-")
+    data = os.path.join(parent, "data")
+    try:
+        first = Broker(data, os.path.join(parent, "first.log"))
+        wait_ready(first.admin_url)
+        assert call(first.admin_url + "/api/topics", "POST", {"name": "many", "partitions": 1000})[0] == 201
+        producer = Producer({"bootstrap.servers": first.bootstrap, "linger.ms": 20})
+        for partition in range(1000):
+            producer.produce("many", value=b"x", partition=partition)
+        assert producer.flush(TIMEOUT_S * 2) == 0
+        first.kill()
+
+        log_path = os.path.join(parent, "second.log")
+        with open(log_path, "w") as log:
+            process = subprocess.Popen([BINARY, "serve", "--data-dir", data, "--listen", "127.0.0.1:0"],
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+                                       env=broker_environment())
+        try:
+            port, deadline = None, time.monotonic() + TIMEOUT_S
+            while port is None and time.monotonic() < deadline:
+                started = [line for line in open(log_path).read().splitlines() if "admin listener started" in line]
+                port = int(started[0].split(" port=")[1].split()[0]) if started else None
+                time.sleep(0.005)
+            assert port, open(log_path).read()
+            url = f"http://127.0.0.1:{port}"
+            states, deadline = [], time.monotonic() + 60
+            while time.monotonic() < deadline:
+                live = call(url + "/health/live")[0]
+                status, answer = call(url + "/health/ready")
+                states.append((live, status, answer["status"]))
+                if status == 200:
+                    break
+            assert (200, 503, "recovering") in states, states[:5]
+            assert states[-1] == (200, 200, "ready"), states[-5:]
+            assert call(url + "/api/topics")[1][0]["partitions"] == 1000
+        finally:
+            process.terminate()
+            assert process.wait(timeout=30) == 0
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)
