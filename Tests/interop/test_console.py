@@ -8,7 +8,6 @@ times are the browser's local time, and the page refreshes itself. Screenshots o
 import base64
 import datetime
 import json
-import pathlib
 import shutil
 import time
 import urllib.request
@@ -16,15 +15,14 @@ import urllib.request
 import pytest
 from confluent_kafka import AcknowledgeType, Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import ROOT, temporary_broker
 from test_share_dead_letters import set_group_configs
 from test_share_queue import SHARE_ARGS, share_consumer
-
-from selenium import webdriver
-from selenium.webdriver.common.by import By
-from selenium.common.exceptions import StaleElementReferenceException
-from selenium.webdriver.support.ui import Select, WebDriverWait
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -126,7 +124,9 @@ def waiting(driver):
 def open_page(driver, broker, fragment, ready_css):
     """Loads the console at `fragment`, waits for `ready_css` to appear, and fails on an error banner. The 5 s
     auto-refresh is switched off so that no re-render replaces an element between a test's find and read; the
-    tests that need a refresh call the one the timer calls (refreshCurrent)."""
+    tests that need a refresh call the one the timer calls (refreshCurrent). Each load is a fresh document:
+    a fragment-only change would leave the previous page's elements to be found before the hashchange."""
+    driver.get("about:blank")
     driver.get(f"{broker.admin_url}/#{fragment}")
     driver.execute_script("document.getElementById('auto-refresh').checked = false")
     wait = waiting(driver)
@@ -312,7 +312,7 @@ def test_dead_letters_are_linked_from_the_share_group_and_redriven(seeded, brows
     headers = header_bytes(browser, "0")
     assert headers["__dlq.errors.reason"] == ("utf8", "rejected") and headers["__dlq.errors.topic"] == ("utf8", JOBS)
     shoot(browser, "dead-letters")
-    open_page(browser, broker, f"/share-groups/{WORKERS}", "#redrive")
+    open_page(browser, broker, f"/share-groups/{WORKERS}", f'[data-table="share-partitions"] tr[data-id="{JOBS}/0"]')
     browser.find_element(By.ID, "redrive").click()
     browser.find_element(By.ID, "redrive-confirm").click()
     waiting(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".notice"))
