@@ -33,6 +33,7 @@ function groupList(main, kind) {
         { key: 'members', label: 'Members', num: true },
         { key: 'totalLag', label: kind.lagLabel, num: true,
           cell: (g) => g.totalLag == null ? '–' : lagView(g.totalLag, LAG_HIGH) },
+        ...(kind.columns || []),
       ], rows, { sort: 'group', rowId: (g) => g.group, empty: kind.empty }));
     },
   };

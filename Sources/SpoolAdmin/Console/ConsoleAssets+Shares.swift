@@ -6,8 +6,16 @@ extension ConsoleAssets {
 route(/^\/share-groups$/, 'share-groups', (main) => groupList(main, {
   title: 'Share groups', path: '/api/share-groups', link: '#/share-groups/', table: 'share-groups',
   lagLabel: 'Available', empty: 'No share group yet: a KIP-932 consumer makes one.',
-  summarize: (d) => ({ members: d.members.length,
-    totalLag: d.partitions.reduce((a, p) => a + (p.available || 0), 0) }),
+  summarize: (d) => ({ members: d.members.length, deadLetterTopic: d.deadLetterTopic,
+    totalLag: d.partitions.reduce((a, p) => a + (p.available || 0), 0),
+    deadLettered: d.partitions.reduce((a, p) => a + (p.deadLettered || 0), 0) }),
+  columns: [
+    { key: 'deadLettered', label: 'Dead-lettered', num: true, cell: (g) => g.deadLettered == null ? '–' :
+      g.deadLettered ? h('span', { class: 'lag-some' }, fmt.int(g.deadLettered)) : '0' },
+    { key: 'deadLetterTopic', label: 'Dead-letter topic', cell: (g) => g.deadLetterTopic ?
+      h('a', { href: '#/records/' + enc(g.deadLetterTopic) + '?from=latest' }, g.deadLetterTopic) :
+      h('span', { class: 'null' }, 'none') },
+  ],
 }));
 
 route(/^\/share-groups\/([^/]+)$/, 'share-groups', (main, [name]) => {
