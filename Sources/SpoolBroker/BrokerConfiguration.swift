@@ -124,6 +124,9 @@ public struct BrokerConfiguration: Sendable, Equatable {
     public var maximumPartitions = 0
     /// The most partitions one CreateTopics or CreatePartitions request may create (`max.partitions.per.request`).
     public var maximumPartitionsPerRequest = 10_000
+    /// Series each per-partition `/metrics` family (offsets, size, lag, share counts) emits at most
+    /// (`metrics.partition.series.max`); past it the family is left out and per-topic totals stand for it.
+    public var metricsPartitionSeriesMaximum = 50_000
     /// Segment and index files kept open at once (`log.max.open.files`); 0 derives it from the open-file limit.
     public var maximumOpenLogFiles = 0
 

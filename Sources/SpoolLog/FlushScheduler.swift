@@ -23,6 +23,8 @@ final class FlushScheduler: @unchecked Sendable {
     private var roundsValue = 0
     private let threadPool: NIOThreadPool
     private let rounds = Counter(label: "spool_log_group_commit_rounds_total")
+    /// Partitions each round fsyncs: how much one round's work is shared (a histogram with Prometheus).
+    private let roundPartitions = Recorder(label: "spool_log_group_commit_partitions")
     private let logger: Logger
 
     init(threadPool: NIOThreadPool, logger: Logger) {
@@ -67,6 +69,7 @@ final class FlushScheduler: @unchecked Sendable {
     /// during its fsyncs wait for the next round.
     private func runRounds() {
         while let round = takeRound() {
+            roundPartitions.record(round.count)
             for (log, waiters) in round {
                 do {
                     let flushed = try log.flush()

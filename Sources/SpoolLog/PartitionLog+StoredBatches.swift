@@ -26,7 +26,7 @@ extension PartitionLog {
         } catch {
             throw .invalidArgument("stored batch refused: \(error)")
         }
-        let info = try serialised { () throws(LogError) -> AppendInfo in
+        return try serialised { () throws(LogError) -> AppendInfo in
             let placed = try place(batch, now: now) { () throws(LogError) -> AppendInfo? in
                 guard batch.baseOffset == logEndOffsetValue else {
                     throw .invalidArgument(
@@ -42,8 +42,5 @@ extension PartitionLog {
                 baseOffset: written.baseOffset, lastOffset: written.lastOffset, logAppendTime: -1,
                 logStartOffset: offsets.logStartOffset, logEndOffset: offsets.logEndOffset)
         }
-        appendedBytes.increment(by: batch.sizeInBytes)
-        logEndOffsetGauge.record(info.logEndOffset)
-        return info
     }
 }

@@ -40,9 +40,9 @@ public final class PartitionLog: @unchecked Sendable {
     let reservations: DiskReservations
     /// How much the next reservation takes: it doubles while the partition keeps using them up.
     var reserveChunkBytes = DiskReservations.initialChunkBytes
-    let appendedBytes: Counter
-    let fsyncTimer: Metrics.Timer
-    let logEndOffsetGauge: Gauge
+    /// Broker-wide, not per partition: a histogram per partition would put thousands of series on `/metrics`
+    /// (per-partition offsets and sizes are read from the log when scraped instead).
+    let fsyncTimer = Metrics.Timer(label: "spool_log_fsync_seconds")
 
     init(topicPartition: TopicPartition, directory: String, config: LogConfig, segments: [LogSegment],
          logEndOffset: Int64, logger: Logger, reservations: DiskReservations)
@@ -59,10 +59,6 @@ public final class PartitionLog: @unchecked Sendable {
         var logger = logger
         logger[metadataKey: "partition"] = "\(topicPartition)"
         self.logger = logger
-        let dimensions = [("topic", topicPartition.topic), ("partition", String(topicPartition.partition))]
-        self.appendedBytes = Counter(label: "spool_log_appended_bytes_total", dimensions: dimensions)
-        self.fsyncTimer = Metrics.Timer(label: "spool_log_fsync_seconds", dimensions: dimensions)
-        self.logEndOffsetGauge = Gauge(label: "spool_log_end_offset", dimensions: dimensions)
     }
 
     func locked<T>(_ body: () throws(LogError) -> T) throws(LogError) -> T {
@@ -163,7 +159,7 @@ public final class PartitionLog: @unchecked Sendable {
         var batch = batch
         let stamped = config.timestampType == .logAppendTime
         if stamped { batch.stampLogAppendTime(now) }
-        let info = try serialised { () throws(LogError) -> AppendInfo in
+        return try serialised { () throws(LogError) -> AppendInfo in
             let placed = try place(batch, now: now) { () throws(LogError) -> AppendInfo? in
                 guard batch.producerId >= 0, case .duplicate(let original) = try checkProducer(batch) else {
                     return nil
@@ -182,11 +178,6 @@ public final class PartitionLog: @unchecked Sendable {
                     logStartOffset: offsets.logStartOffset, logEndOffset: offsets.logEndOffset)
             }
         }
-        if !info.isDuplicate {
-            appendedBytes.increment(by: batch.sizeInBytes)
-            logEndOffsetGauge.record(info.logEndOffset)
-        }
-        return info
     }
 
     /// Whole batches starting with the one that holds `offset`, up to `maxBytes` (but at least that batch),

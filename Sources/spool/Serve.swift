@@ -80,10 +80,17 @@ struct Serve: AsyncParsableCommand {
         // The admin listener runs from before recovery, so that /health/live answers and /health/ready says
         // "recovering" while the logs load.
         let adminState = AdminState()
+        // Before the broker opens: instruments made before the bootstrap would record nowhere. Until the broker
+        // is open, /metrics has the instruments and the process figures only.
+        let exporter = PrometheusExporter.bootstrap()
+        let metrics: AdminServer.MetricsText = {
+            guard let broker = adminState.broker else { return exporter.render() }
+            return await exporter.render(broker)
+        }
         let admin: AdminServer?
         do {
             admin = configuration.adminEnabled
-                ? try AdminServer(configuration: configuration, state: adminState, metrics: { "" }, logger: logger)
+                ? try AdminServer(configuration: configuration, state: adminState, metrics: metrics, logger: logger)
                 : nil
         } catch {
             printError("spool: configuration error: \(error)")

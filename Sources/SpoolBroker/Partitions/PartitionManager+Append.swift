@@ -133,6 +133,13 @@ extension PartitionManager {
         do {
             let appended = try await logManager.append(batches, to: log, whenFlushed: whenFlushed)
             delayed.wake(.appended(input.partition))
+            // A producer's retry of a batch already written is answered with the first write's offsets; it
+            // adds nothing to the log, so it adds nothing to the rates.
+            if !appended.last.isDuplicate {
+                metrics.topics.produced(
+                    topic: input.partition.topic, records: batches.reduce(0) { $0 + Int($1.lastOffsetDelta) + 1 },
+                    bytes: batches.reduce(0) { $0 + $1.sizeInBytes })
+            }
             return AppendOutcome(
                 baseOffset: appended.first.baseOffset, logAppendTime: appended.first.logAppendTime,
                 logStartOffset: appended.last.logStartOffset)

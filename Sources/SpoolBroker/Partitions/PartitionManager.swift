@@ -163,4 +163,6 @@ struct PartitionMetrics: Sendable {
     let bytesOut = Counter(label: "spool_bytes_out_total")
     let produceLatency = Metrics.Timer(label: "spool_produce_latency_seconds")
     let fetchLatency = Metrics.Timer(label: "spool_fetch_latency_seconds")
+    /// Records and bytes per topic.
+    let topics = TopicTrafficMetrics()
 }

@@ -114,6 +114,11 @@ extension PartitionManager {
             if outcome == .expired { break }
         }
         metrics.bytesOut.increment(by: result.bytes)
+        for (planned, read) in zip(plan.partitions, result.reads) {
+            if let slice = read.slice, slice.length > 0 {
+                metrics.topics.fetched(topic: planned.partition.topic, bytes: slice.length)
+            }
+        }
         metrics.fetchLatency.record(duration: ContinuousClock.now - start)
         return result
     }

@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -19,6 +20,8 @@ final class KafkaServer: Service, Sendable {
     private let unsentReplies = UnsentReplyBytes()
     private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
     private let bound = NIOLockedValueBox<(any Channel)?>(nil)
+    private let accepted = Counter(label: "spool_connections_accepted_total")
+    private let refused = Counter(label: "spool_connections_refused_total")
 
     init(configuration: BrokerConfiguration, dispatcher: RequestDispatcher, cluster: ClusterIdentity, logger: Logger)
     {
@@ -28,6 +31,9 @@ final class KafkaServer: Service, Sendable {
         self.logger = logger
         self.requestMemory = RequestMemoryPool(capacityBytes: configuration.queuedMaxRequestBytes)
     }
+
+    /// Connections open now (what `/metrics` reports as `spool_connections_open`).
+    var openConnections: Int { connections.withLockedValue { $0.count } }
 
     /// The bound port once listening (the real one when the configuration asked for port 0).
     var localPort: Int? { bound.withLockedValue { $0?.localAddress?.port } }
@@ -65,11 +71,13 @@ final class KafkaServer: Service, Sendable {
             return true
         }
         guard admitted else {
+            refused.increment()
             logger.warning(
                 "refusing connection: max.connections reached",
                 metadata: ["remote": "\(channel.remoteAddress?.description ?? "?")", "limit": "\(configuration.maximumConnections)"])
             return channel.close()
         }
+        accepted.increment()
         channel.closeFuture.whenComplete { [connections] _ in
             _ = connections.withLockedValue { $0.removeValue(forKey: id) }
         }

@@ -29,18 +29,19 @@ extension SharePartitionManager {
     }
 
     /// Every share-partition's start offset and counts, for the metrics endpoint: how many records are
-    /// available, acquired, acknowledged, archived and dead-lettered, and the oldest available record's age.
-    /// Reads one batch per share-partition with records available (for its timestamp).
-    func allReports() async -> [SharePartitionReport] {
+    /// available, acquired, acknowledged, archived and dead-lettered, and with `ages` the oldest available
+    /// record's age, which reads one batch per share-partition with records available (for its timestamp).
+    /// `/metrics` passes false: a scrape a second must not read every share-partition's log.
+    func allReports(ages: Bool = true) async -> [SharePartitionReport] {
         let all = entries.withLockedValue { Array($0.values) }.sorted {
             ($0.key.groupId, $0.key.partition) < ($1.key.groupId, $1.key.partition)
         }
         var reports: [SharePartitionReport] = []
-        for entry in all { reports.append(await report(entry)) }
+        for entry in all { reports.append(await report(entry, age: ages)) }
         return reports
     }
 
-    private func report(_ entry: SharePartitionEntry) async -> SharePartitionReport {
+    private func report(_ entry: SharePartitionEntry, age: Bool = true) async -> SharePartitionReport {
         let logEnd = partitions.log(entry.key.partition)?.offsets.logEndOffset ?? 0
         let (counts, startOffset, endOffset) = entry.read { ($0.counts, $0.startOffset, $0.endOffset) }
         var stats = SharePartitionStats(
@@ -48,7 +49,7 @@ extension SharePartitionManager {
             acknowledged: Int64(counts.acknowledged), archived: Int64(counts.archived),
             deadLettered: counts.deadLettered, firstAvailableOffset: counts.firstAvailableOffset,
             oldestAvailableAgeMs: -1, logEndOffset: logEnd)
-        if stats.available > 0, let timestamp = await batchTimestamp(entry.key.partition, counts.firstAvailableOffset) {
+        if age, stats.available > 0, let timestamp = await batchTimestamp(entry.key.partition, counts.firstAvailableOffset) {
             stats.oldestAvailableAgeMs = max(0, Self.nowMs() - timestamp)
         }
         return SharePartitionReport(key: entry.key, startOffset: startOffset, stats: stats)
