@@ -43,9 +43,11 @@ function topicRates(key) {
   const s = samples.list;
   if (s.length < 2) return {};
   const a = s[s.length - 2], b = s[s.length - 1], dt = (b.t - a.t) / 1000, out = {};
-  for (const [topic, v] of Object.entries(b[key] || {})) {
-    const before = (a[key] || {})[topic];
-    out[topic] = before == null || v < before || dt <= 0 ? 0 : (v - before) / dt;
+  if (!a[key] || !b[key] || dt <= 0) return {};
+  for (const [topic, v] of Object.entries(b[key])) {
+    // A topic missing from the earlier scrape was made in between: its counter started at 0.
+    const before = a[key][topic] || 0;
+    out[topic] = v < before ? 0 : (v - before) / dt;
   }
   return out;
 }
@@ -159,7 +161,7 @@ function drawTraffic(el, topics) {
     { key: 'out', label: 'Out', num: true, cell: (r) => fmt.rate(r.out) },
     { key: 'records', label: 'Records', num: true },
     { key: 'sizeBytes', label: 'Size', num: true, cell: (r) => fmt.bytes(r.sizeBytes) },
-  ], rows, { sort: known ? 'in' : 'sizeBytes', dir: -1, empty: 'No topics yet.' }));
+  ], rows, { sort: known ? 'in' : 'sizeBytes', dir: -1, rowId: (r) => r.name, empty: 'No topics yet.' }));
 }
 """#
 }
