@@ -3,12 +3,13 @@
 
 SWIFT ?= $(shell command -v swift || echo /opt/swift/usr/bin/swift)
 APT_PACKAGES := libsqlite3-dev pkg-config libsnappy-dev liblz4-dev libzstd-dev zlib1g-dev
-# What the interop tests drive the broker with (kcat: librdkafka 2.0.2 from Debian).
-TEST_APT_PACKAGES := kcat python3-venv
+# What the interop tests drive the broker with (kcat: librdkafka 2.0.2 from Debian), and the headless browser
+# (with its WebDriver) that Tests/interop/test_console.py drives the web console in.
+TEST_APT_PACKAGES := kcat python3-venv chromium chromium-driver
 # What the Python interop tests need from PyPI (confluent-kafka: librdkafka 2.16; prometheus_client: the
-# /metrics parser), in a virtualenv in .venv.
+# /metrics parser; selenium drives chromium), in a virtualenv in .venv.
 VENV := .venv
-PYTHON_TEST_PACKAGES := confluent-kafka pytest prometheus_client
+PYTHON_TEST_PACKAGES := confluent-kafka pytest prometheus_client selenium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test build release install check-static deps test-deps apt-install python-test-deps generate bench bench-check bench-baseline compare clean
@@ -79,7 +80,7 @@ docs: build
 ## Create .venv and install the Python test packages, only when missing.
 python-test-deps:
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
-	@$(VENV)/bin/python -c "import confluent_kafka, pytest, prometheus_client" 2>/dev/null || \
+	@$(VENV)/bin/python -c "import confluent_kafka, pytest, prometheus_client, selenium" 2>/dev/null || \
 	  $(VENV)/bin/python -m pip install -q $(PYTHON_TEST_PACKAGES)
 
 ## Regenerate the Kafka message codecs (and the round-trip tests' random-value generators) from ../shared:

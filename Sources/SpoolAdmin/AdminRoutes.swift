@@ -19,6 +19,7 @@ struct AdminRoutes: Sendable {
             JSONBody.text(await metrics(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         AdminAPI(state: state).register(on: router)
+        ConsoleRoutes().register(on: router)
     }
 
     /// 200 once the logs are loaded and the Kafka listener accepts, with no partition offline; 503 with the
