@@ -2,7 +2,8 @@
 
     BROKER_BINARY=.build-rel/release/spool .venv/bin/python Benchmarks/scripts/metrics-overhead.py [--pairs 5]
 
-Runs `spool bench` produce (acks=1 and acks=all) and consume from the beginning, as `make compare` does, on a fresh
+With --console the scraped runs also keep the web console's overview open in headless Chromium (it polls on
+its own). Runs `spool bench` produce (acks=1 and acks=all) and consume from the beginning, as `make compare` does, on a fresh
 broker each run, once with nothing scraping and once with a GET /metrics every second (a Prometheus at a 1 s
 interval), alternating which goes first, --pairs times. Prints each mode's median records/s and the broker's CPU
 seconds per million records, quiet and scraped, and their ratios; the spread of the runs says how noisy the machine
@@ -49,6 +50,18 @@ def scraper(url, stop, count):
         count[0] += 1
 
 
+def open_console(url):
+    """Headless Chromium (Debian's chromium and chromium-driver, Selenium) showing the console's overview, which
+    polls /metrics and the API on its own while the benches run; None without --console."""
+    from selenium import webdriver
+    options = webdriver.ChromeOptions()
+    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,900"]:
+        options.add_argument(argument)
+    browser = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"))
+    browser.get(url + "/#/")
+    return browser
+
+
 def measured(broker, body):
     """(records/s, broker CPU seconds per million records) of one bench."""
     before = cpu_seconds(broker.process.pid)
@@ -63,8 +76,11 @@ def one_run(binary, options, scraped):
         broker = Broker(os.path.join(parent, "data"), os.path.join(parent, "broker.log"))
         stop, count = threading.Event(), [0]
         thread = threading.Thread(target=scraper, args=(f"{broker.admin_url}/metrics", stop, count))
+        browser = None
         if scraped:
             thread.start()
+            if options.console:
+                browser = open_console(broker.admin_url)
         try:
             for acks in ["1", "all"]:
                 figures[f"produce acks={acks}"] = measured(broker, lambda: bench(
@@ -83,6 +99,8 @@ def one_run(binary, options, scraped):
             stop.set()
             if scraped:
                 thread.join()
+            if browser is not None:
+                browser.quit()
             broker.stop()
         if scraped:
             assert count[0] > 0, "the scraper never scraped"
@@ -96,6 +114,8 @@ def main():
     parser.add_argument("--pairs", type=int, default=5)
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--size", type=int, default=100)
+    parser.add_argument("--console", action="store_true",
+                        help="also keep the web console's overview open in headless Chromium while scraping")
     options = parser.parse_args()
     binary = os.environ.get("BROKER_BINARY")
     if not binary:
