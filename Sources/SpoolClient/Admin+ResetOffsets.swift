@@ -33,22 +33,22 @@ extension Admin {
     /// - Parameters:
     ///   - group: the group id.
     ///   - topic: the topic whose offsets move; nil for every partition the group has committed offsets for.
-    ///   - partitions: only these partitions of `topic` (empty: all of them).
+    ///   - chosen: only these partitions of `topic` (empty: all of them).
     ///   - target: where to move them.
     /// - Throws: `SpoolClientError.invalidArgument` for a partition the topic lacks, a group without offsets,
     ///   or a shift of an uncommitted partition; the broker's refusals.
     public func planOffsetReset(
-        group: String, topic: String?, partitions wanted: [Int32] = [], to target: OffsetResetTarget
+        group: String, topic: String?, partitions chosen: [Int32] = [], to target: OffsetResetTarget
     ) async throws(SpoolClientError) -> [OffsetResetRow] {
         let partitions: [TopicPartition]
         let current: [TopicPartition: Int64]
         if let topic {
             let metadata = try await client.topicMetadata(topic, refresh: true)
             let all = metadata.partitions.map(\.index)
-            for index in wanted where !all.contains(index) {
+            for index in chosen where !all.contains(index) {
                 throw .invalidArgument("topic \(topic) has no partition \(index) (it has \(all.count))")
             }
-            partitions = (wanted.isEmpty ? all : wanted).map { TopicPartition(topic, $0) }
+            partitions = (chosen.isEmpty ? all : chosen).map { TopicPartition(topic, $0) }
             current = try await client.committedOffsets(group: group, partitions: partitions)
         } else {
             // As kafka-consumer-groups' --all-topics: the partitions the group has committed offsets for.
