@@ -196,7 +196,7 @@ final class GroupCoordinator: Sendable {
                 let before = GroupMembershipView(group)
                 actions += state.groups[id]?.tick(now: now) ?? []
                 let after = GroupMembershipView(state.groups[id])
-                if before != after { changes.append((id, before, after)) }
+                if before?.tickChanged(to: after) ?? false { changes.append((id, before, after)) }
             }
             return actions
         }

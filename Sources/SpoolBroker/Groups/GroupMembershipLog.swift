@@ -2,34 +2,42 @@ import Logging
 
 /// What an operator wants to read about a consumer group in the log (info level): members joining and
 /// leaving, rebalances starting, and each new generation with its members. Taken from the group before and
-/// after a request or a tick, so that the state machines stay free of logging.
-struct GroupMembershipView: Equatable {
+/// after a request or a tick, so that the state machines stay free of logging. Taking a view costs no copy: it
+/// shares the group's member dictionary (copy-on-write), which a later removal copies only when one happens.
+struct GroupMembershipView {
     let phase: GroupPhase
     let generationId: Int32
     let protocolName: String?
-    let members: [String: String]
+    let members: [String: GroupMember]
 
     init?(_ group: ConsumerGroup?) {
         guard let group else { return nil }
         phase = group.phase
         generationId = group.generationId
         protocolName = group.protocolName
-        members = group.members.mapValues(\.clientId)
+        members = group.members
+    }
+
+    /// Whether a tick changed anything worth a line: a tick only removes members, so an equal count means none
+    /// left. The coordinator checks this for every group on every tick, so it reads no member.
+    func tickChanged(to after: Self?) -> Bool {
+        guard let after else { return true }
+        return phase != after.phase || generationId != after.generationId || members.count != after.members.count
     }
 
     /// Logs what changed from `before` to `after` in group `groupId`.
     static func log(_ groupId: String, from before: Self?, to after: Self?, logger: Logger) {
-        guard before != after else { return }
         let previous = before?.members ?? [:]
         let current = after?.members ?? [:]
-        for (member, clientId) in current where previous[member] == nil {
+        for (member, state) in current where previous[member] == nil {
             logger.info(
                 "group member joined",
-                metadata: ["group": "\(groupId)", "member": "\(member)", "clientId": "\(clientId)"])
+                metadata: ["group": "\(groupId)", "member": "\(member)", "clientId": "\(state.clientId)"])
         }
-        for (member, clientId) in previous where current[member] == nil {
+        for (member, state) in previous where current[member] == nil {
             logger.info(
-                "group member left", metadata: ["group": "\(groupId)", "member": "\(member)", "clientId": "\(clientId)"])
+                "group member left",
+                metadata: ["group": "\(groupId)", "member": "\(member)", "clientId": "\(state.clientId)"])
         }
         guard let after, after.phase != before?.phase || after.generationId != before?.generationId else { return }
         switch after.phase {
