@@ -20,6 +20,18 @@ public struct LogConfig: Sendable, Equatable {
     public var maxMessageBytes: Int = 1_048_588
     /// `message.timestamp.type`.
     public var timestampType: TimestampType = .createTime
+    /// What happens to old data (`cleanup.policy`): segments deleted by retention, compacted to the latest record
+    /// per key, or both.
+    public var cleanupPolicy: CleanupPolicy = .delete
+    /// How long a tombstone stays readable once compaction has reached it (`delete.retention.ms`).
+    public var deleteRetentionMs: Int64 = 86_400_000
+    /// A record stays uncompacted for at least this long after it was written (`min.compaction.lag.ms`).
+    public var minCompactionLagMs: Int64 = 0
+    /// A record stays uncompacted for at most about this long (`max.compaction.lag.ms`).
+    public var maxCompactionLagMs: Int64 = Int64.max
+    /// A log is compacted once this share of it is dirty (written since its last cleaning)
+    /// (`min.cleanable.dirty.ratio`).
+    public var minCleanableDirtyRatio: Double = 0.5
 
     /// The defaults, as Kafka's.
     public init() {}
@@ -43,5 +55,20 @@ public struct LogConfig: Sendable, Equatable {
         try check(retentionMs >= -1, "retention.ms=\(retentionMs) must be -1 (unlimited) or more")
         try check(retentionBytes >= -1, "retention.bytes=\(retentionBytes) must be -1 (unlimited) or more")
         try check(maxMessageBytes >= 0, "max.message.bytes=\(maxMessageBytes) must be 0 or more")
+        try check(!cleanupPolicy.isEmpty, "cleanup.policy must name delete, compact or both")
+        try check(deleteRetentionMs >= 0, "delete.retention.ms=\(deleteRetentionMs) must be 0 or more")
+        try check(minCompactionLagMs >= 0, "min.compaction.lag.ms=\(minCompactionLagMs) must be 0 or more")
+        try check(
+            maxCompactionLagMs >= 1 && maxCompactionLagMs >= minCompactionLagMs,
+            "max.compaction.lag.ms=\(maxCompactionLagMs) must be at least 1 and at least min.compaction.lag.ms")
+        try check(
+            (0...1).contains(minCleanableDirtyRatio),
+            "min.cleanable.dirty.ratio=\(minCleanableDirtyRatio) must lie between 0 and 1")
+    }
+
+    /// How old the active segment may grow before it rolls: `segment.ms`, or for a compacted log
+    /// `max.compaction.lag.ms` when that is shorter (the active segment is never cleaned, as in Kafka).
+    var effectiveSegmentMs: Int64 {
+        cleanupPolicy.contains(.compact) ? min(segmentMs, maxCompactionLagMs) : segmentMs
     }
 }

@@ -66,7 +66,7 @@ extension PartitionLog {
         let size = try active.size()
         guard size > 0 else { return nil }
         let tooBig = size + batch.sizeInBytes > config.segmentBytes
-        let tooOld = now - (active.rollingBasedTimestamp ?? now) > config.segmentMs
+        let tooOld = now - (active.rollingBasedTimestamp ?? now) > config.effectiveSegmentMs
         // Relative offsets go into the indexes' 32-bit fields: a segment never spans more than Int32.max offsets.
         let offsetsOverflow = logEndOffsetValue + Int64(batch.lastOffsetDelta) - active.baseOffset > Int64(Int32.max)
         guard tooBig || tooOld || offsetsOverflow else { return nil }
