@@ -23,6 +23,8 @@ public struct LogManagerConfiguration: Sendable, Equatable {
     public var maximumOpenFiles = 0
     /// The most disk reserved ahead of active segments' data, over all partitions (`log.preallocate.max.bytes`).
     public var preallocateMaxBytes = DiskReservations.defaultMaxBytes
+    /// The log cleaner's settings (compaction of logs whose `cleanup.policy` includes `compact`).
+    public var cleaner = LogCleanerConfiguration()
 
     /// - Parameter dataDirectory: where the logs live.
     public init(dataDirectory: String) {
