@@ -6,13 +6,15 @@ import SpoolLog
 import SpoolMetadata
 
 /// Assembles the broker's long-running parts as swift-service-lifecycle services: the storage engine
-/// (`LogManager`: background flush, retention, clean shutdown) and the Kafka listener. A `ServiceGroup`
+/// (`LogManager`: background flush, retention, clean shutdown), the log cleaner and the Kafka listener. A `ServiceGroup`
 /// shuts services down in reverse order, so the listener stops (no new requests) before the logs close.
 public struct Broker: Sendable {
     /// The effective settings.
     public let configuration: BrokerConfiguration
     /// The storage engine.
     public let logManager: LogManager
+    /// Compacts the logs whose cleanup.policy includes `compact`.
+    public let cleaner: LogCleaner
     let metadataStore: SQLiteMetadataStore
     /// The partition layer: appends, reads, offsets and waits.
     let partitions: PartitionManager
@@ -54,6 +56,7 @@ public struct Broker: Sendable {
             return try await TopicCatalog.claims(in: store)
         }
         self.logManager = logManager
+        self.cleaner = LogCleaner(manager: logManager, logger: logger)
         do {
             guard let store = opened.withLockedValue({ $0 }) else {
                 preconditionFailure("LogManager.open returned without asking for the partition claims")
@@ -104,8 +107,9 @@ public struct Broker: Sendable {
     }
 
     /// The services to run, in start order. Shutdown runs in reverse: the coordinator answers the JoinGroup
-    /// and SyncGroup requests still waiting first, so the listener's connections can close.
-    public var services: [any Service] { [logManager, server, groupService, shares] }
+    /// and SyncGroup requests still waiting first, so the listener's connections can close; the cleaner stops
+    /// its round before the logs close.
+    public var services: [any Service] { [logManager, cleaner, server, groupService, shares] }
 
     /// Applies new log defaults (`log.retention.ms`, `log.retention.bytes`, `log.segment.bytes`, ...) while the broker
     /// runs, to every topic that does not override them: what SIGHUP reloads.

@@ -20,8 +20,8 @@ struct BatchInfo: Sendable, Equatable {
 /// Walks the batches of a segment file from a batch boundary, reading the file in chunks, and checks each against
 /// `StoredBatchIntegrity` (never against the client rules: stored data may be compacted or a transaction marker).
 ///
-/// Every batch's header is checked, and from the second batch on its base offset must follow on from the one
-/// before; with `verify` (recovery), each batch is also read whole and its CRC32C checked. Not thread-safe (a
+/// Every batch's header is checked, and from the second batch on its base offset must lie above the one before
+/// (gaps are compaction's); with `verify` (recovery), each batch is also read whole and its CRC32C checked. Not thread-safe (a
 /// value owned by one caller).
 struct BatchScanner {
     enum Step {
@@ -35,22 +35,25 @@ struct BatchScanner {
     private let verify: Bool
     private let chunkSize: Int
     private(set) var position: Int
-    /// The offset the next batch must start at: the previous batch's next offset (nil before the first).
+    /// The lowest offset the next batch may start at: the previous batch's next offset (nil before the first).
     private var expectedBaseOffset: Int64?
     private var window = ByteBuffer()
     private var windowStart = 0
+    /// With `verify`, the bytes of the batch `next()` returned last (a view of the read window, no copy).
+    private(set) var lastBatchBytes: ByteBuffer?
 
     /// - Parameters:
     ///   - file: the segment's log file.
     ///   - position: a batch boundary to start from.
     ///   - end: the byte after the last one to consider (the segment size).
     ///   - verify: check every batch whole.
-    init(file: LogFile, from position: Int, to end: Int, verify: Bool) {
+    ///   - chunkSize: bytes per read; by default 1 MiB with `verify`, 32 KiB without.
+    init(file: LogFile, from position: Int, to end: Int, verify: Bool, chunkSize: Int? = nil) {
         self.file = file
         self.position = position
         self.end = end
         self.verify = verify
-        self.chunkSize = verify ? 1 << 20 : 1 << 15
+        self.chunkSize = chunkSize ?? (verify ? 1 << 20 : 1 << 15)
     }
 
     /// The next batch, `.end` exactly at `end`, or `.invalid` with the reason the bytes stop making sense.
@@ -78,6 +81,7 @@ struct BatchScanner {
             } catch {
                 return .invalid("\(error) at position \(position)")
             }
+            lastBatchBytes = whole
         }
         let info = BatchInfo(
             position: position, size: size, baseOffset: batch.baseOffset, lastOffset: batch.lastOffset,

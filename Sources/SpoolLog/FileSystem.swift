@@ -97,6 +97,10 @@ enum LogFileName {
     static let indexSuffix = ".index"
     static let timeIndexSuffix = ".timeindex"
     static let deletedSuffix = ".deleted"
+    /// A compaction's output before its commit: removed at the next start.
+    static let cleanedSuffix = ".cleaned"
+    /// A compaction's output after its commit: the next start completes its swap.
+    static let swapSuffix = ".swap"
 
     /// `00000000000000000042` for 42.
     static func prefix(_ baseOffset: Int64) -> String {

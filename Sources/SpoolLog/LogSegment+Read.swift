@@ -166,7 +166,7 @@ extension LogSegment {
     /// Drops the segment's own reference to its log file; the descriptor closes once no read slice holds it.
     /// Inactive segments do this so that descriptors grow with partitions, not segments; reads reopen lazily.
     func releaseFile() {
-        file = nil
+        if !pinned { file = nil }
     }
 
     /// The open log file, or a new descriptor on it when the segment released its own (fsync acts on the

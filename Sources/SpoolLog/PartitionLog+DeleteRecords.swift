@@ -12,6 +12,8 @@ extension PartitionLog {
     /// - Throws: `LogError.offsetOutOfRange` beyond the log end offset, `.storage` on I/O errors.
     @discardableResult
     public func deleteRecords(before offset: Int64) throws(LogError) -> Int64 {
+        maintenanceLock.lock()
+        defer { maintenanceLock.unlock() }
         lock.lock()
         let target = offset == -1 ? logEndOffsetValue : offset
         guard target >= 0, target <= logEndOffsetValue else {

@@ -124,7 +124,8 @@ extension PartitionLog {
     }
 
     /// Deletes the oldest segments that retention no longer keeps: those whose newest record is older than
-    /// retention.ms, and those beyond retention.bytes. The active segment is never deleted. Files are
+    /// retention.ms, and those beyond retention.bytes, when the cleanup policy includes `delete`. The active segment
+    /// is never deleted. Files are
     /// renamed to `.deleted` under the lock and unlinked after it.
     /// - Parameter now: the wall clock in milliseconds; nil for the system clock.
     /// - Returns: how many segments were deleted.
@@ -132,6 +133,8 @@ extension PartitionLog {
     @discardableResult
     public func deleteExpiredSegments(now: Int64? = nil) throws(LogError) -> Int {
         let now = now ?? FileSystem.nowMs()
+        maintenanceLock.lock()
+        defer { maintenanceLock.unlock() }
         lock.lock()
         var renamed: [String] = []
         let count: Int
@@ -154,6 +157,8 @@ extension PartitionLog {
 
     /// How many of the oldest segments retention lets go. Called with the lock held.
     private func expiredSegmentCount(now: Int64) throws(LogError) -> Int {
+        // A compact-only log keeps its segments: the cleaner shrinks them instead (Kafka's cleanup.policy=compact).
+        guard config.cleanupPolicy.contains(.delete) else { return 0 }
         let candidates = segments.count - 1
         var count = 0
         if config.retentionMs >= 0 {

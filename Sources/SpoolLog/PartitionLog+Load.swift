@@ -48,6 +48,8 @@ extension PartitionLog {
         throws(LogError) -> (PartitionLog, RecoveryReport)
     {
         try config.validate()
+        // Before `.deleted` files go: a committed compaction swap still needs its sources until it is complete.
+        _ = try SegmentSwapRecovery.resolve(directory: directory, logger: logger)
         var baseOffsets: [Int64] = []
         for name in try FileSystem.list(directory) {
             if name.hasSuffix(LogFileName.deletedSuffix) || name.hasSuffix(".tmp") {

@@ -8,8 +8,8 @@ import Synchronization
 /// The log of one topic partition: an ordered run of segments, offsets assigned on append, reads by offset
 /// and by timestamp, flushes, retention and recovery.
 ///
-/// Thread-safe. Three locks, taken in this order: `appendLock` serialises appends (and a segment roll with them);
-/// `lock` guards the segment list and the segments; the bounds are published through `published`, whose lock
+/// Thread-safe. Locks, taken in this order: `maintenanceLock` serialises changes to the inactive segments;
+/// `appendLock` serialises appends (and a segment roll with them); `lock` guards the segment list and the segments; the bounds are published through `published`, whose lock
 /// no I/O ever holds, so reading `offsets` never waits on the disk. File I/O is blocking, so callers run these
 /// methods on a thread pool (the `LogManager` does), never on an event loop. fsyncs, a roll's included, run
 /// outside `lock`, so that reads and flushes continue while one is in progress.
@@ -24,6 +24,11 @@ public final class PartitionLog: @unchecked Sendable {
     /// Held across a whole append, a roll's I/O included, so that one partition's appends stay in order.
     let appendLock = NIOLock()
     let lock = NIOLock()
+    /// Serialises changes to the inactive segments (retention, DeleteRecords, compaction's segment swap), taken
+    /// before `lock`; appends never need it.
+    let maintenanceLock = NIOLock()
+    /// Called after each step of a compaction's segment swap, outside `lock`: lets a test stop a swap at any step.
+    var swapStepHook: (@Sendable (SegmentSwapStep) throws(LogError) -> Void)?
     /// The bounds, written under `lock` and read from any thread.
     let published: PublishedOffsets
     var config: LogConfig
@@ -203,7 +208,9 @@ public final class PartitionLog: @unchecked Sendable {
                         file: file, position: first.position, length: length, firstOffset: first.baseOffset)
                     break
                 }
-                // Moving on is right only when the offset lies past this segment's data.
+                // Moving on is right only when the offset lies past this segment's data. Compaction removes records
+                // inside a segment but keeps its last batch, so a segment still ends where the next begins, and a
+                // read inside a removed range finds the next batch kept; a segment that ends early lost data.
                 if index + 1 < segments.count, offset < segments[index + 1].baseOffset {
                     let error = LogError.damagedSegment(
                         path: segment.logPath,

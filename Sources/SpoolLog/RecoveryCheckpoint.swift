@@ -1,14 +1,16 @@
 import NIOCore
 
-/// `<data-dir>/recovery-point-offset-checkpoint`: per partition, the offset below which data and indexes
-/// were synced, in Kafka's text layout (a version line, a count line, then `topic partition offset` lines).
+/// An offset per partition in a file of the data directory, in Kafka's text layout (a version line, a count line,
+/// then `topic partition offset` lines): `recovery-point-offset-checkpoint`, the offset below which data and
+/// indexes were synced, and `cleaner-offset-checkpoint`, where each compacted log's dirty section starts.
 /// Written atomically: a temporary file, fsync, rename, directory fsync. Stateless and thread-safe.
 enum RecoveryCheckpoint {
     static let fileName = "recovery-point-offset-checkpoint"
+    static let cleanerFileName = "cleaner-offset-checkpoint"
 
     /// The checkpointed recovery points; empty when the file is missing or unreadable (then every
     /// partition is recovered from its first segment, which is slow but safe).
-    static func read(directory: String) -> [TopicPartition: Int64] {
+    static func read(directory: String, fileName: String = RecoveryCheckpoint.fileName) -> [TopicPartition: Int64] {
         let path = directory + "/" + fileName
         guard let size = FileSystem.fileSize(path), let file = try? LogFile(path: path, create: false),
               let bytes = try? file.read(count: size, at: 0)
@@ -27,7 +29,9 @@ enum RecoveryCheckpoint {
     }
 
     /// Replaces the checkpoint with `points`.
-    static func write(_ points: [TopicPartition: Int64], directory: String) throws(LogError) {
+    static func write(_ points: [TopicPartition: Int64], directory: String, fileName: String = RecoveryCheckpoint.fileName)
+        throws(LogError)
+    {
         var text = "0\n\(points.count)\n"
         for (partition, offset) in points.sorted(by: { $0.key < $1.key }) {
             text += "\(partition.topic) \(partition.partition) \(offset)\n"

@@ -12,9 +12,10 @@ import SpoolRecords
 /// - magic 2 and a batch length of at least a header that fits in what is left of the segment (`header`);
 /// - lastOffsetDelta ≥ 0, so that a batch never ends before it starts (`header`);
 /// - the CRC32C of attributes..end, when the whole batch is read (`checksum`);
-/// - each batch's base offset follows on from the previous batch's last offset (`follows`). The base offset lies
-///   outside the CRC, so this is the only check on it; Spool writes no gaps between batches (compaction, when it
-///   comes, keeps each batch's last offset), so a gap means damaged bytes, not data;
+/// - each batch's base offset lies above the previous batch's last offset (`follows`). The base offset lies
+///   outside the CRC, so this is the only check on it. Gaps between batches are data, not damage: compaction
+///   removes whole batches (it keeps the last batch of every segment, so segments still meet end to end, which
+///   recovery and reads check), so an overlap is the only sign of a damaged base offset;
 /// - relative offsets and positions fit the 32-bit fields of the segment's indexes (`indexable`).
 enum StoredBatchIntegrity {
     /// A broken rule, with what was found.
@@ -57,12 +58,12 @@ enum StoredBatchIntegrity {
         }
     }
 
-    /// Checks that a batch starting at `baseOffset` follows on from the batch before it (or from the segment's
-    /// base offset for its first batch).
+    /// Checks that a batch starting at `baseOffset` lies after the batch before it: at or above `expected`, the
+    /// previous batch's next offset (compaction leaves gaps; an overlap is damage).
     /// - Throws: `Violation` when it does not.
     static func follows(baseOffset: Int64, expected: Int64) throws(Violation) {
-        guard baseOffset == expected else {
-            throw Violation(description: "base offset \(baseOffset), expected \(expected)")
+        guard baseOffset >= expected else {
+            throw Violation(description: "base offset \(baseOffset) overlaps the batch before, which ends at \(expected - 1)")
         }
     }
 

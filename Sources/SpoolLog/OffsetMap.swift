@@ -1,0 +1,89 @@
+/// The cleaner's map from key to the offset of its latest record in the dirty section of a log (Kafka's
+/// `SkimpyOffsetMap`): one flat allocation of 24-byte slots, each a 128-bit hash of a key and an offset, with linear
+/// probing. Keys themselves are never stored, so the memory a round uses is fixed whatever the keys' sizes.
+///
+/// The hash is SipHash (the standard library's `Hasher`) of the key under two 64-bit seeds drawn at random for
+/// every round: a collision would make an older record of one key look superseded by another key's, and with 128
+/// random bits no producer can aim for one. Not thread-safe: one cleaner round owns it.
+final class OffsetMap {
+    /// Slots in the table.
+    let capacity: Int
+    /// The map counts as full at this many keys (90 % of the slots), so that probes stay short.
+    let maximumKeys: Int
+    /// Keys in the map.
+    private(set) var count = 0
+    /// Three words per slot: the hash's two halves and `offset + 1` (0 marks an empty slot).
+    private let words: UnsafeMutablePointer<UInt64>
+    private var seeds: (UInt64, UInt64) = (0, 0)
+
+    /// Bytes one key takes.
+    static let bytesPerSlot = 24
+
+    /// - Parameter bytes: the memory to use (`log.cleaner.dedupe.buffer.size`).
+    init(bytes: Int) {
+        capacity = max(bytes / Self.bytesPerSlot, 16)
+        maximumKeys = capacity * 9 / 10
+        words = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity * 3)
+        words.initialize(repeating: 0, count: capacity * 3)
+        clear()
+    }
+
+    deinit { words.deallocate() }
+
+    /// Empties the map and draws new hash seeds.
+    func clear() {
+        if count > 0 { words.update(repeating: 0, count: capacity * 3) }
+        count = 0
+        seeds = (UInt64.random(in: .min ... .max), UInt64.random(in: .min ... .max))
+    }
+
+    /// Whether `additional` more keys may still be put without the map counting as full.
+    func hasRoom(for additional: Int) -> Bool { count + additional <= maximumKeys }
+
+    /// How full the map is, 0 to 1 (of `maximumKeys`).
+    var utilization: Double { Double(count) / Double(maximumKeys) }
+
+    /// Maps `key` to `offset` (offsets only grow during a round, so the later put wins).
+    func put(_ key: UnsafeRawBufferPointer, offset: Int64) {
+        let (high, low) = hash(key)
+        var slot = Int(truncatingIfNeeded: low % UInt64(capacity))
+        while true {
+            let base = words + slot * 3
+            if base[2] == 0 {
+                precondition(count < capacity, "offset map overfilled; callers check hasRoom first")
+                base[0] = high
+                base[1] = low
+                base[2] = UInt64(bitPattern: offset + 1)
+                count += 1
+                return
+            }
+            if base[0] == high && base[1] == low {
+                base[2] = UInt64(bitPattern: offset + 1)
+                return
+            }
+            slot = slot + 1 == capacity ? 0 : slot + 1
+        }
+    }
+
+    /// The offset `key` maps to, or nil when it is not in the map.
+    func get(_ key: UnsafeRawBufferPointer) -> Int64? {
+        let (high, low) = hash(key)
+        var slot = Int(truncatingIfNeeded: low % UInt64(capacity))
+        while true {
+            let base = words + slot * 3
+            if base[2] == 0 { return nil }
+            if base[0] == high && base[1] == low { return Int64(bitPattern: base[2]) - 1 }
+            slot = slot + 1 == capacity ? 0 : slot + 1
+        }
+    }
+
+    private func hash(_ key: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
+        var first = Hasher()
+        first.combine(seeds.0)
+        first.combine(bytes: key)
+        var second = Hasher()
+        second.combine(seeds.1)
+        second.combine(bytes: key)
+        return (UInt64(UInt(bitPattern: first.finalize())), UInt64(UInt(bitPattern: second.finalize())))
+    }
+}
