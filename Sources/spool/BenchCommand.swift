@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import SpoolClient
 
-/// `spool bench produce|consume|e2e|share`: load the broker through SpoolClient and report rates and latencies.
+/// `spool bench produce|consume|e2e|share`: load the broker through SpoolClient and report rates and latencies;
+/// `spool bench compaction` times the log cleaner on a log of its own, without a broker.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure produce, consume and end-to-end throughput and latency against a broker.",
@@ -15,8 +16,9 @@ struct Bench: AsyncParsableCommand {
               spool bench consume --topic perf --json
               spool bench e2e --topic lat --rate 100000 --duration 10
               spool bench share --topic queue --consumers 4 --count 2000000
+              spool bench compaction --log-bytes 1073741824   # no broker: the log cleaner on a log of its own
             """,
-        subcommands: [BenchProduce.self, BenchConsume.self, BenchEndToEnd.self, BenchShare.self])
+        subcommands: [BenchProduce.self, BenchConsume.self, BenchEndToEnd.self, BenchShare.self, BenchCompaction.self])
 }
 
 /// The options every bench mode shares.
