@@ -74,6 +74,9 @@ struct CleaningRound {
     /// - Returns: the offset after the last record mapped (the round's end offset).
     private func buildMap(from firstDirty: Int64, to limit: Int64, stats: inout CleaningStats) throws -> Int64 {
         var mappedUpTo = firstDirty
+        // One batch's keys, hashed and their slots loaded together before they are put (see OffsetMap).
+        var hashes: [OffsetMap.KeyHash] = []
+        var offsets: [Int64] = []
         for segment in view.segments where segment.nextOffset > firstDirty && segment.baseOffset < limit {
             var stopped = false
             stats.bytesRead += try forEachBatch(of: segment) { info, batch in
@@ -93,10 +96,17 @@ struct CleaningRound {
                         return false
                     }
                     let section = try StoredRecords.recordsSection(of: batch, maximumSize: Self.maximumSectionBytes)
+                    hashes.removeAll(keepingCapacity: true)
+                    offsets.removeAll(keepingCapacity: true)
                     try StoredRecords.forEach(in: section, count: Int(batch.recordsCount)) { record in
                         let offset = batch.baseOffset + Int64(record.layout.offsetDelta)
-                        if let key = record.key, offset >= firstDirty { map.put(key, offset: offset) }
+                        if let key = record.key, offset >= firstDirty {
+                            hashes.append(map.hash(key))
+                            offsets.append(offset)
+                        }
                     }
+                    map.prefetch(hashes)
+                    for (hash, offset) in zip(hashes, offsets) { map.put(hash, offset: offset) }
                 }
                 mappedUpTo = info.nextOffset
                 return true
@@ -189,18 +199,34 @@ struct CleaningRound {
         if batch.isControl { return batch.buffer }
         let section = try StoredRecords.recordsSection(of: batch, maximumSize: Self.maximumSectionBytes)
         let horizonPassed = batch.deleteHorizonMs.map { now >= $0 } ?? false
-        var kept: [StoredRecordLayout] = []
-        var removed = 0
-        var cleanedTombstone = false
+        // The records first, their keys hashed and their slots loaded together (see OffsetMap); then the lookups.
+        var records: [(layout: StoredRecordLayout, offset: Int64, hash: OffsetMap.KeyHash?, tombstone: Bool)] = []
+        records.reserveCapacity(Int(batch.recordsCount))
+        var hashes: [OffsetMap.KeyHash] = []
+        hashes.reserveCapacity(Int(batch.recordsCount))
         try StoredRecords.forEach(in: section, count: Int(batch.recordsCount)) { record in
             let offset = batch.baseOffset + Int64(record.layout.offsetDelta)
+            var hash: OffsetMap.KeyHash?
+            if offset <= latestMapped, let key = record.key {
+                let keyHash = map.hash(key)
+                hashes.append(keyHash)
+                hash = keyHash
+            }
+            records.append((record.layout, offset, hash, record.isTombstone))
+        }
+        map.prefetch(hashes)
+        var kept: [StoredRecordLayout] = []
+        kept.reserveCapacity(records.count)
+        var removed = 0
+        var cleanedTombstone = false
+        for record in records {
             let keep: Bool
-            if offset > latestMapped {
+            if record.offset > latestMapped {
                 keep = true
-            } else if let key = record.key {
-                if let latest = map.get(key), offset < latest {
+            } else if let hash = record.hash {
+                if let latest = map.get(hash), record.offset < latest {
                     keep = false
-                } else if record.isTombstone {
+                } else if record.tombstone {
                     keep = !horizonPassed
                     cleanedTombstone = cleanedTombstone || keep
                 } else {

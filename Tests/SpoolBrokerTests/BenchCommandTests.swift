@@ -107,6 +107,35 @@ struct BenchCommandTests {
         #expect(try await broker.stop() == 0)
     }
 
+    @Test("compaction: without a broker, one cleaning round keeps one record per distinct key and reports its figures")
+    func compaction() async throws {
+        // Proves the mode writes the log it says (10 % distinct keys), cleans it down to the distinct keys, and
+        // reports rates and memory; no broker runs.
+        let result = try await run(SpoolProcess.executable, [
+            "bench", "compaction", "--log-bytes", "\(4 << 20)", "--segment-bytes", "\(1 << 20)",
+            "--dedupe-buffer-bytes", "\(1 << 20)", "--json",
+        ], timeout: .seconds(60))
+        #expect(result.status == 0, "\(result.stderr)")
+        let line = try #require(result.stdout.split(separator: "\n").last, "no summary on stdout: \(result.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(summary["mode"] as? String == "compaction")
+        let records = number(summary, "records_written")
+        let distinct = number(summary, "distinct_keys_written")
+        #expect(records > 30_000)
+        #expect(distinct > records * 0.09 && distinct <= records * 0.1, "\(summary)")
+        // The last chunk stays in the active segment, uncleaned; nearly every key also appears before it.
+        let kept = number(summary, "records_kept")
+        #expect(kept <= distinct && kept >= distinct * 0.99, "one record per key once cleaned: \(summary)")
+        #expect(kept + number(summary, "records_removed") <= records)
+        #expect(number(summary, "records_removed") > records * 0.7)
+        #expect(number(summary, "source_bytes") >= Double(4 << 20) * 0.95, "whole segments: close to --log-bytes")
+        #expect(number(summary, "bytes_read") == 2 * number(summary, "source_bytes"), "mapped and rewritten")
+        #expect(number(summary, "bytes_reclaimed") > number(summary, "source_bytes") * 0.8)
+        for key in ["read_mb_per_sec", "log_mb_per_sec", "rss_after_kib", "peak_rss_after_kib"] {
+            #expect(number(summary, key) > 0, "\(key) in \(summary)")
+        }
+    }
+
     @Test("bad options and an empty topic fail with a message that says what to do")
     func failures() async throws {
         let broker = try await RunningBroker()
