@@ -74,7 +74,8 @@ def test_create_with_configs_and_default_partitions(admin):
 
 def test_standard_topic_configs(admin):
     """Kafka's standard topic configs that provisioning tools send are accepted and described back as the
-    topic's own; one that cannot be honoured (compaction) is refused with INVALID_CONFIG naming it."""
+    topic's own, cleanup.policy=compact among them; one that cannot be honoured (tiered storage) is refused with
+    INVALID_CONFIG naming it."""
     given = {"min.insync.replicas": "2", "compression.type": "lz4", "unclean.leader.election.enable": "false"}
     wait(admin.create_topics([NewTopic("admin-standard", num_partitions=1, replication_factor=1, config=given)]))
     configs = topic_configs(admin, "admin-standard")
@@ -83,11 +84,15 @@ def test_standard_topic_configs(admin):
         assert configs[name].source == ConfigSource.DYNAMIC_TOPIC_CONFIG.value
     assert configs["preallocate"].source == ConfigSource.DEFAULT_CONFIG.value
 
-    compact = admin.create_topics([NewTopic("admin-compact", num_partitions=1, config={"cleanup.policy": "compact"})])
-    refused = error_of(compact["admin-compact"])
+    wait(admin.create_topics([NewTopic("admin-compact", num_partitions=1, config={"cleanup.policy": "compact"})]))
+    compact = topic_configs(admin, "admin-compact")["cleanup.policy"]
+    assert compact.value == "compact" and compact.source == ConfigSource.DYNAMIC_TOPIC_CONFIG.value
+
+    tiered = admin.create_topics([NewTopic("admin-tiered", num_partitions=1, config={"remote.storage.enable": "true"})])
+    refused = error_of(tiered["admin-tiered"])
     assert refused.code() == KafkaError.INVALID_CONFIG
-    assert "cleanup.policy" in refused.str()
-    assert "admin-compact" not in admin.list_topics(timeout=TIMEOUT_S).topics
+    assert "remote.storage.enable" in refused.str()
+    assert "admin-tiered" not in admin.list_topics(timeout=TIMEOUT_S).topics
 
 
 def test_create_errors(admin):
