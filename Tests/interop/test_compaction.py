@@ -18,7 +18,7 @@ import pytest
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
-from conftest import Broker, temporary_broker
+from conftest import Broker, free_port, temporary_broker
 
 CLEANER_ARGS = ("--set", "log.cleaner.backoff.ms=100")
 COMPACTED = {
@@ -35,8 +35,9 @@ def create(bootstrap, topic, partitions=1, configs=None):
 
 
 def produce(bootstrap, topic, records, **settings):
-    """Produces (key, value, partition) triples, waits for every acknowledgement, fails on any delivery error."""
-    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, **settings})
+    """Produces (key, value, partition) triples, waits for every acknowledgement, fails on any delivery error.
+    Batches stay small (16 KiB), so that the 64 KiB segments of the topics here roll."""
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "batch.size": 16384, **settings})
     errors = []
     for key, value, partition in records:
         producer.produce(topic, key=key, value=value, partition=partition,
@@ -146,7 +147,9 @@ def test_connect_offsets_topic_with_an_idempotent_producer_survives_cleaning_and
     the same producer goes on without an out-of-order or duplicate error, and every key reads its latest value."""
     parent = tempfile.mkdtemp(prefix="spool-compact-")
     data_dir = os.path.join(parent, "data")
-    broker = Broker(data_dir, os.path.join(parent, "broker-1.log"), CLEANER_ARGS)
+    # One port for both runs: the producer reconnects to the restarted broker where it was.
+    args = CLEANER_ARGS + ("--listen", f"127.0.0.1:{free_port()}")
+    broker = Broker(data_dir, os.path.join(parent, "broker-1.log"), args)
     try:
         topic = "connect-offsets"
         partitions = 25
@@ -156,8 +159,9 @@ def test_connect_offsets_topic_with_an_idempotent_producer_survives_cleaning_and
         described = admin.describe_configs([resource])[resource].result(10)
         assert described["cleanup.policy"].value == "compact"
 
+        # Small batches, so that each partition's log rolls several segments (the active one is never cleaned).
         producer = Producer({"bootstrap.servers": broker.bootstrap, "enable.idempotence": True, "linger.ms": 5,
-                             "message.send.max.retries": 1000, "retry.backoff.ms": 200})
+                             "batch.size": 4096, "message.send.max.retries": 1000, "retry.backoff.ms": 200})
         errors = []
         expected = {}
 
@@ -178,7 +182,7 @@ def test_connect_offsets_topic_with_an_idempotent_producer_survives_cleaning_and
         for p in range(partitions):
             ends[p] = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
         consumer.close()
-        wait_until_cleaned(broker, topic, [end // 2 for end in ends])
+        wait_until_cleaned(broker, topic, [end // 3 for end in ends])
 
         broker.kill()
         for name in os.listdir(data_dir):
@@ -186,7 +190,7 @@ def test_connect_offsets_topic_with_an_idempotent_producer_survives_cleaning_and
                 for file in os.listdir(os.path.join(data_dir, name)):
                     if file.endswith(".snapshot"):
                         os.remove(os.path.join(data_dir, name, file))
-        broker = Broker(data_dir, os.path.join(parent, "broker-2.log"), CLEANER_ARGS)
+        broker = Broker(data_dir, os.path.join(parent, "broker-2.log"), args)
         # The producer keeps its id and sequence numbers: its next batches reconnect to the restarted broker.
         send(10_000, 2)
         assert errors == []
