@@ -120,7 +120,8 @@ struct IncrementalAlterConfigsHandler: KafkaResponseHandler {
                     throw .invalidConfig("can't \(operation) to \(config.name) because its type is not LIST: use SET")
                 }
                 guard let value = config.value else {
-                    throw .invalidConfig("null value to \(operation) for \(config.name): give the items to \(operation)")
+                    throw .invalidConfig(
+                        "null value to \(operation) for \(config.name): give the items to \(operation)")
                 }
                 changes.set[config.name] = TopicConfigs.alteredList(items, appending: appending, items: value)
             case nil:
