@@ -103,6 +103,24 @@ import Testing
             also: ["min.compaction.lag.ms": "2000"])
     }
 
+    @Test("APPEND adds the items a list lacks at its end and SUBTRACT removes them, over the default when unset")
+    func appendAndSubtract() {
+        var compacted = LogConfig()
+        compacted.cleanupPolicy = .compact
+        #expect(TopicConfigs.listValue("cleanup.policy", overrides: [:], defaults: LogConfig()) == ["delete"])
+        #expect(TopicConfigs.listValue("cleanup.policy", overrides: [:], defaults: compacted) == ["compact"])
+        #expect(TopicConfigs.listValue("cleanup.policy", overrides: ["cleanup.policy": "compact, delete"],
+                                       defaults: LogConfig()) == ["compact", "delete"])
+        #expect(TopicConfigs.listValue("leader.replication.throttled.replicas", overrides: [:],
+                                       defaults: LogConfig()) == [])
+        #expect(TopicConfigs.listValue("retention.ms", overrides: [:], defaults: LogConfig()) == nil)
+        #expect(TopicConfigs.alteredList(["delete"], appending: true, items: "compact") == "delete,compact")
+        #expect(TopicConfigs.alteredList(["delete", "compact"], appending: true, items: "compact") == "delete,compact")
+        #expect(TopicConfigs.alteredList([], appending: true, items: "0:1, 1:1") == "0:1,1:1")
+        #expect(TopicConfigs.alteredList(["delete", "compact"], appending: false, items: "delete") == "compact")
+        #expect(TopicConfigs.alteredList(["compact"], appending: false, items: "compact,delete") == "")
+    }
+
     @Test("DescribeConfigs: default DEFAULT_CONFIG, broker setting STATIC_BROKER_CONFIG, topic's DYNAMIC_TOPIC_CONFIG")
     func describeSourcesAndSynonyms() async throws {
         let broker = try await RoutedBroker { $0.logDefaults.retentionMs = 5000 }

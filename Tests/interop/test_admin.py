@@ -130,7 +130,8 @@ def test_validate_only_creates_nothing(admin):
 
 
 def test_incremental_alter_configs(admin):
-    """SET and DELETE change a topic's overrides; APPEND and broker configs are refused with a message."""
+    """SET and DELETE change a topic's overrides; APPEND adds to a list config, and is refused for a config that
+    is not a list; broker configs are refused with a message."""
     wait(admin.create_topics([NewTopic("admin-alter", num_partitions=1, config={"retention.bytes": "1048576"})]))
     resource = ConfigResource(ResourceType.TOPIC, "admin-alter", incremental_configs=[
         ConfigEntry("retention.ms", "7200000", incremental_operation=AlterConfigOpType.SET),
@@ -149,7 +150,12 @@ def test_incremental_alter_configs(admin):
 
     append = ConfigResource(ResourceType.TOPIC, "admin-alter", incremental_configs=[
         ConfigEntry("cleanup.policy", "compact", incremental_operation=AlterConfigOpType.APPEND)])
-    assert error_of(admin.incremental_alter_configs([append])[append]).code() == KafkaError.INVALID_CONFIG
+    wait(admin.incremental_alter_configs([append]))
+    assert topic_configs(admin, "admin-alter")["cleanup.policy"].value == "delete,compact"
+    not_list = ConfigResource(ResourceType.TOPIC, "admin-alter", incremental_configs=[
+        ConfigEntry("retention.ms", "1000", incremental_operation=AlterConfigOpType.APPEND)])
+    assert error_of(admin.incremental_alter_configs([not_list])[not_list]).code() == KafkaError.INVALID_CONFIG
+    assert topic_configs(admin, "admin-alter")["retention.ms"].value == "7200000"
 
     invalid = ConfigResource(ResourceType.TOPIC, "admin-alter", incremental_configs=[
         ConfigEntry("message.timestamp.type", "Whenever", incremental_operation=AlterConfigOpType.SET)])
