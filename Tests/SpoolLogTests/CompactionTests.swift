@@ -186,6 +186,28 @@ struct CompactionTests {
         }
     }
 
+    @Test("lookups by timestamp answer with the first record kept at or after the time, across removed ranges")
+    func timestampsAcrossGaps() throws {
+        let directory = TemporaryDirectory()
+        let log = try makeLog(directory, config: CompactionSupport.config())
+        var workload = CompactionWorkload()
+        let base: Int64 = 1_700_000_000_000
+        for index in 0..<1_500 {
+            try CompactionSupport.append(
+                log, [("key-\(index % 40)", "v\(index)")], workload: &workload, timestamp: base + Int64(index))
+        }
+        try log.flush()
+        try #require(try CompactionSupport.cleaner(for: [log], directory: directory).cleanOnce() != nil)
+        let kept = Set(try CompactionSupport.readAll(log).map(\.offset))
+        for index in stride(from: 0, to: 1_500, by: 37) {
+            // Offset i was written at base + i: the answer is the first kept offset at or after i.
+            let expected = kept.filter { $0 >= Int64(index) }.min()
+            let found = try log.offset(forTimestamp: base + Int64(index))
+            #expect(found?.offset == expected && found?.timestamp == expected.map { base + $0 }, "at \(index)")
+        }
+        #expect(try log.maxTimestampOffset()?.offset == 1_499)
+    }
+
     @Test("tombstones delete their key, stay for delete.retention.ms after the first cleaning, then go")
     func tombstonesExpire() throws {
         let directory = TemporaryDirectory()

@@ -243,10 +243,21 @@ def test_sigkill_at_random_points_of_cleaning_keeps_every_key_latest_value():
         produce(broker.bootstrap, topic, records, **{"acks": "all"})
         expected = {(partition, key): value for key, value, partition in records}
         in_progress = 0
+        partition_dirs = [os.path.join(data_dir, f"{topic}-{p}") for p in range(2)]
+
+        def files_in_flight():
+            return any(f.endswith((".cleaned", ".swap")) for d in partition_dirs for f in os.listdir(d))
+
         for trial in range(8):
-            time.sleep(random.uniform(0.3, 2.5))
-            partition_dirs = [os.path.join(data_dir, f"{topic}-{p}") for p in range(2)]
-            if any(f.endswith((".cleaned", ".swap")) for d in partition_dirs for f in os.listdir(d)):
+            if trial % 2 == 0:
+                time.sleep(random.uniform(0.1, 2.5))  # anywhere: mapping keys, rewriting, swapping
+            else:
+                # Once a cleaned segment is being written: the rewrite and the swap's renames.
+                deadline = time.monotonic() + 10
+                while not files_in_flight() and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                time.sleep(random.uniform(0, 0.3))
+            if files_in_flight():
                 in_progress += 1
             broker.kill()
             broker = Broker(data_dir, os.path.join(parent, f"broker-{trial + 1}.log"), args)

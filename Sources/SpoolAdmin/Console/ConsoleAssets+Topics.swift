@@ -132,7 +132,7 @@ route(/^\/topics\/([^/]+)$/, 'topics', (main, [name]) => {
         ...cleanerColumns,
         { key: 'browse', label: '', sort: false,
           cell: (p) => h('a', { href: '#/records/' + enc(name) + '?partition=' + p.partition }, 'Browse') },
-      ], topic.partitions, { sort: 'partition' }));
+      ], topic.partitions, { sort: 'partition', rowId: (p) => String(p.partition) }));
       drawConfigs();
     },
   };
