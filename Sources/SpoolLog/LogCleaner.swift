@@ -138,6 +138,9 @@ public final class LogCleaner: Service, @unchecked Sendable {
             roundsAborted.increment()
             logger.debug("cleaning round aborted: retention changed the log", metadata: ["partition": "\(log.topicPartition)"])
             return nil
+        } catch where log.offline != nil {
+            roundsAborted.increment()  // the log went offline (deleted, a failed fsync) during the round
+            return nil
         } catch {
             roundsFailed.increment()
             lock.withLock { _ = uncleanable.insert(log.topicPartition) }

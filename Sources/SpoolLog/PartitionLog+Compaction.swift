@@ -127,8 +127,13 @@ extension PartitionLog {
             for path in deleted { try FileSystem.remove(path) }
             return true
         } catch {
-            // Committed on disk but not in memory: serve nothing more until a restart completes the swap.
-            lock.withLock { offlineReason = offlineReason ?? "a compaction swap failed after its commit: \(error)" }
+            // Committed on disk but not in memory: serve nothing more until a restart completes the swap. A log
+            // already offline (its topic deleted under the swap) needs no second word.
+            let wasOffline = lock.withLock { () -> Bool in
+                defer { offlineReason = offlineReason ?? "a compaction swap failed after its commit: \(error)" }
+                return offlineReason != nil
+            }
+            if wasOffline { throw error }
             logger.error(
                 "compaction swap failed after its commit; the log is offline until a restart completes it",
                 metadata: ["segment": "\(first.logPath)", "error": "\(error)"])

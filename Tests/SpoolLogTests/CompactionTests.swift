@@ -208,6 +208,47 @@ struct CompactionTests {
         #expect(try log.maxTimestampOffset()?.offset == 1_499)
     }
 
+    @Test("min.compaction.lag.ms keeps records younger than the lag uncompacted")
+    func minimumLag() throws {
+        let directory = TemporaryDirectory()
+        var config = CompactionSupport.config()
+        config.minCompactionLagMs = 60_000
+        let log = try makeLog(directory, config: config)
+        var workload = CompactionWorkload()
+        let old: Int64 = 1_700_000_000_000
+        for index in 0..<1_000 {
+            try CompactionSupport.append(log, [("key-\(index % 10)", "old-\(index)")], workload: &workload, timestamp: old)
+        }
+        let young = workload.appended.count
+        for index in 0..<1_000 {
+            try CompactionSupport.append(
+                log, [("key-\(index % 10)", "young-\(index)")], workload: &workload, timestamp: old + 100_000)
+        }
+        try log.flush()
+        let stats = try #require(try CompactionSupport.cleaner(for: [log], directory: directory).cleanOnce(now: old + 120_000))
+        #expect(stats.endOffset <= Int64(young) && stats.recordsRemoved > 900)
+        let read = try CompactionSupport.readAll(log)
+        #expect(read.filter { $0.offset >= Int64(young) } == Array(workload.appended[young...]))
+    }
+
+    @Test("max.compaction.lag.ms cleans a log that is not dirty enough once its oldest dirty record is that old")
+    func maximumLag() throws {
+        let directory = TemporaryDirectory()
+        var config = CompactionSupport.config()
+        config.minCleanableDirtyRatio = 1  // never dirty enough by ratio alone
+        let log = try makeLog(directory, config: config)
+        var workload = CompactionWorkload()
+        try CompactionSupport.fill(log, keys: 10, updates: 1_000, workload: &workload)
+        try log.flush()
+        let cleaner = CompactionSupport.cleaner(for: [log], directory: directory)
+        let written: Int64 = 1_700_000_000_000
+        #expect(try cleaner.cleanOnce(now: written + 120_000) == nil)
+        config.maxCompactionLagMs = 60_000
+        try log.updateConfig(config)
+        #expect(try cleaner.cleanOnce(now: written + 30_000) == nil)
+        #expect(try cleaner.cleanOnce(now: written + 120_000) != nil)
+    }
+
     @Test("tombstones delete their key, stay for delete.retention.ms after the first cleaning, then go")
     func tombstonesExpire() throws {
         let directory = TemporaryDirectory()
