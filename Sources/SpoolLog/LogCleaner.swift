@@ -208,7 +208,7 @@ public final class LogCleaner: Service, @unchecked Sendable {
             highest = max(highest, ratio)
             let overdue = view.config.maxCompactionLagMs < Int64.max
                 && view.segments.first(where: { $0.nextOffset > first }).map {
-                    $0.largestTimestamp >= 0 && now - $0.largestTimestamp > view.config.maxCompactionLagMs
+                    $0.firstTimestamp >= 0 && now - $0.firstTimestamp > view.config.maxCompactionLagMs
                 } == true
             guard ratio > view.config.minCleanableDirtyRatio || overdue else { continue }
             if best == nil || (overdue && !(best?.due ?? false)) || ratio > (best?.ratio ?? 0) {
