@@ -109,7 +109,7 @@ let package = Package(
         .target(
             name: "SpoolAdmin",
             dependencies: [
-                "SpoolBroker", "SpoolClient", "SpoolRecords",
+                "SpoolBroker", "SpoolClient", "SpoolLog", "SpoolRecords",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

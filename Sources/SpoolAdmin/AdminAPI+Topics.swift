@@ -1,6 +1,7 @@
 import Hummingbird
 import SpoolBroker
 import SpoolClient
+import SpoolLog
 
 /// Topics: list, create, describe (partitions and configs with their sources), delete, alter configs, grow.
 extension AdminAPI {
@@ -35,6 +36,7 @@ extension AdminAPI {
         let records: Int64
         let sizeBytes: Int64
         let segments: Int
+        let cleaner: CleanerPartitionStatus?
     }
 
     struct Topic: Encodable {
@@ -122,7 +124,8 @@ extension AdminAPI {
         let partitions = await broker.partitionSummaries(topic: name).map {
             PartitionRow(
                 partition: $0.partition, logStartOffset: $0.logStartOffset, logEndOffset: $0.logEndOffset,
-                records: $0.logEndOffset - $0.logStartOffset, sizeBytes: $0.sizeBytes, segments: $0.segments)
+                records: $0.logEndOffset - $0.logStartOffset, sizeBytes: $0.sizeBytes, segments: $0.segments,
+                cleaner: $0.cleaner)
         }
         return Topic(
             name: metadata.name, topicId: metadata.topicId, partitions: partitions,

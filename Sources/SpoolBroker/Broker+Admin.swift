@@ -15,6 +15,8 @@ public struct PartitionSummary: Sendable, Encodable {
     public let sizeBytes: Int64
     /// How many segments the log has.
     public let segments: Int
+    /// Where compaction stands, for a partition the log cleaner has looked at (its topic is compacted).
+    public let cleaner: CleanerPartitionStatus?
 }
 
 /// The file system the data directory is on.
@@ -51,7 +53,8 @@ extension Broker {
                 return PartitionSummary(
                     topic: log.topicPartition.topic, partition: log.topicPartition.partition,
                     logStartOffset: offsets.logStartOffset, logEndOffset: offsets.logEndOffset,
-                    sizeBytes: Int64(log.sizeInBytes()), segments: log.segmentCount)
+                    sizeBytes: Int64(log.sizeInBytes()), segments: log.segmentCount,
+                    cleaner: log.logConfig.cleanupPolicy.contains(.compact) ? cleaner.status(of: log.topicPartition) : nil)
             }
         }
         return summaries ?? []  // `allLogs` is in partition order: by topic, then index

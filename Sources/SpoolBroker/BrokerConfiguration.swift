@@ -13,6 +13,10 @@ public struct BrokerConfiguration: Sendable, Equatable {
     public var flushIntervalMs: Int64 = 1000
     /// How often retention runs (`log.retention.check.interval.ms`).
     public var retentionCheckIntervalMs: Int64 = 300_000
+    /// The log cleaner's settings (`log.cleaner.enable`, `log.cleaner.dedupe.buffer.size`,
+    /// `log.cleaner.io.buffer.size`, `log.cleaner.io.max.bytes.per.second`, `log.cleaner.backoff.ms`). Its offset
+    /// map, `log.cleaner.dedupe.buffer.size`, counts in the broker's memory bound (README.md, "Memory bound").
+    public var cleaner = LogCleanerConfiguration()
     /// Threads for blocking file I/O (`num.io.threads`).
     public var ioThreads = 4
     /// The most disk reserved ahead of active segments' data over all partitions (`log.preallocate.max.bytes`).
@@ -139,6 +143,7 @@ public struct BrokerConfiguration: Sendable, Equatable {
         configuration.defaultLogConfig = logDefaults
         configuration.flushIntervalMs = flushIntervalMs
         configuration.retentionCheckIntervalMs = retentionCheckIntervalMs
+        configuration.cleaner = cleaner
         configuration.ioThreads = ioThreads
         configuration.maximumOpenFiles = maximumOpenLogFiles
         configuration.preallocateMaxBytes = preallocateMaxBytes

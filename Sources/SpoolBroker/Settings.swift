@@ -38,15 +38,8 @@ enum Settings {
                 configuration.advertisedListen = address
             },
             current: { $0.advertisedListen?.description ?? "" }),
-        Setting(
-            key: "admin.enabled", help: "Run the admin HTTP listener: health, /metrics, JSON API, web console.",
-            apply: { (value, configuration) throws(ConfigurationError) in
-                guard let flag = Bool(value) else {
-                    throw ConfigurationError("invalid value '\(value)' for admin.enabled: allowed true or false")
-                }
-                configuration.adminEnabled = flag
-            },
-            current: { String($0.adminEnabled) }),
+        flag("admin.enabled", "Run the admin HTTP listener: health, /metrics, JSON API, web console.",
+             \.adminEnabled),
         address("admin.listen", "Admin HTTP listener address, HOST:PORT; off loopback it requires admin.users.",
                 example: "127.0.0.1:9644", \.adminListen),
         integer("admin.max.connections", "Connections the admin listener serves at once; it stops accepting beyond.",
@@ -70,16 +63,8 @@ enum Settings {
                 configuration.adminUsers = value
             },
             current: { $0.adminUsers }),
-        Setting(
-            key: "auto.create.topics.enable", help: "Create a topic when a client first produces to or asks for it.",
-            apply: { (value, configuration) throws(ConfigurationError) in
-                guard let flag = Bool(value) else {
-                    throw ConfigurationError(
-                        "invalid value '\(value)' for auto.create.topics.enable: allowed true or false")
-                }
-                configuration.autoCreateTopics = flag
-            },
-            current: { String($0.autoCreateTopics) }),
+        flag("auto.create.topics.enable", "Create a topic when a client first produces to or asks for it.",
+             \.autoCreateTopics),
         integer("num.partitions", "Partitions of an automatically created topic.", 1...100_000, \.defaultPartitions),
         integer("socket.request.max.bytes", "Largest request frame accepted, in bytes.",
                 1024...Int(Int32.max), \.maximumRequestBytes),
@@ -118,6 +103,7 @@ enum Settings {
         integer("log.preallocate.max.bytes",
                 "Most disk reserved ahead of active segments' data, over all partitions; 0 turns reserving off.",
                 0...Int.max, \.preallocateMaxBytes),
+    ] + cleanerSettings + [
         integer("message.max.decompressed.bytes",
                 "Largest records section a produced compressed batch may decompress to when it is checked.",
                 1024...Int(Int32.max), \.maximumDecompressedBatchBytes),
@@ -189,6 +175,39 @@ enum Settings {
 
     static let byKey: [String: Setting] = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
 
+    /// The log cleaner's own settings (Kafka's `log.cleaner.*` broker configs, with Kafka's defaults); the
+    /// compaction settings a topic may override (`log.cleaner.delete.retention.ms`, ...) are among the topic
+    /// configs' synonyms.
+    private static let cleanerSettings: [Setting] = [
+        flag("log.cleaner.enable", "Run the log cleaner, which compacts topics whose cleanup.policy has compact.",
+             \.cleaner.enabled),
+        integer("log.cleaner.dedupe.buffer.size",
+                "Memory for the cleaner's offset map (24 bytes a key), allocated at its first cleaning, in bytes.",
+                LogCleanerConfiguration.minimumDedupeBufferBytes...Int.max, \.cleaner.dedupeBufferBytes),
+        integer("log.cleaner.io.buffer.size", "Bytes the cleaner reads from a segment at a time.",
+                (64 * 1024)...Int(Int32.max), \.cleaner.ioBufferBytes),
+        Setting(
+            key: "log.cleaner.io.max.bytes.per.second",
+            help: "Bytes a second the cleaner reads and writes at most; Kafka's default, 1.7976931348623157E308, "
+                + "is unlimited.",
+            apply: { (value, configuration) throws(ConfigurationError) in
+                guard let rate = Double(value), rate > 0, !rate.isNaN else {
+                    throw ConfigurationError(
+                        "invalid value '\(value)' for log.cleaner.io.max.bytes.per.second: expected a number above 0 "
+                            + "(bytes a second), or 1.7976931348623157E308 for no limit")
+                }
+                // Kafka's default is Double.MaxValue, which means no limit; so does anything as large.
+                configuration.cleaner.ioMaxBytesPerSecond = rate >= .greatestFiniteMagnitude ? .infinity : rate
+            },
+            current: { $0.cleaner.ioMaxBytesPerSecond.isFinite
+                ? String($0.cleaner.ioMaxBytesPerSecond) : unlimitedBytesPerSecond }),
+        integer("log.cleaner.backoff.ms", "How long the cleaner sleeps when no log needs cleaning, in milliseconds.",
+                1...Int64.max, \.cleaner.backoffMs),
+    ]
+
+    /// Kafka's spelling of Double.MaxValue, its `log.cleaner.io.max.bytes.per.second` default (no limit).
+    private static let unlimitedBytesPerSecond = "1.7976931348623157E308"
+
     private static func string(_ key: String, _ help: String,
                                _ path: WritableKeyPath<BrokerConfiguration, String> & Sendable) -> Setting
     {
@@ -199,6 +218,20 @@ enum Settings {
                 configuration[keyPath: path] = value
             },
             current: { $0[keyPath: path] })
+    }
+
+    private static func flag(_ key: String, _ help: String,
+                             _ path: WritableKeyPath<BrokerConfiguration, Bool> & Sendable) -> Setting
+    {
+        Setting(
+            key: key, help: help,
+            apply: { (value, configuration) throws(ConfigurationError) in
+                guard let flag = Bool(value) else {
+                    throw ConfigurationError("invalid value '\(value)' for \(key): allowed true or false")
+                }
+                configuration[keyPath: path] = flag
+            },
+            current: { String($0[keyPath: path]) })
     }
 
     /// A `HOST:PORT` listener address; port 0 asks the system for a free one.

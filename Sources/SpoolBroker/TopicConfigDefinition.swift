@@ -48,6 +48,21 @@ struct TopicConfigDefinition: Sendable {
                   read: { String($0[keyPath: path]) })
         }
 
+        /// A `Double` property; the value was range-checked, so it parses. Read back as Swift prints a double
+        /// (`0.5`, `1.0`), which is how Kafka prints its default.
+        static func double(_ path: WritableKeyPath<LogConfig, Double> & Sendable) -> Field {
+            Field(apply: { value, config in if let number = Double(value) { config[keyPath: path] = number } },
+                  read: { String($0[keyPath: path]) })
+        }
+
+        /// `cleanup.policy`: the list was checked against `compact` and `delete`, so it parses. The policy reads
+        /// back in Kafka's spelling (`compact,delete`); DescribeConfigs reports a topic's own value as it was set.
+        static let cleanupPolicy = Field(
+            apply: { value, config in
+                if let policy = CleanupPolicy(parsing: value) { config.cleanupPolicy = policy }
+            },
+            read: { $0.cleanupPolicy.description })
+
         static let timestampType = Field(
             apply: { value, config in
                 if let type = LogConfig.TimestampType(rawValue: value) { config.timestampType = type }
@@ -66,7 +81,7 @@ struct TopicConfigDefinition: Sendable {
     /// Where the value lands in the partition log's settings; nil when it is stored and described but has no
     /// effect on one broker.
     let field: Field?
-    /// A message when a valid value cannot be honoured safely (e.g. compaction); nil when it can.
+    /// A message when a valid value cannot be honoured safely (e.g. tiered storage); nil when it can.
     let refusal: @Sendable (String) -> String?
 
     init(_ name: String, synonym: String?, _ type: ValueType, _ constraint: Constraint = .any,

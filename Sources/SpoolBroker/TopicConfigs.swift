@@ -1,3 +1,4 @@
+import Foundation
 import SpoolLog
 
 /// Kafka's config sources (`DescribeConfigsResponse.ConfigSource`).
@@ -71,6 +72,37 @@ enum TopicConfigs {
                 definition: definition, value: first?.value ?? definition.kafkaDefault,
                 source: first?.source ?? .defaultConfig, synonyms: synonyms)
         }
+    }
+
+    /// The items a topic's list config holds now: its own value, else the broker's default (the broker setting,
+    /// or Kafka's default where Spool has none), as DescribeConfigs reports it.
+    /// - Returns: the items, or nil when `name` is not a list config.
+    static func listValue(_ name: String, overrides: [String: String], defaults: LogConfig) -> [String]? {
+        guard let definition = byName[name], definition.type == .list else { return nil }
+        let value = overrides[name] ?? definition.field?.read(defaults) ?? definition.kafkaDefault
+        return listItems(value)
+    }
+
+    /// A list config after IncrementalAlterConfigs' APPEND (the items the list lacks, added at its end in their
+    /// order) or SUBTRACT (each item's first occurrence removed), as Kafka computes them.
+    /// - Parameters:
+    ///   - list: the items the config holds now.
+    ///   - appending: APPEND, else SUBTRACT.
+    ///   - items: the request's comma-separated items.
+    /// - Returns: the new value, comma-separated (empty when SUBTRACT removed everything).
+    static func alteredList(_ list: [String], appending: Bool, items: String) -> String {
+        listItems(items).reduce(into: list) { list, item in
+            if appending {
+                if !list.contains(item) { list.append(item) }
+            } else if let index = list.firstIndex(of: item) {
+                list.remove(at: index)
+            }
+        }.joined(separator: ",")
+    }
+
+    /// The items of a comma-separated list value, trimmed, empty ones left out.
+    private static func listItems(_ value: String) -> [String] {
+        value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     /// The broker settings of the topic configs that act (`log.retention.ms` for `retention.ms`, ...), which set

@@ -12,6 +12,8 @@ struct BatchInfo: Sendable, Equatable {
     var producerId: Int64 = -1
     var producerEpoch: Int16 = -1
     var baseSequence: Int32 = -1
+    /// Records in the batch; 0 for an empty batch compaction kept for its offsets and producer fields.
+    var recordsCount: Int32 = 1
 
     var nextOffset: Int64 { lastOffset + 1 }
     var end: Int { position + size }
@@ -86,7 +88,7 @@ struct BatchScanner {
         let info = BatchInfo(
             position: position, size: size, baseOffset: batch.baseOffset, lastOffset: batch.lastOffset,
             maxTimestamp: batch.maxTimestamp, leaderEpoch: batch.partitionLeaderEpoch, producerId: batch.producerId,
-            producerEpoch: batch.producerEpoch, baseSequence: batch.baseSequence)
+            producerEpoch: batch.producerEpoch, baseSequence: batch.baseSequence, recordsCount: batch.recordsCount)
         position += size
         expectedBaseOffset = info.nextOffset
         return .batch(info)

@@ -6,11 +6,13 @@ import ServiceLifecycle
 import Synchronization
 
 /// Where one compacted log stands with the cleaner, for `/metrics`, the admin API and tests.
-public struct CleanerPartitionStatus: Sendable, Equatable {
+public struct CleanerPartitionStatus: Sendable, Equatable, Encodable {
     /// Where the dirty section (records not yet compacted) starts.
     public var firstDirtyOffset: Int64
-    /// The dirty section's share of the log's cleanable bytes, 0 to 1, as last measured.
+    /// The dirty section's share of the log's inactive bytes, 0 to 1, as last measured.
     public var dirtyRatio: Double
+    /// Bytes compaction removed from the log since the broker started.
+    public var bytesReclaimed: Int64
     /// Whether an error took the log out of cleaning until a restart.
     public var uncleanable: Bool
 }
@@ -32,6 +34,7 @@ public final class LogCleaner: Service, @unchecked Sendable {
     /// Where each log's dirty section starts (guarded by `lock`).
     private var checkpoints: [TopicPartition: Int64]
     private var ratios: [TopicPartition: Double] = [:]
+    private var reclaimed: [TopicPartition: Int64] = [:]
     private var uncleanable: Set<TopicPartition> = []
     /// Allocated at the first round, kept after (only the cleaner's thread touches it).
     private var map: OffsetMap?
@@ -70,14 +73,15 @@ public final class LogCleaner: Service, @unchecked Sendable {
         self.checkpoints = RecoveryCheckpoint.read(directory: dataDirectory, fileName: RecoveryCheckpoint.cleanerFileName)
     }
 
-    /// Where `partition` stands, or nil when it is not compacted (or not cleaned yet since start-up and never before).
+    /// Where `partition` stands, or nil when the cleaner has not looked at it (it is not compacted, or the cleaner
+    /// has not run since it became so).
     /// - Parameter partition: the partition.
     public func status(of partition: TopicPartition) -> CleanerPartitionStatus? {
         lock.withLock {
             guard let first = checkpoints[partition] else { return nil }
             return CleanerPartitionStatus(
                 firstDirtyOffset: first, dirtyRatio: ratios[partition] ?? 0,
-                uncleanable: uncleanable.contains(partition))
+                bytesReclaimed: reclaimed[partition] ?? 0, uncleanable: uncleanable.contains(partition))
         }
     }
 
@@ -134,6 +138,9 @@ public final class LogCleaner: Service, @unchecked Sendable {
             roundsAborted.increment()
             logger.debug("cleaning round aborted: retention changed the log", metadata: ["partition": "\(log.topicPartition)"])
             return nil
+        } catch where log.offline != nil {
+            roundsAborted.increment()  // the log went offline (deleted, a failed fsync) during the round
+            return nil
         } catch {
             roundsFailed.increment()
             lock.withLock { _ = uncleanable.insert(log.topicPartition) }
@@ -149,6 +156,7 @@ public final class LogCleaner: Service, @unchecked Sendable {
         lock.withLock {
             checkpoints[partition] = stats.endOffset
             ratios[partition] = 0
+            reclaimed[partition, default: 0] += Int64(stats.bytesReclaimed)
         }
         bytesRead.increment(by: stats.bytesRead)
         bytesWritten.increment(by: stats.bytesWritten)
@@ -200,7 +208,7 @@ public final class LogCleaner: Service, @unchecked Sendable {
             highest = max(highest, ratio)
             let overdue = view.config.maxCompactionLagMs < Int64.max
                 && view.segments.first(where: { $0.nextOffset > first }).map {
-                    $0.largestTimestamp >= 0 && now - $0.largestTimestamp > view.config.maxCompactionLagMs
+                    $0.firstTimestamp >= 0 && now - $0.firstTimestamp > view.config.maxCompactionLagMs
                 } == true
             guard ratio > view.config.minCleanableDirtyRatio || overdue else { continue }
             if best == nil || (overdue && !(best?.due ?? false)) || ratio > (best?.ratio ?? 0) {

@@ -51,15 +51,39 @@ extension LogSegment {
         }
     }
 
-    /// Whole batches from the one holding `offset`, up to `maxBytes` but always at least that first batch.
-    /// - Returns: the first batch and the byte length of the run, or nil when the segment ends before `offset`.
+    /// What a read found in one segment.
+    enum SegmentRead {
+        /// Whole batches from `first` on, `length` bytes.
+        case batches(first: BatchInfo, length: Int)
+        /// Only empty batches (compaction's) from the offset to the segment's end: the first of them.
+        case onlyEmpty(BatchInfo)
+    }
+
+    /// Whole batches from the first one at or after `offset` that holds records, up to `maxBytes` but always at
+    /// least that first batch. Empty batches before it are passed over: a consumer would skip them, and a reply of
+    /// nothing but empty batches makes librdkafka (2.x) take it for a too-small fetch size and, after ten in a row,
+    /// fail with MSG_SIZE_TOO_LARGE.
+    /// - Returns: the batches, `.onlyEmpty` when nothing but empty batches follow `offset`, or nil when the segment
+    ///   ends before `offset`.
     /// - Throws: `LogError.damagedSegment` when an index entry used does not land on its batch.
-    func read(from offset: Int64, maxBytes: Int) throws(LogError) -> (first: BatchInfo, length: Int)? {
-        guard let first = try locate(offset: offset) else { return nil }
+    func read(from offset: Int64, maxBytes: Int) throws(LogError) -> SegmentRead? {
+        guard var first = try locate(offset: offset) else { return nil }
+        if first.recordsCount == 0 {
+            let file = try open()
+            guard let filled = try scan(file, from: first.end, expecting: nil, until: { $0.recordsCount != 0 }) else {
+                return .onlyEmpty(first)
+            }
+            first = filled
+        }
+        return .batches(first: first, length: try length(from: first, maxBytes: maxBytes))
+    }
+
+    /// The byte length of the whole batches from `first` within `maxBytes`, at least `first`'s.
+    private func length(from first: BatchInfo, maxBytes: Int) throws(LogError) -> Int {
         let segmentSize = try size()
         let limit = first.position + max(maxBytes, first.size)
         // The size only ever advances past whole batches, so everything up to it is whole.
-        if limit >= segmentSize { return (first, segmentSize - first.position) }
+        if limit >= segmentSize { return segmentSize - first.position }
         // Walk to the limit from the last indexed batch before it when that lies past the first batch.
         var start: (position: Int, baseOffset: Int64?) = (first.end, nil)
         if let index = offsetIndex.lastIndex(where: { Int($0.position) <= limit }),
@@ -74,7 +98,7 @@ extension LogSegment {
             end = info.end
             return false
         }
-        return (first, end - first.position)
+        return end - first.position
     }
 
     /// The first record at or after `minimumOffset` whose timestamp is at least `timestamp` (Kafka's

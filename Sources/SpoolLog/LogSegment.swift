@@ -219,7 +219,7 @@ final class LogSegment {
                 position: position, size: batch.sizeInBytes, baseOffset: newBaseOffset,
                 lastOffset: newBaseOffset + Int64(batch.lastOffsetDelta), maxTimestamp: batch.maxTimestamp,
                 leaderEpoch: leaderEpoch, producerId: batch.producerId, producerEpoch: batch.producerEpoch,
-                baseSequence: batch.baseSequence)
+                baseSequence: batch.baseSequence, recordsCount: batch.recordsCount)
             var tracker = self.tracker
             let entries = tracker.add(info)
             if let entry = entries.offset { try offsetIndex.append(entry) }

@@ -31,6 +31,9 @@ struct CleaningView {
         let logPath: String
         /// Its largest record timestamp, -1 when it has none.
         let largestTimestamp: Int64
+        /// About when its first record was written: the wall clock of its first append, or after a restart its first
+        /// batch's timestamp; its largest timestamp when neither is known yet.
+        let firstTimestamp: Int64
     }
 
     let config: LogConfig
@@ -50,9 +53,11 @@ extension PartitionLog {
             guard offlineReason == nil, let active = segments.last else { return nil }
             var views: [CleaningView.Segment] = []
             for (index, segment) in segments.dropLast().enumerated() {
+                let largest = try segment.largestTimestamp()
                 views.append(CleaningView.Segment(
                     segment: segment, baseOffset: segment.baseOffset, nextOffset: segments[index + 1].baseOffset,
-                    size: try segment.size(), logPath: segment.logPath, largestTimestamp: try segment.largestTimestamp()))
+                    size: try segment.size(), logPath: segment.logPath, largestTimestamp: largest,
+                    firstTimestamp: segment.rollingBasedTimestamp ?? largest))
             }
             return CleaningView(
                 config: config, logStartOffset: logStartOffsetValue, flushedOffset: flushedOffsetValue,
@@ -127,8 +132,13 @@ extension PartitionLog {
             for path in deleted { try FileSystem.remove(path) }
             return true
         } catch {
-            // Committed on disk but not in memory: serve nothing more until a restart completes the swap.
-            lock.withLock { offlineReason = offlineReason ?? "a compaction swap failed after its commit: \(error)" }
+            // Committed on disk but not in memory: serve nothing more until a restart completes the swap. A log
+            // already offline (its topic deleted under the swap) needs no second word.
+            let wasOffline = lock.withLock { () -> Bool in
+                defer { offlineReason = offlineReason ?? "a compaction swap failed after its commit: \(error)" }
+                return offlineReason != nil
+            }
+            if wasOffline { throw error }
             logger.error(
                 "compaction swap failed after its commit; the log is offline until a restart completes it",
                 metadata: ["segment": "\(first.logPath)", "error": "\(error)"])

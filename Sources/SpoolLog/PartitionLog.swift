@@ -199,13 +199,26 @@ public final class PartitionLog: @unchecked Sendable {
                 throw .offsetOutOfRange(
                     offset: offset, logStartOffset: logStartOffsetValue, logEndOffset: logEndOffsetValue)
             }
+            // Empty batches only, up to the log end: sent when nothing else follows, so that the consumer moves past.
+            var onlyEmpty: FileSlice?
             for index in segmentIndex(for: offset)..<segments.count {
                 let segment = segments[index]
-                if let (first, length) = try withIndexRepair(segment, { (segment) throws(LogError) in
+                let found = try withIndexRepair(segment, { (segment) throws(LogError) in
                     try segment.read(from: offset, maxBytes: maxBytes)
-                }), let file = segment.file {
+                })
+                switch found {
+                case .batches(let first, let length):
+                    guard let file = segment.file else { break }
                     result.slice = FileSlice(
                         file: file, position: first.position, length: length, firstOffset: first.baseOffset)
+                    return result
+                case .onlyEmpty(let first):
+                    if onlyEmpty == nil, let file = segment.file {
+                        onlyEmpty = FileSlice(
+                            file: file, position: first.position, length: first.size, firstOffset: first.baseOffset)
+                    }
+                    continue
+                case nil:
                     break
                 }
                 // Moving on is right only when the offset lies past this segment's data. Compaction removes records
@@ -220,6 +233,7 @@ public final class PartitionLog: @unchecked Sendable {
                     throw error
                 }
             }
+            result.slice = onlyEmpty
             return result
         }
     }

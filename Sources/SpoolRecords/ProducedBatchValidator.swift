@@ -12,7 +12,9 @@ import NIOCore
 /// - every record parses within the batch, fields filling exactly its declared length, with offsetDelta equal
 ///   to its index (INVALID_RECORD), no record runs past the batch and no bytes follow the last (CORRUPT_MESSAGE);
 /// - a compressed section decompresses within `maxDecompressedBytes` (MESSAGE_TOO_LARGE past it,
-///   CORRUPT_MESSAGE for garbage), and its records pass the same walk.
+///   CORRUPT_MESSAGE for garbage), and its records pass the same walk;
+/// - with `requireKeys` (a compacted topic), every record has a key (INVALID_RECORD), checked in the same walk
+///   and so after decompression, at no extra pass.
 ///
 /// The walk reads bytes in place: it builds no `Record` values and allocates nothing for an uncompressed batch.
 public enum ProducedBatchValidator {
@@ -28,14 +30,16 @@ public enum ProducedBatchValidator {
     ///   - checksum: whether to check the CRC first. Pass false when the log checks it before writing anyway: the
     ///     CRC is then computed only when a rule fails, so that corruption is still answered as CORRUPT_MESSAGE
     ///     (which clients retry) rather than as the rule the damaged bytes happen to break.
+    ///   - requireKeys: whether every record must have a key (Kafka refuses keyless records on a compacted topic);
+    ///     a record without one is `RecordBatchError.missingKey`.
     /// - Throws: `RecordBatchError` naming the first rule broken; its `kind` says which answer to give.
-    public static func validate(_ batch: RecordBatch, maxBytes: Int?, maxDecompressedBytes: Int, checksum: Bool = true)
-        throws(RecordBatchError)
+    public static func validate(_ batch: RecordBatch, maxBytes: Int?, maxDecompressedBytes: Int, checksum: Bool = true,
+                                requireKeys: Bool = false) throws(RecordBatchError)
     {
         if let maxBytes, batch.sizeInBytes > maxBytes { throw .tooLarge(size: batch.sizeInBytes, limit: maxBytes) }
         if checksum { try batch.validateChecksum() }
         do {
-            try validateRules(batch, maxDecompressedBytes: maxDecompressedBytes)
+            try validateRules(batch, maxDecompressedBytes: maxDecompressedBytes, requireKeys: requireKeys)
         } catch {
             if !checksum { try batch.validateChecksum() }
             throw error
@@ -43,7 +47,9 @@ public enum ProducedBatchValidator {
     }
 
     /// The checks after size and CRC, in RecordBatch.validate's order: the count, then the client rules.
-    private static func validateRules(_ batch: RecordBatch, maxDecompressedBytes: Int) throws(RecordBatchError) {
+    private static func validateRules(_ batch: RecordBatch, maxDecompressedBytes: Int, requireKeys: Bool)
+        throws(RecordBatchError)
+    {
         try batch.validateCount()
         guard let codec = CompressionCodec(rawValue: batch.compressionCodec) else {
             throw .unsupportedCompression(batch.compressionCodec)
@@ -56,7 +62,7 @@ public enum ProducedBatchValidator {
         }
         let count = Int(batch.recordsCount)
         let section = batch.recordsSection
-        guard codec != .none else { return try walkRecords(in: section, count: count) }
+        guard codec != .none else { return try walkRecords(in: section, count: count, requireKeys: requireKeys) }
         // Refused before decompressing: no output within the bound can hold that many records.
         guard count <= maxDecompressedBytes / minimumRecordSize else {
             throw .invalidRecord(
@@ -69,14 +75,14 @@ public enum ProducedBatchValidator {
             if error.exceedsLimit { throw .decompressedTooLarge(limit: maxDecompressedBytes) }
             throw .corruptRecords("the \(codec) section does not decompress: \(error.detail)")
         }
-        try walkRecords(in: records, count: count)
+        try walkRecords(in: records, count: count, requireKeys: requireKeys)
     }
 
-    /// `walkRecords(_:count:)` over a buffer's readable bytes.
-    private static func walkRecords(in records: ByteBuffer, count: Int) throws(RecordBatchError) {
+    /// `walkRecords(_:count:requireKeys:)` over a buffer's readable bytes.
+    private static func walkRecords(in records: ByteBuffer, count: Int, requireKeys: Bool) throws(RecordBatchError) {
         // withUnsafeReadableBytes rethrows untyped errors, so the typed error comes out through a Result.
         try records.withUnsafeReadableBytes { raw in
-            Result { () throws(RecordBatchError) in try walkRecords(raw, count: count) }
+            Result { () throws(RecordBatchError) in try walkRecords(raw, count: count, requireKeys: requireKeys) }
         }.get()
     }
 
@@ -84,9 +90,12 @@ public enum ProducedBatchValidator {
     /// - Parameters:
     ///   - raw: a records section, uncompressed.
     ///   - count: how many records the batch header announces.
-    /// - Throws: `RecordBatchError` for an impossible count, a record past the end, a malformed record or
-    ///   trailing bytes.
-    public static func walkRecords(_ raw: UnsafeRawBufferPointer, count: Int) throws(RecordBatchError) {
+    ///   - requireKeys: whether a record with a null key is refused (`RecordBatchError.missingKey`).
+    /// - Throws: `RecordBatchError` for an impossible count, a record past the end, a malformed record,
+    ///   trailing bytes, or a missing key when keys are required.
+    public static func walkRecords(_ raw: UnsafeRawBufferPointer, count: Int, requireKeys: Bool = false)
+        throws(RecordBatchError)
+    {
         // Checked first, so that a count of two billion in a small batch costs nothing.
         guard count >= 0, count <= raw.count / minimumRecordSize else {
             throw .invalidRecord("\(count) records cannot fit in \(raw.count) bytes (7 bytes per record at least)")
@@ -99,7 +108,7 @@ public enum ProducedBatchValidator {
             }
             let end = cursor.position + Int(length)
             var record = RawRecordReader(raw, position: cursor.position, limit: end)
-            try checkFields(&record, index: index)
+            try checkFields(&record, index: index, requireKeys: requireKeys)
             guard record.position == end else {
                 throw .invalidRecord("record \(index) has \(end - record.position) bytes after its fields")
             }
@@ -112,14 +121,17 @@ public enum ProducedBatchValidator {
 
     /// Reads one record's fields up to the cursor's limit (the record's declared end).
     @inline(__always)
-    private static func checkFields(_ record: inout RawRecordReader, index: Int) throws(RecordBatchError) {
+    private static func checkFields(_ record: inout RawRecordReader, index: Int, requireKeys: Bool)
+        throws(RecordBatchError)
+    {
         guard record.byte() != nil, record.varlong() != nil, let offsetDelta = record.varint() else {
             throw .invalidRecord("record \(index) is too short for its attributes, timestamp and offset deltas")
         }
         guard offsetDelta == index else {
             throw .invalidRecord("record \(index) has offsetDelta \(offsetDelta); a producer numbers records from 0")
         }
-        guard record.field() != nil else { throw .invalidRecord("record \(index) has a key past its end") }
+        guard let key = record.field() else { throw .invalidRecord("record \(index) has a key past its end") }
+        if requireKeys, key.length < 0 { throw .missingKey(recordIndex: index) }
         guard record.field() != nil else { throw .invalidRecord("record \(index) has a value past its end") }
         // A header takes two bytes at least (two length varints), which bounds the count before the loop.
         guard let headerCount = record.varint(), headerCount >= 0,

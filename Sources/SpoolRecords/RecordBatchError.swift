@@ -13,6 +13,7 @@ public struct RecordBatchError: Error, Hashable, Sendable, CustomStringConvertib
         case corruptRecords(String)
         case unsupportedCompression(Int)
         case decompressedTooLarge(limit: Int)
+        case missingKey(recordIndex: Int)
     }
 
     private let reason: Reason
@@ -42,6 +43,14 @@ public struct RecordBatchError: Error, Hashable, Sendable, CustomStringConvertib
     public static func unsupportedCompression(_ codec: Int) -> Self { .init(reason: .unsupportedCompression(codec)) }
     /// A compressed records section decompresses to more than the broker's bound.
     public static func decompressedTooLarge(limit: Int) -> Self { .init(reason: .decompressedTooLarge(limit: limit)) }
+    /// A record has a null key where every record needs one (a compacted topic keeps the latest record per key).
+    public static func missingKey(recordIndex: Int) -> Self { .init(reason: .missingKey(recordIndex: recordIndex)) }
+
+    /// The index in its batch of the record without a key, when that is the refusal; nil otherwise. Kafka's
+    /// answer names the topic partition, which only the caller knows.
+    public var missingKeyRecordIndex: Int? {
+        if case .missingKey(let index) = reason { index } else { nil }
+    }
 
     /// The kinds of refusal, which a broker maps to its protocol's error codes (SpoolBroker's KafkaErrorMapping).
     public enum Kind: Hashable, Sendable, CaseIterable {
@@ -66,7 +75,7 @@ public struct RecordBatchError: Error, Hashable, Sendable, CustomStringConvertib
         case .unsupportedMagic: .unsupportedFormat
         case .unsupportedCompression: .unsupportedCompression
         // Kafka's LogValidator answers a count that does not match lastOffsetDelta with INVALID_RECORD.
-        case .recordCountMismatch, .invalidRecord: .invalidRecord
+        case .recordCountMismatch, .invalidRecord, .missingKey: .invalidRecord
         }
     }
 
@@ -97,6 +106,9 @@ public struct RecordBatchError: Error, Hashable, Sendable, CustomStringConvertib
         case .decompressedTooLarge(let limit):
             "the batch decompresses to more than message.max.decompressed.bytes (\(limit)): "
                 + "send smaller batches (batch.size) or raise the setting"
+        case .missingKey(let index):
+            "record \(index) has no key: a compacted topic keeps the latest record of each key, so every record "
+                + "needs one"
         }
     }
 }

@@ -181,13 +181,14 @@ final class RoutedBroker {
 
         let alter = IncrementalAlterConfigsRequest(resources: [
             .init(resourceType: 2, resourceName: "ok",
-                  configs: [.init(name: "cleanup.policy", configOperation: 2, value: "delete")]),
+                  configs: [.init(name: "retention.ms", configOperation: 2, value: "1000")]),
             .init(resourceType: 4, resourceName: "1",
                   configs: [.init(name: "num.partitions", configOperation: 0, value: "3")]),
             .init(resourceType: 2, resourceName: "missing", configs: []),
         ])
         let altered = try await broker.call(alter, version: 1, as: IncrementalAlterConfigsResponse.self)
         #expect(altered.responses.map(\.errorCode) == [40, 42, 3])
+        #expect(altered.responses[0].errorMessage?.contains("not LIST") == true)
         #expect(altered.responses[1].errorMessage?.contains("read-only") == true)
 
         let describe = DescribeConfigsRequest(resources: [

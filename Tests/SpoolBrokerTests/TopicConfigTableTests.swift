@@ -10,6 +10,8 @@ import Testing
     private static let actingSamples = [
         "index.interval.bytes": "8192", "max.message.bytes": "2048", "message.timestamp.type": "LogAppendTime",
         "retention.bytes": "4096", "retention.ms": "60000", "segment.bytes": "65536", "segment.ms": "3600000",
+        "cleanup.policy": "compact", "delete.retention.ms": "1000", "max.compaction.lag.ms": "3600000",
+        "min.cleanable.dirty.ratio": "0.25", "min.compaction.lag.ms": "1000",
     ]
 
     @Test("every LogConfig field is set by exactly the topic configs that act, and by no other")
@@ -65,9 +67,9 @@ import Testing
             ("min.insync.replicas", "0", "1 to 2147483647"), ("segment.index.bytes", "3", "4 to"),
             ("min.cleanable.dirty.ratio", "1.5", "0.0 to 1.0"), ("preallocate", "yes", "true or false"),
             ("compression.type", "brotli", "lz4"), ("message.timestamp.type", "Now", "CreateTime or LogAppendTime"),
-            ("cleanup.policy", "shred", "compact or delete"),
-            ("cleanup.policy", "compact", "log compaction is not built"),
-            ("cleanup.policy", "delete,compact", "not supported"),
+            ("cleanup.policy", "shred", "compact or delete"), ("cleanup.policy", "", "compact or delete"),
+            ("cleanup.policy", "compact,shred", "compact or delete"), ("max.compaction.lag.ms", "0", "1 to"),
+            ("min.cleanable.dirty.ratio", "-0.1", "0.0 to 1.0"), ("delete.retention.ms", "-1", "0 to"),
             ("remote.storage.enable", "true", "tiered storage"),
             ("leader.replication.throttled.replicas", "0-1", "PARTITION:BROKER"),
             ("flush.messages", "0", "1 to"),
@@ -80,6 +82,43 @@ import Testing
             "remote.storage.enable": "false",
         ]
         #expect(throws: Never.self) { try TopicConfigs.logConfig(defaults: LogConfig(), overrides: accepted) }
+    }
+
+    @Test("cleanup.policy takes delete, compact or both in any order, and max.compaction.lag.ms >= min's")
+    func cleanupPolicies() throws {
+        let policies: [(String, CleanupPolicy)] = [
+            ("delete", .delete), ("compact", .compact), ("compact,delete", [.compact, .delete]),
+            ("delete, compact", [.compact, .delete]),
+        ]
+        for (value, policy) in policies {
+            let config = try TopicConfigs.logConfig(defaults: LogConfig(), overrides: ["cleanup.policy": value])
+            #expect(config.cleanupPolicy == policy, "\(value)")
+        }
+        var compacted = LogConfig()
+        compacted.cleanupPolicy = .compact
+        let back = try TopicConfigs.logConfig(defaults: compacted, overrides: ["cleanup.policy": "delete"])
+        #expect(back.cleanupPolicy == .delete)
+        Self.expectRefused(
+            "max.compaction.lag.ms", "1000", "min.compaction.lag.ms",
+            also: ["min.compaction.lag.ms": "2000"])
+    }
+
+    @Test("APPEND adds the items a list lacks at its end and SUBTRACT removes them, over the default when unset")
+    func appendAndSubtract() {
+        var compacted = LogConfig()
+        compacted.cleanupPolicy = .compact
+        #expect(TopicConfigs.listValue("cleanup.policy", overrides: [:], defaults: LogConfig()) == ["delete"])
+        #expect(TopicConfigs.listValue("cleanup.policy", overrides: [:], defaults: compacted) == ["compact"])
+        #expect(TopicConfigs.listValue("cleanup.policy", overrides: ["cleanup.policy": "compact, delete"],
+                                       defaults: LogConfig()) == ["compact", "delete"])
+        #expect(TopicConfigs.listValue("leader.replication.throttled.replicas", overrides: [:],
+                                       defaults: LogConfig()) == [])
+        #expect(TopicConfigs.listValue("retention.ms", overrides: [:], defaults: LogConfig()) == nil)
+        #expect(TopicConfigs.alteredList(["delete"], appending: true, items: "compact") == "delete,compact")
+        #expect(TopicConfigs.alteredList(["delete", "compact"], appending: true, items: "compact") == "delete,compact")
+        #expect(TopicConfigs.alteredList([], appending: true, items: "0:1, 1:1") == "0:1,1:1")
+        #expect(TopicConfigs.alteredList(["delete", "compact"], appending: false, items: "delete") == "compact")
+        #expect(TopicConfigs.alteredList(["compact"], appending: false, items: "compact,delete") == "")
     }
 
     @Test("DescribeConfigs: default DEFAULT_CONFIG, broker setting STATIC_BROKER_CONFIG, topic's DYNAMIC_TOPIC_CONFIG")
@@ -134,10 +173,11 @@ import Testing
     }
 
     private static func expectRefused(_ name: String, _ value: String, _ fragment: String? = nil,
+                                      also others: [String: String] = [:],
                                       sourceLocation: SourceLocation = #_sourceLocation)
     {
         do {
-            _ = try TopicConfigs.logConfig(defaults: LogConfig(), overrides: [name: value])
+            _ = try TopicConfigs.logConfig(defaults: LogConfig(), overrides: others.merging([name: value]) { $1 })
             Issue.record("\(name)=\(value) was accepted", sourceLocation: sourceLocation)
         } catch {
             #expect(error.code == .invalidConfig, sourceLocation: sourceLocation)

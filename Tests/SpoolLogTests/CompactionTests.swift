@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import NIOCore
 import SpoolRecords
 import Testing
@@ -176,6 +177,77 @@ struct CompactionTests {
         let slice = try #require(try log.read(from: removed, maxBytes: 1).slice)
         let batch = try #require(try RecordBatch.split(try bytes(of: slice)).first)
         #expect(batch.lastOffset >= removed)
+        // Every offset answers with a batch that holds records: empty batches (each segment's last, kept for the
+        // offsets) are passed over, since librdkafka fails after ten replies of nothing but empty batches.
+        for offset in stride(from: Int64(0), to: log.logEndOffset, by: 7) {
+            let read = try #require(try log.read(from: offset, maxBytes: 1).slice)
+            let first = try #require(try RecordBatch.split(try bytes(of: read)).first)
+            #expect(first.recordsCount > 0 && first.lastOffset >= offset, "read at \(offset)")
+        }
+    }
+
+    @Test("lookups by timestamp answer with the first record kept at or after the time, across removed ranges")
+    func timestampsAcrossGaps() throws {
+        let directory = TemporaryDirectory()
+        let log = try makeLog(directory, config: CompactionSupport.config())
+        var workload = CompactionWorkload()
+        let base: Int64 = 1_700_000_000_000
+        for index in 0..<1_500 {
+            try CompactionSupport.append(
+                log, [("key-\(index % 40)", "v\(index)")], workload: &workload, timestamp: base + Int64(index))
+        }
+        try log.flush()
+        try #require(try CompactionSupport.cleaner(for: [log], directory: directory).cleanOnce() != nil)
+        let kept = Set(try CompactionSupport.readAll(log).map(\.offset))
+        for index in stride(from: 0, to: 1_500, by: 37) {
+            // Offset i was written at base + i: the answer is the first kept offset at or after i.
+            let expected = kept.filter { $0 >= Int64(index) }.min()
+            let found = try log.offset(forTimestamp: base + Int64(index))
+            #expect(found?.offset == expected && found?.timestamp == expected.map { base + $0 }, "at \(index)")
+        }
+        #expect(try log.maxTimestampOffset()?.offset == 1_499)
+    }
+
+    @Test("min.compaction.lag.ms keeps records younger than the lag uncompacted")
+    func minimumLag() throws {
+        let directory = TemporaryDirectory()
+        var config = CompactionSupport.config()
+        config.minCompactionLagMs = 60_000
+        let log = try makeLog(directory, config: config)
+        var workload = CompactionWorkload()
+        let old: Int64 = 1_700_000_000_000
+        for index in 0..<1_000 {
+            try CompactionSupport.append(log, [("key-\(index % 10)", "old-\(index)")], workload: &workload, timestamp: old)
+        }
+        let young = workload.appended.count
+        for index in 0..<1_000 {
+            try CompactionSupport.append(
+                log, [("key-\(index % 10)", "young-\(index)")], workload: &workload, timestamp: old + 100_000)
+        }
+        try log.flush()
+        let stats = try #require(try CompactionSupport.cleaner(for: [log], directory: directory).cleanOnce(now: old + 120_000))
+        #expect(stats.endOffset <= Int64(young) && stats.recordsRemoved > 900)
+        let read = try CompactionSupport.readAll(log)
+        #expect(read.filter { $0.offset >= Int64(young) } == Array(workload.appended[young...]))
+    }
+
+    @Test("max.compaction.lag.ms cleans a log that is not dirty enough once its oldest dirty record is that old")
+    func maximumLag() throws {
+        let directory = TemporaryDirectory()
+        var config = CompactionSupport.config()
+        config.minCleanableDirtyRatio = 1  // never dirty enough by ratio alone
+        let log = try makeLog(directory, config: config)
+        var workload = CompactionWorkload()
+        // A segment's age counts from its first append's wall clock.
+        let written = FileSystem.nowMs()
+        try CompactionSupport.fill(log, keys: 10, updates: 1_000, workload: &workload)
+        try log.flush()
+        let cleaner = CompactionSupport.cleaner(for: [log], directory: directory)
+        #expect(try cleaner.cleanOnce(now: written + 120_000) == nil)
+        config.maxCompactionLagMs = 60_000
+        try log.updateConfig(config)
+        #expect(try cleaner.cleanOnce(now: written + 30_000) == nil)
+        #expect(try cleaner.cleanOnce(now: written + 120_000) != nil)
     }
 
     @Test("tombstones delete their key, stay for delete.retention.ms after the first cleaning, then go")
@@ -247,12 +319,12 @@ struct CompactionTests {
         try log.flush()
         try #require(try CompactionSupport.cleaner(for: [log], directory: directory).cleanOnce() != nil)
         #expect(CompactionSupport.latest(in: try CompactionSupport.readAll(log)) == workload.latest)
+        // Reads pass over empty batches: look at the segment files themselves.
         var producerBatches: [RecordBatch] = []
-        var offset: Int64 = 0
-        while let slice = try log.read(from: offset, maxBytes: 1 << 20).slice {
-            let batches = try RecordBatch.split(try bytes(of: slice))
+        for segment in log.segments {
+            let file = try LogFile(path: segment.logPath, create: false)
+            let batches = try RecordBatch.split(try file.read(count: try file.size(), at: 0))
             producerBatches += batches.filter { $0.producerId == 42 }
-            offset = batches.last?.nextOffset ?? log.logEndOffset
         }
         let last = try #require(producerBatches.last)
         #expect(last.recordsCount == 0 && last.baseSequence == sequence - 2 && last.lastOffsetDelta == 1)
@@ -378,5 +450,48 @@ struct CompactionCrashTests {
             #expect(report.segmentsDeleted == 0 && report.problem == nil)
             #expect(CompactionSupport.latest(in: try CompactionSupport.readAll(reopened)) == workload.latest)
         }
+    }
+}
+
+@Suite("Log compaction: concurrent reads")
+struct CompactionConcurrencyTests {
+    @Test("reads running while rounds swap segments always get whole batches of the right offsets")
+    func readsDuringSwaps() async throws {
+        let directory = TemporaryDirectory()
+        let log = try makeLog(directory, config: CompactionSupport.config(segmentBytes: 8192))
+        var workload = CompactionWorkload()
+        let cleaner = CompactionSupport.cleaner(for: [log], directory: directory)
+        let stop = Atomic<Bool>(false)
+        let failures = Mutex<[String]>([])
+        let reader = Thread {
+            var generator = SystemRandomNumberGenerator()
+            while !stop.load(ordering: .relaxed) {
+                let end = log.logEndOffset
+                guard end > 0 else { continue }
+                let offset = Int64.random(in: log.logStartOffset..<end, using: &generator)
+                do {
+                    guard let slice = try log.read(from: offset, maxBytes: Int.random(in: 1...70_000)).slice else {
+                        continue
+                    }
+                    let batches = try RecordBatch.split(try bytes(of: slice))
+                    for batch in batches { try batch.validateChecksum() }
+                    if let last = batches.last, last.lastOffset < offset {
+                        failures.withLock { $0.append("read at \(offset) ended at \(last.lastOffset)") }
+                    }
+                } catch {
+                    failures.withLock { $0.append("read at \(offset): \(error)") }
+                }
+            }
+        }
+        reader.start()
+        for _ in 0..<15 {
+            try CompactionSupport.fill(log, keys: 50, updates: 1_500, workload: &workload)
+            try log.flush()
+            _ = try cleaner.cleanOnce()
+        }
+        stop.store(true, ordering: .relaxed)
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0.prefix(5) })")
+        #expect(CompactionSupport.latest(in: try CompactionSupport.readAll(log)) == workload.latest)
     }
 }

@@ -94,7 +94,9 @@ enum StoredTestBatch {
         #expect(try read[4].records().count == 1 && read[4].isControl && read[4].isTransactional)
         // An offset compaction removed is served by the batch that spans it.
         #expect(try log.read(from: 4, maxBytes: 1).slice?.firstOffset == 3)
-        #expect(try log.read(from: 15, maxBytes: 1).slice?.firstOffset == 14)
+        // One inside an empty batch (kept for its offsets) by the next batch holding records: a reply of nothing but
+        // empty batches is what librdkafka takes for a too-small fetch size.
+        #expect(try log.read(from: 15, maxBytes: 1).slice?.firstOffset == 17)
 
         #expect(try log.append(TestBatch.make(records: 4)).baseOffset == 20)
         #expect(try log.appendStored(StoredTestBatch.commitMarker(baseOffset: 24, producerId: 42)).lastOffset == 24)

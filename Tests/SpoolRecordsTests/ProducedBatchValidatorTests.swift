@@ -7,13 +7,14 @@ import Testing
 struct ProducedBatchValidatorTests {
     static let limit = 1 << 20
 
-    private func refusal(_ bytes: ByteBuffer, maxDecompressedBytes: Int = limit, checksum: Bool = true) throws
-        -> RecordBatchError?
+    private func refusal(_ bytes: ByteBuffer, maxDecompressedBytes: Int = limit, checksum: Bool = true,
+                         requireKeys: Bool = false) throws -> RecordBatchError?
     {
         let batch = try RecordBatch(buffer: bytes)
         do {
             try ProducedBatchValidator.validate(
-                batch, maxBytes: nil, maxDecompressedBytes: maxDecompressedBytes, checksum: checksum)
+                batch, maxBytes: nil, maxDecompressedBytes: maxDecompressedBytes, checksum: checksum,
+                requireKeys: requireKeys)
             return nil
         } catch {
             return error
@@ -61,6 +62,28 @@ struct ProducedBatchValidatorTests {
         var single = RecordBatchBuilder()
         single.append(key: nil, value: nil, timestamp: -1)
         #expect(try refusal(try single.build(compression: codec)) == nil)
+    }
+
+    /// Proves that with keys required (a compacted topic) a record without a key is refused with INVALID_RECORD
+    /// (87) naming its index, in a compressed batch too (the walk after decompression sees it), while an empty key
+    /// and a null value pass, and a keyless batch passes when keys are not required.
+    @Test(arguments: CompressionCodec.allCases)
+    func keysRequired(_ codec: CompressionCodec) throws {
+        var keyless = RecordBatchBuilder()
+        for index in 0..<5 {
+            keyless.append(key: index == 3 ? nil : ByteBuffer(string: "k\(index)"), value: nil, timestamp: 0)
+        }
+        let bytes = try keyless.build(compression: codec)
+        for checksum in [true, false] {
+            let error = try #require(try refusal(bytes, checksum: checksum, requireKeys: true))
+            #expect(error.kind == .invalidRecord && error.missingKeyRecordIndex == 3, "\(error)")
+        }
+        #expect(try refusal(bytes) == nil)
+        var keyed = RecordBatchBuilder()
+        keyed.append(key: ByteBuffer(), value: nil, timestamp: 0)
+        keyed.append(key: ByteBuffer(string: "k"), value: ByteBuffer(string: "v"), timestamp: 0)
+        #expect(try refusal(try keyed.build(compression: codec), requireKeys: true) == nil)
+        #expect(RecordBatchError.invalidRecord("x").missingKeyRecordIndex == nil)
     }
 
     /// Proves a compressed batch that decompresses past the bound is refused with MESSAGE_TOO_LARGE (10), and one

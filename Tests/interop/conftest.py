@@ -11,6 +11,7 @@ import pathlib
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -22,6 +23,13 @@ BINARY = os.environ.get("BROKER_BINARY", str(ROOT / ".build" / "debug" / "spool"
 READY = re.compile(r"Kafka listener ready.*address=\S*:(\d+)|address=\S*:(\d+).*Kafka listener ready")
 START_TIMEOUT_S = 30
 STOP_TIMEOUT_S = 30
+
+
+def free_port():
+    """A port nothing listens on now, so that a restarted broker can listen where the client still connects."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def broker_environment() -> dict:

@@ -74,7 +74,8 @@ def test_create_with_configs_and_default_partitions(admin):
 
 def test_standard_topic_configs(admin):
     """Kafka's standard topic configs that provisioning tools send are accepted and described back as the
-    topic's own; one that cannot be honoured (compaction) is refused with INVALID_CONFIG naming it."""
+    topic's own, cleanup.policy=compact among them; one that cannot be honoured (tiered storage) is refused with
+    INVALID_CONFIG naming it."""
     given = {"min.insync.replicas": "2", "compression.type": "lz4", "unclean.leader.election.enable": "false"}
     wait(admin.create_topics([NewTopic("admin-standard", num_partitions=1, replication_factor=1, config=given)]))
     configs = topic_configs(admin, "admin-standard")
@@ -83,11 +84,15 @@ def test_standard_topic_configs(admin):
         assert configs[name].source == ConfigSource.DYNAMIC_TOPIC_CONFIG.value
     assert configs["preallocate"].source == ConfigSource.DEFAULT_CONFIG.value
 
-    compact = admin.create_topics([NewTopic("admin-compact", num_partitions=1, config={"cleanup.policy": "compact"})])
-    refused = error_of(compact["admin-compact"])
+    wait(admin.create_topics([NewTopic("admin-compact", num_partitions=1, config={"cleanup.policy": "compact"})]))
+    compact = topic_configs(admin, "admin-compact")["cleanup.policy"]
+    assert compact.value == "compact" and compact.source == ConfigSource.DYNAMIC_TOPIC_CONFIG.value
+
+    tiered = admin.create_topics([NewTopic("admin-tiered", num_partitions=1, config={"remote.storage.enable": "true"})])
+    refused = error_of(tiered["admin-tiered"])
     assert refused.code() == KafkaError.INVALID_CONFIG
-    assert "cleanup.policy" in refused.str()
-    assert "admin-compact" not in admin.list_topics(timeout=TIMEOUT_S).topics
+    assert "remote.storage.enable" in refused.str()
+    assert "admin-tiered" not in admin.list_topics(timeout=TIMEOUT_S).topics
 
 
 def test_create_errors(admin):
@@ -125,7 +130,8 @@ def test_validate_only_creates_nothing(admin):
 
 
 def test_incremental_alter_configs(admin):
-    """SET and DELETE change a topic's overrides; APPEND and broker configs are refused with a message."""
+    """SET and DELETE change a topic's overrides; APPEND adds to a list config, and is refused for a config that
+    is not a list; broker configs are refused with a message."""
     wait(admin.create_topics([NewTopic("admin-alter", num_partitions=1, config={"retention.bytes": "1048576"})]))
     resource = ConfigResource(ResourceType.TOPIC, "admin-alter", incremental_configs=[
         ConfigEntry("retention.ms", "7200000", incremental_operation=AlterConfigOpType.SET),
@@ -144,7 +150,12 @@ def test_incremental_alter_configs(admin):
 
     append = ConfigResource(ResourceType.TOPIC, "admin-alter", incremental_configs=[
         ConfigEntry("cleanup.policy", "compact", incremental_operation=AlterConfigOpType.APPEND)])
-    assert error_of(admin.incremental_alter_configs([append])[append]).code() == KafkaError.INVALID_CONFIG
+    wait(admin.incremental_alter_configs([append]))
+    assert topic_configs(admin, "admin-alter")["cleanup.policy"].value == "delete,compact"
+    not_list = ConfigResource(ResourceType.TOPIC, "admin-alter", incremental_configs=[
+        ConfigEntry("retention.ms", "1000", incremental_operation=AlterConfigOpType.APPEND)])
+    assert error_of(admin.incremental_alter_configs([not_list])[not_list]).code() == KafkaError.INVALID_CONFIG
+    assert topic_configs(admin, "admin-alter")["retention.ms"].value == "7200000"
 
     invalid = ConfigResource(ResourceType.TOPIC, "admin-alter", incremental_configs=[
         ConfigEntry("message.timestamp.type", "Whenever", incremental_operation=AlterConfigOpType.SET)])

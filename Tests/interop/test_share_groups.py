@@ -13,7 +13,7 @@ import time
 from confluent_kafka import ShareConsumer
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from conftest import Broker, temporary_broker
+from conftest import Broker, free_port, temporary_broker
 
 TIMEOUT_S = 30
 # Short heartbeats and sessions so that joining and leaving (or expiring) take about a second.
@@ -113,13 +113,6 @@ def test_share_consumer_joins_and_leaves():
             time.sleep(0.2)
             _, state, members = describe_share_group(broker.bootstrap, "share-workers")
         assert (state, members) == ("Empty", []), broker.log()[-4000:]
-
-
-def free_port():
-    """A port nothing listens on now, so that a restarted broker can listen where the client still connects."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for_member(consumer, bootstrap, group):

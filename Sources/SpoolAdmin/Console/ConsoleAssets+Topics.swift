@@ -108,18 +108,31 @@ route(/^\/topics\/([^/]+)$/, 'topics', (main, [name]) => {
       topic = await api('/api/topics/' + enc(name));
       fill(id, 'topic ID ' + topic.topicId);
       const sum = (k) => topic.partitions.reduce((a, p) => a + (p[k] || 0), 0);
-      fill(cards, card('Partitions', fmt.int(topic.partitions.length)), card('Records', fmt.int(sum('records'))),
-        card('Size', fmt.bytes(sum('sizeBytes'))), card('Segments', fmt.int(sum('segments'))));
+      const compacted = topic.partitions.some((p) => p.cleaner);
+      const reclaimed = topic.partitions.reduce((a, p) => a + (p.cleaner ? p.cleaner.bytesReclaimed : 0), 0);
+      fill(cards, card('Partitions', fmt.int(topic.partitions.length)),
+        card(compacted ? 'Offsets' : 'Records', fmt.int(sum('records'))),
+        card('Size', fmt.bytes(sum('sizeBytes'))), card('Segments', fmt.int(sum('segments'))),
+        compacted ? card('Reclaimed by compaction', fmt.bytes(reclaimed)) : null);
+      const cleanerColumns = compacted ? [
+        { key: 'firstDirty', label: 'Cleaned up to', num: true, value: (p) => p.cleaner ? p.cleaner.firstDirtyOffset : -1,
+          cell: (p) => p.cleaner ? String(p.cleaner.firstDirtyOffset) : '' },
+        { key: 'dirty', label: 'Dirty', num: true, value: (p) => p.cleaner ? p.cleaner.dirtyRatio : -1,
+          cell: (p) => p.cleaner ? (p.cleaner.uncleanable ? 'uncleanable' : Math.round(p.cleaner.dirtyRatio * 100) + ' %') : '' },
+        { key: 'reclaimed', label: 'Reclaimed', num: true, value: (p) => p.cleaner ? p.cleaner.bytesReclaimed : 0,
+          cell: (p) => p.cleaner ? fmt.bytes(p.cleaner.bytesReclaimed) : '' },
+      ] : [];
       fill(parts, sortableTable('topic-partitions', [
         { key: 'partition', label: 'Partition', num: true },
         { key: 'logStartOffset', label: 'Log start offset', num: true, cell: (p) => String(p.logStartOffset) },
         { key: 'logEndOffset', label: 'Log end offset', num: true, cell: (p) => String(p.logEndOffset) },
-        { key: 'records', label: 'Records', num: true },
+        { key: 'records', label: compacted ? 'Offsets' : 'Records', num: true },
         { key: 'sizeBytes', label: 'Size', num: true, cell: (p) => fmt.bytes(p.sizeBytes) },
         { key: 'segments', label: 'Segments', num: true },
+        ...cleanerColumns,
         { key: 'browse', label: '', sort: false,
           cell: (p) => h('a', { href: '#/records/' + enc(name) + '?partition=' + p.partition }, 'Browse') },
-      ], topic.partitions, { sort: 'partition' }));
+      ], topic.partitions, { sort: 'partition', rowId: (p) => String(p.partition) }));
       drawConfigs();
     },
   };

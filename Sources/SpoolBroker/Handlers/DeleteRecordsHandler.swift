@@ -2,7 +2,8 @@ import SpoolLog
 import SpoolProtocol
 
 /// DeleteRecords (21): the partition layer moves each partition's log start offset forward (durably) and deletes
-/// the segments below it; -1 means up to the high watermark.
+/// the segments below it; -1 means up to the high watermark. A topic whose cleanup.policy lacks delete refuses it
+/// (POLICY_VIOLATION), as in Kafka.
 struct DeleteRecordsHandler: KafkaResponseHandler {
     static let versions: ClosedRange<Int16> = 0...2
 
@@ -20,7 +21,11 @@ struct DeleteRecordsHandler: KafkaResponseHandler {
                         of: TopicPartition(topic: topic.name, partition: partition.partitionIndex),
                         before: partition.offset)
                 } catch {
+                    // DeleteRecords answers carry no message: the refusal log line is where it is read.
                     answer.errorCode = error.code.rawValue
+                    context.refusals.refused(
+                        context, resource: "partition \(topic.name)-\(partition.partitionIndex)", code: error.code,
+                        reason: error.message)
                 }
                 result.partitions.append(answer)
             }

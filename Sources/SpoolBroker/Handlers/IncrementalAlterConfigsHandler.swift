@@ -2,10 +2,12 @@ import Logging
 import SpoolMetadata
 import SpoolProtocol
 
-/// IncrementalAlterConfigs (44): SET and DELETE of topic config overrides, validated together over the broker's
-/// defaults and applied to the open logs at once; validate_only changes nothing. APPEND and SUBTRACT are for
-/// list configs, whose values Spool stores whole (cleanup.policy has one legal value), so they are INVALID_CONFIG.
-/// Broker settings are read-only here: they come from the file, the environment and flags at startup.
+/// IncrementalAlterConfigs (44): SET, DELETE, APPEND and SUBTRACT of topic config overrides, validated together
+/// over the broker's defaults and applied to the open logs at once; validate_only changes nothing. APPEND and
+/// SUBTRACT act on list configs (cleanup.policy, the throttled replica lists) as in Kafka: APPEND adds the items
+/// the list lacks at its end (`delete` + `compact` is `delete,compact`), SUBTRACT removes items; either sets the
+/// result as the topic's own value. Broker settings are read-only here: they come from the file, the environment
+/// and flags at startup.
 struct IncrementalAlterConfigsHandler: KafkaResponseHandler {
     // Every version the generated codecs have, as for the other admin APIs.
     static let versions: ClosedRange<Int16> = 0...1
@@ -50,7 +52,9 @@ struct IncrementalAlterConfigsHandler: KafkaResponseHandler {
         if resource.resourceType == ConfigResourceType.group.rawValue {
             let changes: Changes
             do {
-                changes = try collect(resource.configs, names: ShareGroupConfigKeys.all, kind: "share group")
+                // Share group configs are numbers and strings: none is a list to APPEND to.
+                changes = try collect(
+                    resource.configs, names: ShareGroupConfigKeys.all, kind: "share group", listValue: { _ in nil })
             } catch {
                 return .failure(error)
             }
@@ -75,7 +79,10 @@ struct IncrementalAlterConfigsHandler: KafkaResponseHandler {
     {
         let topic = try ConfigResourceType.alterableTopic(
             type: resource.resourceType, name: resource.resourceName, in: catalog)
-        let changes = try collect(resource.configs, names: TopicConfigs.names, kind: "topic")
+        let defaults = catalog.configuration.logDefaults
+        let changes = try collect(resource.configs, names: TopicConfigs.names, kind: "topic") { name in
+            TopicConfigs.listValue(name, overrides: topic.metadata.configs, defaults: defaults)
+        }
         var merged = topic.metadata.configs
         for key in changes.remove { merged.removeValue(forKey: key) }
         merged.merge(changes.set) { $1 }
@@ -83,10 +90,13 @@ struct IncrementalAlterConfigsHandler: KafkaResponseHandler {
         return changes
     }
 
-    /// The SETs and DELETEs of one resource; a key named twice, an unknown operation or key, a null value to
-    /// set, APPEND and SUBTRACT are refused.
-    private func collect(_ configs: [IncrementalAlterConfigsRequest.AlterableConfig], names: [String], kind: String)
-        throws(BrokerError) -> Changes
+    /// The changes of one resource, APPEND and SUBTRACT turned into the SET of the list they give; a key named
+    /// twice, an unknown operation or key, a null value to set, append or subtract, and APPEND or SUBTRACT of a
+    /// config that is not a list are refused.
+    /// - Parameter listValue: the items a list config holds now (the resource's own value, else its default);
+    ///   nil for a config that is not a list.
+    private func collect(_ configs: [IncrementalAlterConfigsRequest.AlterableConfig], names: [String], kind: String,
+                         listValue: (String) -> [String]?) throws(BrokerError) -> Changes
     {
         guard repeatedNames(configs.map(\.name)).isEmpty else {
             throw BrokerError(code: .invalidRequest, message: "a config key is named more than once; name each once")
@@ -100,23 +110,33 @@ struct IncrementalAlterConfigsHandler: KafkaResponseHandler {
                 }
                 changes.set[config.name] = value
             case .delete:
-                guard names.contains(config.name) else {
-                    throw .invalidConfig(
-                        "unknown \(kind) config '\(config.name)': Spool supports "
-                            + names.joined(separator: ", "))
-                }
+                try Self.checkKnown(config.name, names: names, kind: kind)
                 changes.remove.append(config.name)
             case .append, .subtract:
-                throw .invalidConfig(
-                    "APPEND and SUBTRACT are not supported for \(config.name): Spool's \(kind) configs take one "
-                        + "value each; use SET or DELETE")
+                let appending = config.configOperation == Operation.append.rawValue
+                let operation = appending ? "APPEND" : "SUBTRACT"
+                try Self.checkKnown(config.name, names: names, kind: kind)
+                guard let items = listValue(config.name) else {
+                    throw .invalidConfig("can't \(operation) to \(config.name) because its type is not LIST: use SET")
+                }
+                guard let value = config.value else {
+                    throw .invalidConfig(
+                        "null value to \(operation) for \(config.name): give the items to \(operation)")
+                }
+                changes.set[config.name] = TopicConfigs.alteredList(items, appending: appending, items: value)
             case nil:
                 throw BrokerError(
                     code: .invalidRequest,
                     message: "unknown config operation \(config.configOperation) for \(config.name): "
-                        + "use SET (0) or DELETE (1)")
+                        + "use SET (0), DELETE (1), APPEND (2) or SUBTRACT (3)")
             }
         }
         return changes
+    }
+
+    private static func checkKnown(_ name: String, names: [String], kind: String) throws(BrokerError) {
+        guard names.contains(name) else {
+            throw .invalidConfig("unknown \(kind) config '\(name)': Spool supports " + names.joined(separator: ", "))
+        }
     }
 }

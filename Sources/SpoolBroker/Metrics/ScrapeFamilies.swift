@@ -1,3 +1,4 @@
+import SpoolLog
 /// The families `/metrics` computes from a `BrokerMetricsSnapshot`. Per-partition families (offsets, size, lag,
 /// share counts) are capped at `seriesMaximum` series each: a family that would pass it is left out whole, its
 /// per-topic totals (always written) stand for it, and `spool_metrics_series_dropped` says how many series
@@ -77,6 +78,27 @@ struct ScrapeFamilies {
             }
             for (partition, labels) in zip(partitions, labels) {
                 text.series(name, labels: labels, partition[keyPath: value])
+            }
+        }
+        writeCleaner(partitions, into: &text)
+    }
+
+    /// Compacted partitions' cleaner progress: where the dirty section starts, how dirty the log is, and what
+    /// compaction reclaimed (broker-wide totals come from the cleaner's own counters).
+    private mutating func writeCleaner(_ partitions: [BrokerMetricsSnapshot.Partition], into text: inout MetricsText) {
+        let compacted = partitions.compactMap { partition in partition.cleaner.map { (partition, $0) } }
+        let families: [(String, String, (CleanerPartitionStatus) -> Int64)] = [
+            ("spool_log_cleaner_first_dirty_offset", "Where the compacted partition's uncleaned records start.",
+             { $0.firstDirtyOffset }),
+            ("spool_log_cleaner_dirty_permille", "The compacted partition's dirty share of its inactive bytes, in 1/1000.",
+             { Int64(($0.dirtyRatio * 1000).rounded()) }),
+            ("spool_log_cleaner_partition_bytes_reclaimed", "Bytes compaction removed from the partition since start.",
+             { $0.bytesReclaimed }),
+        ]
+        for (name, help, value) in families {
+            guard capped(name, .gauge, help, series: compacted.count, into: &text) else { continue }
+            for (partition, status) in compacted {
+                text.series(name, ["topic": partition.topic, "partition": String(partition.partition)], value(status))
             }
         }
     }

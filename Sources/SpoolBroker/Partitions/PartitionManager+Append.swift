@@ -126,7 +126,7 @@ extension PartitionManager {
         metrics.bytesIn.increment(by: records.readableBytes)
         let batches: [RecordBatch]
         do {
-            batches = try checkedBatches(records, for: log)
+            batches = try checkedBatches(records, for: log, partition: input.partition)
         } catch {
             return .failed(error)
         }
@@ -152,14 +152,19 @@ extension PartitionManager {
     /// first is appended, so that a refused partition appends nothing and the client retries it whole. The log does
     /// not apply these rules: it also takes what recovery, compaction and transaction markers write. The log checks
     /// the CRC before writing, so one batch (what clients send) leaves the CRC to it; several need theirs here.
-    private func checkedBatches(_ records: ByteBuffer, for log: PartitionLog) throws(BrokerError) -> [RecordBatch] {
+    /// A compacted topic's records must have keys; the policy is read per produce, so an altered policy applies to
+    /// the next batch.
+    private func checkedBatches(_ records: ByteBuffer, for log: PartitionLog, partition: TopicPartition)
+        throws(BrokerError) -> [RecordBatch]
+    {
         let batches: [RecordBatch]
         do {
             batches = try RecordBatch.split(records)
         } catch {
             throw BrokerError(wrapping: error)
         }
-        let maxBytes = log.logConfig.maxMessageBytes
+        let config = log.logConfig
+        let requireKeys = config.cleanupPolicy.contains(.compact)
         for batch in batches {
             // A client's batch starts at offset 0 (the broker assigns offsets).
             guard batch.baseOffset == 0 else {
@@ -167,10 +172,14 @@ extension PartitionManager {
             }
             do {
                 try ProducedBatchValidator.validate(
-                    batch, maxBytes: maxBytes, maxDecompressedBytes: maximumDecompressedBatchBytes,
-                    checksum: batches.count > 1)
+                    batch, maxBytes: config.maxMessageBytes, maxDecompressedBytes: maximumDecompressedBatchBytes,
+                    checksum: batches.count > 1, requireKeys: requireKeys)
             } catch {
-                throw BrokerError(wrapping: error)
+                guard error.missingKeyRecordIndex != nil else { throw BrokerError(wrapping: error) }
+                // Kafka's LogValidator words it so; clients and operators search for this sentence.
+                throw BrokerError(
+                    code: .invalidRecord,
+                    message: "Compacted topic cannot accept message without key in topic partition \(partition).")
             }
         }
         return batches

@@ -141,9 +141,17 @@ final class PartitionManager: Sendable {
     /// Moves a partition's log start offset up to `offset` (-1: the high watermark), durably, and deletes the
     /// segments below it.
     /// - Returns: the new log start offset (Kafka's low watermark).
-    /// - Throws: `BrokerError` OFFSET_OUT_OF_RANGE above the high watermark, or a storage failure.
+    /// - Throws: `BrokerError` OFFSET_OUT_OF_RANGE above the high watermark, POLICY_VIOLATION when the topic's
+    ///   cleanup.policy lacks delete (as Kafka's `Partition.deleteRecordsOnLeader`), or a storage failure.
     func deleteRecords(of partition: TopicPartition, before offset: Int64) async throws(BrokerError) -> Int64 {
         let log = try leaderLog(partition)
+        let policy = log.logConfig.cleanupPolicy
+        guard policy.contains(.delete) else {
+            throw BrokerError(
+                code: .policyViolation,
+                message: "Records of partition \(partition) can not be deleted due to the configured policy "
+                    + "(cleanup.policy=\(policy)): set cleanup.policy to compact,delete to allow DeleteRecords")
+        }
         return try await onIOThread { try log.deleteRecords(before: offset) }
     }
 
