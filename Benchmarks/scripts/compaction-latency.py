@@ -8,9 +8,10 @@ with the cleaner off, and keeps that data directory. Then, --pairs times and alt
 copies the data directory, starts a release `spool serve` on it and runs `make compare`'s e2e row
 (`spool bench e2e --topic e2e-<rate> --rate <rate> --duration 5 --acks all --linger-ms 0`, for each of --rates):
 once with `--set log.cleaner.enable=false`, and once with the cleaner on, started right away so that it cleans the
-dirty topic while e2e runs. The cleaner's progress is read from /metrics every 0.2 s, and the run says how much of
-the e2e window it was cleaning (bytes read by the cleaner inside the window, and when its last round ended); a run
-where it stopped before e2e did is marked. --throttle B also runs the cleaner at
+dirty topic while e2e runs. The cleaner's progress is read from /metrics every 0.2 s (its counters move when a
+round ends), and each run says how many MB the cleaner read inside the e2e window, how many rounds ended in it, and
+whether a round was still running at its end (the cleaner starts with the broker and runs rounds back to back while
+a partition is dirty, so then it cleaned all through the window). --throttle B also runs the cleaner at
 log.cleaner.io.max.bytes.per.second=B (a third mode). Prints each mode's p50/p99/p99.9 (median of the pairs and
 every run) and the ratios cleaner-on / cleaner-off; --json writes everything to a file.
 """
@@ -92,6 +93,31 @@ def metric(text, name, labels=""):
     return total
 
 
+def scrape(url):
+    """The /metrics page, or "" without an admin listener."""
+    if not url:
+        return ""
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode()
+
+
+def fsync_figures(before, after):
+    """The broker's log fsyncs between two scrapes: count, mean and p99 (the bucket bound that holds 99 %)."""
+    name = "spool_log_fsync_seconds"
+    count = metric(after, f"{name}_count") - metric(before, f"{name}_count")
+    total = metric(after, f"{name}_sum") - metric(before, f"{name}_sum")
+    buckets = {}
+    for text, sign in [(after, 1), (before, -1)]:
+        for line in text.splitlines():
+            match = re.match(rf'{name}_bucket{{.*le="([^"]+)".*}} (\S+)$', line)
+            if match and match.group(1) != "+Inf":
+                bound = float(match.group(1))
+                buckets[bound] = buckets.get(bound, 0.0) + sign * float(match.group(2))
+    p99 = next((bound for bound in sorted(buckets) if count and buckets[bound] >= 0.99 * count), None)
+    return {"fsyncs": int(count), "fsync_mean_ms": round(total / count * 1000, 2) if count else None,
+            "fsync_p99_ms_at_most": None if p99 is None else p99 * 1000}
+
+
 class CleanerWatch:
     """Samples the cleaner's bytes-read counter from /metrics every 0.2 s: (monotonic time, bytes, rounds)."""
 
@@ -117,22 +143,24 @@ class CleanerWatch:
         return self.samples
 
 
+def round_ends(samples):
+    """When rounds ended: the samples at which the bytes-read counter moved (it moves when a round ends)."""
+    return [when for (when, bytes_, _), (_, previous, _) in zip(samples[1:], samples) if bytes_ > previous]
+
+
 def overlap(samples, start, end):
-    """How the cleaner's rounds fell in the window start..end: bytes read inside it, and when the last round that
-    read anything ended (relative to start; the rounds' counters move when a round ends)."""
+    """How the cleaner's rounds fell in the window start..end (times relative to start). The cleaner starts with
+    the broker, before the window, and runs its rounds back to back while a partition is dirty, so a round that
+    ended after the window means it was cleaning all through it."""
     def at(moment):
         before = [bytes_ for (when, bytes_, _) in samples if when <= moment]
         return before[-1] if before else 0.0
-    inside = at(end) - at(start)
-    last_change = None
-    for (when, bytes_, _), (_, previous, _) in zip(samples[1:], samples):
-        if bytes_ > previous:
-            last_change = when
-    rounds = samples[-1][2] if samples else 0
-    return {"cleaner_mb_read_in_window": round(inside / 1e6, 1),
-            "last_round_end_s": None if last_change is None else round(last_change - start, 2),
-            "window_s": round(end - start, 2), "rounds": int(rounds),
-            "cleaned_through_window": last_change is not None and last_change >= end - 0.5}
+    ends = round_ends(samples)
+    return {"cleaner_mb_read_in_window": round((at(end) - at(start)) / 1e6, 1),
+            "rounds_ended_in_window": sum(1 for when in ends if start <= when <= end),
+            "round_ends_s": [round(when - start, 2) for when in ends],
+            "window_s": round(end - start, 2),
+            "cleaning_through_window": any(when >= end for when in ends)}
 
 
 def one_run(binary, snapshot, work, mode, options):
@@ -148,15 +176,24 @@ def one_run(binary, snapshot, work, mode, options):
     watch = CleanerWatch(f"{broker.admin_url}/metrics") if broker.admin_url else None
     rows = []
     try:
+        metrics_url = f"{broker.admin_url}/metrics" if broker.admin_url else None
         for rate in options.rates:
+            before = scrape(metrics_url)
             started = time.monotonic()
             out = run([binary, "bench", "e2e", "-b", broker.bootstrap, "--json", "--topic", f"e2e-{rate}",
                        "--rate", str(rate), "--duration", str(E2E_SECONDS), "--acks", "all", "--linger-ms", "0"],
                       timeout=300)
             ended = time.monotonic()
+            after = scrape(metrics_url)
             summary = json.loads(out.strip().splitlines()[-1])
-            rows.append({"rate": rate, "start": started, "end": ended, **{
+            rows.append({"rate": rate, "start": started, "end": ended, **fsync_figures(before, after), **{
                 key: summary[key] for key in ["records", "p50_ms", "p99_ms", "p999_ms", "max_ms", "errors"]}})
+        if watch and mode != "off":
+            # A throttled round may outlast the window: wait (at most a minute) for it to end, which shows it ran
+            # through the window.
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not any(when >= ended for when in round_ends(watch.samples)):
+                time.sleep(0.2)
     finally:
         samples = watch.finish() if watch else []
         broker.stop()
@@ -212,11 +249,13 @@ def main():
             print(f"e2e {rate}/s acks=all, cleaner {mode:9}: p50 {medians[mode]['p50_ms']:.2f} ms  "
                   f"p99 {medians[mode]['p99_ms']:.2f} ms  p99.9 {medians[mode]['p999_ms']:.2f} ms (median of "
                   f"{len(rows)}; p99 runs {[row['p99_ms'] for row in rows]})")
+            print(f"{'':28} broker log fsyncs in the window: mean ms {[row['fsync_mean_ms'] for row in rows]}, "
+                  f"p99 at most ms {[row['fsync_p99_ms_at_most'] for row in rows]}")
             if mode != "off":
                 overlaps = [row["cleaner"] for row in rows]
                 print(f"{'':28} cleaner in the window: MB read {[o['cleaner_mb_read_in_window'] for o in overlaps]}"
-                      f", last round ended at {[o['last_round_end_s'] for o in overlaps]} s of "
-                      f"{[o['window_s'] for o in overlaps]} s")
+                      f", rounds ended {[o['rounds_ended_in_window'] for o in overlaps]}, still cleaning at its end "
+                      f"{[o['cleaning_through_window'] for o in overlaps]}")
         for mode in modes[1:]:
             ratio = {key: medians[mode][key] / medians["off"][key] for key in ["p50_ms", "p99_ms"]}
             print(f"{'':28} {mode} / off: p50 x{ratio['p50_ms']:.2f}, p99 x{ratio['p99_ms']:.2f} "
