@@ -119,7 +119,7 @@ def fsync_figures(before, after):
 
 
 class CleanerWatch:
-    """Samples the cleaner's bytes-read counter from /metrics every 0.2 s: (monotonic time, bytes, rounds)."""
+    """Samples the cleaner from /metrics every 0.2 s: (monotonic time, bytes read, rounds, highest dirty ratio)."""
 
     def __init__(self, url):
         self.url, self.samples, self.stop = url, [], threading.Event()
@@ -132,7 +132,8 @@ class CleanerWatch:
                 with urllib.request.urlopen(self.url, timeout=5) as response:
                     text = response.read().decode()
                 self.samples.append((time.monotonic(), metric(text, "spool_log_cleaner_bytes_read_total"),
-                                     metric(text, "spool_log_cleaner_rounds_total", 'result="cleaned"')))
+                                     metric(text, "spool_log_cleaner_rounds_total", 'result="cleaned"'),
+                                     metric(text, "spool_log_cleaner_max_dirty_ratio")))
             except OSError:
                 pass
             self.stop.wait(0.2)
@@ -145,7 +146,7 @@ class CleanerWatch:
 
 def round_ends(samples):
     """When rounds ended: the samples at which the bytes-read counter moved (it moves when a round ends)."""
-    return [when for (when, bytes_, _), (_, previous, _) in zip(samples[1:], samples) if bytes_ > previous]
+    return [sample[0] for sample, previous in zip(samples[1:], samples) if sample[1] > previous[1]]
 
 
 def overlap(samples, start, end):
@@ -153,7 +154,7 @@ def overlap(samples, start, end):
     the broker, before the window, and runs its rounds back to back while a partition is dirty, so a round that
     ended after the window means it was cleaning all through it."""
     def at(moment):
-        before = [bytes_ for (when, bytes_, _) in samples if when <= moment]
+        before = [sample[1] for sample in samples if sample[0] <= moment]
         return before[-1] if before else 0.0
     ends = round_ends(samples)
     return {"cleaner_mb_read_in_window": round((at(end) - at(start)) / 1e6, 1),
@@ -190,9 +191,14 @@ def one_run(binary, snapshot, work, mode, options):
                 key: summary[key] for key in ["records", "p50_ms", "p99_ms", "p999_ms", "max_ms", "errors"]}})
         if watch and mode != "off":
             # A throttled round may outlast the window: wait (at most a minute) for it to end, which shows it ran
-            # through the window.
+            # through the window, unless the cleaner has cleaned every partition (no dirty ratio left).
             deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and not any(when >= ended for when in round_ends(watch.samples)):
+
+            def cleaned_all():
+                return bool(watch.samples) and watch.samples[-1][2] > 0 and watch.samples[-1][3] == 0
+
+            while time.monotonic() < deadline and not cleaned_all() \
+                    and not any(when >= ended for when in round_ends(watch.samples)):
                 time.sleep(0.2)
     finally:
         samples = watch.finish() if watch else []
