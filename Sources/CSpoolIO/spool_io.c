@@ -26,3 +26,14 @@ int spool_sync_file_system(int fd) {
     return 0;
 #endif
 }
+
+int spool_start_writeback(int fd, int64_t offset, int64_t length) {
+#if defined(__linux__)
+    return sync_file_range(fd, (off64_t)offset, (off64_t)length, SYNC_FILE_RANGE_WRITE);
+#else
+    (void)fd;
+    (void)offset;
+    (void)length;
+    return 0;
+#endif
+}

@@ -12,4 +12,9 @@ int spool_reserve_keep_size(int fd, int64_t length);
 /// (elsewhere than Linux: sync(), then 0).
 int spool_sync_file_system(int fd);
 
+/// Starts writing back the dirty pages of `length` bytes of `fd` from `offset` without waiting for them
+/// (sync_file_range with SYNC_FILE_RANGE_WRITE), so that a later fsync has little left to do. Returns 0, or -1
+/// with errno set (elsewhere than Linux: nothing is done, 0).
+int spool_start_writeback(int fd, int64_t offset, int64_t length);
+
 #endif
