@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int spool_reserve_keep_size(int fd, int64_t length) {
@@ -34,6 +36,19 @@ int spool_start_writeback(int fd, int64_t offset, int64_t length) {
     (void)fd;
     (void)offset;
     (void)length;
+    return 0;
+#endif
+}
+
+int spool_lower_thread_priority(int increment) {
+#if defined(__linux__)
+    pid_t thread = (pid_t)syscall(SYS_gettid);
+    errno = 0;
+    int current = getpriority(PRIO_PROCESS, (id_t)thread);
+    if (current == -1 && errno != 0) return -1;
+    return setpriority(PRIO_PROCESS, (id_t)thread, current + increment);
+#else
+    (void)increment;
     return 0;
 #endif
 }

@@ -1,3 +1,4 @@
+import CSpoolIO
 import Logging
 import Metrics
 import NIOConcurrencyHelpers
@@ -18,7 +19,7 @@ public struct CleanerPartitionStatus: Sendable, Equatable, Encodable {
 }
 
 /// The log cleaner (Kafka's `LogCleaner` and `LogCleanerManager`): compacts logs whose `cleanup.policy` includes
-/// `compact`, the dirtiest first, on one thread of its own so that produce and fetch never wait behind it, within
+/// `compact`, the dirtiest first, on one thread of its own (at nice +10) so that produce and fetch never wait behind it, within
 /// `log.cleaner.dedupe.buffer.size` of memory and `log.cleaner.io.max.bytes.per.second` of I/O. Progress per log (where
 /// its dirty section starts) is kept in `<data-dir>/cleaner-offset-checkpoint`.
 ///
@@ -36,7 +37,7 @@ public final class LogCleaner: Service, @unchecked Sendable {
     private var ratios: [TopicPartition: Double] = [:]
     private var reclaimed: [TopicPartition: Int64] = [:]
     private var uncleanable: Set<TopicPartition> = []
-    /// Allocated at the first round, kept after (only the cleaner's thread touches it).
+    /// Mapped at the first round, its memory given back after each (only the cleaner's thread touches it).
     private var map: OffsetMap?
     private let stopping = Atomic<Bool>(false)
 
@@ -94,6 +95,9 @@ public final class LogCleaner: Service, @unchecked Sendable {
         }
         threadPool.start()
         defer { threadPool.shutdownGracefully { _ in } }
+        // The pool's one thread runs every round: at nice +10 it yields the CPU to the threads serving produce and
+        // fetch when the cores are busy, and takes all it can when they are not.
+        _ = try? await threadPool.runIfActive { spool_lower_thread_priority(10) }
         await withGracefulShutdownHandler {
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let cleaned = (try? await threadPool.runIfActive { [self] in try cleanOnce() }) ?? nil
@@ -114,8 +118,9 @@ public final class LogCleaner: Service, @unchecked Sendable {
     public func cleanOnce(now: Int64? = nil) throws -> CleaningStats? {
         let now = now ?? FileSystem.nowMs()
         guard let (log, view, firstDirty, firstUncleanable) = try dirtiestLog(now: now) else { return nil }
-        let map = self.map ?? OffsetMap(bytes: configuration.dedupeBufferBytes)
+        let map = try self.map ?? OffsetMap(bytes: configuration.dedupeBufferBytes)
         self.map = map
+        defer { map.clear() }  // the map's memory goes back between rounds
         let round = CleaningRound(
             log: log, view: view, map: map, throttler: Throttler(bytesPerSecond: configuration.ioMaxBytesPerSecond),
             now: now, ioBufferBytes: configuration.ioBufferBytes,

@@ -20,6 +20,7 @@ final class OffsetMap {
     private(set) var count = 0
     /// Three words per slot: the hash's two halves and `offset + 1` (0 marks an empty slot).
     private let words: UnsafeMutablePointer<UInt64>
+    private let byteCount: Int
     private var seeds: (UInt64, UInt64) = (0, 0)
     /// Where `prefetch` leaves the words it loads, so that the loads are not optimised away.
     private var sink: UInt64 = 0
@@ -35,26 +36,29 @@ final class OffsetMap {
         let low: UInt64
     }
 
-    /// - Parameter bytes: the memory to use (`log.cleaner.dedupe.buffer.size`).
-    init(bytes: Int) {
+    /// Reserves the table's address space; pages become memory only as keys land on them, and `clear()` gives
+    /// them back, so a broker whose compacted logs are small, or that is between rounds, does not hold the budget.
+    /// - Parameter bytes: the most memory to use (`log.cleaner.dedupe.buffer.size`).
+    /// - Throws: `LogError.storage` when the address space cannot be mapped.
+    init(bytes: Int) throws(LogError) {
         capacity = max(bytes / Self.bytesPerSlot, 16)
         maximumKeys = capacity * 9 / 10
-        let byteCount = capacity * Self.bytesPerSlot
-        let huge = byteCount >= Self.hugePageBytes
-        let raw = UnsafeMutableRawPointer.allocate(
-            byteCount: byteCount, alignment: huge ? Self.hugePageBytes : MemoryLayout<UInt64>.alignment)
+        byteCount = capacity * Self.bytesPerSlot
+        guard let raw = mmap(nil, byteCount, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              raw != MAP_FAILED
+        else { throw .storage("mmap of the cleaner's offset map", path: "", errno: errno) }
         // Advice only: without transparent huge pages the map works the same, with more TLB misses.
-        if huge { _ = madvise(raw, byteCount, MADV_HUGEPAGE) }
+        if byteCount >= Self.hugePageBytes { _ = madvise(raw, byteCount, MADV_HUGEPAGE) }
         words = raw.bindMemory(to: UInt64.self, capacity: capacity * 3)
-        words.initialize(repeating: 0, count: capacity * 3)
         clear()
     }
 
-    deinit { words.deallocate() }
+    deinit { munmap(words, byteCount) }
 
-    /// Empties the map and draws new hash seeds.
+    /// Empties the map, gives its memory back (anonymous pages read as zeros again after MADV_DONTNEED), and draws
+    /// new hash seeds.
     func clear() {
-        if count > 0 { words.update(repeating: 0, count: capacity * 3) }
+        if count > 0 { _ = madvise(words, byteCount, MADV_DONTNEED) }
         count = 0
         seeds = (UInt64.random(in: .min ... .max), UInt64.random(in: .min ... .max))
     }

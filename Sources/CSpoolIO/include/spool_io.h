@@ -17,4 +17,9 @@ int spool_sync_file_system(int fd);
 /// with errno set (elsewhere than Linux: nothing is done, 0).
 int spool_start_writeback(int fd, int64_t offset, int64_t length);
 
+/// Adds `increment` to the calling thread's nice value (Linux schedules threads by their own niceness), so that a
+/// background thread yields the CPU to the others under contention. Returns 0, or -1 with errno set (elsewhere than
+/// Linux: nothing is done, 0).
+int spool_lower_thread_priority(int increment);
+
 #endif
