@@ -259,7 +259,14 @@ struct CleaningRound {
                               _ body: (BatchInfo, RecordBatch) throws -> Bool) throws -> Int
     {
         var read = 0
-        let file = try LogFile(path: segment.logPath, create: false)
+        let file: LogFile
+        do {
+            file = try LogFile(path: segment.logPath, create: false)
+        } catch {
+            // Retention or DeleteRecords removed it since the round's view: the round starts over later.
+            if !log.holds(segment.segment) { throw CleaningAbort.segmentsChanged }
+            throw error
+        }
         var scanner = BatchScanner(file: file, from: 0, to: segment.size, verify: true, chunkSize: ioBufferBytes)
         while true {
             switch try scanner.next() {

@@ -100,7 +100,13 @@ public final class LogCleaner: Service, @unchecked Sendable {
         _ = try? await threadPool.runIfActive { spool_lower_thread_priority(10) }
         await withGracefulShutdownHandler {
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                let cleaned = (try? await threadPool.runIfActive { [self] in try cleanOnce() }) ?? nil
+                let cleaned: CleaningStats?
+                do {
+                    cleaned = try await threadPool.runIfActive { [self] in try cleanOnce() }
+                } catch {
+                    cleaned = nil
+                    logger.warning("log cleaner pass failed; retrying after the backoff", metadata: ["error": "\(error)"])
+                }
                 if cleaned != nil { continue }
                 try? await cancelWhenGracefulShutdown {
                     try await Task.sleep(for: .milliseconds(self.configuration.backoffMs))
@@ -134,7 +140,7 @@ public final class LogCleaner: Service, @unchecked Sendable {
             let stats = try round.run(firstDirty: firstDirty, firstUncleanable: firstUncleanable)
             roundTimer.record(duration: ContinuousClock.now - started)
             record(stats, for: log.topicPartition)
-            try saveCheckpoints()
+            saveCheckpoints()
             return stats
         } catch CleaningAbort.stopped {
             roundsAborted.increment()
@@ -179,13 +185,27 @@ public final class LogCleaner: Service, @unchecked Sendable {
             ])
     }
 
-    private func saveCheckpoints() throws {
-        let live = Set(logs().map(\.topicPartition))
-        let points = lock.withLock {
-            checkpoints = checkpoints.filter { live.contains($0.key) }
-            return checkpoints
+    /// Writes the checkpoint. A failure (a full disk) costs only work: the next start cleans again from the last
+    /// checkpoint written, so it is logged, and never held against the partition just cleaned.
+    private func saveCheckpoints() {
+        let points = lock.withLock { checkpoints }
+        do {
+            try RecoveryCheckpoint.write(points, directory: dataDirectory, fileName: RecoveryCheckpoint.cleanerFileName)
+        } catch {
+            logger.warning("cleaner checkpoint not written; the next start cleans again from the last one", metadata: ["error": "\(error)"])
         }
-        try RecoveryCheckpoint.write(points, directory: dataDirectory, fileName: RecoveryCheckpoint.cleanerFileName)
+    }
+
+    /// Forgets the partitions no longer held (deleted topics), so that what the cleaner keeps per partition grows
+    /// with the partitions there are, not with every one there ever was.
+    private func forgetPartitions(except live: Set<TopicPartition>) {
+        lock.withLock {
+            checkpoints = checkpoints.filter { live.contains($0.key) }
+            ratios = ratios.filter { live.contains($0.key) }
+            reclaimed = reclaimed.filter { live.contains($0.key) }
+            uncleanable = uncleanable.filter { live.contains($0) }
+        }
+        uncleanableGauge.record(lock.withLock { uncleanable.count })
     }
 
     /// The compacted log with the highest dirty ratio among those due (Kafka's `grabFilthiestCompactedLog`): past
@@ -193,7 +213,9 @@ public final class LogCleaner: Service, @unchecked Sendable {
     private func dirtiestLog(now: Int64) throws -> (PartitionLog, CleaningView, Int64, Int64)? {
         var best: (log: PartitionLog, view: CleaningView, first: Int64, limit: Int64, ratio: Double, due: Bool)?
         var highest = 0.0
-        for log in logs() where log.logConfig.cleanupPolicy.contains(.compact) {
+        let logs = logs()
+        forgetPartitions(except: Set(logs.map(\.topicPartition)))
+        for log in logs where log.logConfig.cleanupPolicy.contains(.compact) {
             let partition = log.topicPartition
             guard !lock.withLock({ uncleanable.contains(partition) }), let view = try log.cleaningView() else { continue }
             let first = firstDirtyOffset(of: partition, in: view)

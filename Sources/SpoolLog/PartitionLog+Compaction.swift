@@ -65,6 +65,11 @@ extension PartitionLog {
         }
     }
 
+    /// Whether `segment` is still one of the log's.
+    func holds(_ segment: LogSegment) -> Bool {
+        lock.withLock { segments.contains { $0 === segment } }
+    }
+
     /// Each idempotent producer's last batch's last offset: compaction keeps that batch (empty if need be), so that
     /// a restart rebuilds the producer's last sequence and epoch from the log.
     func producerLastOffsets() -> [Int64: Int64] {
@@ -94,7 +99,16 @@ extension PartitionLog {
             return true
         }
         guard ready else { return false }
-        defer { lock.withLock { for segment in sources { segment.pinned = false } } }
+        // Sources the swap replaced keep no descriptor (a round's view holds them until it ends, over many groups);
+        // sources still in the log reopen theirs on the next read, as idle segments do.
+        defer {
+            lock.withLock {
+                for segment in sources {
+                    segment.pinned = false
+                    segment.releaseFile()
+                }
+            }
+        }
         let stem = directory + "/" + LogFileName.prefix(first.baseOffset)
         let hook = swapStepHook
         func step(_ done: SegmentSwapStep) throws(LogError) { try hook?(done) }

@@ -94,11 +94,23 @@ enum CompactionSupport {
     static func cleaner(for logs: [PartitionLog], directory: TemporaryDirectory,
                         dedupeBytes: Int = 1 << 20) -> LogCleaner
     {
+        cleaner(for: LogsBox(logs), directory: directory, dedupeBytes: dedupeBytes)
+    }
+
+    /// A cleaner over the logs `box` holds when it looks.
+    static func cleaner(for box: LogsBox, directory: TemporaryDirectory, dedupeBytes: Int = 1 << 20) -> LogCleaner {
         var configuration = LogCleanerConfiguration()
         configuration.dedupeBufferBytes = dedupeBytes
-        let boxed = LogsBox(logs)
-        return LogCleaner(dataDirectory: directory.path, configuration: configuration, logs: { boxed.logs },
+        return LogCleaner(dataDirectory: directory.path, configuration: configuration, logs: { box.logs },
                           logger: testLogger)
+    }
+
+    /// One round run directly over `view` (what `LogCleaner.cleanOnce` runs after choosing the log).
+    static func round(_ log: PartitionLog, view: CleaningView) throws -> CleaningStats {
+        let round = CleaningRound(
+            log: log, view: view, map: try OffsetMap(bytes: 1 << 20), throttler: Throttler(bytesPerSecond: .infinity),
+            now: FileSystem.nowMs(), ioBufferBytes: 1 << 20, shouldStop: { false }, logger: testLogger)
+        return try round.run(firstDirty: view.logStartOffset, firstUncleanable: view.activeBaseOffset)
     }
 
     /// Fills `log` with `updates` updates spread over `keys` keys, a few records per batch.
@@ -117,8 +129,12 @@ enum CompactionSupport {
 }
 
 final class LogsBox: Sendable {
-    let logs: [PartitionLog]
-    init(_ logs: [PartitionLog]) { self.logs = logs }
+    private let held: Mutex<[PartitionLog]>
+    init(_ logs: [PartitionLog]) { held = Mutex(logs) }
+    var logs: [PartitionLog] {
+        get { held.withLock { $0 } }
+        set { held.withLock { $0 = newValue } }
+    }
 }
 
 @Suite("Log compaction")
@@ -344,6 +360,51 @@ struct CompactionTests {
         builder.append(key: ByteBuffer(string: "only"), value: ByteBuffer(string: "w199"), timestamp: 1)
         #expect(try reopened.append(try RecordBatch(buffer: builder.build())).isDuplicate)
         try CompactionSupport.append(reopened, [("only", "next")], producer: (42, 3, sequence), workload: &duplicate)
+    }
+
+    @Test("a round whose segments DeleteRecords removed after it began stops as changed, not as a failure")
+    func roundAbortsOnRemovedSegments() throws {
+        let directory = TemporaryDirectory()
+        var config = CompactionSupport.config()
+        config.cleanupPolicy = [.compact, .delete]
+        let log = try makeLog(directory, config: config)
+        var workload = CompactionWorkload()
+        try CompactionSupport.fill(log, keys: 10, updates: 500, workload: &workload)
+        try log.flush()
+        let view = try #require(try log.cleaningView())
+        try log.deleteRecords(before: view.segments[2].baseOffset)
+        let before = try CompactionSupport.readAll(log)
+        #expect(throws: CleaningAbort.segmentsChanged) { try CompactionSupport.round(log, view: view) }
+        #expect(try CompactionSupport.readAll(log) == before)
+    }
+
+    @Test("the segments a swap replaced keep no descriptor while the rest of the round runs")
+    func replacedSegmentsCloseTheirFiles() throws {
+        let directory = TemporaryDirectory()
+        let log = try makeLog(directory, config: CompactionSupport.config())
+        var workload = CompactionWorkload()
+        try CompactionSupport.fill(log, keys: 10, updates: 1_000, workload: &workload)
+        try log.flush()
+        let view = try #require(try log.cleaningView())
+        let stats = try CompactionSupport.round(log, view: view)
+        #expect(stats.segmentsCleaned == view.segments.count)
+        #expect(view.segments.allSatisfy { !log.holds($0.segment) && $0.segment.file == nil })
+    }
+
+    @Test("what the cleaner keeps per partition goes when the partition does")
+    func forgetsDeletedPartitions() throws {
+        let directory = TemporaryDirectory()
+        let log = try makeLog(directory, config: CompactionSupport.config())
+        var workload = CompactionWorkload()
+        try CompactionSupport.fill(log, keys: 10, updates: 500, workload: &workload)
+        try log.flush()
+        let box = LogsBox([log])
+        let cleaner = CompactionSupport.cleaner(for: box, directory: directory)
+        try #require(try cleaner.cleanOnce() != nil)
+        #expect(cleaner.status(of: log.topicPartition) != nil)
+        box.logs = []
+        #expect(try cleaner.cleanOnce() == nil)
+        #expect(cleaner.status(of: log.topicPartition) == nil)
     }
 
     @Test("retention that removed a segment during a round makes the swap refuse, leaving the log as it is")
