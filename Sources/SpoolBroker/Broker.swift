@@ -20,6 +20,10 @@ public struct Broker: Sendable {
     let partitions: PartitionManager
     let server: KafkaServer
     let groupService: GroupCoordinatorService
+    /// Transactions (KIP-98): producer ids per transactional id, their state, markers and offsets.
+    let transactions: TransactionCoordinator
+    /// The transaction coordinator's timeout sweep.
+    let transactionService: TransactionCoordinatorService
     /// Share-partitions (KIP-932 queues): acquisition, acknowledgement, lock expiry, durable state.
     let shares: SharePartitionManager
 
@@ -76,6 +80,17 @@ public struct Broker: Sendable {
                 logger: logger)
             try await shares.load()
             self.shares = shares
+            let partitions = self.partitions
+            let transactions = TransactionCoordinator(
+                store: metadataStore, settings: TransactionSettings(configuration: configuration),
+                ongoing: partitions.ongoingTransactions, logger: logger
+            ) { producerId, epoch, commit, members in
+                try await partitions.writeTransactionMarkers(
+                    producerId: producerId, producerEpoch: epoch, commit: commit, partitions: members)
+            }
+            try await transactions.load()
+            self.transactions = transactions
+            transactionService = TransactionCoordinatorService(coordinator: transactions)
             let shareGroups = ShareGroupCoordinator(
                 settings: ShareGroupSettings(configuration: configuration), logger: logger,
                 resolveTopic: { name in
@@ -93,7 +108,7 @@ public struct Broker: Sendable {
                 clusterId: try Self.clusterId(dataDirectory: configuration.dataDirectory), configuration: configuration)
             let registry = APIRegistry.broker(
                 partitions: partitions, configuration: configuration, groups: groups, shareGroups: shareGroups,
-                shares: shares, cluster: cluster, logger: logger)
+                shares: shares, transactions: transactions, cluster: cluster, logger: logger)
             server = KafkaServer(
                 configuration: configuration, dispatcher: .broker(
                     registry: registry, logger: logger,
@@ -109,7 +124,7 @@ public struct Broker: Sendable {
     /// The services to run, in start order. Shutdown runs in reverse: the coordinator answers the JoinGroup
     /// and SyncGroup requests still waiting first, so the listener's connections can close; the cleaner stops
     /// its round before the logs close.
-    public var services: [any Service] { [logManager, cleaner, server, groupService, shares] }
+    public var services: [any Service] { [logManager, cleaner, server, groupService, shares, transactionService] }
 
     /// Applies new log defaults (`log.retention.ms`, `log.retention.bytes`, `log.segment.bytes`, ...) while the broker
     /// runs, to every topic that does not override them: what SIGHUP reloads.

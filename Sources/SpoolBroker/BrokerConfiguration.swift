@@ -88,6 +88,14 @@ public struct BrokerConfiguration: Sendable, Equatable {
     public var groupMaxSessionTimeoutMs: Int32 = 1_800_000
     /// Committed offsets of an empty group expire after this (`offsets.retention.minutes`, 7 days).
     public var offsetsRetentionMinutes: Int64 = 10080
+    /// The longest transaction timeout a transactional producer may ask for (`transaction.max.timeout.ms`,
+    /// Kafka's 15 minutes); more gets INVALID_TRANSACTION_TIMEOUT.
+    public var transactionMaxTimeoutMs: Int32 = 900_000
+    /// A transactional id unused this long is forgotten (`transactional.id.expiration.ms`, 7 days).
+    public var transactionalIdExpirationMs: Int64 = 604_800_000
+    /// How often open transactions are checked for their timeout
+    /// (`transaction.abort.timed.out.transaction.cleanup.interval.ms`, Kafka's 10 s).
+    public var transactionCleanupIntervalMs: Int64 = 10_000
     /// A share group member that does not heartbeat for this long is removed, and the records it holds are
     /// released (`group.share.session.timeout.ms`, Kafka's 45 s).
     public var groupShareSessionTimeoutMs: Int32 = 45_000

@@ -1,6 +1,6 @@
 /// One committed offset of a consumer group: where the group resumes reading a partition.
 /// A plain value: thread-safe to copy.
-public struct CommittedOffset: Sendable, Equatable {
+public struct CommittedOffset: Sendable, Equatable, Codable {
     /// The topic name.
     public var topic: String
     /// The partition index.

@@ -116,6 +116,28 @@ enum MetadataSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v6-transactions") { db in
+            // One row per transactional id: the coordinator's state, persisted before every answer. The partitions
+            // and groups in the transaction and the offsets it commits are JSON: they are read and written whole,
+            // with the row, and a partition of a topic deleted since is skipped when markers are written.
+            try db.execute(sql: """
+                CREATE TABLE txn_state (
+                    transactional_id TEXT NOT NULL PRIMARY KEY,
+                    producer_id INTEGER NOT NULL,
+                    producer_epoch INTEGER NOT NULL,
+                    previous_producer_id INTEGER NOT NULL,
+                    timeout_ms INTEGER NOT NULL CHECK (timeout_ms > 0),
+                    state TEXT NOT NULL CHECK (state IN ('Empty', 'Ongoing', 'PrepareCommit', 'PrepareAbort',
+                        'CompleteCommit', 'CompleteAbort', 'Dead')),
+                    txn_start_ms INTEGER NOT NULL,
+                    last_update_ms INTEGER NOT NULL,
+                    partitions TEXT NOT NULL,
+                    groups TEXT NOT NULL,
+                    pending_offsets TEXT NOT NULL
+                ) WITHOUT ROWID;
+                CREATE UNIQUE INDEX txn_state_producer ON txn_state (producer_id);
+                """)
+        }
         return migrator
     }
 }

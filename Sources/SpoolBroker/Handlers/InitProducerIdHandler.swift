@@ -2,25 +2,33 @@ import Logging
 import SpoolMetadata
 import SpoolProtocol
 
-/// InitProducerId (22): a new producer id (epoch 0) for an idempotent producer, from the metadata store so
-/// that ids are never reused across restarts. Transactional ids are refused: transactions are not built yet.
-/// Clients ask FindCoordinator first and stop there; this answer is for one that asks here directly.
+/// InitProducerId (22): a producer id for an idempotent producer (a new one, epoch 0, from the metadata store so
+/// that ids are never reused across restarts), or for a transactional id from the transaction coordinator (the
+/// same id with the next epoch, which fences older producers of the id). Kafka reads an empty transactional id as
+/// none.
 struct InitProducerIdHandler: KafkaResponseHandler {
+    // v6 is KIP-939 (two-phase commit), which Spool does not offer.
     static let versions: ClosedRange<Int16> = 0...5
 
     let catalog: TopicCatalog
+    let transactions: TransactionCoordinator
     let logger: Logger
 
     func respond(_ request: InitProducerIdRequest, context: RequestContext) async
         -> InitProducerIdResponse
     {
-        guard request.transactionalId == nil else {
-            context.refusals.refused(
-                context, resource: "transactional id \(request.transactionalId ?? "")",
-                code: .transactionalIdAuthorizationFailed, reason: FindCoordinatorHandler.transactionsUnsupported)
-            // The same fatal answer as FindCoordinator gives transaction keys (see FindCoordinatorHandler):
-            // librdkafka retries INVALID_REQUEST here until its timeout (rd_kafka_idemp_check_error).
-            return InitProducerIdResponse(errorCode: KafkaErrorCode.transactionalIdAuthorizationFailed.rawValue)
+        if let transactionalId = request.transactionalId, !transactionalId.isEmpty {
+            let (code, producerId, epoch) = await transactions.initProducerId(
+                transactionalId: transactionalId, timeoutMs: request.transactionTimeoutMs,
+                producerId: context.version >= 3 ? request.producerId : -1,
+                producerEpoch: context.version >= 3 ? request.producerEpoch : -1, version: context.version)
+            if code == .invalidTransactionTimeout {
+                context.refusals.refused(
+                    context, resource: "transactional id \(transactionalId)", code: code,
+                    reason: "transaction.timeout.ms \(request.transactionTimeoutMs) is not within 1 and "
+                        + "transaction.max.timeout.ms (\(transactions.settings.maxTimeoutMs))")
+            }
+            return InitProducerIdResponse(errorCode: code.rawValue, producerId: producerId, producerEpoch: epoch)
         }
         do {
             let (producerId, epoch) = try await catalog.store.allocateProducerId()

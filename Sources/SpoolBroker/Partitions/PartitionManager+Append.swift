@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 import NIOCore
 import SpoolLog
+import SpoolMetadata
 import SpoolProtocol
 import SpoolRecords
 
@@ -169,6 +170,14 @@ extension PartitionManager {
             // A client's batch starts at offset 0 (the broker assigns offsets).
             guard batch.baseOffset == 0 else {
                 throw BrokerError(code: .invalidRecord, message: "batch base offset \(batch.baseOffset) is not 0")
+            }
+            // Kafka's produce-side verification: a transactional batch belongs to a transaction the coordinator
+            // has open with this partition, so a zombie's late batch cannot open one no marker will close.
+            if batch.isTransactional, let refusal = ongoingTransactions.refusal(
+                producerId: batch.producerId, epoch: batch.producerEpoch,
+                partition: TransactionPartition(topic: partition.topic, partition: partition.partition))
+            {
+                throw refusal
             }
             do {
                 try ProducedBatchValidator.validate(

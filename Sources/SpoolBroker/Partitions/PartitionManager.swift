@@ -41,6 +41,8 @@ final class PartitionManager: Sendable {
     /// Longest a fetch waits for data (`fetch.max.wait.ms`).
     let fetchMaxWaitMs: Int32
     let metrics = PartitionMetrics()
+    /// The open transactions, kept by the transaction coordinator: transactional batches are checked against them.
+    let ongoingTransactions = OngoingTransactions()
 
     init(catalog: TopicCatalog, logManager: LogManager, configuration: BrokerConfiguration, logger: Logger) {
         self.catalog = catalog

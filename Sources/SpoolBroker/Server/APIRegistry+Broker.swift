@@ -9,11 +9,12 @@ extension APIRegistry {
     ///   - groups: the consumer group coordinator.
     ///   - shareGroups: the share group coordinator (KIP-932 membership).
     ///   - shares: the share-partitions (ShareFetch, ShareAcknowledge).
+    ///   - transactions: the transaction coordinator.
     ///   - cluster: this broker's node id, cluster id and advertised address.
     ///   - logger: where handlers log.
     static func broker(partitions: PartitionManager, configuration: BrokerConfiguration, groups: GroupCoordinator,
-                       shareGroups: ShareGroupCoordinator, shares: SharePartitionManager, cluster: ClusterIdentity,
-                       logger: Logger) -> APIRegistry
+                       shareGroups: ShareGroupCoordinator, shares: SharePartitionManager,
+                       transactions: TransactionCoordinator, cluster: ClusterIdentity, logger: Logger) -> APIRegistry
     {
         let catalog = partitions.catalog
         var registry = APIRegistry()
@@ -21,7 +22,12 @@ extension APIRegistry {
         registry.register(FetchHandler(partitions: partitions))
         registry.register(ListOffsetsHandler(partitions: partitions))
         registry.register(MetadataHandler(cluster: cluster, catalog: catalog, logger: logger))
-        registry.register(InitProducerIdHandler(catalog: catalog, logger: logger))
+        registry.register(InitProducerIdHandler(catalog: catalog, transactions: transactions, logger: logger))
+        // Transactions: the coordinator's APIs (KIP-98), the client versions below KIP-890's transaction version 2.
+        registry.register(AddPartitionsToTxnHandler(catalog: catalog, transactions: transactions))
+        registry.register(AddOffsetsToTxnHandler(transactions: transactions))
+        registry.register(EndTxnHandler(transactions: transactions))
+        registry.register(TxnOffsetCommitHandler(catalog: catalog, groups: groups, transactions: transactions))
         registry.register(OffsetForLeaderEpochHandler(partitions: partitions))
         registry.register(DeleteRecordsHandler(partitions: partitions))
         registry.register(CreateTopicsHandler(configuration: configuration, catalog: catalog, cluster: cluster))
@@ -44,7 +50,7 @@ extension APIRegistry {
         registry.register(
             OffsetCommitHandler(
                 groups: groups, shareGroups: shareGroups, catalog: catalog, groupStore: groups.store, logger: logger))
-        registry.register(OffsetFetchHandler(groupStore: groups.store, logger: logger))
+        registry.register(OffsetFetchHandler(groupStore: groups.store, transactions: transactions, logger: logger))
         registry.register(DescribeGroupsHandler(groups: groups))
         registry.register(ListGroupsHandler(groups: groups, shareGroups: shareGroups))
         registry.register(DeleteGroupsHandler(groups: groups, shareGroups: shareGroups, shares: shares))
