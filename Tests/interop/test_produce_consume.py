@@ -153,19 +153,3 @@ def test_idempotent_producer(broker):
     assert [a[1] for a in produced] == list(range(len(produced)))
     consumed = consume(broker, [(topic, 0, 0)], len(produced))
     assert consumed == produced
-
-
-def test_transactional_producer_is_refused_at_once(broker):
-    """A transactional producer learns at once that Spool has no transactions: init_transactions fails within a
-    few seconds of its 30 s timeout with a fatal error that says so, instead of retrying until it times out."""
-    producer = Producer({"bootstrap.servers": broker.bootstrap, "transactional.id": "spool-txn-test"})
-    started = time.monotonic()
-    with pytest.raises(KafkaException) as caught:
-        producer.init_transactions(30)
-    elapsed = time.monotonic() - started
-    error = caught.value.args[0]
-    assert elapsed < 5, f"init_transactions took {elapsed:.1f} s: {error}"
-    assert error.code() == KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, error
-    assert error.fatal(), error
-    assert "transactions are not supported" in error.str(), error
-    assert broker.log().count("transactions are not supported") >= 1
