@@ -57,6 +57,7 @@ extension KafkaErrorCode {
         case .invalidBatch(let batch): self.init(batch)
         case .producer(.outOfOrderSequence): self = .outOfOrderSequenceNumber
         case .producer(.staleEpoch): self = .invalidProducerEpoch
+        case .producer(.invalidTxnState): self = .invalidTxnState
         case .storage: self = .kafkaStorageError
         case .dataDirectoryLocked, .invalidArgument, .closed: self = .unknownServerError
         }

@@ -96,6 +96,7 @@ enum LogFileName {
     static let logSuffix = ".log"
     static let indexSuffix = ".index"
     static let timeIndexSuffix = ".timeindex"
+    static let txnIndexSuffix = ".txnindex"
     static let deletedSuffix = ".deleted"
     /// A compaction's output before its commit: removed at the next start.
     static let cleanedSuffix = ".cleaned"

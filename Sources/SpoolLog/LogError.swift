@@ -50,6 +50,8 @@ public struct LogError: Error, Sendable, CustomStringConvertible {
         case outOfOrderSequence
         /// The producer's epoch is older than the current one: a newer instance has taken over.
         case staleEpoch
+        /// A non-transactional batch from a producer whose transaction is open on the partition.
+        case invalidTxnState
     }
 
     /// An idempotent producer's batch was refused.

@@ -13,6 +13,25 @@ public struct LogOffsets: Sendable, Equatable {
     public var flushedOffset: Int64
     /// The offset the next appended record gets.
     public var logEndOffset: Int64
+    /// The first offset of the oldest transaction still open, or nil when none is.
+    public var firstUnstableOffset: Int64?
+
+    /// The end of what read_committed consumers see (the LSO): below the oldest open transaction and the high
+    /// watermark (the log end offset on a single broker), never below the log start offset.
+    public var lastStableOffset: Int64 {
+        max(logStartOffset, min(firstUnstableOffset ?? logEndOffset, logEndOffset))
+    }
+
+    /// The bounds; `firstUnstableOffset` nil when no transaction is open.
+    public init(logStartOffset: Int64, recoveryPoint: Int64, flushedOffset: Int64, logEndOffset: Int64,
+                firstUnstableOffset: Int64? = nil)
+    {
+        self.logStartOffset = logStartOffset
+        self.recoveryPoint = recoveryPoint
+        self.flushedOffset = flushedOffset
+        self.logEndOffset = logEndOffset
+        self.firstUnstableOffset = firstUnstableOffset
+    }
 
     /// Moves the log start offset forward, and with it the recovery point and the flushed offset when they lag
     /// behind: nothing below the log start offset is read again, so nothing there needs syncing or recovery

@@ -11,6 +11,9 @@ final class LogSegment {
     let directory: String
     let offsetIndex: SparseIndex<OffsetIndexEntry>
     let timeIndex: SparseIndex<TimeIndexEntry>
+    /// `.txnindex`, the aborted transactions whose marker lies here; created on the first abort, loaded on first use.
+    let transactionIndex: SparseIndex<AbortedTransaction>
+    var transactionIndexLoaded = false
     var file: LogFile?
     private var knownSize: Int?
     private var indexesLoaded = false
@@ -35,6 +38,7 @@ final class LogSegment {
         let prefix = directory + "/" + LogFileName.prefix(baseOffset)
         self.offsetIndex = SparseIndex(path: prefix + LogFileName.indexSuffix)
         self.timeIndex = SparseIndex(path: prefix + LogFileName.timeIndexSuffix)
+        self.transactionIndex = SparseIndex(path: prefix + LogFileName.txnIndexSuffix)
     }
 
     deinit { reservations?.release(grantedBytes) }

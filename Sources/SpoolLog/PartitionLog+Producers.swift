@@ -31,7 +31,8 @@ extension PartitionLog {
             batch: ProducerBatch(
                 firstSequence: info.baseSequence,
                 lastSequence: Self.lastSequence(base: info.baseSequence, delta: Int32(truncatingIfNeeded: info.lastOffset - info.baseOffset)),
-                firstOffset: info.baseOffset, lastOffset: info.lastOffset))
+                firstOffset: info.baseOffset, lastOffset: info.lastOffset),
+            timestamp: info.maxTimestamp)
     }
 
     /// Sequences wrap from Int32.max to 0, as Kafka's do.

@@ -55,7 +55,16 @@ extension PartitionLog {
             guard let segment = segments.last else { preconditionFailure("a partition log always has a segment") }
             try reserveDisk(in: segment, for: batch.sizeInBytes)
             let written = try segment.append(batch, baseOffset: logEndOffsetValue, leaderEpoch: leaderEpoch, now: now)
-            return .written(written, published.update { $0.logEndOffset = written.nextOffset })
+            // A transaction opens in the same step that publishes its first batch, so that no read_committed
+            // reader ever sees the new log end offset without the transaction holding the last stable offset back.
+            if batch.producerId >= 0, batch.isTransactional, !batch.isControl {
+                producers.openTransaction(producerId: batch.producerId, at: written.baseOffset)
+            }
+            let unstable = producers.firstUnstableOffset
+            return .written(written, published.update { offsets in
+                offsets.logEndOffset = written.nextOffset
+                offsets.firstUnstableOffset = unstable
+            })
         }
     }
 

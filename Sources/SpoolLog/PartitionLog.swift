@@ -85,6 +85,8 @@ public final class PartitionLog: @unchecked Sendable {
     public var flushedOffset: Int64 { published.current.flushedOffset }
     /// Offsets below this need no check after a crash: their data and indexes were synced.
     public var recoveryPoint: Int64 { published.current.recoveryPoint }
+    /// The end of what read_committed consumers see: below every open transaction's first offset.
+    public var lastStableOffset: Int64 { published.current.lastStableOffset }
     // Shorthands for the log's own code, which holds `lock` wherever it uses them.
     var logStartOffsetValue: Int64 { published.current.logStartOffset }
     var logEndOffsetValue: Int64 { published.current.logEndOffset }
@@ -166,12 +168,19 @@ public final class PartitionLog: @unchecked Sendable {
         if stamped { batch.stampLogAppendTime(now) }
         return try serialised { () throws(LogError) -> AppendInfo in
             let placed = try place(batch, now: now) { () throws(LogError) -> AppendInfo? in
-                guard batch.producerId >= 0, case .duplicate(let original) = try checkProducer(batch) else {
+                guard batch.producerId >= 0 else {
+                    if batch.isTransactional {
+                        throw .invalidBatch(.invalidRecord("a transactional batch needs a producer id"))
+                    }
                     return nil
                 }
-                return AppendInfo(
-                    baseOffset: original.firstOffset, lastOffset: original.lastOffset, logAppendTime: -1,
-                    logStartOffset: logStartOffsetValue, logEndOffset: logEndOffsetValue, isDuplicate: true)
+                if case .duplicate(let original) = try checkProducer(batch) {
+                    return AppendInfo(
+                        baseOffset: original.firstOffset, lastOffset: original.lastOffset, logAppendTime: -1,
+                        logStartOffset: logStartOffsetValue, logEndOffset: logEndOffsetValue, isDuplicate: true)
+                }
+                try producers.checkTransaction(producerId: batch.producerId, isTransactional: batch.isTransactional)
+                return nil
             }
             switch placed {
             case .existing(let answer):

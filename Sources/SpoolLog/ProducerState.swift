@@ -6,10 +6,35 @@ struct ProducerBatch: Equatable, Sendable {
     var lastOffset: Int64
 }
 
-/// What the log knows of one idempotent producer on one partition: its epoch and its last five batches.
+/// What the log knows of one idempotent producer on one partition: its epoch and its last five batches, and for a
+/// transactional producer the coordinator epoch of its last marker.
 struct ProducerEntry: Equatable, Sendable {
     var epoch: Int16
     var batches: [ProducerBatch]
+    /// The coordinator epoch of the last marker written for this producer, or -1.
+    var coordinatorEpoch: Int32 = -1
+    /// When the producer last wrote here (a batch's max timestamp or a marker's time), or -1.
+    var lastTimestampMs: Int64 = -1
+}
+
+/// An aborted transaction, as the `.txnindex` keeps it (Kafka's AbortedTxn): its producer, its first offset, the
+/// abort marker's offset, and the last stable offset once the marker was written.
+public struct AbortedTransaction: Equatable, Sendable {
+    /// The producer whose transaction was aborted.
+    public var producerId: Int64
+    /// The transaction's first offset on this partition.
+    public var firstOffset: Int64
+    /// The abort marker's offset.
+    public var lastOffset: Int64
+    /// The last stable offset after the marker.
+    public var lastStableOffset: Int64
+
+    public init(producerId: Int64, firstOffset: Int64, lastOffset: Int64, lastStableOffset: Int64) {
+        self.producerId = producerId
+        self.firstOffset = firstOffset
+        self.lastOffset = lastOffset
+        self.lastStableOffset = lastStableOffset
+    }
 }
 
 /// The idempotent-producer bookkeeping of one partition, as Kafka's ProducerStateManager keeps it: per
@@ -27,6 +52,60 @@ struct ProducerStateManager: Sendable {
     }
 
     private(set) var entries: [Int64: ProducerEntry] = [:]
+    /// Open transactions: producer id to the transaction's first offset on this partition.
+    private(set) var ongoing: [Int64: Int64] = [:]
+
+    /// The first offset of the oldest open transaction, or nil when none is open: the last stable offset stops
+    /// there.
+    var firstUnstableOffset: Int64? { ongoing.values.min() }
+
+    /// Refuses a non-transactional batch from a producer with an open transaction (INVALID_TXN_STATE): it would
+    /// end up inside the transaction and share its fate.
+    func checkTransaction(producerId: Int64, isTransactional: Bool) throws(LogError) {
+        guard !isTransactional, let first = ongoing[producerId] else { return }
+        throw .producer(
+            .invalidTxnState,
+            "producer \(producerId) sent a non-transactional batch while its transaction from offset \(first) is "
+                + "open; end the transaction first")
+    }
+
+    /// Notes an appended transactional batch: the producer's first one since its last marker opens a transaction.
+    mutating func openTransaction(producerId: Int64, at offset: Int64) {
+        if ongoing[producerId] == nil { ongoing[producerId] = offset }
+    }
+
+    /// Refuses a marker whose producer epoch or coordinator epoch is older than the ones recorded for its
+    /// producer: a newer coordinator or producer instance has taken over.
+    func checkMarker(producerId: Int64, epoch: Int16, coordinatorEpoch: Int32) throws(LogError) {
+        guard let entry = entries[producerId] else { return }
+        if epoch < entry.epoch {
+            throw .producer(
+                .staleEpoch,
+                "marker for producer \(producerId) has epoch \(epoch), older than the current \(entry.epoch)")
+        }
+        if coordinatorEpoch < entry.coordinatorEpoch {
+            throw .producer(
+                .staleEpoch,
+                "marker for producer \(producerId) has coordinator epoch \(coordinatorEpoch), older than the "
+                    + "recorded \(entry.coordinatorEpoch)")
+        }
+    }
+
+    /// Closes the producer's open transaction at its marker and takes the marker's epochs. A marker for a producer
+    /// with no open transaction (written again after a restart) changes only the epochs.
+    /// - Returns: the aborted transaction's first and last offsets, for an abort that closed one.
+    mutating func completeTransaction(
+        producerId: Int64, epoch: Int16, coordinatorEpoch: Int32, commit: Bool, markerOffset: Int64, timestamp: Int64
+    ) -> (first: Int64, last: Int64)? {
+        var entry = entries[producerId] ?? ProducerEntry(epoch: epoch, batches: [])
+        // A new epoch starts again at sequence 0, which `check` demands of the next batch.
+        if entry.epoch != epoch { entry = ProducerEntry(epoch: epoch, batches: []) }
+        entry.coordinatorEpoch = coordinatorEpoch
+        entry.lastTimestampMs = max(entry.lastTimestampMs, timestamp)
+        entries[producerId] = entry
+        guard let first = ongoing.removeValue(forKey: producerId) else { return nil }
+        return commit ? nil : (first, markerOffset)
+    }
 
     /// Decides whether a batch of `producerId` may be appended.
     /// - Throws: `LogError.producer`: `.staleEpoch` (an older epoch) or `.outOfOrderSequence` (a gap).
@@ -59,11 +138,14 @@ struct ProducerStateManager: Sendable {
     }
 
     /// Records an appended (or recovered) batch.
-    mutating func update(producerId: Int64, epoch: Int16, batch: ProducerBatch) {
+    mutating func update(producerId: Int64, epoch: Int16, batch: ProducerBatch, timestamp: Int64 = -1) {
         var entry = entries[producerId] ?? ProducerEntry(epoch: epoch, batches: [])
         if epoch != entry.epoch {
-            entry = ProducerEntry(epoch: epoch, batches: [])
+            entry = ProducerEntry(
+                epoch: epoch, batches: [], coordinatorEpoch: entry.coordinatorEpoch,
+                lastTimestampMs: entry.lastTimestampMs)
         }
+        entry.lastTimestampMs = max(entry.lastTimestampMs, timestamp)
         entry.batches.append(batch)
         if entry.batches.count > Self.batchesRemembered { entry.batches.removeFirst() }
         entries[producerId] = entry
@@ -72,10 +154,12 @@ struct ProducerStateManager: Sendable {
     /// Forgets everything (before a rebuild).
     mutating func reset() {
         entries = [:]
+        ongoing = [:]
     }
 
     /// Replaces the state with a snapshot's.
-    mutating func restore(_ snapshot: [Int64: ProducerEntry]) {
+    mutating func restore(_ snapshot: [Int64: ProducerEntry], ongoing: [Int64: Int64] = [:]) {
         entries = snapshot
+        self.ongoing = ongoing
     }
 }

@@ -86,8 +86,11 @@ final class SparseIndex<Entry: IndexEntry> {
 
     /// Reads the file's entries; returns false when there is no file or it ends in a partial entry
     /// (a torn write), so that the caller rebuilds it.
-    func load() throws(LogError) -> Bool {
-        guard let size = FileSystem.fileSize(path), size % Entry.size == 0 else { return false }
+    /// - Parameter keepingWholeEntries: load the whole entries of a file with a partial one at its end, and cut the
+    ///   file back to them (for an index that keeps no derived positions, such as `.txnindex`).
+    @discardableResult
+    func load(keepingWholeEntries: Bool = false) throws(LogError) -> Bool {
+        guard let size = FileSystem.fileSize(path), keepingWholeEntries || size % Entry.size == 0 else { return false }
         let file = try LogFile(path: path, create: false)
         let bytes = try file.read(count: size - size % Entry.size, at: 0)
         var loaded: [Entry] = []
@@ -98,6 +101,10 @@ final class SparseIndex<Entry: IndexEntry> {
             index += Entry.size
         }
         entries = loaded
+        if keepingWholeEntries, size != loaded.count * Entry.size {
+            try file.truncate(to: loaded.count * Entry.size)
+            isDirty = true
+        }
         return true
     }
 

@@ -18,6 +18,8 @@ public struct RecordBatchBuilder: Sendable {
     public var baseSequence: Int32
     /// Whether the batch is part of a transaction (attributes bit 4).
     public var isTransactional: Bool
+    /// Whether the batch is a control batch (attributes bit 5): only the broker builds those (transaction markers).
+    public var isControl = false
 
     private var records: ByteBuffer
     private var baseTimestamp: Int64?
@@ -87,7 +89,7 @@ public struct RecordBatchBuilder: Sendable {
     private func build(codec: Int, records body: ByteBuffer) -> ByteBuffer {
         var batch = ByteBuffer()
         batch.reserveCapacity(RecordBatch.headerSize + body.readableBytes)
-        let attributes = Int16(codec & 0x7) | (isTransactional ? 0x10 : 0)
+        let attributes = Int16(codec & 0x7) | (isTransactional ? 0x10 : 0) | (isControl ? 0x20 : 0)
         batch.writeInteger(baseOffset)
         batch.writeInteger(Int32(RecordBatch.headerSize - RecordBatch.logOverhead + body.readableBytes))
         batch.writeInteger(partitionLeaderEpoch)

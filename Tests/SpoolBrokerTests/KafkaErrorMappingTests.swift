@@ -33,6 +33,7 @@ import Testing
             (.invalidBatch(.unsupportedMagic(1)), .unsupportedForMessageFormat),
             (.producer(.outOfOrderSequence, "gap"), .outOfOrderSequenceNumber),
             (.producer(.staleEpoch, "old"), .invalidProducerEpoch),
+            (.producer(.invalidTxnState, "open"), .invalidTxnState),
             (.storage("write", path: "/x", errno: 28), .kafkaStorageError),
             (.offline("fsync failed"), .kafkaStorageError),
             (.damagedSegment(path: "/x", "bad index"), .kafkaStorageError),

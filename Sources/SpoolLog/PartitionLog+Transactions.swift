@@ -1,0 +1,77 @@
+import SpoolRecords
+
+/// Transactions on the partition: the markers the coordinator writes to end them, and what readers need of them
+/// (the open transactions; the last stable offset is published with the other bounds).
+extension PartitionLog {
+    /// Writes a commit or abort marker for `producerId`'s transaction and closes it. The marker goes through the
+    /// same placement as an append (offsets, rolls, indexes) but none of the producer checks of a data batch: it
+    /// carries no sequence. A marker for a producer with no open transaction (the coordinator writing again after
+    /// a restart) is written too, as Kafka does, and changes only the producer's epochs. The write reaches the page
+    /// cache; flush up to the returned offset + 1 before treating the transaction as complete.
+    /// - Parameters:
+    ///   - producerId: the transactional producer.
+    ///   - producerEpoch: the epoch the coordinator ends the transaction with; it becomes the producer's epoch here.
+    ///   - coordinatorEpoch: the coordinator's epoch.
+    ///   - commit: commit (true) or abort (false).
+    ///   - now: the wall clock in milliseconds; nil for the system clock.
+    /// - Returns: the marker's offset.
+    /// - Throws: `LogError.producer(.staleEpoch)` when the producer epoch or the coordinator epoch is older than
+    ///   the recorded one, `.storage` when the write fails, `.offline` after a failed fsync.
+    public func appendMarker(
+        producerId: Int64, producerEpoch: Int16, coordinatorEpoch: Int32, commit: Bool, now: Int64? = nil
+    ) throws(LogError) -> Int64 {
+        let now = now ?? FileSystem.nowMs()
+        let marker = ControlBatch.marker(
+            producerId: producerId, epoch: producerEpoch, coordinatorEpoch: coordinatorEpoch, commit: commit,
+            timestamp: now)
+        return try serialised { () throws(LogError) -> Int64 in
+            let placed = try place(marker, now: now) { () throws(LogError) -> AppendInfo? in
+                do throws(LogError) {
+                    try producers.checkMarker(
+                        producerId: producerId, epoch: producerEpoch, coordinatorEpoch: coordinatorEpoch)
+                } catch {
+                    logger.error("transaction marker refused", metadata: ["error": "\(error)"])
+                    throw error
+                }
+                return nil
+            }
+            guard case .written(let written, _) = placed else { preconditionFailure("a marker is never a duplicate") }
+            let aborted = producers.completeTransaction(
+                producerId: producerId, epoch: producerEpoch, coordinatorEpoch: coordinatorEpoch, commit: commit,
+                markerOffset: written.baseOffset, timestamp: now)
+            let offsets = publishFirstUnstableOffset()
+            if let aborted {
+                try recordAborted(AbortedTransaction(
+                    producerId: producerId, firstOffset: aborted.first, lastOffset: aborted.last,
+                    lastStableOffset: offsets.lastStableOffset))
+            }
+            return written.baseOffset
+        }
+    }
+
+    /// The open transactions: producer id to the transaction's first offset on this partition (DescribeProducers,
+    /// hanging-transaction checks).
+    public var openTransactions: [Int64: Int64] { serialisedRead { producers.ongoing } }
+
+    /// Publishes the producer state's first unstable offset with the other bounds. Called with the append lock held.
+    @discardableResult
+    func publishFirstUnstableOffset() -> LogOffsets {
+        let unstable = producers.firstUnstableOffset
+        return lock.withLock { published.update { $0.firstUnstableOffset = unstable } }
+    }
+
+    /// Adds an aborted transaction to the `.txnindex` of the segment holding its marker (the active one, right after
+    /// the marker's write). Called with the append lock held.
+    func recordAborted(_ entry: AbortedTransaction) throws(LogError) {
+        try locked { () throws(LogError) in
+            try segments[segmentIndex(for: entry.lastOffset)].appendAborted(entry)
+        }
+    }
+
+    /// Reads producer state under the append lock, which guards it.
+    private func serialisedRead<T>(_ body: () -> T) -> T {
+        appendLock.lock()
+        defer { appendLock.unlock() }
+        return body()
+    }
+}
