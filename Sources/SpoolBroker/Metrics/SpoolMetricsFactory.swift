@@ -90,6 +90,11 @@ enum MetricsHelp {
         "spool_share_acquired_records_total": "Records share fetches acquired for share-group members.",
         "spool_share_acknowledged_records_total":
             "Share-group records acknowledged, by type: accept, release, reject, gap.",
+        "spool_transactions_total": "Transactions ended, by result: commit, abort.",
+        "spool_transactions_timed_out_total": "Open transactions aborted past their transaction.timeout.ms.",
+        "spool_transaction_marker_failures_total":
+            "Transaction marker writes that failed; the transaction stays preparing until the sweep finishes it.",
+        "spool_transactions_open": "Transactions open now.",
         "spool_unsent_reply_bytes": "Reply bytes written to connections and not yet sent.",
         "spool_queued_request_bytes": "Request bytes held in memory, waiting or being handled.",
     ]

@@ -47,6 +47,7 @@ extension TransactionCoordinator {
             logger.error(
                 "writing transaction markers failed; the transaction stays \(preparing.phase.rawValue) and is retried",
                 metadata: ["transactionalId": "\(transactionalId)", "error": "\(error)"])
+            metrics.markersFailed()
             abandonTransition(transactionalId)
             return .none
         }
@@ -64,6 +65,7 @@ extension TransactionCoordinator {
         }
         completed.pendingOffsets = []
         install(completed)
+        metrics.ended(commit: commit)
         return .none
     }
 
@@ -91,6 +93,7 @@ extension TransactionCoordinator {
                 await complete(id)
             case .abort:
                 logger.info("aborting a transaction past its timeout", metadata: ["transactionalId": "\(id)"])
+                metrics.timeout()
                 _ = await end(id, commit: false, fence: true)
             case .expire:
                 await expire(id, now: now)

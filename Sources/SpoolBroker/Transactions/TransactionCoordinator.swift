@@ -39,6 +39,7 @@ final class TransactionCoordinator: Sendable {
     let logger: Logger
     let clock: @Sendable () -> Int64
     let state = NIOLockedValueBox(State())
+    let metrics = TransactionMetrics()
 
     init(store: any TransactionMetadataStore, settings: TransactionSettings, ongoing: OngoingTransactions,
          logger: Logger,
@@ -145,6 +146,7 @@ final class TransactionCoordinator: Sendable {
             state.entries[stored.transactionalId] = Entry(stored: stored, transitioning: transitioning)
         }
         if stored.phase == .ongoing { ongoing.begin(stored) } else { ongoing.end(stored.producerId) }
+        metrics.open(ongoing.count)
     }
 
     /// Ends a transition without a change (after a failure).
@@ -182,6 +184,9 @@ final class OngoingTransactions: Sendable {
     func end(_ producerId: Int64) {
         _ = open.withLockedValue { $0.removeValue(forKey: producerId) }
     }
+
+    /// How many transactions are open.
+    var count: Int { open.withLockedValue { $0.count } }
 
     /// Why a transactional batch of `producerId` at `epoch` may not be appended to `partition`, or nil.
     func refusal(producerId: Int64, epoch: Int16, partition: TransactionPartition) -> BrokerError? {
