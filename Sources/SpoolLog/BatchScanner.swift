@@ -14,6 +14,13 @@ struct BatchInfo: Sendable, Equatable {
     var baseSequence: Int32 = -1
     /// Records in the batch; 0 for an empty batch compaction kept for its offsets and producer fields.
     var recordsCount: Int32 = 1
+    /// Compression, timestamp type, transactional (bit 4) and control (bit 5) bits.
+    var attributes: Int16 = 0
+    /// For a commit or abort marker read by a scanner, what it says (nil for any other batch).
+    var marker: ControlBatch.Marker?
+
+    var isTransactional: Bool { attributes & 0x10 != 0 }
+    var isControl: Bool { attributes & 0x20 != 0 }
 
     var nextOffset: Int64 { lastOffset + 1 }
     var end: Int { position + size }
@@ -88,10 +95,20 @@ struct BatchScanner {
         let info = BatchInfo(
             position: position, size: size, baseOffset: batch.baseOffset, lastOffset: batch.lastOffset,
             maxTimestamp: batch.maxTimestamp, leaderEpoch: batch.partitionLeaderEpoch, producerId: batch.producerId,
-            producerEpoch: batch.producerEpoch, baseSequence: batch.baseSequence, recordsCount: batch.recordsCount)
+            producerEpoch: batch.producerEpoch, baseSequence: batch.baseSequence, recordsCount: batch.recordsCount,
+            attributes: batch.attributes, marker: batch.isControl ? try marker(at: position, size: size) : nil)
         position += size
         expectedBaseOffset = info.nextOffset
         return .batch(info)
+    }
+
+    /// What the control batch at `position` says, when it is a commit or abort marker. Markers are a few dozen
+    /// bytes, so reading one whole costs nothing beside the header.
+    private mutating func marker(at position: Int, size: Int) throws(LogError) -> ControlBatch.Marker? {
+        guard size <= 4096, let batch = try? RecordBatch(buffer: try bytes(at: position, count: size)) else {
+            return nil
+        }
+        return try? ControlBatch.parse(batch)
     }
 
     /// A view of `count` bytes at `offset`, refilling the window from the file when needed.

@@ -262,7 +262,7 @@ public final class LogCleaner: Service, @unchecked Sendable {
     /// Where cleaning must stop: the active segment, the flushed offset, and the first segment whose newest
     /// record is younger than `min.compaction.lag.ms`.
     private func firstUncleanableOffset(_ view: CleaningView, firstDirty: Int64, now: Int64) -> Int64 {
-        var limit = min(view.activeBaseOffset, view.flushedOffset)
+        var limit = min(view.activeBaseOffset, view.flushedOffset, view.lastStableOffset)
         if view.config.minCompactionLagMs > 0,
            let young = view.segments.first(where: {
                $0.nextOffset > firstDirty && now - $0.largestTimestamp < view.config.minCompactionLagMs

@@ -66,27 +66,34 @@ extension LogSegment {
     /// - Returns: the batches, `.onlyEmpty` when nothing but empty batches follow `offset`, or nil when the segment
     ///   ends before `offset`.
     /// - Throws: `LogError.damagedSegment` when an index entry used does not land on its batch.
-    func read(from offset: Int64, maxBytes: Int) throws(LogError) -> SegmentRead? {
+    /// - Parameter upTo: with a value (read_committed below the log end), only batches that end below it; the caller
+    ///   asks only for offsets below it, and it lies on a batch boundary.
+    func read(from offset: Int64, maxBytes: Int, upTo: Int64? = nil) throws(LogError) -> SegmentRead? {
         guard var first = try locate(offset: offset) else { return nil }
         if first.recordsCount == 0 {
             let file = try open()
-            guard let filled = try scan(file, from: first.end, expecting: nil, until: { $0.recordsCount != 0 }) else {
+            guard let filled = try scan(file, from: first.end, expecting: nil, until: { $0.recordsCount != 0 }),
+                  filled.nextOffset <= upTo ?? Int64.max
+            else {
                 return .onlyEmpty(first)
             }
             first = filled
         }
-        return .batches(first: first, length: try length(from: first, maxBytes: maxBytes))
+        return .batches(first: first, length: try length(from: first, maxBytes: maxBytes, upTo: upTo))
     }
 
-    /// The byte length of the whole batches from `first` within `maxBytes`, at least `first`'s.
-    private func length(from first: BatchInfo, maxBytes: Int) throws(LogError) -> Int {
+    /// The byte length of the whole batches from `first` within `maxBytes` and below `upTo`, at least `first`'s.
+    private func length(from first: BatchInfo, maxBytes: Int, upTo: Int64?) throws(LogError) -> Int {
         let segmentSize = try size()
         let limit = first.position + max(maxBytes, first.size)
         // The size only ever advances past whole batches, so everything up to it is whole.
-        if limit >= segmentSize { return segmentSize - first.position }
+        if limit >= segmentSize && upTo == nil { return segmentSize - first.position }
+        let upTo = upTo ?? Int64.max
         // Walk to the limit from the last indexed batch before it when that lies past the first batch.
         var start: (position: Int, baseOffset: Int64?) = (first.end, nil)
-        if let index = offsetIndex.lastIndex(where: { Int($0.position) <= limit }),
+        if let index = offsetIndex.lastIndex(where: {
+            Int($0.position) <= limit && baseOffset + Int64($0.relativeOffset) < upTo
+        }),
            Int(offsetIndex.entries[index].position) > first.end
         {
             let entry = offsetIndex.entries[index]
@@ -94,7 +101,7 @@ extension LogSegment {
         }
         var end = start.position
         _ = try scan(try open(), from: start.position, expecting: start.baseOffset) { info in
-            if info.end > limit { return true }
+            if info.end > limit || info.nextOffset > upTo { return true }
             end = info.end
             return false
         }
@@ -185,6 +192,7 @@ extension LogSegment {
     func syncIndexes(close: Bool) throws(LogError) {
         try offsetIndex.sync(close: close)
         try timeIndex.sync(close: close)
+        try transactionIndex.sync(close: close)
     }
 
     /// Drops the segment's own reference to its log file; the descriptor closes once no read slice holds it.
@@ -203,7 +211,8 @@ extension LogSegment {
     /// Renames the segment's files to `*.deleted` (the first step of deleting it) and returns the new names.
     func renameToDeleted() throws(LogError) -> [String] {
         var renamed: [String] = []
-        for path in [logPath, offsetIndex.path, timeIndex.path] where FileSystem.exists(path) {
+        transactionIndex.releaseFile()
+        for path in [logPath, offsetIndex.path, timeIndex.path, transactionIndex.path] where FileSystem.exists(path) {
             try FileSystem.rename(path, path + LogFileName.deletedSuffix)
             renamed.append(path + LogFileName.deletedSuffix)
         }

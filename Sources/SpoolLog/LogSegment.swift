@@ -223,7 +223,7 @@ final class LogSegment {
                 position: position, size: batch.sizeInBytes, baseOffset: newBaseOffset,
                 lastOffset: newBaseOffset + Int64(batch.lastOffsetDelta), maxTimestamp: batch.maxTimestamp,
                 leaderEpoch: leaderEpoch, producerId: batch.producerId, producerEpoch: batch.producerEpoch,
-                baseSequence: batch.baseSequence, recordsCount: batch.recordsCount)
+                baseSequence: batch.baseSequence, recordsCount: batch.recordsCount, attributes: batch.attributes)
             var tracker = self.tracker
             let entries = tracker.add(info)
             if let entry = entries.offset { try offsetIndex.append(entry) }

@@ -37,6 +37,8 @@ public struct LogReadInfo: Sendable {
     public var logStartOffset: Int64
     /// The log end offset when the read happened (the high watermark of a single-replica log).
     public var logEndOffset: Int64
+    /// The last stable offset when the read happened.
+    public var lastStableOffset: Int64 = -1
 }
 
 /// An offset found by timestamp, with the timestamp that matched: for a lookup by time the first record at or

@@ -41,6 +41,8 @@ struct CleaningView {
     /// Appends can be unsynced above this: the cleaner never maps or drops records for keys written above it, so a
     /// crash cannot leave a key's older value removed and its newer one lost.
     let flushedOffset: Int64
+    /// Records at or above the last stable offset may still be aborted or committed: the cleaner leaves them be.
+    let lastStableOffset: Int64
     let activeBaseOffset: Int64
     /// The inactive segments, oldest first.
     let segments: [Segment]
@@ -61,7 +63,7 @@ extension PartitionLog {
             }
             return CleaningView(
                 config: config, logStartOffset: logStartOffsetValue, flushedOffset: flushedOffsetValue,
-                activeBaseOffset: active.baseOffset, segments: views)
+                lastStableOffset: published.current.lastStableOffset, activeBaseOffset: active.baseOffset, segments: views)
         }
     }
 
@@ -109,6 +111,7 @@ extension PartitionLog {
                 }
             }
         }
+        try mergeAbortedTransactions(of: sources)
         let stem = directory + "/" + LogFileName.prefix(first.baseOffset)
         let hook = swapStepHook
         func step(_ done: SegmentSwapStep) throws(LogError) { try hook?(done) }
@@ -157,6 +160,21 @@ extension PartitionLog {
                 "compaction swap failed after its commit; the log is offline until a restart completes it",
                 metadata: ["segment": "\(first.logPath)", "error": "\(error)"])
             throw error
+        }
+    }
+
+    /// Gives the first source the `.txnindex` entries of all sources, durably, before the swap: the cleaned segment
+    /// takes the first source's name and keeps every marker (offsets do not change), so it answers for all of them.
+    /// A crash before the commit leaves the first source with entries that also lie in later sources, which readers
+    /// tolerate (an aborted transaction listed twice); recovery rewrites the entries it re-reads.
+    private func mergeAbortedTransactions(of sources: [LogSegment]) throws(LogError) {
+        guard let first = sources.first, sources.count > 1 else { return }
+        try locked { () throws(LogError) in
+            var merged: [AbortedTransaction] = []
+            for segment in sources { merged += try segment.abortedTransactions() }
+            guard merged.count > (try first.abortedTransactions()).count else { return }
+            try first.replaceAborted(from: Int64.min, with: merged)
+            try first.transactionIndex.sync(close: true)
         }
     }
 }

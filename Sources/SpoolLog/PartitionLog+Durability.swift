@@ -56,6 +56,15 @@ extension PartitionLog {
                 (segment, try segment.offsetIndex.prepareSync(), try segment.timeIndex.prepareSync())
             }
         }
+        // Aborted-transaction entries below the recovery point are not re-read by recovery: sync them first.
+        let transactionSyncs = try locked { () throws(LogError) -> [(LogSegment, SparseIndexSync)] in
+            var syncs: [(LogSegment, SparseIndexSync)] = []
+            for segment in segments[segmentIndex(for: recoveryPointValue)...] {
+                if let sync = try segment.transactionIndex.prepareSync() { syncs.append((segment, sync)) }
+            }
+            return syncs
+        }
+        for (_, sync) in transactionSyncs { try sync.file.sync() }
         for (_, offsetSync, timeSync) in pending {
             try offsetSync?.file.sync()
             try timeSync?.file.sync()
@@ -66,6 +75,9 @@ extension PartitionLog {
                 let close = segment !== segments.last
                 segment.offsetIndex.completeSync(offsetSync, close: close)
                 segment.timeIndex.completeSync(timeSync, close: close)
+            }
+            for (segment, sync) in transactionSyncs {
+                segment.transactionIndex.completeSync(sync, close: segment !== segments.last)
             }
             // Inactive segments opened by reads since the last pass give their descriptors back.
             for segment in segments.dropLast() { segment.releaseFile() }
@@ -106,6 +118,8 @@ extension PartitionLog {
         defer { appendLock.unlock() }
         try locked { () throws(LogError) in
             if let active = segments.last { try deactivate(active) }
+            // Entries before the snapshot written next are never re-read by recovery from it.
+            for segment in segments { try segment.transactionIndex.sync(close: segment !== segments.last) }
             // The snapshot only shortens the next start's replay of idempotent batches: a full disk skips it.
             do {
                 try writeProducerSnapshot()

@@ -50,14 +50,19 @@ extension PartitionLog {
     }
 
     /// The producer state as of the log end offset, as a snapshot file's text. Called with the lock held.
+    /// Version 2: per producer a line `p <id> <epoch> <coordinator epoch> <open transaction's first offset or -1>
+    /// <last timestamp>`, then a line `b <first seq> <last seq> <first offset> <last offset>` per remembered batch.
     func producerSnapshot() -> ProducerSnapshot {
-        var text = "spool-producer-snapshot 1\n"
+        var text = "spool-producer-snapshot 2\n"
         for (producerId, entry) in producers.entries.sorted(by: { $0.key < $1.key }) {
+            text += "p \(producerId) \(entry.epoch) \(entry.coordinatorEpoch) \(producers.ongoing[producerId] ?? -1) "
+                + "\(entry.lastTimestampMs)\n"
             for batch in entry.batches {
-                text += "\(producerId) \(entry.epoch) \(batch.firstSequence) \(batch.lastSequence) "
-                    + "\(batch.firstOffset) \(batch.lastOffset)\n"
+                text += "b \(batch.firstSequence) \(batch.lastSequence) \(batch.firstOffset) \(batch.lastOffset)\n"
             }
         }
+        // An open transaction always has an entry (its first batch made one), so `entries` counts it too: a snapshot
+        // holding one is never empty, hence always fsynced.
         return ProducerSnapshot(offset: logEndOffsetValue, text: text, isEmpty: producers.entries.isEmpty)
     }
 
@@ -107,22 +112,49 @@ extension PartitionLog {
                 continue
             }
             if let snapshot = Self.readSnapshot(path) {
-                producers.restore(snapshot)
+                producers = snapshot
                 from = offset
                 break
             }
         }
+        defer { publishFirstUnstableOffsetLocked() }
         guard from < logEndOffsetValue else { return }
         for segment in segments[segmentIndex(for: from)...] {
             let wanted = max(from, segment.baseOffset)
-            guard let first = try withIndexRepair(segment, { (segment) throws(LogError) in
+            var aborted: [AbortedTransaction] = []
+            if let first = try withIndexRepair(segment, { (segment) throws(LogError) in
                 try segment.locate(offset: wanted)
-            }) else { continue }
-            var scanner = BatchScanner(file: try segment.open(), from: first.position, to: try segment.size(), verify: false)
-            while case .batch(let info) = try scanner.next() {
-                if info.producerId >= 0 && info.baseSequence >= 0 { recordProducer(info) }
+            }) {
+                var scanner = BatchScanner(
+                    file: try segment.open(), from: first.position, to: try segment.size(), verify: false)
+                while case .batch(let info) = try scanner.next() {
+                    if let entry = replay(info) { aborted.append(entry) }
+                }
             }
+            // The markers from `wanted` on were just re-read: their entries replace whatever the index held there
+            // (entries lost in a crash, or past a cut log end).
+            try segment.replaceAborted(from: wanted, with: aborted)
         }
+    }
+
+    /// Applies a scanned batch to the producer state as its append did: data batches record their producer and
+    /// open transactions, markers close them. Returns the aborted transaction an abort marker closed.
+    private func replay(_ info: BatchInfo) -> AbortedTransaction? {
+        if let marker = info.marker {
+            guard let closed = producers.completeTransaction(
+                producerId: marker.producerId, epoch: marker.producerEpoch, coordinatorEpoch: marker.coordinatorEpoch,
+                commit: marker.commit, markerOffset: info.baseOffset, timestamp: info.maxTimestamp)
+            else { return nil }
+            let end = info.nextOffset
+            let stable = max(logStartOffsetValue, min(producers.firstUnstableOffset ?? end, end))
+            return AbortedTransaction(
+                producerId: marker.producerId, firstOffset: closed.first, lastOffset: closed.last,
+                lastStableOffset: stable)
+        }
+        guard info.producerId >= 0, info.baseSequence >= 0, !info.isControl else { return nil }
+        recordProducer(info)
+        if info.isTransactional { producers.openTransaction(producerId: info.producerId, at: info.baseOffset) }
+        return nil
     }
 
     static func snapshotOffsets(in directory: String) throws(LogError) -> [Int64] {
@@ -133,11 +165,13 @@ extension PartitionLog {
         }.sorted()
     }
 
-    private static func readSnapshot(_ path: String) -> [Int64: ProducerEntry]? {
+    /// Reads a snapshot of either version (1 has no transactions), or nil when it is torn or unreadable.
+    static func readSnapshot(_ path: String) -> ProducerStateManager? {
         guard let size = FileSystem.fileSize(path), let file = try? LogFile(path: path, create: false),
               let bytes = try? file.read(count: size, at: 0)
         else { return nil }
         let lines = String(buffer: bytes).split(separator: "\n")
+        if lines.first == "spool-producer-snapshot 2" { return ProducerStateManager(snapshotLines: lines.dropFirst()) }
         guard lines.first == "spool-producer-snapshot 1" else { return nil }
         var state = ProducerStateManager()
         for line in lines.dropFirst() {
@@ -149,6 +183,6 @@ extension PartitionLog {
                 producerId: fields[0], epoch: epoch,
                 batch: ProducerBatch(firstSequence: first, lastSequence: last, firstOffset: fields[4], lastOffset: fields[5]))
         }
-        return state.entries
+        return state
     }
 }

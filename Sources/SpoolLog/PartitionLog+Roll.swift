@@ -20,6 +20,7 @@ extension PartitionLog {
         let snapshot: ProducerSnapshot
         let offsetIndexSync: SparseIndexSync?
         let timeIndexSync: SparseIndexSync?
+        let transactionIndexSync: SparseIndexSync?
         let ioHook: (@Sendable () -> Void)?
     }
 
@@ -84,13 +85,15 @@ extension PartitionLog {
             old: active, oldSize: size, newBaseOffset: logEndOffsetValue,
             indexIntervalBytes: config.indexIntervalBytes, snapshot: producerSnapshot(),
             offsetIndexSync: try active.offsetIndex.prepareSync(), timeIndexSync: try active.timeIndex.prepareSync(),
-            ioHook: rollIOHook)
+            transactionIndexSync: try active.transactionIndex.prepareSync(), ioHook: rollIOHook)
     }
 
     /// A roll's I/O, in the order a crash needs: the producer snapshot, the old segment's indexes, then the new
     /// segment's files made durable by a directory fsync. Nothing of it is visible until `commitRoll`; after a
     /// failure the old segment stays active and the next append tries again. Called without the lock.
     private func performRoll(_ roll: SegmentRoll) throws(LogError) -> LogSegment {
+        // The aborted transactions before the snapshot: recovery starting from it never re-reads their markers.
+        try roll.transactionIndexSync?.file.sync()
         try writeSnapshotFile(roll.snapshot)
         try roll.offsetIndexSync?.file.sync()
         try roll.timeIndexSync?.file.sync()
@@ -106,6 +109,7 @@ extension PartitionLog {
     private func commitRoll(_ roll: SegmentRoll, _ segment: LogSegment) -> [String] {
         roll.old.offsetIndex.completeSync(roll.offsetIndexSync, close: true)
         roll.old.timeIndex.completeSync(roll.timeIndexSync, close: true)
+        roll.old.transactionIndex.completeSync(roll.transactionIndexSync, close: true)
         roll.old.releaseFile()
         segments.append(segment)
         logger.debug("rolled segment", metadata: ["baseOffset": "\(roll.newBaseOffset)", "size": "\(roll.oldSize)"])

@@ -56,8 +56,34 @@ extension PartitionLog {
     /// Publishes the producer state's first unstable offset with the other bounds. Called with the append lock held.
     @discardableResult
     func publishFirstUnstableOffset() -> LogOffsets {
+        lock.withLock { publishFirstUnstableOffsetLocked() }
+    }
+
+    /// `publishFirstUnstableOffset` for a caller holding `lock` (and the append lock, or the log not yet shared).
+    @discardableResult
+    func publishFirstUnstableOffsetLocked() -> LogOffsets {
         let unstable = producers.firstUnstableOffset
-        return lock.withLock { published.update { $0.firstUnstableOffset = unstable } }
+        return published.update { $0.firstUnstableOffset = unstable }
+    }
+
+    /// The aborted transactions a read_committed fetch of `from..<upTo` must tell the consumer about: those whose
+    /// marker lies at or after `from` and whose first offset lies below `upTo`, oldest marker first.
+    /// - Parameters:
+    ///   - from: the fetch offset.
+    ///   - upTo: the offset just past the slice returned.
+    /// - Throws: `LogError.storage` when an index cannot be read.
+    public func abortedTransactions(from: Int64, upTo: Int64) throws(LogError) -> [AbortedTransaction] {
+        try locked { () throws(LogError) -> [AbortedTransaction] in
+            var found: [AbortedTransaction] = []
+            for segment in segments[segmentIndex(for: from)...] {
+                for entry in try segment.abortedTransactions() where entry.lastOffset >= from {
+                    if entry.firstOffset < upTo { found.append(entry) }
+                    // Every transaction closed after this one began at or past this LSO (Kafka's `isComplete`).
+                    if entry.lastStableOffset >= upTo { return found }
+                }
+            }
+            return found
+        }
     }
 
     /// Adds an aborted transaction to the `.txnindex` of the segment holding its marker (the active one, right after

@@ -115,6 +115,7 @@ public final class PartitionLog: @unchecked Sendable {
                 segment.releaseFile()
                 segment.offsetIndex.releaseFile()
                 segment.timeIndex.releaseFile()
+                segment.transactionIndex.releaseFile()
             }
         }
     }
@@ -202,18 +203,32 @@ public final class PartitionLog: @unchecked Sendable {
     /// - Returns: the slice (nil at the log end offset) and the log's bounds.
     /// - Throws: `LogError.offsetOutOfRange` below the log start offset or above the log end offset.
     public func read(from offset: Int64, maxBytes: Int) throws(LogError) -> LogReadInfo {
+        try read(from: offset, maxBytes: maxBytes, committedOnly: false)
+    }
+
+    /// `read(from:maxBytes:)`; with `committedOnly` (read_committed), the slice ends at the last whole batch below
+    /// the last stable offset, and is nil from the LSO on.
+    public func read(from offset: Int64, maxBytes: Int, committedOnly: Bool) throws(LogError) -> LogReadInfo {
         try locked { () throws(LogError) -> LogReadInfo in
-            var result = LogReadInfo(slice: nil, logStartOffset: logStartOffsetValue, logEndOffset: logEndOffsetValue)
-            guard offset >= logStartOffsetValue, offset <= logEndOffsetValue else {
+            let bounds = published.current
+            var result = LogReadInfo(
+                slice: nil, logStartOffset: bounds.logStartOffset, logEndOffset: bounds.logEndOffset,
+                lastStableOffset: bounds.lastStableOffset)
+            guard offset >= bounds.logStartOffset, offset <= bounds.logEndOffset else {
                 throw .offsetOutOfRange(
-                    offset: offset, logStartOffset: logStartOffsetValue, logEndOffset: logEndOffsetValue)
+                    offset: offset, logStartOffset: bounds.logStartOffset, logEndOffset: bounds.logEndOffset)
             }
+            // The LSO lies on a batch boundary (an open transaction's first batch, or the log end offset), or at the
+            // log start offset, where nothing is readable anyway.
+            let upTo: Int64? = committedOnly && bounds.lastStableOffset < bounds.logEndOffset
+                ? bounds.lastStableOffset : nil
+            if let upTo, offset >= upTo { return result }
             // Empty batches only, up to the log end: sent when nothing else follows, so that the consumer moves past.
             var onlyEmpty: FileSlice?
             for index in segmentIndex(for: offset)..<segments.count {
                 let segment = segments[index]
                 let found = try withIndexRepair(segment, { (segment) throws(LogError) in
-                    try segment.read(from: offset, maxBytes: maxBytes)
+                    try segment.read(from: offset, maxBytes: maxBytes, upTo: upTo)
                 })
                 switch found {
                 case .batches(let first, let length):

@@ -157,9 +157,33 @@ struct ProducerStateManager: Sendable {
         ongoing = [:]
     }
 
-    /// Replaces the state with a snapshot's.
-    mutating func restore(_ snapshot: [Int64: ProducerEntry], ongoing: [Int64: Int64] = [:]) {
-        entries = snapshot
-        self.ongoing = ongoing
+    init() {}
+
+    /// The state a version-2 snapshot's lines describe (see `PartitionLog.producerSnapshot`), or nil when a line
+    /// does not parse (a torn snapshot: the caller falls back to an older one).
+    init?<Lines: Sequence>(snapshotLines lines: Lines) where Lines.Element == Substring {
+        var current: Int64?
+        for line in lines {
+            let words = line.split(separator: " ")
+            let fields = words.dropFirst().compactMap { Int64($0) }
+            switch words.first {
+            case "p":
+                guard fields.count == 5, let epoch = Int16(exactly: fields[1]),
+                      let coordinatorEpoch = Int32(exactly: fields[2])
+                else { return nil }
+                entries[fields[0]] = ProducerEntry(
+                    epoch: epoch, batches: [], coordinatorEpoch: coordinatorEpoch, lastTimestampMs: fields[4])
+                if fields[3] >= 0 { ongoing[fields[0]] = fields[3] }
+                current = fields[0]
+            case "b":
+                guard fields.count == 4, let producerId = current, let first = Int32(exactly: fields[0]),
+                      let last = Int32(exactly: fields[1])
+                else { return nil }
+                entries[producerId]?.batches.append(
+                    ProducerBatch(firstSequence: first, lastSequence: last, firstOffset: fields[2], lastOffset: fields[3]))
+            default:
+                return nil
+            }
+        }
     }
 }

@@ -48,6 +48,15 @@ extension LogSegment {
         try transactionIndex.truncate { $0.lastOffset < offset }
     }
 
+    /// Replaces the entries whose marker lies at or past `offset` with `replacement` (recovery's re-read of the
+    /// markers from `offset` on). Writes nothing when they are the same.
+    func replaceAborted(from offset: Int64, with replacement: [AbortedTransaction]) throws(LogError) {
+        try loadTransactionIndex()
+        let entries = transactionIndex.entries.filter { $0.lastOffset < offset } + replacement
+        guard entries != transactionIndex.entries else { return }
+        try transactionIndex.reset(to: entries)
+    }
+
     private func loadTransactionIndex() throws(LogError) {
         guard !transactionIndexLoaded else { return }
         if FileSystem.exists(transactionIndex.path) {

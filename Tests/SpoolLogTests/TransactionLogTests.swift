@@ -8,12 +8,13 @@ import Testing
 @Suite struct TransactionLogTests {
     /// A batch of `records` records from producer `producer`, transactional unless told otherwise.
     static func batch(producer: Int64, epoch: Int16 = 0, sequence: Int32, records: Int = 2,
-                      transactional: Bool = true) -> RecordBatch
+                      transactional: Bool = true, valueBytes: Int = 2) -> RecordBatch
     {
         var builder = RecordBatchBuilder(
             producerId: producer, producerEpoch: epoch, baseSequence: sequence, isTransactional: transactional)
         for index in 0..<records {
-            builder.append(key: nil, value: ByteBuffer(string: "v\(index)"), timestamp: 1_700_000_000_000)
+            let value = ByteBuffer(repeating: UInt8(0x30 + index % 10), count: valueBytes)
+            builder.append(key: nil, value: value, timestamp: 1_700_000_000_000)
         }
         return try! RecordBatch(buffer: builder.build())
     }

@@ -17,6 +17,8 @@ struct FetchHandler: KafkaAPIHandler {
         var lastStableOffset: Int64 = -1
         var logStartOffset: Int64 = -1
         var slice: FileSlice?
+        /// read_committed only: (producer id, first offset) of the aborted transactions the slice may hold.
+        var abortedTransactions: [AbortedTransaction] = []
     }
 
     struct TopicResult {
@@ -34,7 +36,7 @@ struct FetchHandler: KafkaAPIHandler {
                     ReadPlan.Partition(
                         partition: TopicPartition(topic: topic.topic, partition: $0.partition),
                         fetchOffset: $0.fetchOffset, maxBytes: Int($0.partitionMaxBytes),
-                        currentLeaderEpoch: $0.currentLeaderEpoch)
+                        currentLeaderEpoch: $0.currentLeaderEpoch, readCommitted: request.isolationLevel == 1)
                 }
             },
             maxBytes: Int(request.maxBytes))
@@ -52,7 +54,9 @@ struct FetchHandler: KafkaAPIHandler {
     }
 
     private static func result(_ index: Int32, _ read: ReadPlan.PartitionRead) -> PartitionResult {
-        var result = PartitionResult(index: index, errorCode: read.error?.code ?? .none, slice: read.slice)
+        var result = PartitionResult(
+            index: index, errorCode: read.error?.code ?? .none, slice: read.slice,
+            abortedTransactions: read.abortedTransactions)
         if let state = read.state {
             result.highWatermark = state.highWatermark
             result.lastStableOffset = state.lastStableOffset
@@ -90,7 +94,12 @@ enum FetchResponseEncoder {
                 buffer.writeInteger(partition.highWatermark)
                 buffer.writeInteger(partition.lastStableOffset)
                 if version >= 5 { buffer.writeInteger(partition.logStartOffset) }
-                try buffer.writeKafkaArrayCount(0, flexible: flexible, nullable: true)  // aborted_transactions
+                try buffer.writeKafkaArrayCount(partition.abortedTransactions.count, flexible: flexible, nullable: true)
+                for aborted in partition.abortedTransactions {
+                    buffer.writeInteger(aborted.producerId)
+                    buffer.writeInteger(aborted.firstOffset)
+                    if flexible { buffer.writeKafkaTaggedFields([]) }
+                }
                 if version >= 11 { buffer.writeInteger(Int32(-1)) }  // preferred_read_replica
                 // An empty record set is zero-length, not null (librdkafka expects that).
                 let length = partition.slice?.length ?? 0

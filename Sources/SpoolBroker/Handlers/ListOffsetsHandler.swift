@@ -1,7 +1,7 @@
 import SpoolLog
 import SpoolProtocol
 
-/// ListOffsets (2): -1 latest (the high watermark), -2 earliest (the log start offset), -3 the first record with the
+/// ListOffsets (2): -1 latest (the high watermark; the last stable offset for read_committed), -2 earliest (the log start offset), -3 the first record with the
 /// largest timestamp, or the first record whose timestamp reaches T; the partition layer looks them up.
 struct ListOffsetsHandler: KafkaResponseHandler {
     // The minimum stays low because old librdkafka enables features by testing single versions
@@ -16,15 +16,17 @@ struct ListOffsetsHandler: KafkaResponseHandler {
             var answer = ListOffsetsResponse.ListOffsetsTopicResponse(name: topic.name)
             for partition in topic.partitions {
                 answer.partitions.append(
-                    await lookup(partition, of: topic.name, version: context.version))
+                    await lookup(
+                        partition, of: topic.name, version: context.version,
+                        readCommitted: request.isolationLevel == 1))
             }
             response.topics.append(answer)
         }
         return response
     }
 
-    private func lookup(_ partition: ListOffsetsRequest.ListOffsetsPartition, of topic: String, version: Int16) async
-        -> ListOffsetsResponse.ListOffsetsPartitionResponse
+    private func lookup(_ partition: ListOffsetsRequest.ListOffsetsPartition, of topic: String, version: Int16,
+                        readCommitted: Bool) async -> ListOffsetsResponse.ListOffsetsPartitionResponse
     {
         let topicPartition = TopicPartition(topic: topic, partition: partition.partitionIndex)
         // Fields a version does not have must keep their defaults: leader epoch from v4, timestamp and offset
@@ -37,7 +39,7 @@ struct ListOffsetsHandler: KafkaResponseHandler {
         }
         do {
             let found = try await partitions.offset(
-                spec, of: topicPartition, currentLeaderEpoch: partition.currentLeaderEpoch)
+                spec, of: topicPartition, currentLeaderEpoch: partition.currentLeaderEpoch, readCommitted: readCommitted)
             if version >= 4 { answer.leaderEpoch = partitions.state(of: topicPartition)?.leaderEpoch ?? -1 }
             if version == 0 {
                 answer.oldStyleOffsets = found.map { [$0.offset] } ?? []

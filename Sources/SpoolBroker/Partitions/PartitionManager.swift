@@ -19,7 +19,8 @@ struct PartitionState: Sendable, Equatable {
     var highWatermark: Int64
     /// The offset the next appended record gets.
     var logEndOffset: Int64
-    /// What read_committed consumers may read: the high watermark while there are no transactions.
+    /// What read_committed consumers may read: below the first open transaction, and the high watermark while
+    /// none is open.
     var lastStableOffset: Int64
 }
 
@@ -69,7 +70,7 @@ final class PartitionManager: Sendable {
         let offsets = log.offsets
         return PartitionState(
             leaderEpoch: log.leaderEpoch, logStartOffset: offsets.logStartOffset, highWatermark: offsets.logEndOffset,
-            logEndOffset: offsets.logEndOffset, lastStableOffset: offsets.logEndOffset)
+            logEndOffset: offsets.logEndOffset, lastStableOffset: offsets.lastStableOffset)
     }
 
     /// The log of a partition, checked against the leader epoch the client believes current (Kafka's
@@ -118,11 +119,15 @@ final class PartitionManager: Sendable {
 
     /// The offset (and its timestamp, -1 for positions) a spec names, or nil when no record matches.
     /// Lookups by time read indexes and segments, on the I/O pool.
+    /// - Parameter readCommitted: ListOffsets' isolation level read_committed: LATEST is the last stable offset.
     /// - Throws: `BrokerError` for an unknown partition, a fenced epoch or a storage failure.
-    func offset(_ spec: OffsetSpec, of partition: TopicPartition, currentLeaderEpoch: Int32 = -1) async throws(BrokerError) -> TimestampOffset? {
+    func offset(_ spec: OffsetSpec, of partition: TopicPartition, currentLeaderEpoch: Int32 = -1,
+                readCommitted: Bool = false) async throws(BrokerError) -> TimestampOffset? {
         let log = try leaderLog(partition, currentLeaderEpoch: currentLeaderEpoch)
         switch spec {
-        case .latest: return TimestampOffset(timestamp: -1, offset: Self.state(of: log).highWatermark)
+        case .latest:
+            let state = Self.state(of: log)
+            return TimestampOffset(timestamp: -1, offset: readCommitted ? state.lastStableOffset : state.highWatermark)
         case .earliest: return TimestampOffset(timestamp: -1, offset: Self.state(of: log).logStartOffset)
         case .maxTimestamp: return try await onIOThread { try log.maxTimestampOffset() }
         case .timestamp(let time): return try await onIOThread { try log.offset(forTimestamp: time) }

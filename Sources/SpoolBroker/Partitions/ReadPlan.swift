@@ -14,6 +14,8 @@ struct ReadPlan: Sendable {
         let maxBytes: Int
         /// The leader epoch the client believes current; -1 skips the check.
         var currentLeaderEpoch: Int32 = -1
+        /// read_committed: read only below the last stable offset, and list the aborted transactions there.
+        var readCommitted = false
     }
 
     var partitions: [Partition]
@@ -28,6 +30,8 @@ struct ReadPlan: Sendable {
         var state: PartitionState?
         /// Whole batches as a slice of one segment file, to be sent with sendfile; nil at the high watermark.
         var slice: FileSlice?
+        /// For read_committed, the aborted transactions the slice may hold records of.
+        var abortedTransactions: [AbortedTransaction] = []
     }
 
     /// What one pass of the plan read.
@@ -71,13 +75,20 @@ extension PartitionManager {
     {
         var result = ReadPlan.PartitionRead()
         do {
-            let read = try log.read(from: planned.fetchOffset, maxBytes: first ? max(limit, 1) : limit)
+            let read = try log.read(
+                from: planned.fetchOffset, maxBytes: first ? max(limit, 1) : limit, committedOnly: planned.readCommitted)
             result.state = PartitionState(
                 leaderEpoch: log.leaderEpoch, logStartOffset: read.logStartOffset, highWatermark: read.logEndOffset,
-                logEndOffset: read.logEndOffset, lastStableOffset: read.logEndOffset)
+                logEndOffset: read.logEndOffset, lastStableOffset: read.lastStableOffset)
             if let slice = read.slice, first || slice.length <= limit {
                 result.slice = slice
                 total += slice.length
+                // The slice ends at or below the LSO: listing up to the LSO covers it (a consumer ignores entries
+                // past what it received).
+                if planned.readCommitted {
+                    result.abortedTransactions = try log.abortedTransactions(
+                        from: planned.fetchOffset, upTo: read.lastStableOffset)
+                }
             }
         } catch {
             result.error = BrokerError(wrapping: error)
@@ -99,12 +110,18 @@ extension PartitionManager {
         let keys = plan.partitions.map { DelayedOperationKey.appended($0.partition) }
         var result = try await read(plan)
         while result.bytes < minBytes && !keys.isEmpty && NIODeadline.now() < deadline {
-            // What each partition's log end offset was at the read: an append since then is worth another read.
+            // What each partition's log end offset (read_committed: last stable offset) was at the read: a move since
+            // then is worth another read; an append inside an open transaction is not, for read_committed.
             let observed = zip(plan.partitions, result.reads).compactMap { planned, read in
-                read.state.map { (planned.partition, $0.logEndOffset) }
+                read.state.map {
+                    (planned.partition, planned.readCommitted, planned.readCommitted ? $0.lastStableOffset : $0.logEndOffset)
+                }
             }
             let outcome = await delayed.wait(on: eventLoop, keys: keys, deadline: deadline) { [self] in
-                observed.contains { partition, end in log(partition)?.logEndOffset != end }
+                observed.contains { partition, committed, end in
+                    guard let offsets = log(partition)?.offsets else { return true }
+                    return (committed ? offsets.lastStableOffset : offsets.logEndOffset) != end
+                }
             }
             switch outcome {
             case .cancelled: throw CancellationError()
