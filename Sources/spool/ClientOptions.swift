@@ -55,6 +55,7 @@ struct ClientOptions: ParsableArguments {
             case .invalidPartitions: hint = "A topic needs at least one partition; partitions can only be added."
             case .groupIdNotFound: hint = "`spool group list` shows the groups the broker knows."
             case .nonEmptyGroup: hint = "Stop the group's consumers first."
+            case .transactionalIdNotFound: hint = "`spool txn list` shows the transactional ids the broker knows."
             default: break
             }
         } else if error.isTimeout {

@@ -28,6 +28,10 @@ extension APIRegistry {
         registry.register(AddOffsetsToTxnHandler(transactions: transactions))
         registry.register(EndTxnHandler(transactions: transactions))
         registry.register(TxnOffsetCommitHandler(catalog: catalog, groups: groups, transactions: transactions))
+        // Transactions admin (KIP-664): what `kafka-transactions.sh` and `spool txn` read.
+        registry.register(DescribeTransactionsHandler(transactions: transactions))
+        registry.register(ListTransactionsHandler(transactions: transactions))
+        registry.register(DescribeProducersHandler(catalog: catalog))
         registry.register(OffsetForLeaderEpochHandler(partitions: partitions))
         registry.register(DeleteRecordsHandler(partitions: partitions))
         registry.register(CreateTopicsHandler(configuration: configuration, catalog: catalog, cluster: cluster))
