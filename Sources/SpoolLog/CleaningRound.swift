@@ -14,7 +14,7 @@ public struct CleaningStats: Sendable, Equatable {
     public var bytesReclaimed: Int { max(sourceBytes - bytesWritten, 0) }
     /// Bytes of the segments rewritten.
     public var sourceBytes = 0
-    /// Records dropped: superseded, expired tombstones, and keyless records.
+    /// Records dropped: superseded, expired tombstones, keyless records and records of aborted transactions.
     public var recordsRemoved = 0
     /// Records kept.
     public var recordsKept = 0
@@ -59,21 +59,25 @@ struct CleaningRound {
     func run(firstDirty: Int64, firstUncleanable: Int64) throws -> CleaningStats {
         var stats = CleaningStats()
         map.clear()
-        let endOffset = try buildMap(from: firstDirty, to: firstUncleanable, stats: &stats)
+        let aborted = AbortedRanges(try log.abortedTransactions(from: view.logStartOffset, upTo: firstUncleanable))
+        let endOffset = try buildMap(from: firstDirty, to: firstUncleanable, aborted: aborted, stats: &stats)
         stats.endOffset = endOffset
         stats.mapUtilization = map.utilization
         let producerLast = log.producerLastOffsets()
         for group in groups(below: endOffset) {
-            try clean(group, latestMapped: endOffset - 1, producerLast: producerLast, stats: &stats)
+            try clean(group, latestMapped: endOffset - 1, producerLast: producerLast, aborted: aborted, stats: &stats)
         }
         return stats
     }
 
     // MARK: Mapping
 
-    /// Maps the keys of records in `from..<to` to their latest offsets, until the map is full.
+    /// Maps the keys of records in `from..<to` to their latest offsets, until the map is full. Records of aborted
+    /// transactions are not mapped: an aborted value must never make the committed one before it look superseded.
     /// - Returns: the offset after the last record mapped (the round's end offset).
-    private func buildMap(from firstDirty: Int64, to limit: Int64, stats: inout CleaningStats) throws -> Int64 {
+    private func buildMap(from firstDirty: Int64, to limit: Int64, aborted: AbortedRanges,
+                          stats: inout CleaningStats) throws -> Int64
+    {
         var mappedUpTo = firstDirty
         // One batch's keys, hashed and their slots loaded together before they are put (see OffsetMap).
         var hashes: [OffsetMap.KeyHash] = []
@@ -86,7 +90,7 @@ struct CleaningRound {
                     stopped = true
                     return false
                 }
-                if !batch.isControl {
+                if !batch.isControl && !aborted.contains(batch) {
                     guard map.hasRoom(for: Int(batch.recordsCount)) else {
                         guard mappedUpTo > firstDirty else {
                             throw LogError.invalidArgument(
@@ -154,7 +158,7 @@ struct CleaningRound {
 
     /// Rewrites one group into a cleaned segment and swaps it in.
     private func clean(_ group: [CleaningView.Segment], latestMapped: Int64, producerLast: [Int64: Int64],
-                       stats: inout CleaningStats) throws
+                       aborted: AbortedRanges, stats: inout CleaningStats) throws
     {
         guard let first = group.first else { return }
         let writer = try CleanedSegmentWriter(
@@ -170,7 +174,7 @@ struct CleaningRound {
                 let isLastOfGroup = index == group.count - 1 && info.end == segment.size
                 if let output = try filter(
                     batch, latestMapped: latestMapped, producerLast: producerLast, keepEmpty: isLastOfGroup,
-                    stats: &round)
+                    aborted: aborted.contains(batch), stats: &round)
                 {
                     try writer.append(output)
                     try account(written: output.readableBytes, stats: &round)
@@ -193,9 +197,11 @@ struct CleaningRound {
 
     /// The batch to write in place of `batch`: itself when every record stays, a rebuilt batch when some go or
     /// its tombstones get their delete horizon, an empty batch when none stays but the batch must (an idempotent
-    /// producer's last, or the group's last, which keeps the segments meeting end to end), or nil.
+    /// producer's last, or the group's last, which keeps the segments meeting end to end), or nil. Every record of
+    /// an aborted transaction goes (the cleaned range lies below the last stable offset, so each transaction in it
+    /// has its marker); markers stay, so that recovery and read_committed readers still see each transaction end.
     private func filter(_ batch: RecordBatch, latestMapped: Int64, producerLast: [Int64: Int64], keepEmpty: Bool,
-                        stats: inout CleaningStats) throws -> ByteBuffer?
+                        aborted: Bool, stats: inout CleaningStats) throws -> ByteBuffer?
     {
         if batch.isControl { return batch.buffer }
         let section = try StoredRecords.recordsSection(of: batch, maximumSize: Self.maximumSectionBytes)
@@ -222,7 +228,9 @@ struct CleaningRound {
         var cleanedTombstone = false
         for record in records {
             let keep: Bool
-            if record.offset > latestMapped {
+            if aborted {
+                keep = false
+            } else if record.offset > latestMapped {
                 keep = true
             } else if let hash = record.hash {
                 if let latest = map.get(hash), record.offset < latest {
@@ -385,5 +393,24 @@ final class Throttler {
             windowStart = ContinuousClock.now
             windowBytes = 0
         }
+    }
+}
+
+/// The aborted transactions of a log, by producer: which transactional batches a round may drop whole.
+struct AbortedRanges {
+    private let byProducer: [Int64: [ClosedRange<Int64>]]
+
+    init(_ aborted: [AbortedTransaction]) {
+        var byProducer: [Int64: [ClosedRange<Int64>]] = [:]
+        for entry in aborted where entry.firstOffset <= entry.lastOffset {
+            byProducer[entry.producerId, default: []].append(entry.firstOffset...entry.lastOffset)
+        }
+        self.byProducer = byProducer
+    }
+
+    /// Whether `batch` is a data batch of an aborted transaction (between its first offset and its abort marker).
+    func contains(_ batch: RecordBatch) -> Bool {
+        guard batch.isTransactional, !batch.isControl, let ranges = byProducer[batch.producerId] else { return false }
+        return ranges.contains { $0.contains(batch.baseOffset) }
     }
 }
