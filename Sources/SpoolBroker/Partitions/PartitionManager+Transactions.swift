@@ -2,9 +2,10 @@ import SpoolLog
 import SpoolMetadata
 
 extension PartitionManager {
-    /// Writes a transaction's commit or abort marker to each of its partitions (all at once) and returns once every
-    /// marker is on disk (the group-commit fsync): the coordinator saves the transaction complete only then. A
-    /// partition whose topic was deleted since needs no marker.
+    /// Writes a transaction's commit or abort marker to each of its partitions (all at once, each partition written
+    /// and fsynced in one trip to the I/O pool, so the fsyncs run side by side) and returns once every marker is on
+    /// disk: the coordinator saves the transaction complete only then. A partition whose topic was deleted since
+    /// needs no marker.
     /// - Throws: the first partition's storage error; markers already written stay (writing one again is harmless:
     ///   a marker for a producer with no open transaction changes nothing).
     func writeTransactionMarkers(producerId: Int64, producerEpoch: Int16, commit: Bool,
@@ -15,10 +16,9 @@ extension PartitionManager {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for log in logs {
                 group.addTask {
-                    let offset = try await logManager.appendMarker(
+                    _ = try await logManager.appendMarker(
                         producerId: producerId, producerEpoch: producerEpoch, coordinatorEpoch: 0, commit: commit,
-                        to: log)
-                    try await logManager.flush(log, upTo: offset)
+                        to: log, durably: true)
                 }
             }
             try await group.waitForAll()
