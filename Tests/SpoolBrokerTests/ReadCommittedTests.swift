@@ -29,7 +29,8 @@ import Testing
         for part in parts {
             switch part {
             case .bytes(let bytes): frame.writeImmutableBuffer(bytes)
-            case .file(let slice): frame.writeImmutableBuffer(try slice.file.read(count: slice.length, at: slice.position))
+            case .file(let slice):
+                frame.writeImmutableBuffer(try slice.file.read(count: slice.length, at: slice.position))
             }
         }
         frame.moveReaderIndex(forwardBy: 4)
@@ -58,7 +59,9 @@ import Testing
 
         for readCommitted in [true, false] {
             let plan = ReadPlan(
-                partitions: [.init(partition: partition, fetchOffset: 0, maxBytes: 1 << 20, readCommitted: readCommitted)],
+                partitions: [
+                    .init(partition: partition, fetchOffset: 0, maxBytes: 1 << 20, readCommitted: readCommitted),
+                ],
                 maxBytes: 1 << 20)
             let read = try #require(try await partitions.read(plan).reads.first)
             let result = FetchHandler.PartitionResult(
