@@ -53,19 +53,6 @@ extension PartitionLog {
     /// hanging-transaction checks).
     public var openTransactions: [Int64: Int64] { serialisedRead { producers.ongoing } }
 
-    /// What the partition knows of each producer (DescribeProducers), by producer id.
-    public var producerStates: [ProducerStateInfo] {
-        serialisedRead {
-            producers.entries.sorted { $0.key < $1.key }.map { producerId, entry in
-                ProducerStateInfo(
-                    producerId: producerId, producerEpoch: entry.epoch,
-                    lastSequence: entry.batches.last?.lastSequence ?? -1, lastTimestampMs: entry.lastTimestampMs,
-                    coordinatorEpoch: entry.coordinatorEpoch,
-                    currentTransactionStartOffset: producers.ongoing[producerId] ?? -1)
-            }
-        }
-    }
-
     /// Publishes the producer state's first unstable offset with the other bounds. Called with the append lock held.
     @discardableResult
     func publishFirstUnstableOffset() -> LogOffsets {
@@ -113,18 +100,4 @@ extension PartitionLog {
         defer { appendLock.unlock() }
         return body()
     }
-}
-
-/// One producer's state on a partition, as DescribeProducers reports it.
-public struct ProducerStateInfo: Sendable, Equatable {
-    public var producerId: Int64
-    public var producerEpoch: Int16
-    /// The last sequence number appended, or -1 (none remembered, e.g. after a marker bumped the epoch).
-    public var lastSequence: Int32
-    /// When the producer last wrote here, or -1.
-    public var lastTimestampMs: Int64
-    /// The coordinator epoch of its last marker, or -1.
-    public var coordinatorEpoch: Int32
-    /// The first offset of its open transaction, or -1.
-    public var currentTransactionStartOffset: Int64
 }

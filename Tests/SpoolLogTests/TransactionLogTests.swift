@@ -48,9 +48,6 @@ import Testing
         _ = try log.append(Self.batch(producer: 7, sequence: 2))  // 6-7
         #expect(log.openTransactions == [7: first.baseOffset])
         #expect(log.lastStableOffset == 3 && log.logEndOffset == 8)
-        #expect(log.producerStates == [ProducerStateInfo(
-            producerId: 7, producerEpoch: 0, lastSequence: 3, lastTimestampMs: 1_700_000_000_000, coordinatorEpoch: -1,
-            currentTransactionStartOffset: 3)])
         let marker = try log.appendMarker(producerId: 7, producerEpoch: 0, coordinatorEpoch: 0, commit: true)
         #expect(marker == 8 && log.logEndOffset == 9)
         #expect(log.openTransactions.isEmpty && log.lastStableOffset == 9)
