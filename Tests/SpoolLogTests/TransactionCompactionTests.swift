@@ -28,6 +28,11 @@ import Testing
         let late = read.filter { $0.offset > first }
         #expect(late == workload.appended.filter { $0.offset > first })
         #expect(read.contains { $0.offset == first && $0.value == "in-txn" })
+        // read_committed never passes the LSO, from any offset below it, removed ranges included.
+        for offset in log.logStartOffset..<first {
+            guard let slice = try log.read(from: offset, maxBytes: 1 << 20, committedOnly: true).slice else { continue }
+            #expect(try RecordBatch.split(try bytes(of: slice)).allSatisfy { $0.nextOffset <= first }, "from \(offset)")
+        }
 
         let marker = try log.appendMarker(producerId: 9, producerEpoch: 0, coordinatorEpoch: 0, commit: false)
         try CompactionSupport.fill(log, keys: 10, updates: 400, prefix: "after", workload: &workload)
