@@ -63,7 +63,8 @@ extension PartitionLog {
             }
             return CleaningView(
                 config: config, logStartOffset: logStartOffsetValue, flushedOffset: flushedOffsetValue,
-                lastStableOffset: published.current.lastStableOffset, activeBaseOffset: active.baseOffset, segments: views)
+                lastStableOffset: published.current.lastStableOffset, activeBaseOffset: active.baseOffset,
+                segments: views)
         }
     }
 

@@ -120,9 +120,10 @@ extension PartitionLog {
             if let active = segments.last { try deactivate(active) }
             // Entries before the snapshot written next are never re-read by recovery from it.
             for segment in segments { try segment.transactionIndex.sync(close: segment !== segments.last) }
-            // The snapshot only shortens the next start's replay of idempotent batches: a full disk skips it.
+            // The snapshot only shortens the next start's replay of idempotent batches: a full disk skips it, and
+            // an offline log writes none, so that the next start re-reads what it may have left unindexed.
             do {
-                try writeProducerSnapshot()
+                if offlineReason == nil { try writeProducerSnapshot() }
             } catch {
                 logger.warning(
                     "producer snapshot not written at close; the next start replays the log instead",

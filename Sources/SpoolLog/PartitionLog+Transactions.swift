@@ -41,9 +41,21 @@ extension PartitionLog {
                 markerOffset: written.baseOffset, timestamp: now)
             let offsets = publishFirstUnstableOffset()
             if let aborted {
-                try recordAborted(AbortedTransaction(
+                let entry = AbortedTransaction(
                     producerId: producerId, firstOffset: aborted.first, lastOffset: aborted.last,
-                    lastStableOffset: offsets.lastStableOffset))
+                    lastStableOffset: offsets.lastStableOffset)
+                do throws(LogError) {
+                    try recordAborted(entry)
+                } catch {
+                    // Without its entry, read_committed consumers would take the aborted records for committed
+                    // ones: serve nothing more until a restart's recovery re-reads the marker (`close` writes no
+                    // snapshot for an offline log, so the scan starts before it).
+                    lock.withLock { offlineReason = offlineReason ?? "aborted transaction index not written: \(error)" }
+                    logger.error(
+                        "aborted transaction index not written; the log is offline until restart",
+                        metadata: ["error": "\(error)", "marker": "\(written.baseOffset)"])
+                    throw error
+                }
             }
             return written.baseOffset
         }

@@ -227,11 +227,17 @@ public final class PartitionLog: @unchecked Sendable {
             var onlyEmpty: FileSlice?
             for index in segmentIndex(for: offset)..<segments.count {
                 let segment = segments[index]
+                // Past the LSO (a read from inside a range compaction removed can land there): nothing committed.
+                if let upTo, segment.baseOffset >= upTo { break }
                 let found = try withIndexRepair(segment, { (segment) throws(LogError) in
                     try segment.read(from: offset, maxBytes: maxBytes, upTo: upTo)
                 })
                 switch found {
                 case .batches(let first, let length):
+                    if let upTo, first.baseOffset >= upTo {
+                        result.slice = onlyEmpty
+                        return result
+                    }
                     guard let file = segment.file else { break }
                     result.slice = FileSlice(
                         file: file, position: first.position, length: length, firstOffset: first.baseOffset)

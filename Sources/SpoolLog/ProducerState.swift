@@ -179,8 +179,8 @@ struct ProducerStateManager: Sendable {
                 guard fields.count == 4, let producerId = current, let first = Int32(exactly: fields[0]),
                       let last = Int32(exactly: fields[1])
                 else { return nil }
-                entries[producerId]?.batches.append(
-                    ProducerBatch(firstSequence: first, lastSequence: last, firstOffset: fields[2], lastOffset: fields[3]))
+                entries[producerId]?.batches.append(ProducerBatch(
+                    firstSequence: first, lastSequence: last, firstOffset: fields[2], lastOffset: fields[3]))
             default:
                 return nil
             }

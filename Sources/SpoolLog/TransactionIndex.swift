@@ -42,12 +42,6 @@ extension LogSegment {
         try transactionIndex.append(entry)
     }
 
-    /// Drops the entries whose marker lies at or past `offset` (after recovery cut the log there).
-    func truncateAborted(from offset: Int64) throws(LogError) {
-        try loadTransactionIndex()
-        try transactionIndex.truncate { $0.lastOffset < offset }
-    }
-
     /// Replaces the entries whose marker lies at or past `offset` with `replacement` (recovery's re-read of the
     /// markers from `offset` on). Writes nothing when they are the same.
     func replaceAborted(from offset: Int64, with replacement: [AbortedTransaction]) throws(LogError) {

@@ -31,7 +31,8 @@ import Testing
             #expect(batch.baseSequence == -1 && batch.recordsCount == 1 && batch.producerId == 42)
             try batch.validate()
             let marker = try ControlBatch.parse(batch)
-            #expect(marker == ControlBatch.Marker(producerId: 42, producerEpoch: 3, coordinatorEpoch: 7, commit: commit))
+            #expect(
+                marker == ControlBatch.Marker(producerId: 42, producerEpoch: 3, coordinatorEpoch: 7, commit: commit))
         }
         #expect(throws: RecordBatchError.self) { _ = try ControlBatch.parse(Self.batch(producer: 1, sequence: 0)) }
     }

@@ -132,7 +132,8 @@ import Testing
         }
         let steps: [() throws -> Void] = [
             { _ = try log.append(producers.batch(1)) }, { _ = try log.append(producers.batch(2)) },
-            { _ = try log.append(TestBatch.make(records: 1, bodyBytes: 300)) }, { _ = try log.append(producers.batch(1)) },
+            { _ = try log.append(TestBatch.make(records: 1, bodyBytes: 300)) },
+            { _ = try log.append(producers.batch(1)) },
             { try end(1, commit: false) }, { _ = try log.append(producers.batch(3)) },
             { try end(2, commit: true) }, { _ = try log.append(producers.batch(3)) },
             { _ = try log.append(producers.batch(1)) }, { try end(3, commit: false) },

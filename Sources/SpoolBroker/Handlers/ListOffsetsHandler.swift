@@ -1,8 +1,9 @@
 import SpoolLog
 import SpoolProtocol
 
-/// ListOffsets (2): -1 latest (the high watermark; the last stable offset for read_committed), -2 earliest (the log start offset), -3 the first record with the
-/// largest timestamp, or the first record whose timestamp reaches T; the partition layer looks them up.
+/// ListOffsets (2): -1 latest (the high watermark; the last stable offset for read_committed), -2 earliest (the log
+/// start offset), -3 the first record with the largest timestamp, or the first record whose timestamp reaches T;
+/// the partition layer looks them up.
 struct ListOffsetsHandler: KafkaResponseHandler {
     // The minimum stays low because old librdkafka enables features by testing single versions
     // (ListOffsets 1 for offsets_for_times).
@@ -39,7 +40,8 @@ struct ListOffsetsHandler: KafkaResponseHandler {
         }
         do {
             let found = try await partitions.offset(
-                spec, of: topicPartition, currentLeaderEpoch: partition.currentLeaderEpoch, readCommitted: readCommitted)
+                spec, of: topicPartition, currentLeaderEpoch: partition.currentLeaderEpoch,
+                readCommitted: readCommitted)
             if version >= 4 { answer.leaderEpoch = partitions.state(of: topicPartition)?.leaderEpoch ?? -1 }
             if version == 0 {
                 answer.oldStyleOffsets = found.map { [$0.offset] } ?? []

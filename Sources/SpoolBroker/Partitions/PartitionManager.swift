@@ -129,8 +129,14 @@ final class PartitionManager: Sendable {
             let state = Self.state(of: log)
             return TimestampOffset(timestamp: -1, offset: readCommitted ? state.lastStableOffset : state.highWatermark)
         case .earliest: return TimestampOffset(timestamp: -1, offset: Self.state(of: log).logStartOffset)
-        case .maxTimestamp: return try await onIOThread { try log.maxTimestampOffset() }
-        case .timestamp(let time): return try await onIOThread { try log.offset(forTimestamp: time) }
+        case .maxTimestamp, .timestamp:
+            let found = try await onIOThread { () throws(LogError) -> TimestampOffset? in
+                if case .timestamp(let time) = spec { return try log.offset(forTimestamp: time) }
+                return try log.maxTimestampOffset()
+            }
+            // read_committed consumers cannot see past the LSO, so a record found there is no answer (as in Kafka).
+            guard let found, !readCommitted || found.offset < log.lastStableOffset else { return nil }
+            return found
         }
     }
 

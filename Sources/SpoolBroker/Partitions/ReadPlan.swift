@@ -76,7 +76,8 @@ extension PartitionManager {
         var result = ReadPlan.PartitionRead()
         do {
             let read = try log.read(
-                from: planned.fetchOffset, maxBytes: first ? max(limit, 1) : limit, committedOnly: planned.readCommitted)
+                from: planned.fetchOffset, maxBytes: first ? max(limit, 1) : limit,
+                committedOnly: planned.readCommitted)
             result.state = PartitionState(
                 leaderEpoch: log.leaderEpoch, logStartOffset: read.logStartOffset, highWatermark: read.logEndOffset,
                 logEndOffset: read.logEndOffset, lastStableOffset: read.lastStableOffset)
@@ -113,8 +114,9 @@ extension PartitionManager {
             // What each partition's log end offset (read_committed: last stable offset) was at the read: a move since
             // then is worth another read; an append inside an open transaction is not, for read_committed.
             let observed = zip(plan.partitions, result.reads).compactMap { planned, read in
-                read.state.map {
-                    (planned.partition, planned.readCommitted, planned.readCommitted ? $0.lastStableOffset : $0.logEndOffset)
+                read.state.map { state in
+                    let committed = planned.readCommitted
+                    return (planned.partition, committed, committed ? state.lastStableOffset : state.logEndOffset)
                 }
             }
             let outcome = await delayed.wait(on: eventLoop, keys: keys, deadline: deadline) { [self] in
