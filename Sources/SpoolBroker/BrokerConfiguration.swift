@@ -93,6 +93,8 @@ public struct BrokerConfiguration: Sendable, Equatable {
     public var transactionMaxTimeoutMs: Int32 = 900_000
     /// A transactional id unused this long is forgotten (`transactional.id.expiration.ms`, 7 days).
     public var transactionalIdExpirationMs: Int64 = 604_800_000
+    /// Transactional ids kept at most (`transactional.id.max`); a new one past it is refused until one expires.
+    public var transactionalIdMaximum = 100_000
     /// How often open transactions are checked for their timeout
     /// (`transaction.abort.timed.out.transaction.cleanup.interval.ms`, Kafka's 10 s).
     public var transactionCleanupIntervalMs: Int64 = 10_000

@@ -132,6 +132,8 @@ enum Settings {
                 1...Int32.max, \.transactionMaxTimeoutMs),
         integer("transactional.id.expiration.ms", "A transactional id unused this long is forgotten.",
                 1...Int64(Int32.max), \.transactionalIdExpirationMs),
+        integer("transactional.id.max", "Transactional ids kept at most; a new one past it waits for one to expire.",
+                1...10_000_000, \.transactionalIdMaximum),
         integer("transaction.abort.timed.out.transaction.cleanup.interval.ms",
                 "How often open transactions are checked for their timeout.",
                 1...Int64(Int32.max), \.transactionCleanupIntervalMs),

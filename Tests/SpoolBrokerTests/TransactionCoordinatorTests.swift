@@ -91,6 +91,17 @@ import Testing
         try await broker.stop()
     }
 
+    @Test("transactional.id.max bounds the ids kept: a new id past it is refused, known ids go on")
+    func idLimit() async throws {
+        let broker = try await RoutedBroker { $0.transactionalIdMaximum = 2 }
+        #expect(try await initProducer(broker, "t1").errorCode == 0)
+        #expect(try await initProducer(broker, "t2").errorCode == 0)
+        #expect(try await initProducer(broker, "t3").errorCode == KafkaErrorCode.coordinatorNotAvailable.rawValue)
+        #expect(try await initProducer(broker, "t1").producerEpoch == 1)
+        #expect(broker.broker.transactions.transactions.count == 2)
+        try await broker.stop()
+    }
+
     @Test("a fenced producer gets PRODUCER_FENCED where its version knows it and INVALID_PRODUCER_EPOCH before")
     func fencingCodes() async throws {
         let broker = try await RoutedBroker()

@@ -97,7 +97,8 @@ struct DescribeProducersHandler: KafkaResponseHandler {
                 return .init(partitionIndex: index, activeProducers: log.activeProducers.map {
                     .init(producerId: $0.producerId, producerEpoch: Int32($0.producerEpoch),
                           lastSequence: $0.lastSequence, lastTimestamp: $0.lastTimestampMs,
-                          coordinatorEpoch: $0.coordinatorEpoch, currentTxnStartOffset: $0.currentTransactionStartOffset)
+                          coordinatorEpoch: $0.coordinatorEpoch,
+                          currentTxnStartOffset: $0.currentTransactionStartOffset)
                 })
             })
         }

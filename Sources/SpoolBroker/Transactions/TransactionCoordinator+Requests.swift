@@ -64,14 +64,26 @@ extension TransactionCoordinator {
     private func allocate(_ transactionalId: String, timeoutMs: Int32, now: Int64) async
         -> (KafkaErrorCode, Int64, Int16)
     {
+        var full = false
         let claimed: StoredTransaction? = state.withLockedValue { state in
             if state.entries[transactionalId]?.transitioning == true { return nil }
             let previous = state.entries[transactionalId]?.stored
+            if previous == nil && state.entries.count >= settings.maximumIds {
+                full = true
+                return nil
+            }
             let fresh = StoredTransaction(
                 transactionalId: transactionalId, producerId: previous?.producerId ?? -1,
                 producerEpoch: 0, timeoutMs: timeoutMs, lastUpdateMs: now)
             state.entries[transactionalId] = Entry(stored: previous ?? fresh, transitioning: true)
             return fresh
+        }
+        if full {
+            // Retriable for clients: an id that expires makes room.
+            logger.warning(
+                "transactional id refused: transactional.id.max reached (raise it, or lower the expiration)",
+                metadata: ["transactionalId": "\(transactionalId)"])
+            return (.coordinatorNotAvailable, -1, -1)
         }
         guard let claimed else { return (.concurrentTransactions, -1, -1) }
         do {

@@ -114,7 +114,8 @@ final class TransactionCoordinator: Sendable {
             if entry?.transitioning == true { return .answer(.concurrentTransactions) }
             let decision = decide(entry)
             if case .save = decision {
-                state.entries[transactionalId, default: Entry(stored: entry?.stored ?? placeholder)].transitioning = true
+                // Every decision that saves was made on an existing entry.
+                state.entries[transactionalId]?.transitioning = true
             }
             return decision
         }
@@ -133,11 +134,6 @@ final class TransactionCoordinator: Sendable {
         }
         install(updated, transitioning: holding)
         return .none
-    }
-
-    /// Never stored: stands in while an id's first state is being saved.
-    private var placeholder: StoredTransaction {
-        StoredTransaction(transactionalId: "", producerId: -1, producerEpoch: -1, timeoutMs: 1, lastUpdateMs: 0)
     }
 
     /// Makes `stored` the id's state and ends its transition (unless `transitioning`).

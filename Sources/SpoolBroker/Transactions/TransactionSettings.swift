@@ -6,6 +6,9 @@ struct TransactionSettings: Sendable {
     var maxTimeoutMs: Int32 = 900_000
     /// How long an idle transactional id is kept (`transactional.id.expiration.ms`).
     var idExpirationMs: Int64 = 604_800_000
+    /// Transactional ids kept at most (`transactional.id.max`, Spool's own): each costs a row and memory until it
+    /// expires, so a client inventing ids cannot grow them without bound.
+    var maximumIds = 100_000
     /// How often open transactions are checked for their timeout, and unfinished ones finished
     /// (`transaction.abort.timed.out.transaction.cleanup.interval.ms`).
     var cleanupIntervalMs: Int64 = 10_000
@@ -15,6 +18,7 @@ struct TransactionSettings: Sendable {
     init(configuration: BrokerConfiguration) {
         maxTimeoutMs = configuration.transactionMaxTimeoutMs
         idExpirationMs = configuration.transactionalIdExpirationMs
+        maximumIds = configuration.transactionalIdMaximum
         cleanupIntervalMs = configuration.transactionCleanupIntervalMs
     }
 }
