@@ -1,11 +1,12 @@
 import NIOConcurrencyHelpers
 
-/// What the broker knows of one client connection across its requests: its id, the client's address and the
-/// client id it last sent. SASL authentication and share-group sessions will keep their state here too.
+/// What the broker knows of one client connection across its requests: its id, the client's address, the
+/// listener it came in on, who it is (its principal, once authenticated) and the client id it last sent.
 /// Thread-safe: the mutable part is behind a lock, since requests of one connection run as concurrent tasks.
 final class ConnectionSession: Sendable {
     private struct State {
         var clientId: String?
+        var principal: KafkaPrincipal
     }
 
     private static let lastId = NIOLockedValueBox<UInt64>(0)
@@ -16,15 +17,34 @@ final class ConnectionSession: Sendable {
     let remote: String
     /// The client's host as Kafka reports it to group tools (`/127.0.0.1`).
     let host: String
-    private let state = NIOLockedValueBox(State())
+    /// The name of the listener the connection came in on (`PLAINTEXT`, `SASL_SSL`, … as `listeners` names it).
+    let listenerName: String
+    private let state: NIOLockedValueBox<State>
 
-    init(remote: String, host: String = "") {
+    /// - Parameters:
+    ///   - remote: the client's address, for logs.
+    ///   - host: the client's host as group tools and ACLs see it (`/127.0.0.1`; ACLs match it without `/`).
+    ///   - listenerName: the listener the connection came in on.
+    ///   - principal: who the connection is before SASL (ANONYMOUS, or the client certificate's subject).
+    init(remote: String, host: String = "", listenerName: String = "PLAINTEXT",
+         principal: KafkaPrincipal = .anonymous)
+    {
         self.id = Self.lastId.withLockedValue { last in
             last += 1
             return last
         }
         self.remote = remote
         self.host = host
+        self.listenerName = listenerName
+        self.state = NIOLockedValueBox(State(principal: principal))
+    }
+
+    /// Who the connection acts as: what the authorizer checks.
+    var principal: KafkaPrincipal { state.withLockedValue { $0.principal } }
+
+    /// Records who the connection proved to be (SASL authentication succeeded).
+    func authenticated(as principal: KafkaPrincipal) {
+        state.withLockedValue { $0.principal = principal }
     }
 
     /// The client id of the latest request that carried one.
