@@ -31,6 +31,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         // Prometheus text exposition of the swift-metrics instruments (`/metrics` on the admin listener).
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // TLS listeners (SSL, SASL_SSL), and the subject of a client certificate for its principal.
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
     ],
     targets: [
         // CRC32C kernels in C: SSE4.2 behind a runtime CPU check, slicing-by-8 elsewhere.
@@ -90,6 +93,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
             ]
         ),
         // A pure-Swift Kafka client on NIO: connections, producer, consumer, admin.

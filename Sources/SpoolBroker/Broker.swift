@@ -104,15 +104,21 @@ public struct Broker: Sendable {
                 memberRemoved: { group, member in shares.memberLeft(group: group, member: member) })
             shareGroups.restore(groupIds: shares.groupIds())
             groupService = GroupCoordinatorService(coordinator: groups, shareGroups: shareGroups)
+            let listeners = try configuration.resolvedListeners()
             let cluster = ClusterIdentity(
-                clusterId: try Self.clusterId(dataDirectory: configuration.dataDirectory), configuration: configuration)
+                clusterId: try Self.clusterId(dataDirectory: configuration.dataDirectory), listeners: listeners)
+            let sasl = listeners.contains(where: \.securityProtocol.usesSASL)
+                ? SaslAuthenticator(
+                    mechanisms: configuration.enabledSaslMechanisms, verifier: StoredCredentials(store: metadataStore),
+                    reauthenticationMs: configuration.connectionsMaxReauthMs)
+                : nil
             let registry = APIRegistry.broker(
                 partitions: partitions, configuration: configuration, groups: groups, shareGroups: shareGroups,
-                shares: shares, transactions: transactions, cluster: cluster, logger: logger)
-            server = KafkaServer(
+                shares: shares, transactions: transactions, cluster: cluster, sasl: sasl, logger: logger)
+            server = try KafkaServer(
                 configuration: configuration, dispatcher: .broker(
                     registry: registry, logger: logger,
-                    refusalLinesPerSecond: configuration.refusalLogLinesPerSecond), cluster: cluster,
+                    refusalLinesPerSecond: configuration.refusalLogLinesPerSecond, sasl: sasl), cluster: cluster,
                 logger: logger)
             try await server.bind()
         } catch {
@@ -140,8 +146,18 @@ public struct Broker: Sendable {
         logManager.allLogs.compactMap { log in log.offline.map { ("\(log.topicPartition)", $0) } }
     }
 
-    /// The port the Kafka listener is bound to.
+    /// The port the first Kafka listener is bound to.
     public var listenerPort: Int? { server.localPort }
+
+    /// The port each Kafka listener is bound to, by listener name.
+    public var listenerPorts: [String: Int] { server.listenerPorts }
+
+    /// Reads the TLS listeners' certificate and key files again, with `settings` (SIGHUP): new connections use
+    /// them, open ones keep theirs. Does nothing when no listener uses TLS.
+    /// - Throws: `ConfigurationError` when the files cannot be used; the running certificate stays.
+    public func reloadCertificates(_ settings: TLSSettings) throws(ConfigurationError) {
+        try server.tls?.reload(settings)
+    }
 
     /// A cluster id made once per data directory (`cluster.id`), as Kafka's meta.properties keeps one.
     private static func clusterId(dataDirectory: String) throws -> String {

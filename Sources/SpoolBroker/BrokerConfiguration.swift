@@ -39,6 +39,19 @@ public struct BrokerConfiguration: Sendable, Equatable {
     public var adminUsers = ""
     /// The address clients are told to connect to (`advertised.listen`); nil means the listener's.
     public var advertisedListen: ListenAddress?
+    /// Named listeners, `NAME://HOST:PORT,…` (`listeners`); empty: one PLAINTEXT listener on `listen`.
+    public var listeners = ""
+    /// The addresses clients are told per listener, `NAME://HOST:PORT,…` (`advertised.listeners`).
+    public var advertisedListeners = ""
+    /// Each listener name's security protocol, `NAME:PROTOCOL,…` (`listener.security.protocol.map`).
+    public var listenerSecurityProtocolMap = BrokerConfiguration.defaultSecurityProtocolMap
+    /// The SASL mechanisms SASL listeners offer (`sasl.enabled.mechanisms`).
+    public var saslEnabledMechanisms = "SCRAM-SHA-256,SCRAM-SHA-512"
+    /// How long a SASL authentication holds before the client must authenticate again on the same connection
+    /// (`connections.max.reauth.ms`, KIP-368); 0: for the connection's life.
+    public var connectionsMaxReauthMs: Int64 = 0
+    /// The TLS listeners' certificate, key and client-certificate settings (`ssl.*`).
+    public var ssl = TLSSettings()
     /// Create a topic when a client first names it (`auto.create.topics.enable`).
     public var autoCreateTopics = true
     /// Partitions of an automatically created topic (`num.partitions`).

@@ -88,6 +88,7 @@ public enum ConfigurationLoader {
                 "group.min.session.timeout.ms (\(configuration.groupMinSessionTimeoutMs)) must not exceed "
                     + "group.max.session.timeout.ms (\(configuration.groupMaxSessionTimeoutMs))")
         }
+        _ = try configuration.resolvedListeners()
         do {
             try configuration.logDefaults.validate()
         } catch {

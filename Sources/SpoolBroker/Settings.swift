@@ -38,6 +38,7 @@ enum Settings {
                 configuration.advertisedListen = address
             },
             current: { $0.advertisedListen?.description ?? "" }),
+    ] + security + [
         flag("admin.enabled", "Run the admin HTTP listener: health, /metrics, JSON API, web console.",
              \.adminEnabled),
         address("admin.listen", "Admin HTTP listener address, HOST:PORT; off loopback it requires admin.users.",
@@ -217,13 +218,18 @@ enum Settings {
     /// Kafka's spelling of Double.MaxValue, its `log.cleaner.io.max.bytes.per.second` default (no limit).
     private static let unlimitedBytesPerSecond = "1.7976931348623157E308"
 
-    private static func string(_ key: String, _ help: String,
-                               _ path: WritableKeyPath<BrokerConfiguration, String> & Sendable) -> Setting
-    {
+    /// A text setting; empty only when `allowsEmpty`, and checked by `check`.
+    static func string(
+        _ key: String, _ help: String, _ path: WritableKeyPath<BrokerConfiguration, String> & Sendable,
+        allowsEmpty: Bool = false, check: @escaping @Sendable (String) throws(ConfigurationError) -> Void = { _ in }
+    ) -> Setting {
         Setting(
             key: key, help: help,
             apply: { (value, configuration) throws(ConfigurationError) in
-                guard !value.isEmpty else { throw ConfigurationError("invalid value '' for \(key): must not be empty") }
+                guard allowsEmpty || !value.isEmpty else {
+                    throw ConfigurationError("invalid value '' for \(key): must not be empty")
+                }
+                try check(value)
                 configuration[keyPath: path] = value
             },
             current: { $0[keyPath: path] })
@@ -260,7 +266,7 @@ enum Settings {
             current: { $0[keyPath: path].description })
     }
 
-    private static func choice(_ key: String, _ help: String, _ allowed: [String],
+    static func choice(_ key: String, _ help: String, _ allowed: [String],
                                _ path: WritableKeyPath<BrokerConfiguration, String> & Sendable) -> Setting
     {
         Setting(
@@ -275,7 +281,7 @@ enum Settings {
             current: { $0[keyPath: path] })
     }
 
-    private static func integer<Number: FixedWidthInteger & Sendable>(
+    static func integer<Number: FixedWidthInteger & Sendable>(
         _ key: String, _ help: String, _ range: ClosedRange<Number>,
         _ path: WritableKeyPath<BrokerConfiguration, Number> & Sendable
     ) -> Setting {

@@ -73,7 +73,9 @@ struct ReloadableLevelLogHandler: LogHandler {
 /// operator's `kill -HUP` used to do) and makes it reload: the configuration is read again as at start-up, and
 /// what can change while the broker runs is applied: `log.level` and the log defaults (`log.retention.ms`,
 /// `log.retention.bytes`, `log.segment.bytes`, ...) for every topic that does not override them. Other changes
-/// are reported as waiting for a restart. Runs in the service group until graceful shutdown.
+/// are reported as waiting for a restart. The TLS listeners' certificate and key files (`ssl.*`) are read again on
+/// every SIGHUP, so that a renewed certificate is taken without a restart. Runs in the service group until
+/// graceful shutdown.
 struct HangupReload: Service {
     /// Created before the broker opens its data directory, so that a SIGHUP during recovery is queued, not fatal.
     let signals: UnixSignalsSequence
@@ -85,6 +87,8 @@ struct HangupReload: Service {
     let load: @Sendable () async throws -> ConfigurationLoader.Loaded
     /// Applies new log defaults to the running broker; returns how many topics it updated.
     let applyLogDefaults: @Sendable (LogConfig) async throws -> Int
+    /// Reads the TLS certificate and key files again, with the reloaded `ssl.*` settings.
+    let reloadCertificates: @Sendable (TLSSettings) throws -> Void
 
     func run() async throws {
         var applied = running
@@ -112,9 +116,18 @@ struct HangupReload: Service {
                         metadata: ["error": "\(error)"])
                 }
             }
+            do {
+                try reloadCertificates(loaded.configuration.ssl)
+                applied.ssl = loaded.configuration.ssl
+            } catch {
+                logger.warning(
+                    "SIGHUP: the TLS certificate was not reloaded; the running one stays",
+                    metadata: ["error": "\(error)"])
+            }
             var others = loaded.configuration
             others.logLevel = applied.logLevel
             others.logDefaults = applied.logDefaults
+            others.ssl = applied.ssl
             metadata["restartNeeded"] = "\(others != applied)"
             logger.notice("SIGHUP: configuration reloaded", metadata: metadata)
         }

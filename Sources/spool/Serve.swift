@@ -105,6 +105,10 @@ struct Serve: AsyncParsableCommand {
                 // The hang-up service runs in the service group, so the broker exists by the time it is asked.
                 guard let broker = opened.withLockedValue({ $0 }) else { return 0 }
                 return try broker.reloadLogDefaults(defaults)
+            },
+            reloadCertificates: { settings in
+                guard let broker = opened.withLockedValue({ $0 }) else { return }
+                try broker.reloadCertificates(settings)
             })
         let runner = BrokerRunner(
             configuration: configuration, nonDefaultSettings: loaded.nonDefaultSettings, hangup: hangup,

@@ -144,6 +144,8 @@ struct AnsweringMiddleware: RequestMiddleware {
         case .listGroups: ListGroupsRequest()
         case .deleteGroups: DeleteGroupsRequest()
         case .offsetDelete: OffsetDeleteRequest()
+        case .saslHandshake: SaslHandshakeRequest()
+        case .saslAuthenticate: SaslAuthenticateRequest()
         case .shareGroupHeartbeat: ShareGroupHeartbeatRequest()
         case .shareGroupDescribe: ShareGroupDescribeRequest()
         case .shareFetch: ShareFetchRequest()

@@ -11,7 +11,7 @@ struct DescribeClusterHandler: KafkaResponseHandler {
     func respond(_ request: DescribeClusterRequest, context: RequestContext)
         -> DescribeClusterResponse
     {
-        let address = cluster.advertisedAddress
+        let address = cluster.advertisedAddress(for: context.session.listenerName)
         var response = DescribeClusterResponse(
             errorCode: 0, errorMessage: nil, clusterId: cluster.clusterId, controllerId: cluster.nodeId,
             brokers: [.init(brokerId: cluster.nodeId, host: address.host, port: Int32(address.port), rack: nil)])

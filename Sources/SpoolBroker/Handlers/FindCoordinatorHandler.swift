@@ -23,7 +23,7 @@ struct FindCoordinatorHandler: KafkaResponseHandler {
         -> FindCoordinatorResponse
     {
         let (error, message) = refusal(request, context: context)
-        let address = cluster.advertisedAddress
+        let address = cluster.advertisedAddress(for: context.session.listenerName)
         var response = FindCoordinatorResponse()
         if context.version >= 4 {
             response.coordinators = request.coordinatorKeys.map { key in

@@ -15,7 +15,7 @@ struct MetadataHandler: KafkaResponseHandler {
     func respond(_ request: MetadataRequest, context: RequestContext) async
         -> MetadataResponse
     {
-        let address = cluster.advertisedAddress
+        let address = cluster.advertisedAddress(for: context.session.listenerName)
         var response = MetadataResponse(
             brokers: [.init(nodeId: cluster.nodeId, host: address.host, port: Int32(address.port), rack: nil)],
             clusterId: cluster.clusterId, controllerId: cluster.nodeId)

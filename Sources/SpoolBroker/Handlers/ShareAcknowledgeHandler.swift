@@ -61,7 +61,7 @@ struct ShareAcknowledgeHandler: KafkaResponseHandler {
             }
             return result
         }
-        let address = cluster.advertisedAddress
+        let address = cluster.advertisedAddress(for: context.session.listenerName)
         var endpoint = ShareAcknowledgeResponse.NodeEndpoint()
         endpoint.nodeId = cluster.nodeId
         endpoint.host = address.host

@@ -95,7 +95,7 @@ struct ShareFetchHandler: KafkaResponseHandler {
             for read in reads { results.fetched(read) }
         }
         response.responses = results.topics(leader: cluster.nodeId)
-        response.nodeEndpoints = [Self.endpoint(cluster)]
+        response.nodeEndpoints = [Self.endpoint(cluster, listener: context.session.listenerName)]
         return response
     }
 
@@ -107,8 +107,8 @@ struct ShareFetchHandler: KafkaResponseHandler {
         return response
     }
 
-    static func endpoint(_ cluster: ClusterIdentity) -> ShareFetchResponse.NodeEndpoint {
-        let address = cluster.advertisedAddress
+    static func endpoint(_ cluster: ClusterIdentity, listener: String) -> ShareFetchResponse.NodeEndpoint {
+        let address = cluster.advertisedAddress(for: listener)
         var endpoint = ShareFetchResponse.NodeEndpoint()
         endpoint.nodeId = cluster.nodeId
         endpoint.host = address.host

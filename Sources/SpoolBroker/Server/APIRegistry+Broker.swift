@@ -11,10 +11,12 @@ extension APIRegistry {
     ///   - shares: the share-partitions (ShareFetch, ShareAcknowledge).
     ///   - transactions: the transaction coordinator.
     ///   - cluster: this broker's node id, cluster id and advertised address.
+    ///   - sasl: SASL for the SASL listeners; nil when no listener uses it.
     ///   - logger: where handlers log.
     static func broker(partitions: PartitionManager, configuration: BrokerConfiguration, groups: GroupCoordinator,
                        shareGroups: ShareGroupCoordinator, shares: SharePartitionManager,
-                       transactions: TransactionCoordinator, cluster: ClusterIdentity, logger: Logger) -> APIRegistry
+                       transactions: TransactionCoordinator, cluster: ClusterIdentity, sasl: SaslAuthenticator? = nil,
+                       logger: Logger) -> APIRegistry
     {
         let catalog = partitions.catalog
         var registry = APIRegistry()
@@ -69,6 +71,9 @@ extension APIRegistry {
         registry.register(DeleteShareGroupOffsetsHandler(access: shareOffsets, logger: logger))
         registry.register(
             OffsetDeleteHandler(groups: groups, catalog: catalog, groupStore: groups.store, logger: logger))
+        // SASL (KIP-43, KIP-152): served on every listener, answered ILLEGAL_SASL_STATE where SASL is not used.
+        registry.register(SaslHandshakeHandler(sasl: sasl))
+        registry.register(SaslAuthenticateHandler(sasl: sasl))
         registry.registerApiVersions()
         return registry
     }
@@ -77,10 +82,12 @@ extension APIRegistry {
 extension RequestDispatcher {
     /// The broker's dispatch: its registry behind request metrics and request logging, refusals logged at most
     /// `refusalLinesPerSecond` a second.
-    static func broker(registry: APIRegistry, logger: Logger, refusalLinesPerSecond: Int) -> RequestDispatcher {
+    static func broker(registry: APIRegistry, logger: Logger, refusalLinesPerSecond: Int,
+                       sasl: SaslAuthenticator? = nil) -> RequestDispatcher
+    {
         RequestDispatcher(
             registry: registry,
             middleware: [RequestMetricsMiddleware(registry: registry), RequestLoggingMiddleware(logger: logger)],
-            refusals: RefusalLog(logger: logger, linesPerSecond: refusalLinesPerSecond))
+            refusals: RefusalLog(logger: logger, linesPerSecond: refusalLinesPerSecond), sasl: sasl)
     }
 }

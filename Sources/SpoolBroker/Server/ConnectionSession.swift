@@ -1,4 +1,6 @@
 import NIOConcurrencyHelpers
+import NIOCore
+import SpoolProtocol
 
 /// What the broker knows of one client connection across its requests: its id, the client's address, the
 /// listener it came in on, who it is (its principal, once authenticated) and the client id it last sent.
@@ -7,6 +9,10 @@ final class ConnectionSession: Sendable {
     private struct State {
         var clientId: String?
         var principal: KafkaPrincipal
+        var sasl: SaslPhase
+        /// Whether SASL authentication succeeded once: a later exchange is a re-authentication, which must
+        /// prove the same principal.
+        var authenticatedOnce = false
     }
 
     private static let lastId = NIOLockedValueBox<UInt64>(0)
@@ -19,6 +25,8 @@ final class ConnectionSession: Sendable {
     let host: String
     /// The name of the listener the connection came in on (`PLAINTEXT`, `SASL_SSL`, … as `listeners` names it).
     let listenerName: String
+    /// Whether the listener uses SASL: when not, no request pays for the SASL checks.
+    let requiresSasl: Bool
     private let state: NIOLockedValueBox<State>
 
     /// - Parameters:
@@ -26,8 +34,9 @@ final class ConnectionSession: Sendable {
     ///   - host: the client's host as group tools and ACLs see it (`/127.0.0.1`; ACLs match it without `/`).
     ///   - listenerName: the listener the connection came in on.
     ///   - principal: who the connection is before SASL (ANONYMOUS, or the client certificate's subject).
+    ///   - requiresSasl: whether the listener serves nothing but ApiVersions and SASL before authentication.
     init(remote: String, host: String = "", listenerName: String = "PLAINTEXT",
-         principal: KafkaPrincipal = .anonymous)
+         principal: KafkaPrincipal = .anonymous, requiresSasl: Bool = false)
     {
         self.id = Self.lastId.withLockedValue { last in
             last += 1
@@ -36,15 +45,58 @@ final class ConnectionSession: Sendable {
         self.remote = remote
         self.host = host
         self.listenerName = listenerName
-        self.state = NIOLockedValueBox(State(principal: principal))
+        self.requiresSasl = requiresSasl
+        self.state = NIOLockedValueBox(
+            State(principal: principal, sasl: requiresSasl ? .awaitingHandshake : .notRequired))
     }
 
     /// Who the connection acts as: what the authorizer checks.
     var principal: KafkaPrincipal { state.withLockedValue { $0.principal } }
 
-    /// Records who the connection proved to be (SASL authentication succeeded).
+    /// Records who the connection proved to be (a client certificate, or SASL authentication succeeded).
     func authenticated(as principal: KafkaPrincipal) {
         state.withLockedValue { $0.principal = principal }
+    }
+
+    /// Where the connection is in SASL authentication.
+    var saslPhase: SaslPhase {
+        get { state.withLockedValue { $0.sasl } }
+        set { state.withLockedValue { $0.sasl = newValue } }
+    }
+
+    /// Whether SASL authentication has succeeded on this connection before (what re-authentication needs).
+    var hasAuthenticated: Bool { state.withLockedValue { $0.authenticatedOnce } }
+
+    /// Ends a successful SASL exchange: the principal, and until when it holds.
+    func saslSucceeded(as principal: KafkaPrincipal, expiresAt: NIODeadline?) {
+        state.withLockedValue {
+            $0.principal = principal
+            $0.sasl = .authenticated(expiresAt: expiresAt)
+            $0.authenticatedOnce = true
+        }
+    }
+
+    /// Lets a request through, or refuses it when the connection has not authenticated (or its SASL session
+    /// expired): only ApiVersions and the SASL APIs are served before. Kafka closes such a connection too.
+    /// - Throws: `ConnectionError` saying why the connection is closed.
+    func admit(_ apiKey: ApiKey) throws(ConnectionError) {
+        guard requiresSasl else { return }
+        if apiKey == .apiVersions || apiKey == .saslHandshake || apiKey == .saslAuthenticate { return }
+        switch saslPhase {
+        case .notRequired:
+            return
+        case .authenticated(let expiresAt):
+            guard let expiresAt, expiresAt <= .now() else { return }
+            throw ConnectionError(
+                description: "\(apiKey.name) after the SASL session expired (connections.max.reauth.ms): the client "
+                    + "must re-authenticate (KIP-368) before its session ends")
+        case .failed:
+            throw ConnectionError(description: "\(apiKey.name) after SASL authentication failed")
+        case .awaitingHandshake, .handshaken, .exchanging:
+            throw ConnectionError(
+                description: "\(apiKey.name) before SASL authentication on listener \(listenerName): authenticate "
+                    + "first (SaslHandshake, then SaslAuthenticate)")
+        }
     }
 
     /// The client id of the latest request that carried one.

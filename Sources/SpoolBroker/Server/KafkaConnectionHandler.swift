@@ -66,10 +66,14 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
     private let session: ConnectionSession
     /// The requests handed to the dispatcher and not yet complete, by sequence number: cancelled on close.
     private var tasks: [Int: Task<Void, Never>] = [:]
+    /// Whether file slices go to the socket with sendfile; a TLS connection must encrypt them, so they are read
+    /// into memory on the I/O threads first and count as reply bytes held in memory.
+    private let sendsFiles: Bool
 
     init(dispatcher: RequestDispatcher, session: ConnectionSession, receiver: KafkaFrameReceiver,
-         limits: ConnectionLimits, unsent: UnsentReplyBytes, logger: Logger)
+         limits: ConnectionLimits, unsent: UnsentReplyBytes, logger: Logger, sendsFiles: Bool = true)
     {
+        self.sendsFiles = sendsFiles
         self.dispatcher = dispatcher
         self.session = session
         self.receiver = receiver
@@ -141,12 +145,13 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
         lastGate = gate
         let body = frame.body
         let promise = context.eventLoop.makePromise(of: KafkaReply.self)
+        let sendsFiles = self.sendsFiles
         tasks[sequence] = Task {
             await previous?.wait()
             defer { gate.open() }
             do {
-                promise.succeed(
-                    try await dispatcher.handle(frame: body, session: session, eventLoop: eventLoop, gate: gate))
+                let reply = try await dispatcher.handle(frame: body, session: session, eventLoop: eventLoop, gate: gate)
+                promise.succeed(sendsFiles ? reply : try await reply.readingFileSlices())
             } catch {
                 promise.fail(error)
             }
@@ -288,7 +293,8 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
             // A client that goes away is routine, not a fault: only worth a line when debugging.
             logger.debug("client disconnected", metadata: ["remote": "\(session.remote)", "error": "\(error)"])
         } else {
-            dispatcher.refusals.closed(session, reason: "\(error)")
+            let reason = tlsFailureReason(error, listener: session.listenerName) ?? "\(error)"
+            dispatcher.refusals.closed(session, reason: reason)
         }
         closing = true
         context.close(promise: nil)

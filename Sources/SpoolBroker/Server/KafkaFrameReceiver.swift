@@ -184,6 +184,13 @@ final class KafkaFrameReceiver: ChannelDuplexHandler {
         sizeBytesSeen = 0
         let size = Int(Int32(bitPattern: sizeValue))
         guard size >= 0, size <= maximumFrameBytes else {
+            // A TLS record header (handshake, version 3.x) read as a size: a client configured for SSL.
+            if sizeValue >> 16 == 0x1603 {
+                throw ConnectionError(
+                    description: "a TLS handshake arrived on a listener without TLS: the client uses "
+                        + "security.protocol SSL or SASL_SSL; point it at an SSL or SASL_SSL listener, or use "
+                        + "PLAINTEXT or SASL_PLAINTEXT")
+            }
             throw KafkaProtocolError.frameTooLarge(size: size, limit: maximumFrameBytes)
         }
         return size

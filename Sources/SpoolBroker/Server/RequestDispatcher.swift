@@ -14,17 +14,22 @@ final class RequestDispatcher: Sendable {
     let registry: APIRegistry
     /// Where refusals are logged, rate-limited (handlers reach it through `RequestContext.refusals`).
     let refusals: RefusalLog
+    /// SASL for the SASL listeners' connections (bare tokens after SaslHandshake v0); nil when none uses SASL.
+    let sasl: SaslAuthenticator?
     private let chain: RequestMiddleware.Next
 
     /// - Parameters:
     ///   - registry: the APIs to answer.
     ///   - middleware: what runs around every handler, outermost first.
     ///   - refusals: where refusals are logged.
+    ///   - sasl: SASL for the SASL listeners, if any.
     init(registry: APIRegistry, middleware: [any RequestMiddleware] = [],
-         refusals: RefusalLog = RefusalLog(logger: Logger(label: "spool"), linesPerSecond: 10))
+         refusals: RefusalLog = RefusalLog(logger: Logger(label: "spool"), linesPerSecond: 10),
+         sasl: SaslAuthenticator? = nil)
     {
         self.registry = registry
         self.refusals = refusals
+        self.sasl = sasl
         let innermost: RequestMiddleware.Next = { [registry] request, context in
             guard let route = registry.route(for: type(of: request).apiKey) else {
                 throw ConnectionError(description: "no handler for \(type(of: request).apiKey.name)")
@@ -43,10 +48,15 @@ final class RequestDispatcher: Sendable {
     ///   - eventLoop: the connection's event loop.
     ///   - gate: opened when the request's ordered part is done.
     /// - Throws: `ConnectionError` (or a protocol error) when the connection must be closed: an API or version
-    ///   not registered (except ApiVersions, answered with error 35), or malformed bytes.
+    ///   not registered (except ApiVersions, answered with error 35), malformed bytes, a request other than
+    ///   ApiVersions and SASL before a SASL listener's connection authenticated, or a failed bare-token SASL
+    ///   exchange.
     func handle(frame: ByteBuffer, session: ConnectionSession, eventLoop: any EventLoop, gate: RequestGate)
         async throws -> KafkaReply
     {
+        if session.requiresSasl, let sasl, session.saslPhase.expectsRawToken {
+            return try await sasl.answerRawToken(frame, session: session, refusals: refusals)
+        }
         var buffer = frame
         let header = try RequestHeader.parse(from: &buffer)
         guard let apiKey = ApiKey(rawValue: header.requestApiKey), let route = registry.route(for: apiKey) else {
@@ -61,6 +71,7 @@ final class RequestDispatcher: Sendable {
                 description: "unsupported version \(version) of \(apiKey.name) (Spool answers \(route.versions)) "
                     + "from \(session.remote)")
         }
+        try session.admit(apiKey)
         session.sawClientId(header.clientId)
         let request = try route.decode(&buffer, version)
         let context = RequestContext(
