@@ -236,6 +236,61 @@ def spool_kcat(binary, workdir, size, records, lines):
     return rows
 
 
+def make_certificates(directory):
+    """A CA and a server certificate for 127.0.0.1 (chain and key in one PEM), from openssl."""
+    directory.mkdir(parents=True, exist_ok=True)
+    def openssl(*arguments):
+        subprocess.run(["openssl", *arguments], cwd=directory, check=True, capture_output=True, timeout=60)
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=compare CA")
+    (directory / "san.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+            "-subj", "/CN=localhost")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "server.crt", "-days", "2", "-extfile", "san.ext")
+    (directory / "server.pem").write_text((directory / "server.crt").read_text()
+                                          + (directory / "server.key").read_text())
+    return directory
+
+
+def spool_security(binary, workdir, size, records, lines):
+    """kcat produce (acks=all) and consume over PLAINTEXT and over SASL_SSL with SCRAM-SHA-512, on one broker
+    with both listeners: what TLS and SASL cost, side by side, the same topics' size and the same kcat flags."""
+    certs = make_certificates(Path(workdir) / "certs")
+    secure_port = free_port()
+    data = Path(workdir) / f"spool-data-{time.monotonic_ns()}"
+    password = "compare-secret"
+    server = Server(lambda port: [
+        binary, "serve", "--data-dir", str(data), "--admin-listen", "127.0.0.1:0", "--set", "log.level=warning",
+        "--set", f"listeners=PLAINTEXT://127.0.0.1:{port},SASL_SSL://127.0.0.1:{secure_port}",
+        "--set", "sasl.enabled.mechanisms=SCRAM-SHA-512", "--set", f"ssl.keystore.location={certs / 'server.pem'}"],
+        workdir, "spool-security", data)
+    rows = []
+    with server:
+        plaintext = ["-b", f"127.0.0.1:{server.port}"]
+        run([binary, "user", "create", "bench", "--password", password, "--mechanism", "SCRAM-SHA-512",
+             "-b", f"127.0.0.1:{server.port}"])
+        secure = ["-b", f"127.0.0.1:{secure_port}", "-X", "security.protocol=SASL_SSL",
+                  "-X", "sasl.mechanisms=SCRAM-SHA-512", "-X", "sasl.username=bench", "-X", f"sasl.password={password}",
+                  "-X", f"ssl.ca.location={certs / 'ca.pem'}"]
+        for name, connection in [("PLAINTEXT", plaintext), ("SASL_SSL SCRAM-SHA-512", secure)]:
+            topic = "perf-" + name.split()[0].lower()
+            run(["kcat", *connection, "-L", "-t", topic])
+            log(f"kcat produce {records} x {size} B acks=all over {name}")
+            _, seconds, cpu = timed(server, lambda: run(
+                ["kcat", *connection, "-P", "-t", topic, "-X", "acks=all", "-X", "linger.ms=5",
+                 "-X", "batch.num.messages=10000", "-X", "queue.buffering.max.messages=1000000", "-l", lines]))
+            rows.append(row("Spool", "kcat", "produce", size, f"acks=all, {name}", records, seconds, cpu,
+                            note="security: one broker, both listeners"))
+            log(f"kcat consume over {name}")
+            _, seconds, cpu = timed(server, lambda: run(
+                ["kcat", *connection, "-C", "-t", topic, "-o", "beginning", "-e", "-q",
+                 "-X", "fetch.message.max.bytes=4194304", "-X", "fetch.wait.max.ms=100"], stdout=subprocess.DEVNULL))
+            rows.append(row("Spool", "kcat", "consume", size, f"from beginning, {name}", records, seconds, cpu,
+                            note="security: one broker, both listeners"))
+    return rows
+
+
 def bench(binary, bootstrap, mode, arguments):
     out = run([binary, "bench", mode, "-b", bootstrap, "--json"] + arguments, timeout=300)
     return json.loads(out.strip().splitlines()[-1])
@@ -354,7 +409,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="a tenth of the records: a smoke run, not figures")
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs of each throughput part; the median is reported (default 3)")
-    parser.add_argument("--only", default="limits,kcat,bench,e2e,redis",
+    parser.add_argument("--only", default="limits,kcat,bench,e2e,redis,security",
                         help="comma-separated parts to run (default: all)")
     args = parser.parse_args()
     repeat = max(1, 1 if args.quick else args.repeat)
@@ -392,6 +447,12 @@ def main():
             if "bench" in parts:
                 results["rows"] += attempt(f"spool bench {size} B", lambda: median_runs(
                     repeat, lambda: spool_bench(args.spool, workdir, size, bench_counts[size])))
+            if "security" in parts and size == 1024:
+                lines = str(Path(workdir) / f"lines-{size}.txt")
+                write_lines(lines, counts[size], size)
+                results["rows"] += attempt(f"security {size} B", lambda: median_runs(
+                    repeat, lambda: spool_security(args.spool, workdir, size, counts[size], lines)))
+                os.unlink(lines)
             if "redis" in parts:
                 results["rows"] += attempt(f"redis {size} B", lambda: median_runs(
                     repeat, lambda: redis_streams(workdir, size, counts[size])))

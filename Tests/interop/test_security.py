@@ -172,10 +172,34 @@ def test_sasl_ssl_scram_sha_256_and_plain_authenticate_too(secure, certs):
 def test_ssl_with_a_client_certificate_produces_and_consumes(secure, certs):
     topic = f"ssl-{uuid.uuid4().hex[:8]}"
     assert produce_and_consume(ssl_client(secure, certs), topic, count=20) == [f"v{i}" for i in range(20)]
-    # The fetch path over TLS reads file slices into memory (no sendfile); a replay from offset 0 of a
-    # larger topic must come back whole.
     (only,) = AdminClient(ssl_client(secure, certs)).list_topics(timeout=TIMEOUT_S).brokers.values()
     assert only.port == secure.ports["SSL"]
+
+
+def test_a_replay_over_tls_streams_every_byte_of_the_log(secure, certs):
+    """Over TLS the fetch path cannot use sendfile: file slices are streamed in 128 KiB chunks. 4 MB of records
+    replayed from offset 0 come back whole and in order."""
+    topic = f"tls-replay-{uuid.uuid4().hex[:8]}"
+    config = ssl_client(secure, certs)
+    admin = AdminClient(config)
+    admin.create_topics([NewTopic(topic, num_partitions=1)])[topic].result(timeout=TIMEOUT_S)
+    producer = Producer({**config, "acks": "all", "linger.ms": 20})
+    count = 4000
+    for index in range(count):
+        producer.produce(topic, value=f"{index:08d}".encode() + os.urandom(496).hex().encode())
+    assert producer.flush(TIMEOUT_S) == 0
+    consumer = Consumer({**config, "group.id": f"g-{topic}", "auto.offset.reset": "earliest",
+                         "fetch.max.bytes": 8 * 1024 * 1024, "max.partition.fetch.bytes": 8 * 1024 * 1024})
+    consumer.subscribe([topic])
+    seen = []
+    deadline = time.monotonic() + 60
+    while len(seen) < count and time.monotonic() < deadline:
+        message = consumer.poll(0.5)
+        if message is not None and message.error() is None:
+            assert len(message.value()) == 1000
+            seen.append(int(message.value()[:8]))
+    consumer.close()
+    assert seen == list(range(count))
 
 
 def test_kcat_over_sasl_plaintext_with_plain(secure):
@@ -298,7 +322,8 @@ def test_clients_re_authenticate_before_connections_max_reauth_ms_and_keep_worki
         create_users(f"127.0.0.1:{ports['PLAINTEXT']}")
         config = sasl_ssl(broker, certs)
         topic = f"reauth-{uuid.uuid4().hex[:8]}"
-        AdminClient(config).create_topics([NewTopic(topic, 1)])[topic].result(timeout=TIMEOUT_S)
+        admin = AdminClient(config)
+        admin.create_topics([NewTopic(topic, 1)])[topic].result(timeout=TIMEOUT_S)
         producer = Producer({**config, "acks": "all"})
         failures = []
         deadline = time.monotonic() + 6

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Logging
 import NIOCore
+import NIOPosix
 import SpoolLog
 
 /// What bounds one connection, from the broker's settings.
@@ -66,9 +67,16 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
     private let session: ConnectionSession
     /// The requests handed to the dispatcher and not yet complete, by sequence number: cancelled on close.
     private var tasks: [Int: Task<Void, Never>] = [:]
-    /// Whether file slices go to the socket with sendfile; a TLS connection must encrypt them, so they are read
-    /// into memory on the I/O threads first and count as reply bytes held in memory.
+    /// Whether file slices go to the socket with sendfile. A TLS connection must encrypt them, so it streams each
+    /// slice instead: read `Self.streamedChunkBytes` at a time on the I/O threads, the next chunk read only once
+    /// the previous one is written, so a connection holds one chunk of file data at a time.
     private let sendsFiles: Bool
+    /// Parts waiting behind a slice being streamed (TLS connections only), with their write promises.
+    private var queuedParts = CircularBuffer<(KafkaReplyPart, EventLoopPromise<Void>?)>()
+    /// Whether a file slice is being streamed now (TLS connections only).
+    private var streaming = false
+    /// Bytes of a file slice a TLS connection reads into memory at a time.
+    static let streamedChunkBytes = 128 * 1024
 
     init(dispatcher: RequestDispatcher, session: ConnectionSession, receiver: KafkaFrameReceiver,
          limits: ConnectionLimits, unsent: UnsentReplyBytes, logger: Logger, sendsFiles: Bool = true)
@@ -90,6 +98,7 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
         closing = true
         watchdog?.cancel()
         watchdog = nil
+        while let (_, promise) = queuedParts.popFirst() { promise?.fail(ChannelError.ioOnClosedChannel) }
         while let frame = waiting.popFirst() { receiver.release(frame.reservedBytes) }
         cancelTasks()
     }
@@ -145,13 +154,12 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
         lastGate = gate
         let body = frame.body
         let promise = context.eventLoop.makePromise(of: KafkaReply.self)
-        let sendsFiles = self.sendsFiles
         tasks[sequence] = Task {
             await previous?.wait()
             defer { gate.open() }
             do {
-                let reply = try await dispatcher.handle(frame: body, session: session, eventLoop: eventLoop, gate: gate)
-                promise.succeed(sendsFiles ? reply : try await reply.readingFileSlices())
+                promise.succeed(
+                    try await dispatcher.handle(frame: body, session: session, eventLoop: eventLoop, gate: gate))
             } catch {
                 promise.fail(error)
             }
@@ -228,6 +236,11 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
     /// descriptor: the handle gives it back instead of closing it, and the slice keeps the file open
     /// until the write is done.
     private func write(_ part: KafkaReplyPart, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        guard sendsFiles else {
+            queuedParts.append((part, promise))
+            if !streaming { writeQueuedParts(context: context) }
+            return
+        }
         switch part {
         case .bytes(let buffer):
             context.write(Self.wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
@@ -245,6 +258,62 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
             }
             written.futureResult.cascade(to: promise)
             context.write(Self.wrapOutboundOut(.fileRegion(region)), promise: written)
+        }
+    }
+
+    /// Writes queued parts in order until a file slice, which is streamed before the parts after it (TLS).
+    private func writeQueuedParts(context: ChannelHandlerContext) {
+        while !streaming, let (part, promise) = queuedParts.popFirst() {
+            switch part {
+            case .bytes(let buffer):
+                context.write(Self.wrapOutboundOut(.byteBuffer(buffer)), promise: promise)
+            case .file(let slice):
+                streaming = true
+                stream(slice, from: 0, context: context, promise: promise)
+            }
+        }
+    }
+
+    /// Reads the next chunk of `slice` on the I/O threads and writes it; the chunk after it is read once it is
+    /// written. A read error closes the connection: the reply cannot be completed.
+    private func stream(_ slice: FileSlice, from offset: Int, context: ChannelHandlerContext,
+                        promise: EventLoopPromise<Void>?)
+    {
+        guard !closing else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        let count = min(Self.streamedChunkBytes, slice.length - offset)
+        guard count > 0 else {
+            streaming = false
+            promise?.succeed()
+            writeQueuedParts(context: context)
+            context.flush()
+            return
+        }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) {
+            try slice.file.read(count: count, at: slice.position + offset)
+        }.whenComplete { result in
+            let (handler, context) = bound.value
+            switch result {
+            case .success(let chunk):
+                guard !handler.closing else {
+                    promise?.fail(ChannelError.ioOnClosedChannel)
+                    return
+                }
+                context.writeAndFlush(Self.wrapOutboundOut(.byteBuffer(chunk))).whenComplete { written in
+                    let (handler, context) = bound.value
+                    if case .failure(let error) = written {
+                        promise?.fail(error)
+                        return
+                    }
+                    handler.stream(slice, from: offset + count, context: context, promise: promise)
+                }
+            case .failure(let error):
+                promise?.fail(error)
+                handler.errorCaught(context: context, error: error)
+            }
         }
     }
 

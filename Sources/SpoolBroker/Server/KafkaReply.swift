@@ -1,5 +1,4 @@
 import NIOCore
-import NIOPosix
 import SpoolLog
 
 /// What a request handler answers, ready for the connection to write.
@@ -23,28 +22,5 @@ enum KafkaReplyPart: Sendable {
         case .bytes(let buffer): buffer.readableBytes
         case .file(let slice): slice.length
         }
-    }
-}
-
-extension KafkaReply {
-    /// The reply with its file slices read into memory, on the I/O threads (never the event loop): what a TLS
-    /// connection writes, since sendfile would bypass the encryption.
-    /// - Throws: `LogError` when a slice cannot be read.
-    func readingFileSlices() async throws -> KafkaReply {
-        guard case .parts(let parts) = self, parts.contains(where: { if case .file = $0 { true } else { false } })
-        else { return self }
-        var read: [KafkaReplyPart] = []
-        read.reserveCapacity(parts.count)
-        for part in parts {
-            guard case .file(let slice) = part, slice.length > 0 else {
-                if case .bytes = part { read.append(part) }
-                continue
-            }
-            let bytes = try await NIOThreadPool.singleton.runIfActive {
-                try slice.file.read(count: slice.length, at: slice.position)
-            }
-            read.append(.bytes(bytes))
-        }
-        return .parts(read)
     }
 }
