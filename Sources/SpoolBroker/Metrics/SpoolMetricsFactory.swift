@@ -95,6 +95,8 @@ enum MetricsHelp {
         "spool_transaction_marker_failures_total":
             "Transaction marker writes that failed; the transaction stays preparing until the sweep finishes it.",
         "spool_transactions_open": "Transactions open now.",
+        "spool_sasl_authentications_total":
+            "SASL authentications on SASL listeners, by result (success, failure); re-authentications included.",
         "spool_unsent_reply_bytes": "Reply bytes written to connections and not yet sent.",
         "spool_queued_request_bytes": "Request bytes held in memory, waiting or being handled.",
     ]
