@@ -56,13 +56,18 @@ public final class AdminState: Sendable {
     /// - Throws: `AdminError.unavailable` before the broker is ready.
     func kafkaClient() throws -> KafkaClient {
         try state.withLockedValue { state in
-            guard state.phase == .ready, let broker = state.broker, let port = broker.listenerPort else {
+            guard state.phase == .ready, let broker = state.broker else {
                 throw AdminError.unavailable("the broker is \(state.phase.rawValue); try again once /health/ready answers 200")
             }
             if let client = state.client { return client }
+            guard let listener = broker.plaintextListener else {
+                throw AdminError.unavailable(
+                    "the admin API acts through a PLAINTEXT Kafka listener and every listener uses TLS or SASL: add "
+                        + "PLAINTEXT://127.0.0.1:PORT to listeners")
+            }
             let client = KafkaClient(
                 configuration: ClientConfiguration(
-                    bootstrapServers: [Self.loopbackAddress(of: broker.configuration.listen.host) + ":\(port)"],
+                    bootstrapServers: [Self.loopbackAddress(of: listener.host) + ":\(listener.port)"],
                     clientId: "spool-admin-http", requestTimeoutMs: 30_000))
             state.client = client
             return client

@@ -152,6 +152,15 @@ public struct Broker: Sendable {
     /// The port each Kafka listener is bound to, by listener name.
     public var listenerPorts: [String: Int] { server.listenerPorts }
 
+    /// The first PLAINTEXT listener, bound (its real port): where the admin listener's own Kafka client
+    /// connects. Nil when every listener needs TLS or SASL.
+    public var plaintextListener: ListenAddress? {
+        let ports = server.listenerPorts
+        return server.listeners.first { $0.securityProtocol == .plaintext }.flatMap { listener in
+            ports[listener.name].map { ListenAddress(host: listener.address.host, port: $0) }
+        }
+    }
+
     /// Reads the TLS listeners' certificate and key files again, with `settings` (SIGHUP): new connections use
     /// them, open ones keep theirs. Does nothing when no listener uses TLS.
     /// - Throws: `ConfigurationError` when the files cannot be used; the running certificate stays.
