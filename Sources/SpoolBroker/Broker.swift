@@ -106,14 +106,15 @@ public struct Broker: Sendable {
             groupService = GroupCoordinatorService(coordinator: groups, shareGroups: shareGroups)
             let cluster = ClusterIdentity(
                 clusterId: try Self.clusterId(dataDirectory: configuration.dataDirectory), configuration: configuration)
+            let authorizer = try await Self.authorizer(configuration: configuration, store: metadataStore)
             let registry = APIRegistry.broker(
                 partitions: partitions, configuration: configuration, groups: groups, shareGroups: shareGroups,
-                shares: shares, transactions: transactions, cluster: cluster, logger: logger)
+                shares: shares, transactions: transactions, cluster: cluster, authorizer: authorizer, logger: logger)
             server = KafkaServer(
                 configuration: configuration, dispatcher: .broker(
                     registry: registry, logger: logger,
-                    refusalLinesPerSecond: configuration.refusalLogLinesPerSecond), cluster: cluster,
-                logger: logger)
+                    refusalLinesPerSecond: configuration.refusalLogLinesPerSecond, authorizer: authorizer),
+                cluster: cluster, logger: logger)
             try await server.bind()
         } catch {
             try? await logManager.shutdown()
@@ -142,6 +143,18 @@ public struct Broker: Sendable {
 
     /// The port the Kafka listener is bound to.
     public var listenerPort: Int? { server.localPort }
+
+    /// Spool's authorizer with the stored ACLs loaded, when `authorizer.class.name` names one; nil otherwise.
+    private static func authorizer(configuration: BrokerConfiguration, store: SQLiteMetadataStore) async throws
+        -> Authorizer?
+    {
+        guard !configuration.authorizerClassName.isEmpty else { return nil }
+        let authorizer = Authorizer(
+            store: store, superUsers: Authorizer.superUsers(configuration.superUsers),
+            allowEveryoneIfNoAclFound: configuration.allowEveryoneIfNoAclFound)
+        try await authorizer.load()
+        return authorizer
+    }
 
     /// A cluster id made once per data directory (`cluster.id`), as Kafka's meta.properties keeps one.
     private static func clusterId(dataDirectory: String) throws -> String {

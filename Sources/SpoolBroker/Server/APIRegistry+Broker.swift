@@ -11,10 +11,12 @@ extension APIRegistry {
     ///   - shares: the share-partitions (ShareFetch, ShareAcknowledge).
     ///   - transactions: the transaction coordinator.
     ///   - cluster: this broker's node id, cluster id and advertised address.
+    ///   - authorizer: the ACL authorizer, nil when none is configured (the ACL APIs answer SECURITY_DISABLED).
     ///   - logger: where handlers log.
     static func broker(partitions: PartitionManager, configuration: BrokerConfiguration, groups: GroupCoordinator,
                        shareGroups: ShareGroupCoordinator, shares: SharePartitionManager,
-                       transactions: TransactionCoordinator, cluster: ClusterIdentity, logger: Logger) -> APIRegistry
+                       transactions: TransactionCoordinator, cluster: ClusterIdentity, authorizer: Authorizer?,
+                       logger: Logger) -> APIRegistry
     {
         let catalog = partitions.catalog
         var registry = APIRegistry()
@@ -69,6 +71,10 @@ extension APIRegistry {
         registry.register(DeleteShareGroupOffsetsHandler(access: shareOffsets, logger: logger))
         registry.register(
             OffsetDeleteHandler(groups: groups, catalog: catalog, groupStore: groups.store, logger: logger))
+        // ACLs (KIP-140): what kafka-acls.sh and `spool acl` use.
+        registry.register(CreateAclsHandler(authorizer: authorizer, logger: logger))
+        registry.register(DescribeAclsHandler(authorizer: authorizer))
+        registry.register(DeleteAclsHandler(authorizer: authorizer, logger: logger))
         registry.registerApiVersions()
         return registry
     }
@@ -77,10 +83,12 @@ extension APIRegistry {
 extension RequestDispatcher {
     /// The broker's dispatch: its registry behind request metrics and request logging, refusals logged at most
     /// `refusalLinesPerSecond` a second.
-    static func broker(registry: APIRegistry, logger: Logger, refusalLinesPerSecond: Int) -> RequestDispatcher {
+    static func broker(registry: APIRegistry, logger: Logger, refusalLinesPerSecond: Int, authorizer: Authorizer?)
+        -> RequestDispatcher
+    {
         RequestDispatcher(
             registry: registry,
             middleware: [RequestMetricsMiddleware(registry: registry), RequestLoggingMiddleware(logger: logger)],
-            refusals: RefusalLog(logger: logger, linesPerSecond: refusalLinesPerSecond))
+            refusals: RefusalLog(logger: logger, linesPerSecond: refusalLinesPerSecond), authorizer: authorizer)
     }
 }

@@ -7,7 +7,19 @@ final class ConnectionSession: Sendable {
     private struct State {
         var clientId: String?
         var principal: KafkaPrincipal
+        /// The authorizer's answers for this connection's principal, valid while the ACLs are at `generation`.
+        var decisions: [Decision: Bool] = [:]
+        var decisionsGeneration: UInt64 = 0
     }
+
+    private struct Decision: Hashable {
+        let operation: AclOperation
+        let resource: AclResource
+    }
+
+    /// Decisions a connection caches at most; past it the cache starts again (a client touching that many
+    /// resources pays one authorizer call per resource again, nothing more).
+    static let maximumCachedDecisions = 4096
 
     private static let lastId = NIOLockedValueBox<UInt64>(0)
 
@@ -44,7 +56,28 @@ final class ConnectionSession: Sendable {
 
     /// Records who the connection proved to be (SASL authentication succeeded).
     func authenticated(as principal: KafkaPrincipal) {
-        state.withLockedValue { $0.principal = principal }
+        state.withLockedValue { state in
+            state.principal = principal
+            state.decisions = [:]
+        }
+    }
+
+    /// Whether the connection may do `operation` on `resource`: the cached answer while the ACLs are still at
+    /// `generation`, else `decide`'s answer for the principal, cached.
+    func decision(_ operation: AclOperation, _ resource: AclResource, generation: UInt64,
+                  decide: (KafkaPrincipal) -> Bool) -> Bool
+    {
+        state.withLockedValue { state in
+            if state.decisionsGeneration != generation || state.decisions.count >= Self.maximumCachedDecisions {
+                state.decisions = [:]
+                state.decisionsGeneration = generation
+            }
+            let key = Decision(operation: operation, resource: resource)
+            if let cached = state.decisions[key] { return cached }
+            let allowed = decide(state.principal)
+            state.decisions[key] = allowed
+            return allowed
+        }
     }
 
     /// The client id of the latest request that carried one.
