@@ -112,14 +112,16 @@ public struct Broker: Sendable {
                     mechanisms: configuration.enabledSaslMechanisms, verifier: StoredCredentials(store: metadataStore),
                     reauthenticationMs: configuration.connectionsMaxReauthMs)
                 : nil
+            let authorizer = try await Self.authorizer(configuration: configuration, store: metadataStore)
             let registry = APIRegistry.broker(
                 partitions: partitions, configuration: configuration, groups: groups, shareGroups: shareGroups,
-                shares: shares, transactions: transactions, cluster: cluster, sasl: sasl, logger: logger)
+                shares: shares, transactions: transactions, cluster: cluster, sasl: sasl, authorizer: authorizer,
+                logger: logger)
             server = try KafkaServer(
                 configuration: configuration, dispatcher: .broker(
                     registry: registry, logger: logger,
-                    refusalLinesPerSecond: configuration.refusalLogLinesPerSecond, sasl: sasl), cluster: cluster,
-                logger: logger)
+                    refusalLinesPerSecond: configuration.refusalLogLinesPerSecond, sasl: sasl, authorizer: authorizer),
+                cluster: cluster, logger: logger)
             try await server.bind()
         } catch {
             try? await logManager.shutdown()
@@ -166,6 +168,18 @@ public struct Broker: Sendable {
     /// - Throws: `ConfigurationError` when the files cannot be used; the running certificate stays.
     public func reloadCertificates(_ settings: TLSSettings) throws(ConfigurationError) {
         try server.tls?.reload(settings)
+    }
+
+    /// Spool's authorizer with the stored ACLs loaded, when `authorizer.class.name` names one; nil otherwise.
+    private static func authorizer(configuration: BrokerConfiguration, store: SQLiteMetadataStore) async throws
+        -> Authorizer?
+    {
+        guard !configuration.authorizerClassName.isEmpty else { return nil }
+        let authorizer = Authorizer(
+            store: store, superUsers: Authorizer.superUsers(configuration.superUsers),
+            allowEveryoneIfNoAclFound: configuration.allowEveryoneIfNoAclFound)
+        try await authorizer.load()
+        return authorizer
     }
 
     /// A cluster id made once per data directory (`cluster.id`), as Kafka's meta.properties keeps one.

@@ -157,6 +157,15 @@ public struct BrokerConfiguration: Sendable, Equatable {
     /// Segment and index files kept open at once (`log.max.open.files`); 0 derives it from the open-file limit.
     public var maximumOpenLogFiles = 0
 
+    /// The authorizer (`authorizer.class.name`): empty for none (every request allowed, as before ACLs); Kafka's
+    /// `org.apache.kafka.metadata.authorizer.StandardAuthorizer`, `kafka.security.authorizer.AclAuthorizer` or
+    /// `spool` turn on Spool's ACL authorizer.
+    public var authorizerClassName = ""
+    /// Principals allowed everything when an authorizer is on (`super.users`, `User:a;User:b` as Kafka writes it).
+    public var superUsers = ""
+    /// Whether a resource no ACL covers is open to every principal (`allow.everyone.if.no.acl.found`).
+    public var allowEveryoneIfNoAclFound = false
+
     /// The built-in defaults: data in `./data`, listener on 127.0.0.1:9092, Kafka's log defaults.
     public init() {}
 

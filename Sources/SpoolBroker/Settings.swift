@@ -165,6 +165,30 @@ enum Settings {
         integer("group.share.max.share.sessions",
                 "Share sessions the broker holds; a new one past it gets SHARE_SESSION_LIMIT_REACHED.",
                 1...1_000_000, \.shareMaxSessions),
+        Setting(
+            key: "authorizer.class.name",
+            help: "Authorizer: empty for none (all allowed); StandardAuthorizer, AclAuthorizer or spool for ACLs.",
+            apply: { (value, configuration) throws(ConfigurationError) in
+                guard value.isEmpty || Authorizer.classNames.contains(value) else {
+                    throw ConfigurationError(
+                        "invalid value '\(value)' for authorizer.class.name: expected empty or one of "
+                            + Authorizer.classNames.sorted().joined(separator: ", "))
+                }
+                configuration.authorizerClassName = value
+            },
+            current: { $0.authorizerClassName }),
+        Setting(
+            key: "super.users", help: "Principals allowed everything by the authorizer, User:NAME separated by ';'.",
+            apply: { (value, configuration) throws(ConfigurationError) in
+                for principal in Authorizer.superUsers(value) where KafkaPrincipal(parsing: principal) == nil {
+                    throw ConfigurationError(
+                        "invalid principal '\(principal)' in super.users: expected Type:Name, as User:admin")
+                }
+                configuration.superUsers = value
+            },
+            current: { $0.superUsers }),
+        flag("allow.everyone.if.no.acl.found", "Allow every principal on a resource that no ACL covers.",
+             \.allowEveryoneIfNoAclFound),
         integer("log.refusals.per.second",
                 "Log lines a second, broker-wide, about refused requests and connections closed for bad bytes.",
                 0...1_000_000, \.refusalLogLinesPerSecond),

@@ -138,6 +138,25 @@ enum MetadataSchema {
                 CREATE UNIQUE INDEX txn_state_producer ON txn_state (producer_id);
                 """)
         }
+        // "v7-scram-credentials" is taken by SASL/SCRAM's credential table.
+        migrator.registerMigration("v8-acls") { db in
+            // One row per ACL binding, spelled with Kafka's names (TOPIC, PREFIXED, User:alice, READ, ALLOW) so
+            // that the table reads as kafka-acls.sh prints it. A binding is its whole row: creating one twice
+            // leaves one.
+            try db.execute(sql: """
+                CREATE TABLE acl (
+                    resource_type TEXT NOT NULL,
+                    resource_name TEXT NOT NULL,
+                    pattern_type TEXT NOT NULL CHECK (pattern_type IN ('LITERAL', 'PREFIXED')),
+                    principal TEXT NOT NULL,
+                    host TEXT NOT NULL,
+                    operation TEXT NOT NULL,
+                    permission_type TEXT NOT NULL CHECK (permission_type IN ('ALLOW', 'DENY')),
+                    PRIMARY KEY (resource_type, resource_name, pattern_type, principal, host, operation,
+                        permission_type)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -27,15 +27,17 @@ final class RoutedBroker {
         server = Task { [broker] in try await broker.server.run() }
     }
 
-    /// Sends `request` at `version` and decodes the answer.
+    /// Sends `request` at `version` on `session` (a new anonymous connection by default) and decodes the answer.
     func call<Response: KafkaResponseMessage>(_ request: some KafkaRequestMessage, version: Int16,
-                                              as type: Response.Type) async throws -> Response
+                                              as type: Response.Type,
+                                              session: ConnectionSession = ConnectionSession(remote: "test"))
+        async throws -> Response
     {
         var frame = ByteBufferAllocator().buffer(capacity: 256)
         try KafkaCodec.encodeRequest(request, version: version, correlationId: 7, clientId: "test", into: &frame)
         frame.moveReaderIndex(forwardBy: 4)  // the size prefix; the router gets the frame body
         let reply = try await router.handle(
-            frame: frame, session: ConnectionSession(remote: "test"),
+            frame: frame, session: session,
             eventLoop: NIOSingletons.posixEventLoopGroup.next(),
             gate: RequestGate())
         guard case .frame(var buffer) = reply else { throw UnexpectedReply() }

@@ -12,6 +12,21 @@ enum ConfigResourceType: Int8 {
     /// A consumer or share group's configs (KIP-848, KIP-932); Spool has them for share groups.
     case group = 32
 
+    /// Throws the authorization error when the principal may not do `operation` (DESCRIBE_CONFIGS, ALTER_CONFIGS)
+    /// on the config resource of `type` and `name`: a topic, a group, or the cluster for broker configs. An unknown
+    /// type is left to the handler's own check.
+    /// - Throws: `BrokerError` TOPIC, GROUP or CLUSTER_AUTHORIZATION_FAILED.
+    static func authorize(_ operation: AclOperation, type: Int8, name: String, context: RequestContext)
+        throws(BrokerError)
+    {
+        switch ConfigResourceType(rawValue: type) {
+        case .topic: try context.authorize(operation, .topic(name))
+        case .group: try context.authorize(operation, .group(name))
+        case .broker, .brokerLogger: try context.authorize(operation, .cluster)
+        case nil: break
+        }
+    }
+
     /// The topic an alter request (AlterConfigs or IncrementalAlterConfigs) names, or why it cannot be altered:
     /// broker settings are read-only, and topics are the only other resource Spool has configs for.
     /// - Throws: INVALID_REQUEST for a broker or unknown resource type, UNKNOWN_TOPIC_OR_PARTITION for no topic.
@@ -97,7 +112,16 @@ func alterEach<Resource: AlterableResource, Answer>(
     _ body: (Resource) async -> Result<Void, BrokerError>
 ) async -> [Answer] {
     let outcomes = await eachDistinct(
-        resources, key: { "resource \"\($0.resourceName)\" of type \($0.resourceType)" }, context: context, body)
+        resources, key: { "resource \"\($0.resourceName)\" of type \($0.resourceType)" }, context: context
+    ) { resource -> Result<Void, BrokerError> in
+        do throws(BrokerError) {
+            try ConfigResourceType.authorize(
+                .alterConfigs, type: resource.resourceType, name: resource.resourceName, context: context)
+        } catch {
+            return .failure(error)
+        }
+        return await body(resource)
+    }
     return outcomes.map { resource, outcome in
         answer(outcome.errorCode, outcome.errorMessage, resource.resourceType, resource.resourceName)
     }

@@ -21,7 +21,7 @@ struct AlterShareGroupOffsetsHandler: KafkaResponseHandler {
         -> AlterShareGroupOffsetsResponse
     {
         var response = AlterShareGroupOffsetsResponse()
-        if let refusal = access.refusalToChange(request.groupId, context: context) {
+        if let refusal = access.refusalToChange(request.groupId, .read, context: context) {
             response.errorCode = refusal.code.rawValue
             response.errorMessage = refusal.message
             return response

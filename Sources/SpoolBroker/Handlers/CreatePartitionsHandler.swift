@@ -20,7 +20,7 @@ struct CreatePartitionsHandler: KafkaResponseHandler {
         let outcomes = await eachDistinct(
             request.topics, key: { "topic \"\($0.name)\"" }, context: context
         ) { topic in
-            await grow(topic, validateOnly: request.validateOnly, budget: &budget)
+            await grow(topic, validateOnly: request.validateOnly, budget: &budget, context: context)
         }
         for (topic, outcome) in outcomes {
             response.results.append(
@@ -32,9 +32,10 @@ struct CreatePartitionsHandler: KafkaResponseHandler {
     /// Checks one topic's new count and, unless `validateOnly`, adds the partitions.
     /// - Returns: success, or why the topic was refused.
     private func grow(_ topic: CreatePartitionsRequest.CreatePartitionsTopic, validateOnly: Bool,
-                      budget: inout PartitionBudget) async -> Result<Void, BrokerError>
+                      budget: inout PartitionBudget, context: RequestContext) async -> Result<Void, BrokerError>
     {
         do {
+            try context.authorize(.alter, .topic(topic.name))
             let added = try validate(topic)
             try budget.take(added, for: topic.name)
         } catch {

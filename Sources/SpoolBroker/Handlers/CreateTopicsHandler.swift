@@ -36,8 +36,11 @@ struct CreateTopicsHandler: KafkaResponseHandler {
         var budget = PartitionBudget(limit: configuration.maximumPartitionsPerRequest)
         let outcomes = await eachDistinct(
             request.topics, key: { "topic \"\($0.name)\"" }, context: context
-        ) { topic in
-            await create(topic, validateOnly: request.validateOnly, budget: &budget)
+        ) { topic -> Result<Created, BrokerError> in
+            if let denial = context.topicCreationDenial(topic.name) {
+                return .failure(BrokerError(code: denial, message: "not authorized to create topic \"\(topic.name)\""))
+            }
+            return await create(topic, validateOnly: request.validateOnly, budget: &budget)
         }
         for (topic, outcome) in outcomes {
             response.topics.append(answer(topic, outcome, version: context.version))

@@ -17,7 +17,10 @@ struct DeleteGroupsHandler: KafkaResponseHandler {
     {
         var seen = Set<String>()
         let unique = request.groupsNames.filter { seen.insert($0).inserted }
-        let valid = unique.filter { GroupRequests.groupIdError($0) == nil }
+        let refusals = Dictionary(uniqueKeysWithValues: unique.compactMap { groupId in
+            GroupRequests.refusal(groupId, .delete, context: context).map { (groupId, $0) }
+        })
+        let valid = unique.filter { refusals[$0] == nil }
         var share = shareGroups.delete(valid)
         for groupId in valid where share[groupId] == nil && shares.hasState(group: groupId) {
             share[groupId] = KafkaErrorCode.none
@@ -36,6 +39,7 @@ struct DeleteGroupsHandler: KafkaResponseHandler {
         var errors = Dictionary(
             zip(classic, await groups.deleteGroups(classic)), uniquingKeysWith: { first, _ in first })
         errors.merge(share) { _, shared in shared }
+        errors.merge(refusals) { _, refused in refused }
         return DeleteGroupsResponse(results: unique.map { groupId in
             DeleteGroupsResponse.DeletableGroupResult(
                 groupId: groupId, errorCode: (errors[groupId] ?? .invalidGroupId).rawValue)

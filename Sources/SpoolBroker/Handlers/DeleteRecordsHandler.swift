@@ -17,6 +17,7 @@ struct DeleteRecordsHandler: KafkaResponseHandler {
                 var answer = DeleteRecordsResponse.DeleteRecordsPartitionResult(
                     partitionIndex: partition.partitionIndex, lowWatermark: -1, errorCode: 0)
                 do {
+                    try context.authorize(.delete, .topic(topic.name))
                     answer.lowWatermark = try await partitions.deleteRecords(
                         of: TopicPartition(topic: topic.name, partition: partition.partitionIndex),
                         before: partition.offset)

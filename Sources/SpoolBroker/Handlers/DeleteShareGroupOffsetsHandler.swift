@@ -18,7 +18,7 @@ struct DeleteShareGroupOffsetsHandler: KafkaResponseHandler {
         -> DeleteShareGroupOffsetsResponse
     {
         var response = DeleteShareGroupOffsetsResponse()
-        if let refusal = access.refusalToChange(request.groupId, context: context) {
+        if let refusal = access.refusalToChange(request.groupId, .delete, context: context) {
             response.errorCode = refusal.code.rawValue
             response.errorMessage = refusal.message
             return response

@@ -28,7 +28,7 @@ struct DeleteTopicsHandler: KafkaResponseHandler {
             (try? entry.element.get()).map { "topic \($0)" } ?? "entry \(entry.offset)"
         }, context: context) { entry in
             switch entry.element {
-            case .success(let target): await delete(target)
+            case .success(let target): await delete(target, context: context)
             case .failure(let error): .failure(error)
             }
         }
@@ -62,11 +62,15 @@ struct DeleteTopicsHandler: KafkaResponseHandler {
 
     /// Deletes the topic `target` names.
     /// - Returns: the deleted topic, or why it was not deleted.
-    private func delete(_ target: Target) async -> Result<TopicEntry, BrokerError> {
+    private func delete(_ target: Target, context: RequestContext) async -> Result<TopicEntry, BrokerError> {
         let entry: TopicEntry?
         switch target {
         case .name(let name): entry = catalog.topic(name)
         case .id(let id): entry = catalog.topic(id: id)
+        }
+        // DELETE on the topic, asked even when it is missing so that a denied principal learns nothing of it.
+        if let name = entry?.name ?? target.parts.name, let denial = context.denial(.delete, .topic(name)) {
+            return .failure(.init(code: denial, message: "not authorized to delete topic \"\(name)\""))
         }
         guard let entry else {
             return switch target {

@@ -17,6 +17,9 @@ struct DescribeClusterHandler: KafkaResponseHandler {
             brokers: [.init(brokerId: cluster.nodeId, host: address.host, port: Int32(address.port), rack: nil)])
         // The endpoint type exists from v1 only; v0 must keep the default.
         if context.version >= 1 { response.endpointType = request.endpointType }
+        if let denial = context.denial(.describe, .cluster) {
+            return DescribeClusterResponse(errorCode: denial.rawValue, errorMessage: "not authorized to DESCRIBE the cluster")
+        }
         return response
     }
 }

@@ -28,6 +28,8 @@ struct DescribeConfigsHandler: KafkaResponseHandler {
                 errorCode: 0, errorMessage: nil, resourceType: resource.resourceType,
                 resourceName: resource.resourceName)
             do {
+                try ConfigResourceType.authorize(
+                    .describeConfigs, type: resource.resourceType, name: resource.resourceName, context: context)
                 var entries = try describe(resource, request: request, version: context.version)
                 // Kafka lists every config when the keys are null or empty.
                 if let keys = resource.configurationKeys, !keys.isEmpty {

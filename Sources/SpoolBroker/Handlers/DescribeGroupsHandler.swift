@@ -14,7 +14,7 @@ struct DescribeGroupsHandler: KafkaResponseHandler {
         let version = context.version
         var response = DescribeGroupsResponse()
         for groupId in request.groups {
-            if let error = GroupRequests.groupIdError(groupId) {
+            if let error = GroupRequests.refusal(groupId, .describe, context: context) {
                 response.groups.append(DescribeGroupsResponse.DescribedGroup(
                     errorCode: error.rawValue, groupId: groupId, groupState: GroupPhase.dead.rawValue))
                 continue

@@ -16,6 +16,10 @@ struct DescribeLogDirsHandler: KafkaResponseHandler {
     let dataDirectory: String
 
     func respond(_ request: DescribeLogDirsRequest, context: RequestContext) async -> DescribeLogDirsResponse {
+        // v0-2 have no error code: a denied client sees no log directories.
+        if let denial = context.denial(.describe, .cluster) {
+            return DescribeLogDirsResponse(errorCode: context.version >= 3 ? denial.rawValue : 0)
+        }
         let logs = wanted(request)
         let directory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
         // Sizes and statvfs are blocking file-system calls: off the event loop, on NIO's blocking pool.

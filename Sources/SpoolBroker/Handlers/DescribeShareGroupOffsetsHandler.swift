@@ -19,15 +19,19 @@ struct DescribeShareGroupOffsetsHandler: KafkaResponseHandler {
         -> DescribeShareGroupOffsetsResponse
     {
         var groups: [Group] = []
-        for group in request.groups { groups.append(await describe(group)) }
+        for group in request.groups { groups.append(await describe(group, context: context)) }
         return DescribeShareGroupOffsetsResponse(groups: groups)
     }
 
-    private func describe(_ request: DescribeShareGroupOffsetsRequest.DescribeShareGroupOffsetsRequestGroup) async
-        -> Group
+    private func describe(_ request: DescribeShareGroupOffsetsRequest.DescribeShareGroupOffsetsRequestGroup,
+                          context: RequestContext) async -> Group
     {
         var group = Group()
         group.groupId = request.groupId
+        if let denial = context.denial(.describe, .group(request.groupId)) {
+            group.errorCode = denial.rawValue
+            return group
+        }
         if let refusal = access.refusal(request.groupId, requireEmpty: false) {
             group.errorCode = refusal.code.rawValue
             group.errorMessage = refusal.message

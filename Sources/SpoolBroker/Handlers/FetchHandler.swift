@@ -30,22 +30,27 @@ struct FetchHandler: KafkaAPIHandler {
 
     /// The record sets go out as file slices (`.parts`), sent with sendfile.
     func handle(_ request: FetchRequest, context: RequestContext) async throws -> KafkaReply {
-        let plan = ReadPlan(
-            partitions: request.topics.flatMap { topic in
-                topic.partitions.map {
-                    ReadPlan.Partition(
-                        partition: TopicPartition(topic: topic.topic, partition: $0.partition),
-                        fetchOffset: $0.fetchOffset, maxBytes: Int($0.partitionMaxBytes),
-                        currentLeaderEpoch: $0.currentLeaderEpoch, readCommitted: request.isolationLevel == 1)
-                }
-            },
-            maxBytes: Int(request.maxBytes))
-        let result = try await partitions.fetch(
-            plan, minBytes: Int(request.minBytes), maxWaitMs: request.maxWaitMs, eventLoop: context.eventLoop)
-        var reads = result.reads.makeIterator()
+        let wanted: [ReadPlan.Partition] = request.topics.flatMap { topic in
+            topic.partitions.map {
+                ReadPlan.Partition(
+                    partition: TopicPartition(topic: topic.topic, partition: $0.partition),
+                    fetchOffset: $0.fetchOffset, maxBytes: Int($0.partitionMaxBytes),
+                    currentLeaderEpoch: $0.currentLeaderEpoch, readCommitted: request.isolationLevel == 1)
+            }
+        }
+        let reads = try await context.authorizing(
+            wanted, .read, resource: { .topic($0.partition.topic) },
+            refused: { ReadPlan.PartitionRead(error: .init(code: $0, message: "not authorized to read the topic")) }
+        ) { allowed in
+            try await partitions.fetch(
+                ReadPlan(partitions: allowed, maxBytes: Int(request.maxBytes)), minBytes: Int(request.minBytes),
+                maxWaitMs: request.maxWaitMs, eventLoop: context.eventLoop
+            ).reads
+        }
+        var next = reads.makeIterator()
         let topics = request.topics.map { topic in
             TopicResult(name: topic.topic, partitions: topic.partitions.map { partition in
-                guard let read = reads.next() else { preconditionFailure("one read per planned partition") }
+                guard let read = next.next() else { preconditionFailure("one read per planned partition") }
                 return Self.result(partition.partition, read)
             })
         }

@@ -27,14 +27,15 @@ struct FindCoordinatorHandler: KafkaResponseHandler {
         var response = FindCoordinatorResponse()
         if context.version >= 4 {
             response.coordinators = request.coordinatorKeys.map { key in
-                let refused = error ?? (GroupRequests.withinLimit(key) ? nil : .coordinatorNotAvailable)
+                let refused = error ?? denial(key, request.keyType, context: context)
+                    ?? (GroupRequests.withinLimit(key) ? nil : .coordinatorNotAvailable)
                 guard let refused else {
                     return .init(key: key, nodeId: cluster.nodeId, host: address.host, port: Int32(address.port))
                 }
                 return .init(key: key, nodeId: -1, host: "", port: -1, errorCode: refused.rawValue,
                              errorMessage: message)
             }
-        } else if let error {
+        } else if let error = error ?? denial(request.key, request.keyType, context: context) {
             response.errorCode = error.rawValue
             if context.version >= 1 { response.errorMessage = message }
             response.nodeId = -1
@@ -45,6 +46,17 @@ struct FindCoordinatorHandler: KafkaResponseHandler {
             response.port = Int32(address.port)
         }
         return response
+    }
+
+    /// The authorization error for one key: DESCRIBE on the group or transactional id (CLUSTER_ACTION on the
+    /// cluster for share partitions, which only brokers ask for), nil when allowed.
+    private func denial(_ key: String, _ keyType: Int8, context: RequestContext) -> KafkaErrorCode? {
+        switch KeyType(rawValue: keyType) {
+        case .group: context.denial(.describe, .group(key))
+        case .transaction: context.denial(.describe, .transactionalId(key))
+        case .share: context.denial(.clusterAction, .cluster)
+        case nil: nil
+        }
     }
 
     /// The error for every key of `request`, or nil for the key types this broker coordinates.

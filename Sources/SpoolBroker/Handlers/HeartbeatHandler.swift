@@ -10,7 +10,7 @@ struct HeartbeatHandler: KafkaResponseHandler {
     func respond(_ request: HeartbeatRequest, context: RequestContext)
         -> HeartbeatResponse
     {
-        if let error = GroupRequests.groupIdError(request.groupId) {
+        if let error = GroupRequests.refusal(request.groupId, .read, context: context) {
             return HeartbeatResponse(errorCode: error.rawValue)
         }
         let error = groups.heartbeat(

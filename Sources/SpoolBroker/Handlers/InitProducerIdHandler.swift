@@ -18,6 +18,9 @@ struct InitProducerIdHandler: KafkaResponseHandler {
         -> InitProducerIdResponse
     {
         if let transactionalId = request.transactionalId, !transactionalId.isEmpty {
+            if let denial = context.denial(.write, .transactionalId(transactionalId)) {
+                return InitProducerIdResponse(errorCode: denial.rawValue, producerId: -1, producerEpoch: -1)
+            }
             let (code, producerId, epoch) = await transactions.initProducerId(
                 transactionalId: transactionalId, timeoutMs: request.transactionTimeoutMs,
                 producerId: context.version >= 3 ? request.producerId : -1,
@@ -29,6 +32,15 @@ struct InitProducerIdHandler: KafkaResponseHandler {
                         + "transaction.max.timeout.ms (\(transactions.settings.maxTimeoutMs))")
             }
             return InitProducerIdResponse(errorCode: code.rawValue, producerId: producerId, producerEpoch: epoch)
+        }
+        // An idempotent producer needs IDEMPOTENT_WRITE on the cluster, or WRITE on some topic (KIP-679).
+        guard context.isAllowed(.idempotentWrite, .cluster, quietly: true) || context.isAllowedOnAny(.write, type: .topic)
+        else {
+            context.refusals.refused(
+                context, resource: AclResource.cluster.description, code: .clusterAuthorizationFailed,
+                reason: "\(context.session.principal) may neither IDEMPOTENT_WRITE the cluster nor WRITE any topic")
+            return InitProducerIdResponse(
+                errorCode: KafkaErrorCode.clusterAuthorizationFailed.rawValue, producerId: -1, producerEpoch: -1)
         }
         do {
             let (producerId, epoch) = try await catalog.store.allocateProducerId()

@@ -15,7 +15,7 @@ struct JoinGroupHandler: KafkaResponseHandler {
     {
         // A join may wait for a whole rebalance: later requests on this connection must not wait for it.
         context.gate.open()
-        if let error = GroupRequests.groupIdError(request.groupId) {
+        if let error = GroupRequests.refusal(request.groupId, .read, context: context) {
             return response(.failed(error, memberId: request.memberId), version: context.version)
         }
         if let error = GroupRequests.shareGroupError(request.groupId, shareGroups, context: context) {

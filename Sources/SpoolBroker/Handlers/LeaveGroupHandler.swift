@@ -10,7 +10,7 @@ struct LeaveGroupHandler: KafkaResponseHandler {
     func respond(_ request: LeaveGroupRequest, context: RequestContext)
         -> LeaveGroupResponse
     {
-        if let error = GroupRequests.groupIdError(request.groupId) {
+        if let error = GroupRequests.refusal(request.groupId, .read, context: context) {
             return LeaveGroupResponse(errorCode: error.rawValue)
         }
         let leaving: [(memberId: String, groupInstanceId: String?)] =

@@ -16,8 +16,11 @@ struct ListGroupsHandler: KafkaResponseHandler {
         let states = Set(request.statesFilter.map { $0.lowercased() })
         let types = Set(request.typesFilter.map { $0.lowercased() })
         var response = ListGroupsResponse()
+        // DESCRIBE on the cluster lists every group; without it, only the groups the principal may describe.
+        let everyGroup = context.isAllowed(.describe, .cluster, quietly: true)
         func add(_ groupId: String, protocolType: String, state: String, type: String) {
-            guard types.isEmpty || types.contains(type), states.isEmpty || states.contains(state.lowercased())
+            guard types.isEmpty || types.contains(type), states.isEmpty || states.contains(state.lowercased()),
+                  everyGroup || context.isAllowed(.describe, .group(groupId), quietly: true)
             else { return }
             var listed = ListGroupsResponse.ListedGroup(groupId: groupId, protocolType: protocolType)
             if version >= 4 { listed.groupState = state }

@@ -15,7 +15,14 @@ struct ListOffsetsHandler: KafkaResponseHandler {
         var response = ListOffsetsResponse()
         for topic in request.topics {
             var answer = ListOffsetsResponse.ListOffsetsTopicResponse(name: topic.name)
+            let denial = context.denial(.describe, .topic(topic.name))
             for partition in topic.partitions {
+                if let denial {
+                    answer.partitions.append(.init(
+                        partitionIndex: partition.partitionIndex, errorCode: denial.rawValue, timestamp: -1, offset: -1,
+                        leaderEpoch: -1))
+                    continue
+                }
                 answer.partitions.append(
                     await lookup(
                         partition, of: topic.name, version: context.version,

@@ -22,23 +22,35 @@ struct MetadataHandler: KafkaResponseHandler {
         // Metadata v0 has no null array: an empty list means every topic.
         let everything = request.topics == nil || (context.version == 0 && request.topics?.isEmpty == true)
         guard !everything, let requested = request.topics else {
-            response.topics = catalog.allTopics.map { describe($0) }
+            // A listing leaves out what the principal may not describe, as Kafka does.
+            response.topics = catalog.allTopics.filter { context.isAllowed(.describe, .topic($0.name), quietly: true) }
+                .map { describe($0) }
             return response
         }
         // Before v4 a client cannot say no, and Kafka creates; from v4 it asks with allowAutoTopicCreation.
         let allowCreation = context.version < 4 || request.allowAutoTopicCreation
         for topic in requested {
-            response.topics.append(await lookup(topic, allowCreation: allowCreation))
+            response.topics.append(await lookup(topic, allowCreation: allowCreation, context: context))
         }
         return response
     }
 
-    private func lookup(_ topic: MetadataRequest.MetadataRequestTopic, allowCreation: Bool) async
-        -> MetadataResponse.MetadataResponseTopic
+    private func lookup(_ topic: MetadataRequest.MetadataRequestTopic, allowCreation: Bool,
+                        context: RequestContext) async -> MetadataResponse.MetadataResponseTopic
     {
         guard let name = topic.name else {
-            if let entry = catalog.topic(id: topic.topicId) { return describe(entry) }
+            if let entry = catalog.topic(id: topic.topicId) {
+                if let denial = context.denial(.describe, .topic(entry.name)) {
+                    return .init(errorCode: denial.rawValue, name: nil, topicId: topic.topicId)
+                }
+                return describe(entry)
+            }
             return .init(errorCode: KafkaErrorCode.unknownTopicId.rawValue, name: nil, topicId: topic.topicId)
+        }
+        if let denial = context.denial(.describe, .topic(name)) { return .init(errorCode: denial.rawValue, name: name) }
+        // Creating a missing topic needs CREATE on the cluster or on the topic.
+        if allowCreation, catalog.topic(name) == nil, let denial = context.topicCreationDenial(name) {
+            return .init(errorCode: denial.rawValue, name: name)
         }
         do {
             if let entry = try await catalog.topicCreatingIfAllowed(name, allowed: allowCreation) {

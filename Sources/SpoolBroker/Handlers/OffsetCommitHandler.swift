@@ -18,7 +18,7 @@ struct OffsetCommitHandler: KafkaResponseHandler {
     func respond(_ request: OffsetCommitRequest, context: RequestContext) async
         -> OffsetCommitResponse
     {
-        if let error = GroupRequests.groupIdError(request.groupId) { return failed(request, error) }
+        if let error = GroupRequests.refusal(request.groupId, .read, context: context) { return failed(request, error) }
         if let error = GroupRequests.shareGroupError(request.groupId, shareGroups, context: context) {
             return failed(request, error)
         }
@@ -34,7 +34,9 @@ struct OffsetCommitHandler: KafkaResponseHandler {
         var offsets: [CommittedOffset] = []
         for topic in request.topics {
             let entry = catalog.topic(topic.name)
+            let denial = context.denial(.read, .topic(topic.name))
             answers.append(topic.partitions.map { partition -> KafkaErrorCode? in
+                if let denial { return denial }
                 guard let entry, entry.log(partition.partitionIndex) != nil else { return .unknownTopicOrPartition }
                 if (partition.committedMetadata?.utf8.count ?? 0) > GroupSettings.maximumOffsetMetadataBytes {
                     return .offsetMetadataTooLarge

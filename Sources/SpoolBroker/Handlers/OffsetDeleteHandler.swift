@@ -15,7 +15,7 @@ struct OffsetDeleteHandler: KafkaResponseHandler {
     func respond(_ request: OffsetDeleteRequest, context: RequestContext) async
         -> OffsetDeleteResponse
     {
-        if let error = GroupRequests.groupIdError(request.groupId) {
+        if let error = GroupRequests.refusal(request.groupId, .delete, context: context) {
             return OffsetDeleteResponse(errorCode: error.rawValue)
         }
         guard let group = groups.group(request.groupId), group.phase != .dead else {
@@ -34,9 +34,12 @@ struct OffsetDeleteHandler: KafkaResponseHandler {
         var response = OffsetDeleteResponse()
         for topic in request.topics {
             let known = catalog.topic(topic.name)
+            let denial = context.denial(.read, .topic(topic.name))
             let partitions = topic.partitions.map { partition -> OffsetDeleteResponse.OffsetDeleteResponsePartition in
                 let error: KafkaErrorCode
-                if known?.log(partition.partitionIndex) == nil {
+                if let denial {
+                    error = denial
+                } else if known?.log(partition.partitionIndex) == nil {
                     error = .unknownTopicOrPartition
                 } else if subscribed.contains(topic.name) {
                     error = .groupSubscribedToTopic

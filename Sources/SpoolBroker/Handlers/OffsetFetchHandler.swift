@@ -19,7 +19,7 @@ struct OffsetFetchHandler: KafkaResponseHandler {
 
     struct GroupResult {
         var error: KafkaErrorCode = .none
-        var topics: [(name: String, partitions: [(index: Int32, offset: CommittedOffset?, unstable: Bool)])] = []
+        var topics: [(name: String, partitions: [(index: Int32, offset: CommittedOffset?, error: KafkaErrorCode?)])] = []
     }
 
     func respond(_ request: OffsetFetchRequest, context: RequestContext) async
@@ -30,7 +30,7 @@ struct OffsetFetchHandler: KafkaResponseHandler {
         if version >= 8 {
             for group in request.groups {
                 let selection: Selection = group.topics.map { $0.map { ($0.name, $0.partitionIndexes) } }
-                let result = await fetch(group.groupId, selection, requireStable: request.requireStable)
+                let result = await fetch(group.groupId, selection, requireStable: request.requireStable, context: context)
                 response.groups.append(groupResponse(group.groupId, result))
             }
             return response
@@ -39,7 +39,7 @@ struct OffsetFetchHandler: KafkaResponseHandler {
         let selection: Selection = request.topics.map { $0.map { ($0.name, $0.partitionIndexes) } }
         let result = await fetch(
             request.groupId, version >= 2 ? selection : (selection ?? []),
-            requireStable: version >= 7 && request.requireStable)
+            requireStable: version >= 7 && request.requireStable, context: context)
         let groupError: Int16 = version >= 2 ? 0 : result.error.rawValue
         if version >= 2 { response.errorCode = result.error.rawValue }
         response.topics = result.topics.map { topic in
@@ -48,7 +48,7 @@ struct OffsetFetchHandler: KafkaResponseHandler {
                     partitionIndex: $0.index, committedOffset: $0.offset?.offset ?? -1,
                     committedLeaderEpoch: version >= 5 ? ($0.offset?.leaderEpoch ?? -1) : -1,
                     metadata: $0.offset.map { $0.metadata ?? "" } ?? "",
-                    errorCode: $0.unstable ? KafkaErrorCode.unstableOffsetCommit.rawValue : groupError)
+                    errorCode: $0.error?.rawValue ?? groupError)
             })
         }
         return response
@@ -64,7 +64,7 @@ struct OffsetFetchHandler: KafkaResponseHandler {
                     partitionIndex: $0.index, committedOffset: $0.offset?.offset ?? -1,
                     committedLeaderEpoch: $0.offset?.leaderEpoch ?? -1,
                     metadata: $0.offset.map { $0.metadata ?? "" } ?? "",
-                    errorCode: $0.unstable ? KafkaErrorCode.unstableOffsetCommit.rawValue : 0)
+                    errorCode: $0.error?.rawValue ?? 0)
             })
         }
         return OffsetFetchResponse.OffsetFetchResponseGroup(
@@ -73,8 +73,10 @@ struct OffsetFetchHandler: KafkaResponseHandler {
 
     /// - Parameter requireStable: mark partitions with an offset an open transaction will commit as unstable
     ///   (their offset is not answered).
-    func fetch(_ groupId: String, _ selection: Selection, requireStable: Bool = false) async -> GroupResult {
-        if let error = GroupRequests.groupIdError(groupId) { return GroupResult(error: error) }
+    func fetch(_ groupId: String, _ selection: Selection, requireStable: Bool = false, context: RequestContext) async
+        -> GroupResult
+    {
+        if let error = GroupRequests.refusal(groupId, .describe, context: context) { return GroupResult(error: error) }
         let stored: [CommittedOffset]
         do {
             stored = try await groupStore.committedOffsets(groupId: groupId)
@@ -88,16 +90,21 @@ struct OffsetFetchHandler: KafkaResponseHandler {
             var byPartition: [String: [Int32: CommittedOffset]] = [:]
             for offset in stored { byPartition[offset.topic, default: [:]][offset.partition] = offset }
             result.topics = selection.map { topic in
-                (topic.topic, topic.partitions.map { ($0, byPartition[topic.topic]?[$0], false) })
+                (topic.topic, topic.partitions.map { ($0, byPartition[topic.topic]?[$0], nil) })
             }
         } else {
             var order: [String] = []
-            var byTopic: [String: [(index: Int32, offset: CommittedOffset?, unstable: Bool)]] = [:]
+            var byTopic: [String: [(index: Int32, offset: CommittedOffset?, error: KafkaErrorCode?)]] = [:]
             for offset in stored {
                 if byTopic[offset.topic] == nil { order.append(offset.topic) }
-                byTopic[offset.topic, default: []].append((offset.partition, offset, false))
+                byTopic[offset.topic, default: []].append((offset.partition, offset, nil))
             }
             result.topics = order.map { ($0, byTopic[$0] ?? []) }
+        }
+        // Topics the principal may not describe: left out of "every offset", refused when named.
+        result.topics = result.topics.compactMap { topic in
+            if context.isAllowed(.describe, .topic(topic.name), quietly: selection == nil) { return topic }
+            return selection == nil ? nil : (topic.name, topic.partitions.map { ($0.index, nil, .topicAuthorizationFailed) })
         }
         guard requireStable else { return result }
         let pending = transactions.pendingOffsetPartitions(groupId: groupId)
@@ -105,7 +112,7 @@ struct OffsetFetchHandler: KafkaResponseHandler {
         result.topics = result.topics.map { topic in
             (topic.name, topic.partitions.map { partition in
                 let unstable = pending.contains(TransactionPartition(topic: topic.name, partition: partition.index))
-                return (partition.index, unstable ? nil : partition.offset, unstable)
+                return unstable && partition.error == nil ? (partition.index, nil, .unstableOffsetCommit) : partition
             })
         }
         return result

@@ -16,6 +16,7 @@ struct OffsetForLeaderEpochHandler: KafkaResponseHandler {
             for partition in topic.partitions {
                 var answer = OffsetForLeaderEpochResponse.EpochEndOffset(partition: partition.partition)
                 do {
+                    try context.authorize(.describe, .topic(topic.topic))
                     if let end = try partitions.endOffset(
                         forLeaderEpoch: partition.leaderEpoch,
                         of: TopicPartition(topic: topic.topic, partition: partition.partition),

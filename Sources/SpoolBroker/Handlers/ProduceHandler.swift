@@ -23,9 +23,21 @@ struct ProduceHandler: KafkaAPIHandler {
                 ProduceInput(partition: TopicPartition(topic: topic.name, partition: $0.index), records: $0.records)
             }
         }
-        let outcomes = await partitions.appendRecords(
-            inputs, acks: request.acks, timeoutMs: request.timeoutMs, eventLoop: context.eventLoop,
-            written: context.gate.open)
+        let outcomes: [AppendOutcome]
+        // A transactional producer needs WRITE on its transactional id for any partition, then WRITE on each topic.
+        if let denial = request.transactionalId.flatMap({ context.denial(.write, .transactionalId($0)) }) {
+            context.gate.open()
+            outcomes = inputs.map { _ in .failed(.init(code: denial, message: "not authorized to use the transactional id")) }
+        } else {
+            outcomes = await context.authorizing(
+                inputs, .write, resource: { .topic($0.partition.topic) },
+                refused: { .failed(.init(code: $0, message: "not authorized to write to the topic")) }
+            ) { allowed in
+                await partitions.appendRecords(
+                    allowed, acks: request.acks, timeoutMs: request.timeoutMs, eventLoop: context.eventLoop,
+                    written: context.gate.open)
+            }
+        }
         guard request.acks != 0 else {
             // No answer carries the errors: the log line is all the client's operator will see.
             for (input, outcome) in zip(inputs, outcomes) {

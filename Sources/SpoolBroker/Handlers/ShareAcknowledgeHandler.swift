@@ -13,6 +13,12 @@ struct ShareAcknowledgeHandler: KafkaResponseHandler {
         guard let group = request.groupId, !group.isEmpty, let member = request.memberId, !member.isEmpty else {
             return Self.failure(.invalidRequest, "ShareAcknowledge needs a group id and a member id")
         }
+        if let denial = ShareRequests.denial(
+            group: group, topicIds: request.topics.map(\.topicId), names: TopicNames(catalog: shares.partitions.catalog),
+            context: context)
+        {
+            return Self.failure(denial, "not authorized to READ the group or one of its topics")
+        }
         let closed: Bool
         do {
             closed = try shares.sessions.acknowledge(

@@ -16,8 +16,14 @@ struct ShareFetchHandler: KafkaResponseHandler {
         guard let group = request.groupId, !group.isEmpty, let member = request.memberId, !member.isEmpty else {
             return Self.failure(.invalidRequest, "ShareFetch needs a group id and a member id", lockMs: 0)
         }
-        let lockMs = Int32(clamping: shares.configs.config(for: group).recordLockDurationMs)
         let names = TopicNames(catalog: shares.partitions.catalog)
+        // READ on the group and on every topic named: a refusal answers the whole request.
+        if let denial = ShareRequests.denial(group: group, topicIds: request.topics.map(\.topicId), names: names,
+                                             context: context)
+        {
+            return Self.failure(denial, "not authorized to READ the group or one of its topics", lockMs: 0)
+        }
+        let lockMs = Int32(clamping: shares.configs.config(for: group).recordLockDurationMs)
         var adding: [ShareSessionPartition] = []
         var acknowledgements: [(TopicPartition, [AcknowledgementBatch])] = []
         var unknown: [ShareSessionPartition] = []

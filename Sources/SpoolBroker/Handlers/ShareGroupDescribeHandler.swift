@@ -15,16 +15,16 @@ struct ShareGroupDescribeHandler: KafkaResponseHandler {
     func respond(_ request: ShareGroupDescribeRequest, context: RequestContext)
         -> ShareGroupDescribeResponse
     {
-        ShareGroupDescribeResponse(groups: request.groupIds.map(describe))
+        ShareGroupDescribeResponse(groups: request.groupIds.map { describe($0, context: context) })
     }
 
-    private func describe(_ groupId: String) -> ShareGroupDescribeResponse.DescribedGroup {
+    private func describe(_ groupId: String, context: RequestContext) -> ShareGroupDescribeResponse.DescribedGroup {
         func failed(_ error: KafkaErrorCode, _ message: String?) -> ShareGroupDescribeResponse.DescribedGroup {
             .init(errorCode: error.rawValue, errorMessage: message, groupId: groupId, groupState: "Dead",
                   groupEpoch: -1, assignmentEpoch: -1, assignorName: "",
                   authorizedOperations: Self.operationsNotRequested)
         }
-        if GroupRequests.groupIdError(groupId) != nil { return failed(.invalidGroupId, nil) }
+        if let refusal = GroupRequests.refusal(groupId, .describe, context: context) { return failed(refusal, nil) }
         guard let group = shareGroups.group(groupId) else {
             if let classic = groups.group(groupId), classic.phase != .dead {
                 return failed(.groupIdNotFound, "Group \(groupId) is not a share group.")

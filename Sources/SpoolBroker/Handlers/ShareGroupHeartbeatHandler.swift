@@ -17,6 +17,9 @@ struct ShareGroupHeartbeatHandler: KafkaResponseHandler {
                 context, resource: "share group \(request.groupId)", code: .invalidRequest, reason: problem)
             return ShareGroupHeartbeatResponse(errorCode: KafkaErrorCode.invalidRequest.rawValue, errorMessage: problem)
         }
+        if let denial = context.denial(.read, .group(request.groupId)) {
+            return ShareGroupHeartbeatResponse(errorCode: denial.rawValue, errorMessage: "not authorized to READ the group")
+        }
         let outcome = shareGroups.heartbeat(ShareHeartbeat(
             groupId: request.groupId, memberId: request.memberId, memberEpoch: request.memberEpoch,
             rackId: request.rackId, subscribedTopicNames: request.subscribedTopicNames,

@@ -31,7 +31,12 @@ struct ShareGroupOffsetsAccess {
     }
 
     /// ``refusal(_:requireEmpty:)`` for an altering request (the group must be empty), logged as a refusal.
-    func refusalToChange(_ groupId: String, context: RequestContext) -> (code: KafkaErrorCode, message: String)? {
+    func refusalToChange(_ groupId: String, _ operation: AclOperation, context: RequestContext)
+        -> (code: KafkaErrorCode, message: String)?
+    {
+        if let denial = context.denial(operation, .group(groupId)) {
+            return (denial, "not authorized to \(operation.name) group \(groupId)")
+        }
         guard let refusal = refusal(groupId, requireEmpty: true) else { return nil }
         context.refusals.refused(
             context, resource: "share group \(groupId)", code: refusal.code, reason: refusal.message)

@@ -13,7 +13,7 @@ struct SyncGroupHandler: KafkaResponseHandler {
     {
         context.gate.open()
         let version = context.version
-        if let error = GroupRequests.groupIdError(request.groupId) { return response(.failed(error), version: version) }
+        if let error = GroupRequests.refusal(request.groupId, .read, context: context) { return response(.failed(error), version: version) }
         var assignments: [String: ByteBuffer] = [:]
         for assignment in request.assignments { assignments[assignment.memberId] = assignment.assignment }
         guard assignments.count == request.assignments.count,

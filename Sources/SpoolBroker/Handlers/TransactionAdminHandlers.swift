@@ -13,6 +13,10 @@ struct DescribeTransactionsHandler: KafkaResponseHandler {
     func respond(_ request: DescribeTransactionsRequest, context: RequestContext) -> DescribeTransactionsResponse {
         var response = DescribeTransactionsResponse()
         response.transactionStates = request.transactionalIds.map { id in
+            if let denial = context.denial(.describe, .transactionalId(id)) {
+                return .init(errorCode: denial.rawValue, transactionalId: id, transactionState: "",
+                             transactionTimeoutMs: 0, transactionStartTimeMs: -1, producerId: -1, producerEpoch: -1)
+            }
             // A producer id below 0 is the stand-in of an id whose first state is still being saved.
             guard let stored = transactions.transaction(id), stored.phase != .dead, stored.producerId >= 0 else {
                 return .init(errorCode: KafkaErrorCode.transactionalIdNotFound.rawValue, transactionalId: id,
@@ -55,7 +59,9 @@ struct ListTransactionsHandler: KafkaResponseHandler {
         let minimumDurationMs = context.version >= 1 ? request.durationFilter : -1
         let now = transactions.clock()
         let listed = transactions.transactions.filter { stored in
-            guard stored.phase != .dead, stored.producerId >= 0 else { return false }
+            guard stored.phase != .dead, stored.producerId >= 0,
+                  context.isAllowed(.describe, .transactionalId(stored.transactionalId), quietly: true)
+            else { return false }
             if !request.stateFilters.isEmpty, !states.contains(stored.phase) { return false }
             if !producerIds.isEmpty, !producerIds.contains(stored.producerId) { return false }
             if minimumDurationMs >= 0 {
@@ -83,7 +89,9 @@ struct DescribeProducersHandler: KafkaResponseHandler {
         var response = DescribeProducersResponse()
         response.topics = request.topics.map { topic in
             let entry = catalog.topic(topic.name)
+            let denial = context.denial(.read, .topic(topic.name))
             return .init(name: topic.name, partitions: topic.partitionIndexes.map { index in
+                if let denial { return .init(partitionIndex: index, errorCode: denial.rawValue) }
                 guard let log = entry?.log(index) else {
                     return .init(
                         partitionIndex: index, errorCode: KafkaErrorCode.unknownTopicOrPartition.rawValue,

@@ -33,6 +33,14 @@ struct AddPartitionsToTxnHandler: KafkaResponseHandler {
             }
             return response
         }
+        // WRITE on the transactional id, then on every topic: one refusal and nothing is added.
+        if let denial = context.denial(.write, .transactionalId(request.v3AndBelowTransactionalId)) {
+            return answer { _ in denial }
+        }
+        let denied = Set(topics.map(\.name).filter { !context.isAllowed(.write, .topic($0)) })
+        if !denied.isEmpty {
+            return answer { denied.contains($0.topic) ? .topicAuthorizationFailed : .operationNotAttempted }
+        }
         if !unknown.isEmpty {
             return answer { unknown.contains($0) ? .unknownTopicOrPartition : .operationNotAttempted }
         }
@@ -53,7 +61,9 @@ struct AddOffsetsToTxnHandler: KafkaResponseHandler {
     let transactions: TransactionCoordinator
 
     func respond(_ request: AddOffsetsToTxnRequest, context: RequestContext) async -> AddOffsetsToTxnResponse {
-        if let error = GroupRequests.groupIdError(request.groupId) {
+        if let error = context.denial(.write, .transactionalId(request.transactionalId))
+            ?? GroupRequests.refusal(request.groupId, .read, context: context)
+        {
             return AddOffsetsToTxnResponse(errorCode: error.rawValue)
         }
         let code = await transactions.addOffsets(
@@ -72,6 +82,9 @@ struct EndTxnHandler: KafkaResponseHandler {
     let transactions: TransactionCoordinator
 
     func respond(_ request: EndTxnRequest, context: RequestContext) async -> EndTxnResponse {
+        if let denial = context.denial(.write, .transactionalId(request.transactionalId)) {
+            return EndTxnResponse(errorCode: denial.rawValue, producerId: -1, producerEpoch: -1)
+        }
         let code = await transactions.endTransaction(
             transactionalId: request.transactionalId, producerId: request.producerId,
             producerEpoch: request.producerEpoch, commit: request.committed, version: context.version)
@@ -90,7 +103,8 @@ struct TxnOffsetCommitHandler: KafkaResponseHandler {
     let transactions: TransactionCoordinator
 
     func respond(_ request: TxnOffsetCommitRequest, context: RequestContext) async -> TxnOffsetCommitResponse {
-        var code: KafkaErrorCode = GroupRequests.groupIdError(request.groupId) ?? .none
+        var code: KafkaErrorCode = context.denial(.write, .transactionalId(request.transactionalId))
+            ?? GroupRequests.refusal(request.groupId, .read, context: context) ?? .none
         if code == .none, context.version >= 3, request.generationId >= 0 || !request.memberId.isEmpty {
             code = groups.commitError(
                 groupId: request.groupId, memberId: request.memberId, groupInstanceId: request.groupInstanceId,
@@ -98,10 +112,16 @@ struct TxnOffsetCommitHandler: KafkaResponseHandler {
         }
         let now = GroupCoordinator.wallClockMs()
         var unknown = Set<TransactionPartition>()
+        var denied = Set<TransactionPartition>()
         var offsets: [PendingTransactionOffset] = []
         for topic in request.topics {
             let count = catalog.topic(topic.name)?.logs.count ?? 0
+            let readable = context.isAllowed(.read, .topic(topic.name))
             for partition in topic.partitions {
+                guard readable else {
+                    denied.insert(TransactionPartition(topic: topic.name, partition: partition.partitionIndex))
+                    continue
+                }
                 guard partition.partitionIndex >= 0, partition.partitionIndex < count else {
                     unknown.insert(TransactionPartition(topic: topic.name, partition: partition.partitionIndex))
                     continue
@@ -121,9 +141,11 @@ struct TxnOffsetCommitHandler: KafkaResponseHandler {
         response.topics = request.topics.map { topic in
             .init(name: topic.name, partitions: topic.partitions.map { partition in
                 let key = TransactionPartition(topic: topic.name, partition: partition.partitionIndex)
+                let own: KafkaErrorCode? = denied.contains(key) ? .topicAuthorizationFailed
+                    : unknown.contains(key) ? .unknownTopicOrPartition : nil
                 return .init(
                     partitionIndex: partition.partitionIndex,
-                    errorCode: (unknown.contains(key) && code == .none ? .unknownTopicOrPartition : code).rawValue)
+                    errorCode: (code == .none ? own ?? code : code).rawValue)
             })
         }
         return response

@@ -12,10 +12,12 @@ extension APIRegistry {
     ///   - transactions: the transaction coordinator.
     ///   - cluster: this broker's node id, cluster id and advertised address.
     ///   - sasl: SASL for the SASL listeners; nil when no listener uses it.
+    ///   - authorizer: the ACL authorizer, nil when none is configured (the ACL APIs answer SECURITY_DISABLED).
     ///   - logger: where handlers log.
     static func broker(partitions: PartitionManager, configuration: BrokerConfiguration, groups: GroupCoordinator,
                        shareGroups: ShareGroupCoordinator, shares: SharePartitionManager,
                        transactions: TransactionCoordinator, cluster: ClusterIdentity, sasl: SaslAuthenticator? = nil,
+                       authorizer: Authorizer?,
                        logger: Logger) -> APIRegistry
     {
         let catalog = partitions.catalog
@@ -74,6 +76,10 @@ extension APIRegistry {
         // SASL (KIP-43, KIP-152): served on every listener, answered ILLEGAL_SASL_STATE where SASL is not used.
         registry.register(SaslHandshakeHandler(sasl: sasl))
         registry.register(SaslAuthenticateHandler(sasl: sasl))
+        // ACLs (KIP-140): what kafka-acls.sh and `spool acl` use.
+        registry.register(CreateAclsHandler(authorizer: authorizer, logger: logger))
+        registry.register(DescribeAclsHandler(authorizer: authorizer))
+        registry.register(DeleteAclsHandler(authorizer: authorizer, logger: logger))
         registry.registerApiVersions()
         return registry
     }
@@ -83,11 +89,12 @@ extension RequestDispatcher {
     /// The broker's dispatch: its registry behind request metrics and request logging, refusals logged at most
     /// `refusalLinesPerSecond` a second.
     static func broker(registry: APIRegistry, logger: Logger, refusalLinesPerSecond: Int,
-                       sasl: SaslAuthenticator? = nil) -> RequestDispatcher
+                       sasl: SaslAuthenticator? = nil, authorizer: Authorizer?) -> RequestDispatcher
     {
         RequestDispatcher(
             registry: registry,
             middleware: [RequestMetricsMiddleware(registry: registry), RequestLoggingMiddleware(logger: logger)],
-            refusals: RefusalLog(logger: logger, linesPerSecond: refusalLinesPerSecond), sasl: sasl)
+            refusals: RefusalLog(logger: logger, linesPerSecond: refusalLinesPerSecond), sasl: sasl,
+            authorizer: authorizer)
     }
 }

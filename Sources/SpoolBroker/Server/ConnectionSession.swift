@@ -13,7 +13,19 @@ final class ConnectionSession: Sendable {
         /// Whether SASL authentication succeeded once: a later exchange is a re-authentication, which must
         /// prove the same principal.
         var authenticatedOnce = false
+        /// The authorizer's answers for this connection's principal, valid while the ACLs are at `generation`.
+        var decisions: [Decision: Bool] = [:]
+        var decisionsGeneration: UInt64 = 0
     }
+
+    private struct Decision: Hashable {
+        let operation: AclOperation
+        let resource: AclResource
+    }
+
+    /// Decisions a connection caches at most; past it the cache starts again (a client touching that many
+    /// resources pays one authorizer call per resource again, nothing more).
+    static let maximumCachedDecisions = 4096
 
     private static let lastId = NIOLockedValueBox<UInt64>(0)
 
@@ -55,7 +67,28 @@ final class ConnectionSession: Sendable {
 
     /// Records who the connection proved to be (a client certificate, or SASL authentication succeeded).
     func authenticated(as principal: KafkaPrincipal) {
-        state.withLockedValue { $0.principal = principal }
+        state.withLockedValue { state in
+            state.principal = principal
+            state.decisions = [:]
+        }
+    }
+
+    /// Whether the connection may do `operation` on `resource`: the cached answer while the ACLs are still at
+    /// `generation`, else `decide`'s answer for the principal, cached.
+    func decision(_ operation: AclOperation, _ resource: AclResource, generation: UInt64,
+                  decide: (KafkaPrincipal) -> Bool) -> Bool
+    {
+        state.withLockedValue { state in
+            if state.decisionsGeneration != generation || state.decisions.count >= Self.maximumCachedDecisions {
+                state.decisions = [:]
+                state.decisionsGeneration = generation
+            }
+            let key = Decision(operation: operation, resource: resource)
+            if let cached = state.decisions[key] { return cached }
+            let allowed = decide(state.principal)
+            state.decisions[key] = allowed
+            return allowed
+        }
     }
 
     /// Where the connection is in SASL authentication.
@@ -70,6 +103,7 @@ final class ConnectionSession: Sendable {
     /// Ends a successful SASL exchange: the principal, and until when it holds.
     func saslSucceeded(as principal: KafkaPrincipal, expiresAt: NIODeadline?) {
         state.withLockedValue {
+            if $0.principal != principal { $0.decisions = [:] }
             $0.principal = principal
             $0.sasl = .authenticated(expiresAt: expiresAt)
             $0.authenticatedOnce = true

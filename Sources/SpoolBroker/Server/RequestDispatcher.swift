@@ -16,6 +16,8 @@ final class RequestDispatcher: Sendable {
     let refusals: RefusalLog
     /// SASL for the SASL listeners' connections (bare tokens after SaslHandshake v0); nil when none uses SASL.
     let sasl: SaslAuthenticator?
+    /// What decides whether a request may touch a resource; nil when `authorizer.class.name` is empty.
+    let authorizer: Authorizer?
     private let chain: RequestMiddleware.Next
 
     /// - Parameters:
@@ -23,13 +25,15 @@ final class RequestDispatcher: Sendable {
     ///   - middleware: what runs around every handler, outermost first.
     ///   - refusals: where refusals are logged.
     ///   - sasl: SASL for the SASL listeners, if any.
+    ///   - authorizer: the authorizer, nil for none (everything allowed).
     init(registry: APIRegistry, middleware: [any RequestMiddleware] = [],
          refusals: RefusalLog = RefusalLog(logger: Logger(label: "spool"), linesPerSecond: 10),
-         sasl: SaslAuthenticator? = nil)
+         sasl: SaslAuthenticator? = nil, authorizer: Authorizer? = nil)
     {
         self.registry = registry
         self.refusals = refusals
         self.sasl = sasl
+        self.authorizer = authorizer
         let innermost: RequestMiddleware.Next = { [registry] request, context in
             guard let route = registry.route(for: type(of: request).apiKey) else {
                 throw ConnectionError(description: "no handler for \(type(of: request).apiKey.name)")
@@ -75,7 +79,8 @@ final class RequestDispatcher: Sendable {
         session.sawClientId(header.clientId)
         let request = try route.decode(&buffer, version)
         let context = RequestContext(
-            header: header, version: version, session: session, eventLoop: eventLoop, gate: gate, refusals: refusals)
+            header: header, version: version, session: session, eventLoop: eventLoop, gate: gate, refusals: refusals,
+            authorizer: authorizer)
         return try await chain(request, context)
     }
 }
@@ -92,6 +97,8 @@ struct RequestContext: Sendable {
     let gate: RequestGate
     /// Where a refusal of this request, or of one of its resources, is logged (one rate-limited line each).
     let refusals: RefusalLog
+    /// The broker's authorizer; nil when none is configured (see `RequestContext+Authorization.swift`).
+    let authorizer: Authorizer?
 
     /// The client's address.
     var remote: String { session.remote }
