@@ -65,23 +65,34 @@ public struct AdminUsers: Sendable {
     }
 }
 
-/// Asks for HTTP basic authentication on every path but the health probes, when users are configured.
+/// Asks for HTTP basic authentication on every path but the health probes, when users are configured: the
+/// `admin.users` entries, and when a Kafka listener uses SASL, the broker's SCRAM users too (only `super.users`
+/// when an authorizer is on: the admin API acts on every resource).
 struct BasicAuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
     let users: AdminUsers
+    /// Where the broker's SCRAM users are checked; nil when no Kafka listener uses SASL.
+    let kafkaUsers: AdminState?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
     {
-        if users.isEmpty || request.uri.path.hasPrefix("/health/") { return try await next(request, context) }
-        if let header = request.headers[.authorization], header.hasPrefix("Basic "),
-           let decoded = Data(base64Encoded: String(header.dropFirst(6))),
-           let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":"),
-           users.verify(name: String(text[..<colon]), password: String(text[text.index(after: colon)...]))
-        {
+        if (users.isEmpty && kafkaUsers == nil) || request.uri.path.hasPrefix("/health/") {
             return try await next(request, context)
         }
+        if let header = request.headers[.authorization], header.hasPrefix("Basic "),
+           let decoded = Data(base64Encoded: String(header.dropFirst(6))),
+           let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        {
+            let name = String(text[..<colon])
+            let password = String(text[text.index(after: colon)...])
+            if users.verify(name: name, password: password) { return try await next(request, context) }
+            if let broker = kafkaUsers?.broker, await broker.verifyAdminUser(name: name, password: password) {
+                return try await next(request, context)
+            }
+        }
         var response = JSONBody.response(
-            ["error": "this admin listener needs a user name and password (admin.users)"], status: .unauthorized)
+            ["error": "this admin listener needs a user name and password (admin.users, or a SCRAM user that is in "
+                + "super.users when an authorizer is on)"], status: .unauthorized)
         response.headers[.wwwAuthenticate] = #"Basic realm="spool", charset="UTF-8""#
         return response
     }

@@ -31,14 +31,16 @@ public struct AdminServer: Service {
     ) throws {
         let users = AdminUsers(parsing: configuration.adminUsers)
         let address = configuration.adminListen
-        if users.isEmpty && !Self.isLoopback(address.host) {
+        // With a SASL listener the Kafka users guard this listener too, on loopback or not.
+        let kafkaUsers = (try? configuration.resolvedListeners())?.contains(where: \.securityProtocol.usesSASL) ?? false
+        if users.isEmpty && !kafkaUsers && !Self.isLoopback(address.host) {
             throw AdminConfigurationError(
                 description: "admin.listen \(address) is not a loopback address and admin.users is empty: anyone "
                     + "who reaches it could delete topics. Add a user (`spool admin passwd NAME` prints an "
                     + "admin.users entry) or bind admin.listen to 127.0.0.1")
         }
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: BasicAuthenticationMiddleware(users: users))
+        router.add(middleware: BasicAuthenticationMiddleware(users: users, kafkaUsers: kafkaUsers ? state : nil))
         AdminRoutes(state: state, metrics: metrics, logger: logger).register(on: router)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.state = state
@@ -60,7 +62,7 @@ public struct AdminServer: Service {
                     metadata: [
                         "address": "\(address.host):\(channel.localAddress?.port ?? address.port)",
                         "port": "\(channel.localAddress?.port ?? address.port)",
-                        "authentication": "\(users.isEmpty ? "none (loopback)" : "basic")",
+                        "authentication": "\(users.isEmpty && !kafkaUsers ? "none (loopback)" : "basic")",
                     ])
             },
             eventLoopGroupProvider: .shared(group), logger: quiet)

@@ -163,6 +163,18 @@ public struct Broker: Sendable {
         }
     }
 
+    /// Whether the admin HTTP listener must ask for a user: when a Kafka listener uses SASL, the same users guard
+    /// it (besides `admin.users`).
+    public var adminRequiresUsers: Bool { server.listeners.contains(where: \.securityProtocol.usesSASL) }
+
+    /// Whether `name` and `password` are a SCRAM user's, and that user may administer the whole broker: with an
+    /// authorizer, only `super.users` may (the admin API does not go through ACLs per resource).
+    public func verifyAdminUser(name: String, password: String) async -> Bool {
+        let principal = KafkaPrincipal(name: name)
+        if let authorizer = server.dispatcher.authorizer, !authorizer.isSuperUser(principal) { return false }
+        return await StoredCredentials(store: metadataStore).verify(user: name, password: password)
+    }
+
     /// Reads the TLS listeners' certificate and key files again, with `settings` (SIGHUP): new connections use
     /// them, open ones keep theirs. Does nothing when no listener uses TLS.
     /// - Throws: `ConfigurationError` when the files cannot be used; the running certificate stays.

@@ -6,6 +6,7 @@ garbage in the handshake each get a clear error or a closed connection with one 
 serving. Certificates come from openssl; SCRAM users are created with AdminClient.alter_user_scram_credentials
 on the broker's loopback PLAINTEXT listener."""
 
+import base64
 import os
 import pathlib
 import signal
@@ -14,6 +15,7 @@ import ssl
 import struct
 import subprocess
 import time
+import urllib.error
 import urllib.request
 import uuid
 
@@ -306,8 +308,21 @@ def test_a_wrong_bare_token_closes_the_connection(secure):
             read_frame(sock)
 
 
+def http_get(url, auth=None):
+    """(status, body) of a GET, with HTTP basic authentication when `auth` is (user, password)."""
+    request = urllib.request.Request(url)
+    if auth:
+        request.add_header("Authorization", "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode())
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
 def scrape_counter(broker, name, **labels):
-    text = urllib.request.urlopen(f"{broker.admin_url}/metrics", timeout=10).read().decode()
+    status, text = http_get(f"{broker.admin_url}/metrics", auth=("alice", PASSWORDS["alice"]))
+    assert status == 200, text
     wanted = ",".join(f'{key}="{value}"' for key, value in labels.items())
     for line in text.splitlines():
         if line.startswith(name + "{") and wanted in line:
@@ -337,6 +352,17 @@ def test_clients_re_authenticate_before_connections_max_reauth_ms_and_keep_worki
         # One login at connect, then one per 1.5 s session on the producer's connection (and the admin's).
         assert scrape_counter(broker, "spool_sasl_authentications_total", result="success") >= 4
         assert "SASL session expired" not in broker.log()
+
+
+def test_the_admin_http_listener_takes_the_same_users(secure):
+    """With a SASL listener, the admin HTTP listener asks for a user even on loopback, and takes the SCRAM users
+    (no authorizer here, so any of them)."""
+    url = f"{secure.admin_url}/api/topics"
+    assert http_get(url)[0] == 401
+    assert http_get(url, auth=("alice", "wrong"))[0] == 401
+    assert http_get(url, auth=("mallory", PASSWORDS["alice"]))[0] == 401
+    assert http_get(url, auth=("bob", PASSWORDS["bob"]))[0] == 200
+    assert http_get(f"{secure.admin_url}/health/live")[0] == 200
 
 
 def test_secrets_are_never_logged_or_printed(secure, certs):

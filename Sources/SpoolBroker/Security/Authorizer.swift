@@ -44,6 +44,9 @@ final class Authorizer: Sendable {
         Set(setting.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
     }
 
+    /// Whether `principal` is in `super.users` (allowed everything).
+    func isSuperUser(_ principal: KafkaPrincipal) -> Bool { superUsers.contains(principal.description) }
+
     /// Advanced by every change to the bindings: a decision cached at an older generation is stale.
     var generation: UInt64 { state.withLockedValue { $0.generation } }
 
