@@ -108,7 +108,8 @@ public struct Broker: Sendable {
                 clusterId: try Self.clusterId(dataDirectory: configuration.dataDirectory), configuration: configuration)
             let registry = APIRegistry.broker(
                 partitions: partitions, configuration: configuration, groups: groups, shareGroups: shareGroups,
-                shares: shares, transactions: transactions, cluster: cluster, logger: logger)
+                shares: shares, transactions: transactions, cluster: cluster, scramCredentials: metadataStore,
+                logger: logger)
             server = KafkaServer(
                 configuration: configuration, dispatcher: .broker(
                     registry: registry, logger: logger,

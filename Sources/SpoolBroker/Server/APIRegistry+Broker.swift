@@ -1,4 +1,5 @@
 import Logging
+import SpoolMetadata
 
 extension APIRegistry {
     /// Every API the broker answers, each handler given only the parts of the broker it uses. The one place an
@@ -11,10 +12,12 @@ extension APIRegistry {
     ///   - shares: the share-partitions (ShareFetch, ShareAcknowledge).
     ///   - transactions: the transaction coordinator.
     ///   - cluster: this broker's node id, cluster id and advertised address.
+    ///   - scramCredentials: the users' salted SCRAM credentials.
     ///   - logger: where handlers log.
     static func broker(partitions: PartitionManager, configuration: BrokerConfiguration, groups: GroupCoordinator,
                        shareGroups: ShareGroupCoordinator, shares: SharePartitionManager,
-                       transactions: TransactionCoordinator, cluster: ClusterIdentity, logger: Logger) -> APIRegistry
+                       transactions: TransactionCoordinator, cluster: ClusterIdentity,
+                       scramCredentials: any ScramCredentialStore, logger: Logger) -> APIRegistry
     {
         let catalog = partitions.catalog
         var registry = APIRegistry()
@@ -44,6 +47,9 @@ extension APIRegistry {
                 configuration: configuration, catalog: catalog, shares: shares, logger: logger))
         registry.register(
             AlterConfigsHandler(configuration: configuration, catalog: catalog, shares: shares, logger: logger))
+        // SCRAM users (KIP-554): what `kafka-configs --entity-type users` and `spool user` manage.
+        registry.register(DescribeUserScramCredentialsHandler(store: scramCredentials))
+        registry.register(AlterUserScramCredentialsHandler(store: scramCredentials, logger: logger))
         registry.register(DescribeLogDirsHandler(catalog: catalog, dataDirectory: configuration.dataDirectory))
         registry.register(DescribeClusterHandler(cluster: cluster))
         registry.register(FindCoordinatorHandler(cluster: cluster))
