@@ -58,6 +58,8 @@ let package = Package(
             dependencies: [
                 "SpoolRecords",
                 .product(name: "NIOCore", package: "swift-nio"),
+                // SCRAM's HMAC and SHA-2, shared by the broker's exchange and the client's salted passwords.
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // Reads ../shared/kafka-protocol/messages/*.json and writes Sources/SpoolProtocol/Generated/.

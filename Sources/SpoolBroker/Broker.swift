@@ -116,7 +116,7 @@ public struct Broker: Sendable {
             let registry = APIRegistry.broker(
                 partitions: partitions, configuration: configuration, groups: groups, shareGroups: shareGroups,
                 shares: shares, transactions: transactions, cluster: cluster, sasl: sasl, authorizer: authorizer,
-                logger: logger)
+                scramCredentials: metadataStore, logger: logger)
             server = try KafkaServer(
                 configuration: configuration, dispatcher: .broker(
                     registry: registry, logger: logger,

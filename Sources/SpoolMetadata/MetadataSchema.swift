@@ -138,7 +138,21 @@ enum MetadataSchema {
                 CREATE UNIQUE INDEX txn_state_producer ON txn_state (producer_id);
                 """)
         }
-        // "v7-scram-credentials" is taken by SASL/SCRAM's credential table.
+        migrator.registerMigration("v7-scram-credentials") { db in
+            // Salted SCRAM credentials (RFC 5802's server side: salt, iterations, StoredKey, ServerKey), one per
+            // user and mechanism; the password itself is never stored. The user name is unescaped.
+            try db.execute(sql: """
+                CREATE TABLE scram_credential (
+                    user_name TEXT NOT NULL,
+                    mechanism TEXT NOT NULL CHECK (mechanism IN ('SCRAM-SHA-256', 'SCRAM-SHA-512')),
+                    salt BLOB NOT NULL CHECK (length(salt) > 0),
+                    iterations INTEGER NOT NULL CHECK (iterations > 0),
+                    stored_key BLOB NOT NULL,
+                    server_key BLOB NOT NULL,
+                    PRIMARY KEY (user_name, mechanism)
+                ) WITHOUT ROWID;
+                """)
+        }
         migrator.registerMigration("v8-acls") { db in
             // One row per ACL binding, spelled with Kafka's names (TOPIC, PREFIXED, User:alice, READ, ALLOW) so
             // that the table reads as kafka-acls.sh prints it. A binding is its whole row: creating one twice

@@ -9,8 +9,8 @@ struct Spool: AsyncParsableCommand {
         abstract: "A durable, Kafka-compatible log broker.",
         version: SpoolVersion.current,
         subcommands: [
-            Serve.self, Topic.self, Produce.self, Consume.self, Group.self, Queue.self, Txn.self, Bench.self,
-            Cluster.self, AdminCommand.self,
+            Serve.self, Topic.self, Produce.self, Consume.self, Group.self, Queue.self, Txn.self, User.self,
+            Bench.self, Cluster.self, AdminCommand.self,
         ],
         defaultSubcommand: nil)
 }

@@ -156,6 +156,8 @@ struct AnsweringMiddleware: RequestMiddleware {
         case .describeShareGroupOffsets: DescribeShareGroupOffsetsRequest()
         case .alterShareGroupOffsets: AlterShareGroupOffsetsRequest()
         case .deleteShareGroupOffsets: DeleteShareGroupOffsetsRequest()
+        case .describeUserScramCredentials: DescribeUserScramCredentialsRequest()
+        case .alterUserScramCredentials: AlterUserScramCredentialsRequest()
         default: nil
         }
     }

@@ -8,9 +8,9 @@ import time
 import uuid
 
 import pytest
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka import ConsumerGroupTopicPartitions, Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import (AclBinding, AclBindingFilter, AclOperation, AclPermissionType, AdminClient,
-                                   ConsumerGroupTopicPartitions, NewTopic, ResourcePatternType, ResourceType)
+                                   NewTopic, ResourcePatternType, ResourceType)
 
 from conftest import free_port, temporary_broker
 from test_security import PASSWORDS, create_users, make_certificates, security_args, ssl_client

@@ -10,13 +10,24 @@ public enum SaslMechanismName: String, Sendable, CaseIterable {
 /// Why a SASL exchange failed. The message goes back to the client in SaslAuthenticate's error message: it says
 /// what to fix without telling whether the user exists.
 struct SaslAuthenticationError: Error, CustomStringConvertible {
+    /// What the client is told.
     let message: String
-    var description: String { message }
+    /// What the log says (which of an unknown user and a wrong password it was); never a secret.
+    let detail: String
+
+    init(message: String, detail: String? = nil) {
+        self.message = message
+        self.detail = detail ?? message
+    }
+
+    var description: String { detail }
 
     /// The answer to a wrong password or an unknown user alike.
-    static let badCredentials = SaslAuthenticationError(
-        message: "Authentication failed: invalid username or password (check sasl.username, sasl.password and "
-            + "sasl.mechanism)")
+    static func badCredentials(user: String) -> SaslAuthenticationError {
+        SaslAuthenticationError(
+            message: "authentication failed: invalid user name or password for PLAIN",
+            detail: "PLAIN: unknown user or wrong password for user \(user)")
+    }
 }
 
 /// What the server says after one client token.
@@ -62,7 +73,7 @@ struct PlainExchange: SaslServerExchange {
                 message: "SASL/PLAIN authorization id must be empty or the user name: Spool does not act for "
                     + "another user")
         }
-        guard await verifier.verify(user: user, password: password) else { throw .badCredentials }
+        guard await verifier.verify(user: user, password: password) else { throw .badCredentials(user: user) }
         return .complete(KafkaPrincipal(name: user), [])
     }
 }

@@ -113,7 +113,7 @@ final class SaslAuthenticator: Sendable {
         } catch {
             session.saslPhase = .failed
             failures.increment()
-            refusal("SASL authentication failed: \(error.message)")
+            refusal("SASL authentication failed: \(error.detail)")
             return .failed(.saslAuthenticationFailed, error.message)
         }
     }

@@ -1,4 +1,5 @@
 import Logging
+import SpoolMetadata
 
 extension APIRegistry {
     /// Every API the broker answers, each handler given only the parts of the broker it uses. The one place an
@@ -13,11 +14,12 @@ extension APIRegistry {
     ///   - cluster: this broker's node id, cluster id and advertised address.
     ///   - sasl: SASL for the SASL listeners; nil when no listener uses it.
     ///   - authorizer: the ACL authorizer, nil when none is configured (the ACL APIs answer SECURITY_DISABLED).
+    ///   - scramCredentials: the users' salted SCRAM credentials.
     ///   - logger: where handlers log.
     static func broker(partitions: PartitionManager, configuration: BrokerConfiguration, groups: GroupCoordinator,
                        shareGroups: ShareGroupCoordinator, shares: SharePartitionManager,
                        transactions: TransactionCoordinator, cluster: ClusterIdentity, sasl: SaslAuthenticator? = nil,
-                       authorizer: Authorizer?,
+                       authorizer: Authorizer?, scramCredentials: any ScramCredentialStore,
                        logger: Logger) -> APIRegistry
     {
         let catalog = partitions.catalog
@@ -48,6 +50,9 @@ extension APIRegistry {
                 configuration: configuration, catalog: catalog, shares: shares, logger: logger))
         registry.register(
             AlterConfigsHandler(configuration: configuration, catalog: catalog, shares: shares, logger: logger))
+        // SCRAM users (KIP-554): what `kafka-configs --entity-type users` and `spool user` manage.
+        registry.register(DescribeUserScramCredentialsHandler(store: scramCredentials))
+        registry.register(AlterUserScramCredentialsHandler(store: scramCredentials, logger: logger))
         registry.register(DescribeLogDirsHandler(catalog: catalog, dataDirectory: configuration.dataDirectory))
         registry.register(DescribeClusterHandler(cluster: cluster))
         registry.register(FindCoordinatorHandler(cluster: cluster))
