@@ -95,8 +95,13 @@ final class KafkaServer: Service, Sendable {
             metadata: [
                 "listener": "\(listener.name)", "securityProtocol": "\(listener.securityProtocol.rawValue)",
                 "address": "\(ListenAddress(host: listener.address.host, port: port))",
-                "advertised": "\(cluster.advertisedAddress(for: listener.name))",
             ])
+        // Its own line: tools read the bound port as the last HOST:PORT of the "ready" line.
+        let advertised = cluster.advertisedAddress(for: listener.name)
+        if advertised != ListenAddress(host: listener.address.host, port: port) {
+            logger.info(
+                "Kafka listener advertised", metadata: ["listener": "\(listener.name)", "to": "\(advertised)"])
+        }
         if listener.securityProtocol == .plaintext && !listener.isLoopback {
             let warning = "a PLAINTEXT listener off loopback: anyone who reaches the port can read, write and delete "
                 + "every topic; use SASL_SSL, or bind it to 127.0.0.1"
