@@ -37,12 +37,19 @@ extension Admin {
     /// Which bindings ``describeAcls(_:)`` lists and ``deleteAcls(_:)`` deletes: ANY and nil match everything, and
     /// the pattern type MATCH selects every binding that applies to a resource of exactly `resourceName`.
     public struct AclBindingFilter: Sendable, Hashable {
+        /// A resource type, or ANY.
         public var resourceType = "ANY"
+        /// A resource name (with MATCH: the resource the bindings must apply to), or nil for any.
         public var resourceName: String?
+        /// LITERAL, PREFIXED, MATCH or ANY.
         public var patternType = "ANY"
+        /// A principal (`User:alice`), or nil for any.
         public var principal: String?
+        /// A host, or nil for any.
         public var host: String?
+        /// An operation, or ANY.
         public var operation = "ANY"
+        /// ALLOW, DENY or ANY.
         public var permission = "ANY"
 
         /// The filter that matches every binding; set fields to narrow it.
