@@ -9,7 +9,7 @@ struct Spool: AsyncParsableCommand {
         abstract: "A durable, Kafka-compatible log broker.",
         version: SpoolVersion.current,
         subcommands: [
-            Serve.self, Topic.self, Produce.self, Consume.self, Group.self, Queue.self, Txn.self, User.self,
+            Serve.self, Topic.self, Produce.self, Consume.self, Group.self, Queue.self, Txn.self, User.self, Acl.self,
             Bench.self, Cluster.self, AdminCommand.self,
         ],
         defaultSubcommand: nil)

@@ -151,6 +151,71 @@ import Testing
         try await broker.stop()
     }
 
+    @Test("the rest of Kafka's mapping: CREATE by prefix for CreateTopics and auto-creation, idempotent InitProducerId by any topic WRITE, transactional ids, FindCoordinator, ListGroups filtering, DescribeConfigs and DescribeCluster")
+    func mapping() async throws {
+        let broker = try await Self.secured()
+        let admin = Self.session(Self.admin)
+        _ = try await broker.broker.partitions.catalog.createTopic(name: "a", partitions: 1, configs: [:])
+        for group in ["g", "h"] { #expect(try await Self.commit(broker, group: group, session: admin) == 0) }
+        let created = try await broker.call(
+            CreateAclsRequest(creations: [
+                Self.creation(.topic, "alice.", .create, pattern: .prefixed), Self.creation(.topic, "a", .write),
+                Self.creation(.group, "g", .describe),
+            ]),
+            version: 3, as: CreateAclsResponse.self, session: admin)
+        #expect(created.results.map(\.errorCode) == [0, 0, 0])
+        let alice = Self.session(Self.alice)
+
+        let topics = try await broker.call(
+            CreateTopicsRequest(topics: [
+                .init(name: "alice.x", numPartitions: 1, replicationFactor: 1),
+                .init(name: "other", numPartitions: 1, replicationFactor: 1),
+            ]),
+            version: 5, as: CreateTopicsResponse.self, session: alice)
+        #expect(topics.topics.map(\.errorCode) == [0, Self.topicDenied])
+        // alice may not DESCRIBE what she may only CREATE: auto-creation is refused at the DESCRIBE check.
+        let auto = try await broker.call(
+            MetadataRequest(topics: [.init(name: "nope")], allowAutoTopicCreation: true), version: 12,
+            as: MetadataResponse.self, session: alice)
+        #expect(auto.topics.map(\.errorCode) == [Self.topicDenied])
+        #expect(broker.broker.partitions.catalog.topic("nope") == nil)
+
+        let idempotent = try await broker.call(
+            InitProducerIdRequest(transactionalId: nil, transactionTimeoutMs: 60000), version: 4,
+            as: InitProducerIdResponse.self, session: alice)
+        #expect(idempotent.errorCode == 0 && idempotent.producerId >= 0)
+        let transactional = try await broker.call(
+            InitProducerIdRequest(transactionalId: "t1", transactionTimeoutMs: 60000), version: 4,
+            as: InitProducerIdResponse.self, session: alice)
+        #expect(transactional.errorCode == KafkaErrorCode.transactionalIdAuthorizationFailed.rawValue)
+        var produce = try Self.produce("a")
+        produce.transactionalId = "t1"
+        let produced = try await broker.call(produce, version: 9, as: ProduceResponse.self, session: alice)
+        #expect(produced.responses.first?.partitionResponses.first?.errorCode
+            == KafkaErrorCode.transactionalIdAuthorizationFailed.rawValue)
+        let plain = try await broker.call(Self.produce("a"), version: 9, as: ProduceResponse.self, session: alice)
+        #expect(plain.responses.first?.partitionResponses.first?.errorCode == 0)
+
+        let coordinators = try await broker.call(
+            FindCoordinatorRequest(keyType: 0, coordinatorKeys: ["g", "h"]), version: 4,
+            as: FindCoordinatorResponse.self, session: alice)
+        #expect(coordinators.coordinators.map(\.errorCode) == [0, KafkaErrorCode.groupAuthorizationFailed.rawValue])
+        let groups = try await broker.call(ListGroupsRequest(), version: 4, as: ListGroupsResponse.self,
+                                           session: alice)
+        #expect(groups.groups.map(\.groupId) == ["g"])
+        #expect(try await broker.call(ListGroupsRequest(), version: 4, as: ListGroupsResponse.self, session: admin)
+            .groups.map(\.groupId).sorted() == ["g", "h"])
+
+        let configs = try await broker.call(
+            DescribeConfigsRequest(resources: [.init(resourceType: 2, resourceName: "a", configurationKeys: nil)]),
+            version: 4, as: DescribeConfigsResponse.self, session: alice)
+        #expect(configs.results.map(\.errorCode) == [Self.topicDenied])
+        let cluster = try await broker.call(DescribeClusterRequest(), version: 1, as: DescribeClusterResponse.self,
+                                            session: alice)
+        #expect(cluster.errorCode == KafkaErrorCode.clusterAuthorizationFailed.rawValue)
+        try await broker.stop()
+    }
+
     private static let topicDenied = KafkaErrorCode.topicAuthorizationFailed.rawValue
 
     private static func produce(_ topic: String) throws -> ProduceRequest {

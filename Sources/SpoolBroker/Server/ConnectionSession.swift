@@ -25,7 +25,10 @@ final class ConnectionSession: Sendable {
 
     /// Decisions a connection caches at most; past it the cache starts again (a client touching that many
     /// resources pays one authorizer call per resource again, nothing more).
-    static let maximumCachedDecisions = 4096
+    static let maximumCachedDecisions = 128
+    /// Longer resource names are decided every time rather than cached, so that the cache stays within
+    /// `maximumCachedDecisions × (this + a few dozen bytes)` (about 40 KiB) whatever names a client sends.
+    static let maximumCachedNameBytes = 255
 
     private static let lastId = NIOLockedValueBox<UInt64>(0)
 
@@ -79,6 +82,7 @@ final class ConnectionSession: Sendable {
                   decide: (KafkaPrincipal) -> Bool) -> Bool
     {
         state.withLockedValue { state in
+            guard resource.name.utf8.count <= Self.maximumCachedNameBytes else { return decide(state.principal) }
             if state.decisionsGeneration != generation || state.decisions.count >= Self.maximumCachedDecisions {
                 state.decisions = [:]
                 state.decisionsGeneration = generation
