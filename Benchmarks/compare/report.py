@@ -64,6 +64,17 @@ def target_rows(results):
     if produce and dd and produce.get("cpu_s_per_gb") and dd.get("cpu_s_per_gb"):
         ratio = produce["cpu_s_per_gb"] / dd["cpu_s_per_gb"]
         rows.append(["broker CPU s/GB at 1 KiB acks=all ÷ dd CPU s/GB", f"{ratio:.2f}", "≤ 1.2"])
+    # Issue 18: TLS and SASL cost at most 35 % of plaintext throughput (the same broker, both listeners).
+    for op, mode in [("produce", "acks=all"), ("consume", "from beginning")]:
+        def security_row(listener):
+            return next((r for r in results["rows"] if r["op"] == op and r["record_size"] == 1024
+                         and r["mode"] == f"{mode}, {listener}"), None)
+        plain, secure = security_row("PLAINTEXT"), security_row("SASL_SSL SCRAM-SHA-512")
+        if plain and secure and plain["records_per_sec"]:
+            ratio = secure["records_per_sec"] / plain["records_per_sec"]
+            cpu = (f"; broker CPU {secure['cpu_s_per_gb']:.2f} vs {plain['cpu_s_per_gb']:.2f} s/GB"
+                   if secure.get("cpu_s_per_gb") and plain.get("cpu_s_per_gb") else "")
+            rows.append([f"kcat 1 KiB {op} over SASL_SSL ÷ over PLAINTEXT{cpu}", f"{ratio:.2f}", "≥ 0.65"])
     return ["target", "measured", "goal"], rows
 
 

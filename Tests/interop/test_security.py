@@ -216,6 +216,18 @@ def test_kcat_over_sasl_plaintext_with_plain(secure):
     assert read.stdout.split() == [f"line-{i}" for i in range(10)]
 
 
+def test_kcat_librdkafka_2_0_authenticates_with_scram(secure):
+    """librdkafka before 2.6.1 repeats its nonce in the SCRAM client-final message (librdkafka#4895); Debian's kcat
+    has 2.0.2, so Spool accepts that form, as Kafka 3.x did."""
+    for mechanism in ("SCRAM-SHA-256", "SCRAM-SHA-512"):
+        listed = subprocess.run(
+            ["kcat", "-b", f"127.0.0.1:{secure.ports['SASL_PLAINTEXT']}", "-X", "security.protocol=SASL_PLAINTEXT",
+             "-X", f"sasl.mechanisms={mechanism}", "-X", "sasl.username=alice",
+             "-X", f"sasl.password={PASSWORDS['alice']}", "-L", "-m", "10"],
+            capture_output=True, text=True, timeout=30)
+        assert listed.returncode == 0 and "1 brokers" in listed.stdout, listed.stderr[-500:]
+
+
 def test_wrong_password_and_unknown_user_get_an_authentication_error(secure, certs):
     for user, password in (("alice", "not-her-password"), ("mallory", "whatever")):
         errors = connection_error(sasl_ssl(secure, certs, user=user, password=password))

@@ -124,7 +124,10 @@ public struct ScramServerExchange: Sendable {
         guard final.channelBinding == Data(first.gs2Header.utf8).base64EncodedString() else {
             throw .malformed("the channel binding 'c=' is not the base64 of the GS2 header '\(first.gs2Header)'")
         }
-        guard final.nonce == nonce else { throw .nonceMismatch }
+        // librdkafka before 2.6.1 (Debian's kcat has 2.0.2) sends its own nonce again in front of the whole nonce
+        // (confluentinc/librdkafka#4895); Kafka 3.x accepted that, and the client wins here. Either form carries
+        // the server's whole nonce, which is what guards against replay.
+        guard final.nonce == nonce || final.nonce == first.nonce + nonce else { throw .nonceMismatch }
         // An unknown user's proof is checked against random keys, so that it costs what a wrong password costs.
         let verified = credential ?? FakeScramSalt.credential(mechanism: mechanism)
         let authMessage = Array("\(first.bare),\(serverFirst),\(final.withoutProof)".utf8)
