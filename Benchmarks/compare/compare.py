@@ -331,7 +331,43 @@ def spool_e2e(binary, workdir, rates, seconds):
                             summary["elapsed_sec"], cpu, summary["p50_ms"], summary["p99_ms"], summary["p999_ms"],
                             note="latency: send to receipt")
                 entry["target_rate"] = rate
+                # How busy the broker was at this rate, in cores (issue 19: at most 0.1 at 10,000 records/s).
+                entry["broker_cores"] = cpu / summary["elapsed_sec"] if summary["elapsed_sec"] else None
                 rows.append(entry)
+    return rows
+
+
+SCALING = [
+    # (partitions, batch bytes, producers): issue 19's table. Partitions with one producer and 1 MiB batches; the
+    # batch size with one partition; producer connections with one partition.
+    (1, 1_000_000, 1), (10, 1_000_000, 1), (100, 1_000_000, 1), (1000, 1_000_000, 1),
+    (1, 16_384, 1), (1, 1_000_000, 4), (1, 1_000_000, 16),
+]
+
+
+def scaling_mode(partitions, batch, producers):
+    size = "1 MiB" if batch == 1_000_000 else f"{batch // 1024} KiB"
+    return f"{partitions} partitions, {size} batches, {producers} producers"
+
+
+def spool_scaling(binary, workdir, records):
+    """`spool bench produce` of 100 B records with acks=all over SCALING's partition counts, batch sizes and producer
+    connections, each on a fresh broker; the broker's CPU comes from the broker process (`--broker-pid`)."""
+    rows = []
+    for partitions, batch, producers in SCALING:
+        with spool_server(binary, workdir) as server:
+            bootstrap = f"127.0.0.1:{server.port}"
+            mode = scaling_mode(partitions, batch, producers)
+            log(f"spool bench produce {records} x 100 B acks=all: {mode}")
+            summary = bench(binary, bootstrap, "produce", [
+                "--topic", "scaling", "--count", str(records), "--record-size", "100", "--acks", "all",
+                "--partitions", str(partitions), "--batch-size", str(batch), "--producers", str(producers),
+                "--broker-pid", str(server.process.pid)])
+            entry = row("Spool", "spool bench", "scaling", 100, mode, summary["records"], summary["elapsed_sec"],
+                        summary.get("broker_cpu_sec"), summary["p50_ms"], summary["p99_ms"], summary["p999_ms"],
+                        note="latency: send to ack")
+            entry.update(partitions=partitions, batch_bytes=batch, producers=producers)
+            rows.append(entry)
     return rows
 
 
@@ -409,7 +445,7 @@ def main():
     parser.add_argument("--quick", action="store_true", help="a tenth of the records: a smoke run, not figures")
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs of each throughput part; the median is reported (default 3)")
-    parser.add_argument("--only", default="limits,kcat,bench,e2e,redis,security",
+    parser.add_argument("--only", default="limits,kcat,bench,e2e,redis,security,scaling",
                         help="comma-separated parts to run (default: all)")
     args = parser.parse_args()
     repeat = max(1, 1 if args.quick else args.repeat)
@@ -456,6 +492,9 @@ def main():
             if "redis" in parts:
                 results["rows"] += attempt(f"redis {size} B", lambda: median_runs(
                     repeat, lambda: redis_streams(workdir, size, counts[size])))
+        if "scaling" in parts:
+            results["rows"] += attempt("scaling", lambda: median_runs(
+                repeat, lambda: spool_scaling(args.spool, workdir, 2_000_000 // scale)))
         if "e2e" in parts:
             settle()
             results["rows"] += attempt("e2e", lambda: spool_e2e(

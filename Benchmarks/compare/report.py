@@ -25,7 +25,7 @@ def fmt(value, digits=1):
 def table_rows(results):
     rows = []
     for r in results["rows"]:
-        if r["op"] == "e2e":
+        if r["op"] in ("e2e", "scaling"):
             continue
         size = "100 B" if r["record_size"] == 100 else "1 KiB"
         rows.append([r["system"], r["tool"], r["op"], size, r["mode"], fmt_rate(r["records_per_sec"]),
@@ -39,8 +39,22 @@ def e2e_rows(results):
     for r in results["rows"]:
         if r["op"] == "e2e":
             rows.append([fmt_rate(r["target_rate"]), r["mode"], fmt_rate(r["records_per_sec"]), fmt(r["p50_ms"], 2),
-                         fmt(r["p99_ms"], 2), fmt(r["p999_ms"], 2)])
-    return ["target rate", "acks", "received/s", "p50 ms", "p99 ms", "p99.9 ms"], rows
+                         fmt(r["p99_ms"], 2), fmt(r["p999_ms"], 2), fmt(r.get("broker_cores"), 3)])
+    return ["target rate", "acks", "received/s", "p50 ms", "p99 ms", "p99.9 ms", "broker cores"], rows
+
+
+def scaling_rows(results):
+    rows = []
+    for r in results["rows"]:
+        if r["op"] == "scaling":
+            rows.append([r["mode"], fmt_rate(r["records_per_sec"]), fmt(r["mb_per_sec"], 0), fmt(r["p50_ms"], 1),
+                         fmt(r["p99_ms"], 1), fmt(r["cpu_s_per_gb"], 2)])
+    return ["100 B, acks=all, spool bench produce", "records/s", "MB/s", "p50 ms", "p99 ms", "broker CPU s/GB"], rows
+
+
+def scaling_row(results, partitions, batch, producers):
+    return next((r for r in results["rows"] if r["op"] == "scaling" and r.get("partitions") == partitions
+                 and r.get("batch_bytes") == batch and r.get("producers") == producers), None)
 
 
 def limit_rows(results):
@@ -75,6 +89,26 @@ def target_rows(results):
             cpu = (f"; broker CPU {secure['cpu_s_per_gb']:.2f} vs {plain['cpu_s_per_gb']:.2f} s/GB"
                    if secure.get("cpu_s_per_gb") and plain.get("cpu_s_per_gb") else "")
             rows.append([f"kcat 1 KiB {op} over SASL_SSL ÷ over PLAINTEXT{cpu}", f"{ratio:.2f}", "≥ 0.65"])
+    # Issue 19: cost that follows records, not partitions and requests.
+    one, thousand = scaling_row(results, 1, 1_000_000, 1), scaling_row(results, 1000, 1_000_000, 1)
+    if one and thousand and one["records_per_sec"]:
+        rows.append(["produce 100 B acks=all, 1,000 partitions ÷ 1 partition (records/s)",
+                     f"{thousand['records_per_sec'] / one['records_per_sec']:.2f}", "≥ 0.70"])
+        rows.append(["producer p99 at 1,000 partitions, ms", fmt(thousand["p99_ms"], 1), "≤ 100"])
+    small = scaling_row(results, 1, 16_384, 1)
+    if one and small and one.get("cpu_s_per_gb") and small.get("cpu_s_per_gb"):
+        rows.append(["broker CPU s/GB, 16 KiB batches ÷ 1 MiB batches",
+                     f"{small['cpu_s_per_gb'] / one['cpu_s_per_gb']:.2f}", "≤ 2"])
+    for r in results["rows"]:
+        if r["op"] == "e2e" and r["mode"] == "acks=all" and r["target_rate"] in (10_000, 100_000):
+            rows.append([f"end-to-end acks=all at {fmt_rate(r['target_rate'])}/s: p50 / p99 ms",
+                         f"{fmt(r['p50_ms'], 2)} / {fmt(r['p99_ms'], 2)}", "≤ 2 / ≤ 5"])
+            if r["target_rate"] == 10_000 and r.get("broker_cores") is not None:
+                rows.append(["broker cores at 10 k records/s, acks=all, linger 0", fmt(r["broker_cores"], 3),
+                             "≤ 0.1"])
+    if produce and dd and produce.get("cpu_s_per_gb") and dd.get("cpu_s_per_gb"):
+        rows.append(["issue 19: broker CPU s/GB at 1 KiB acks=all ≤ 0.7 × dd's",
+                     f"{produce['cpu_s_per_gb'] / dd['cpu_s_per_gb']:.2f}", "≤ 0.70"])
     return ["target", "measured", "goal"], rows
 
 
@@ -136,6 +170,15 @@ def section(results, chart_name):
         "",
         markdown(*limit_rows(results)),
         "",
+    ] + ([
+        "How the broker's cost follows partitions, batch sizes and producer connections (`spool bench produce",
+        "--broker-pid`, 100 B records, acks=all, linger 5 ms, a fresh broker each; broker CPU from its own process):",
+        "",
+        markdown(*scaling_rows(results)),
+        "",
+        "![Throughput, latency and broker CPU by partitions, batch size and producers](scaling.png)",
+        "",
+    ] if scaling_rows(results)[1] else []) + [
         "The broker's targets, as ratios inside this run (absolute figures move with each machine's disk):",
         "",
         markdown(*target_rows(results)),
@@ -223,6 +266,35 @@ def chart(results, path):
     fig.savefig(path, dpi=90)
 
 
+def scaling_chart(results, path):
+    """Records/s, producer p99 and broker CPU per GB for each scaling configuration, side by side."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    chosen = [r for r in results["rows"] if r["op"] == "scaling"]
+    if not chosen:
+        return
+    labels = [r["mode"].replace(", ", "\n", 1) for r in chosen]
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.8), sharey=True)
+    for ax, key, scale, unit in [(axes[0], "records_per_sec", 1e6, "M records/s"),
+                                 (axes[1], "p99_ms", 1, "producer p99, ms (log)"),
+                                 (axes[2], "cpu_s_per_gb", 1, "broker CPU s per GB")]:
+        values = [(r.get(key) or 0) / scale for r in chosen]
+        ax.barh(range(len(chosen)), values, color="#2b6cb0")
+        ax.set_xlabel(unit)
+        if key == "p99_ms":
+            ax.set_xscale("log")
+        for i, v in enumerate(values):
+            ax.text(v, i, f" {v:.2f}" if v < 10 else f" {v:.0f}", va="center", fontsize=8)
+    axes[0].set_yticks(range(len(chosen)), labels, fontsize=8)
+    axes[0].invert_yaxis()
+    fig.suptitle(f"Spool, 100 B records with acks=all, by partitions, batch size and producers ({results['date']})",
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("results")
@@ -236,9 +308,12 @@ def main():
     print()
     print(plain(*limit_rows(results)))
     print()
+    print(plain(*scaling_rows(results)))
+    print()
     print(plain(*target_rows(results)))
     if args.chart:
         chart(results, args.chart)
+        scaling_chart(results, str(Path(args.chart).with_name("scaling.png")))
     if args.doc:
         update_doc(Path(args.doc), results, Path(args.chart).name if args.chart else "compare.png")
     return 0

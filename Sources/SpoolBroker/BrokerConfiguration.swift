@@ -19,6 +19,9 @@ public struct BrokerConfiguration: Sendable, Equatable {
     public var cleaner = LogCleanerConfiguration()
     /// Threads for blocking file I/O (`num.io.threads`).
     public var ioThreads = 4
+    /// Group-commit rounds of at least this many partitions are made durable with one syncfs
+    /// (`log.flush.syncfs.min.partitions`); 0 fdatasyncs each partition.
+    public var syncfsMinimumPartitions = 4
     /// The most disk reserved ahead of active segments' data over all partitions (`log.preallocate.max.bytes`).
     public var preallocateMaxBytes = DiskReservations.defaultMaxBytes
     /// The least severe log level printed (`log.level`).
@@ -177,6 +180,7 @@ public struct BrokerConfiguration: Sendable, Equatable {
         configuration.retentionCheckIntervalMs = retentionCheckIntervalMs
         configuration.cleaner = cleaner
         configuration.ioThreads = ioThreads
+        configuration.syncfsMinimumPartitions = syncfsMinimumPartitions
         configuration.maximumOpenFiles = maximumOpenLogFiles
         configuration.preallocateMaxBytes = preallocateMaxBytes
         return configuration

@@ -109,6 +109,11 @@ enum Settings {
                 "Largest records section a produced compressed batch may decompress to when it is checked.",
                 1024...Int(Int32.max), \.maximumDecompressedBatchBytes),
         integer("num.io.threads", "Threads for blocking file I/O.", 1...256, \.ioThreads),
+        integer("log.flush.syncfs.min.partitions",
+                "Group-commit rounds (acks=all) of at least this many partitions are made durable with one syncfs of "
+                    + "the data directory's file system instead of an fdatasync each; 0 never uses syncfs. A syncfs "
+                    + "also writes back every other dirty file there: give the data directory its own file system.",
+                0...1_000_000, \.syncfsMinimumPartitions),
         integer("max.partitions",
                 "Partitions the broker holds at most, over every topic; 0 for the open-file limit (at most 100000).",
                 0...1_000_000, \.maximumPartitions),

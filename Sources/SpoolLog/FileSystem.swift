@@ -126,3 +126,48 @@ extension FileSystem {
         return Int64(info.st_mtim.tv_sec) * 1000 + Int64(info.st_mtim.tv_nsec) / 1_000_000
     }
 }
+
+/// A descriptor on a directory, held open for `syncfs` of its file system: a syncfs reports the write-back errors
+/// that happened since this descriptor was opened (Linux 5.8 and later), so it stays open for the broker's life.
+///
+/// Thread-safe: the descriptor does not change; syncfs may run from any thread.
+final class FileSystemHandle: Sendable {
+    private let descriptor: Int32
+    private let path: String
+
+    /// Opens `path` for syncfs, or nil where syncfs cannot report write-back errors (not Linux, or a kernel
+    /// older than 5.8, where a failed write-back would go unseen) or the directory cannot be opened.
+    init?(syncing path: String) {
+        guard Self.syncfsReportsErrors else { return nil }
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        descriptor = fd
+        self.path = path
+    }
+
+    deinit { close(descriptor) }
+
+    /// Writes back every dirty page of the file system and waits for it to be on the device.
+    /// - Throws: `LogError.storage` when syncfs reports an error.
+    func sync() throws(LogError) {
+        while spool_sync_file_system(descriptor) != 0 {
+            if errno != EINTR { throw .storage("syncfs", path: path, errno: errno) }
+        }
+    }
+
+    /// Whether this kernel's syncfs returns write-back errors: Linux 5.8 and later.
+    static let syncfsReportsErrors: Bool = {
+        #if os(Linux)
+        var names = utsname()
+        guard uname(&names) == 0 else { return false }
+        let release = withUnsafeBytes(of: &names.release) { bytes in
+            String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        let numbers = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+        guard numbers.count == 2 else { return false }
+        return (numbers[0], numbers[1]) >= (5, 8)
+        #else
+        return false
+        #endif
+    }()
+}

@@ -77,6 +77,7 @@ extension LogManager {
         }
         directoryLock.release()
         try await threadPool.shutdownGracefully()
+        try await flushThreads.shutdownGracefully()
     }
 
     /// Closes every log (all of them, even after one fails) and, only when each one's data is synced, writes the

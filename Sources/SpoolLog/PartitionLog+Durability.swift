@@ -8,38 +8,51 @@ extension PartitionLog {
     /// - Throws: `LogError.storage` from fdatasync, `.offline` when an earlier one failed.
     @discardableResult
     public func flush() throws(LogError) -> Int64 {
-        lock.lock()
-        if let offlineReason {
-            lock.unlock()
-            throw .offline(offlineReason)
-        }
-        let target = logEndOffsetValue
-        guard flushedOffsetValue < target else {
-            lock.unlock()
-            return flushedOffsetValue
-        }
-        let files: [LogFile]
-        do {
-            files = try segments[segmentIndex(for: flushedOffsetValue)...].map { (segment) throws(LogError) in
-                try segment.fileForSync()
-            }
-        } catch {
-            lock.unlock()
-            throw error
-        }
-        lock.unlock()
+        guard let plan = try prepareFlush(files: true) else { return flushedOffset }
         let start = ContinuousClock.now
         do {
-            for file in files { try file.sync() }
+            for file in plan.files { try file.sync() }
         } catch {
-            lock.withLock { offlineReason = error.description }
-            logger.error("fsync failed; the log is offline until restart", metadata: ["error": "\(error)"])
+            failFlush(error)
             throw error
         }
         fsyncTimer.record(duration: ContinuousClock.now - start)
-        return lock.withLock {
-            published.update { $0.flushedOffset = max($0.flushedOffset, target) }.flushedOffset
+        return completeFlush(plan)
+    }
+
+    /// What one flush makes durable: the log end offset when it started, and (when asked for) the files holding
+    /// the data between the flushed offset and it.
+    struct FlushPlan {
+        let target: Int64
+        let files: [LogFile]
+    }
+
+    /// Starts a flush: the log end offset to make durable and, with `files`, the segment files to fdatasync for
+    /// it (a flush by `syncfs` needs none). Nil when everything written is durable already.
+    /// - Throws: `.offline` when an earlier fsync failed, `.storage` when a released segment cannot be reopened.
+    func prepareFlush(files: Bool) throws(LogError) -> FlushPlan? {
+        try locked { () throws(LogError) -> FlushPlan? in
+            if let offlineReason { throw .offline(offlineReason) }
+            let target = logEndOffsetValue
+            guard flushedOffsetValue < target else { return nil }
+            guard files else { return FlushPlan(target: target, files: []) }
+            return FlushPlan(target: target, files: try segments[segmentIndex(for: flushedOffsetValue)...].map {
+                (segment) throws(LogError) in try segment.fileForSync()
+            })
         }
+    }
+
+    /// Ends a flush whose data is on the device: publishes the new flushed offset and returns it.
+    func completeFlush(_ plan: FlushPlan) -> Int64 {
+        lock.withLock {
+            published.update { $0.flushedOffset = max($0.flushedOffset, plan.target) }.flushedOffset
+        }
+    }
+
+    /// Ends a flush that failed: the log goes offline (the kernel may have dropped the dirty pages).
+    func failFlush(_ error: LogError) {
+        lock.withLock { offlineReason = offlineReason ?? error.description }
+        logger.error("fsync failed; the log is offline until restart", metadata: ["error": "\(error)"])
     }
 
     /// Flushes data and indexes so that a restart after a crash can trust everything below the returned

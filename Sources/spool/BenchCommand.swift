@@ -38,6 +38,11 @@ struct BenchOptions: ParsableArguments {
     @Option(help: "How long a batch waits for more records, in ms.") var lingerMs: Int64 = 5
     // 512 KiB leaves room under the broker's default max.message.bytes (1 MiB) for a batch's last record.
     @Option(help: "Bytes of records per batch before it is sent.") var batchSize = 524_288
+    @Option(help: ArgumentHelp(
+        "The broker's process id, on this machine: the summary then gives the broker's CPU seconds per GB.",
+        discussion: "Read from /proc/<pid>/stat before and after the run (Linux), so the figure is the broker's "
+            + "own cost, not this load generator's."))
+    var brokerPid: Int32?
     @Flag(help: "Print the summary as one JSON object on standard output.") var json = false
 
     func validate() throws {
@@ -51,6 +56,9 @@ struct BenchOptions: ParsableArguments {
         guard producers > 0, producers <= 64 else { throw ValidationError("--producers must be between 1 and 64") }
         guard consumers > 0, consumers <= 64 else { throw ValidationError("--consumers must be between 1 and 64") }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        if let brokerPid, BrokerCPU.seconds(pid: brokerPid) == nil {
+            throw ValidationError("--broker-pid \(brokerPid): no such process readable in /proc on this machine")
+        }
     }
 
     /// The record limit: --count, else a million unless --duration bounds the run.
@@ -114,12 +122,24 @@ struct BenchSummary: Codable {
     var producers: Int
     var consumers: Int
     var recordsSent: Int?
+    /// The broker's CPU seconds (user and system) during the run, with --broker-pid.
+    var brokerCpuSec: Double?
+    /// The broker's CPU seconds per 10^9 bytes of records counted, with --broker-pid.
+    var brokerCpuSecPerGB: Double?
 
     enum CodingKeys: String, CodingKey {
         case mode, topic, latency, records, bytes, errors, acks, compression, partitions, producers, consumers
         case recordSize = "record_size", elapsedSec = "elapsed_sec", recordsPerSec = "records_per_sec"
         case mbPerSec = "mb_per_sec", p50Ms = "p50_ms", p90Ms = "p90_ms", p99Ms = "p99_ms", p999Ms = "p999_ms"
         case maxMs = "max_ms", meanMs = "mean_ms", targetRate = "target_rate", recordsSent = "records_sent"
+        case brokerCpuSec = "broker_cpu_sec", brokerCpuSecPerGB = "broker_cpu_sec_per_gb"
+    }
+
+    /// Adds the broker's CPU since `start` (nothing without --broker-pid).
+    mutating func addBrokerCPU(since start: BrokerCPU?) {
+        guard let start, let seconds = start.elapsed() else { return }
+        brokerCpuSec = seconds
+        brokerCpuSecPerGB = bytes > 0 ? seconds / (Double(bytes) / 1e9) : nil
     }
 
     init(mode: String, latency: String, options: BenchOptions, totals: BenchMeter.Totals, elapsedNanoseconds: UInt64,
@@ -158,6 +178,10 @@ struct BenchSummary: Codable {
             format: "p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  mean %.2f",
             p50Ms, p90Ms, p99Ms, p999Ms, maxMs, meanMs))
         if let recordsSent { Swift.print("records sent: \(recordsSent), received: \(records)") }
+        if let brokerCpuSec {
+            Swift.print(String(format: "broker CPU: %.2f s", brokerCpuSec)
+                + (brokerCpuSecPerGB.map { String(format: ", %.2f s per GB", $0) } ?? ""))
+        }
         if errors > 0 { Swift.print("errors: \(errors)") }
     }
 }
@@ -171,5 +195,31 @@ func benchValue(size: Int, seed: Int) -> [UInt8] {
         state ^= state >> 7
         state ^= state << 17
         return alphabet[Int(state % UInt64(alphabet.count))]
+    }
+}
+
+/// A process's CPU seconds from a starting point, read from /proc (the broker's, for `--broker-pid`).
+struct BrokerCPU {
+    let pid: Int32
+    let start: Double
+
+    /// Reads the starting point; nil without a pid or when /proc cannot be read.
+    init?(pid: Int32?) {
+        guard let pid, let start = Self.seconds(pid: pid) else { return nil }
+        self.pid = pid
+        self.start = start
+    }
+
+    /// CPU seconds since the starting point.
+    func elapsed() -> Double? { Self.seconds(pid: pid).map { $0 - start } }
+
+    /// User plus system CPU seconds of `pid` (fields 14 and 15 of /proc/<pid>/stat, in clock ticks).
+    static func seconds(pid: Int32) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let end = text.lastIndex(of: ")")
+        else { return nil }
+        let fields = text[text.index(after: end)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 }

@@ -15,15 +15,17 @@ struct BenchProduce: AsyncParsableCommand {
             let partitions = try await options.prepareTopic(setup)
             await setup.close()
             let meter = BenchMeter()
+            let brokerCPU = BrokerCPU(pid: options.brokerPid)
             let start = monotonicNanoseconds()
             let stop = BenchStop(limit: nil, deadline: options.deadline(from: start))
             let progress = Task { await reportProgress(meter, label: "produce") }
             defer { progress.cancel() }
             _ = try await runProducers(options, stamp: false, meter: meter, stop: stop)
             progress.cancel()
-            let summary = BenchSummary(
+            var summary = BenchSummary(
                 mode: "produce", latency: "send_to_ack", options: options, totals: meter.totals,
                 elapsedNanoseconds: monotonicNanoseconds() - start, partitions: partitions.count)
+            summary.addBrokerCPU(since: brokerCPU)
             try finish(summary, meter: meter, json: options.json)
         }
     }
@@ -50,6 +52,7 @@ struct BenchConsume: AsyncParsableCommand {
                     + "`spool bench produce --topic \(options.topic)`")
             }
             let meter = BenchMeter()
+            let brokerCPU = BrokerCPU(pid: options.brokerPid)
             let start = monotonicNanoseconds()
             let stop = BenchStop(limit: options.count, deadline: options.deadline(from: start))
             let progress = Task { await reportProgress(meter, label: "consume") }
@@ -57,9 +60,10 @@ struct BenchConsume: AsyncParsableCommand {
             try await runConsumers(
                 options, partitions: partitions, starts: starts, ends: ends, measure: .fetch, meter: meter, stop: stop)
             progress.cancel()
-            let summary = BenchSummary(
+            var summary = BenchSummary(
                 mode: "consume", latency: "fetch", options: options, totals: meter.totals,
                 elapsedNanoseconds: monotonicNanoseconds() - start, partitions: partitions.count)
+            summary.addBrokerCPU(since: brokerCPU)
             try finish(summary, meter: meter, json: options.json)
         }
     }
@@ -115,6 +119,7 @@ struct BenchEndToEnd: AsyncParsableCommand {
             await setup.close()
             let received = BenchMeter()
             let acknowledged = BenchMeter()
+            let brokerCPU = BrokerCPU(pid: options.brokerPid)
             let start = monotonicNanoseconds()
             let consumeStop = BenchStop(limit: nil, deadline: nil)
             let progress = Task { await reportProgress(received, label: "e2e") }
@@ -146,6 +151,7 @@ struct BenchEndToEnd: AsyncParsableCommand {
                 elapsedNanoseconds: monotonicNanoseconds() - start, partitions: partitions.count)
             summary.recordsSent = sent
             summary.errors += acknowledged.totals.errors
+            summary.addBrokerCPU(since: brokerCPU)
             try finish(summary, meter: acknowledged, json: options.json)
         }
     }

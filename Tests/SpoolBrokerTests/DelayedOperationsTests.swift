@@ -30,7 +30,7 @@ import Testing
         }) { result in outcome.withLockedValue { $0 = result } }
         try await waitUntil { operations.waitingCount == 1 }
         ready.withLockedValue { $0 = true }
-        operations.wake(.flushed(TopicPartition(topic: "t", partition: 0)))
+        operations.wake(.shareAvailable(TopicPartition(topic: "t", partition: 0)))
         try await Task.sleep(for: .milliseconds(100))
         #expect(operations.waitingCount == 1, "a key nobody watches wakes nobody")
         #expect(outcome.withLockedValue { $0 } == nil)

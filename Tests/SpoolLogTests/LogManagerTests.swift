@@ -3,6 +3,7 @@ import Glibc
 #endif
 import NIOCore
 import SpoolRecords
+import Synchronization
 import Testing
 
 @testable import SpoolLog
@@ -67,6 +68,49 @@ import Testing
         }
         // Group commit: far fewer fsync rounds than appends waited on.
         #expect(manager.groupCommitRounds < totalAppends / 2)
+        try await manager.shutdown()
+    }
+
+    @Test("one request's many partitions: one append trip, each fsync reported, rounds durable by syncfs or side by side",
+          arguments: [0, 4])
+    func manyPartitionsInOneRound(syncfsMinimumPartitions: Int) async throws {
+        let directory = TemporaryDirectory()
+        var configuration = LogManagerConfiguration(dataDirectory: directory.path)
+        configuration.syncfsMinimumPartitions = syncfsMinimumPartitions
+        let manager = try await LogManager.open(configuration: configuration, logger: testLogger)
+        var logs: [PartitionLog] = []
+        for index in 0..<12 {
+            logs.append(try await manager.getOrCreateLog(TopicPartition(topic: "many", partition: Int32(index))))
+        }
+        let reported = Mutex<[Int: Result<Void, any Error>]>([:])
+        for round in 0..<20 {
+            let parts = logs.enumerated().map { index, log in
+                LogManager.AppendPart(
+                    batches: [TestBatch.make(records: 2, bodyBytes: 100), TestBatch.make(records: 1, bodyBytes: 50)],
+                    log: log, whenFlushed: { result in reported.withLock { $0[round * 100 + index] = result } })
+            }
+            let results = await manager.append(parts)
+            for (index, result) in results.enumerated() {
+                let appended = try result.get()
+                #expect(appended.first.baseOffset == Int64(round * 3))
+                #expect(appended.last.lastOffset == Int64(round * 3 + 2), "partition \(index)")
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while reported.withLock({ $0.count }) < 20 * logs.count, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(reported.withLock { $0.count } == 20 * logs.count, "every append's fsync is reported")
+        for (key, result) in reported.withLock({ $0 }) {
+            #expect((try? result.get()) != nil, "the fsync of append \(key) failed")
+        }
+        // Reported durable means flushed past every append.
+        for log in logs { #expect(log.flushedOffset == 60) }
+        if syncfsMinimumPartitions == 0 {
+            #expect(manager.groupCommitSyncfsRounds == 0)
+        } else if FileSystemHandle.syncfsReportsErrors {
+            #expect(manager.groupCommitSyncfsRounds > 0, "rounds of 12 partitions are made durable by one syncfs")
+        }
         try await manager.shutdown()
     }
 

@@ -7,8 +7,9 @@ import Synchronization
 enum DelayedOperationKey: Hashable, Sendable {
     /// Records were appended to the partition (its log end offset moved): fetches and share fetches wait on this.
     case appended(TopicPartition)
-    /// A group-commit fsync finished for the partition: acks=all produces wait on this.
-    case flushed(TopicPartition)
+    /// The group-commit fsyncs one acks=all produce waits for have all finished (the produce's `FlushWaits`, by
+    /// identity): one key per produce, woken once, whatever the number of partitions it wrote.
+    case flushed(ObjectIdentifier)
     /// Records of the partition became available to share groups again (released, rejected locks expired, a
     /// backoff ended, a member left): share fetches wait on this as well as on appends.
     case shareAvailable(TopicPartition)

@@ -37,10 +37,10 @@ struct AppendOutcome: Sendable {
 }
 
 extension PartitionManager {
-    /// Checks and appends each partition's batches (every partition at once), and answers when `acks` is met:
-    /// acks 0 and 1 once written, acks=all once the group-commit fsync covers them or `timeoutMs` passes
-    /// (REQUEST_TIMED_OUT; the records stay written, as in Kafka). Each partition costs one trip to the I/O pool,
-    /// the fsync registration included; the fsync wait is a delayed operation on `eventLoop`.
+    /// Checks and appends each partition's batches, and answers when `acks` is met: acks 0 and 1 once written,
+    /// acks=all once the group-commit fsync covers them or `timeoutMs` passes (REQUEST_TIMED_OUT; the records stay
+    /// written, as in Kafka). The whole request costs one trip to the I/O pool, the fsync registrations included,
+    /// whatever its number of partitions; the fsync wait is one delayed operation on `eventLoop`.
     /// - Parameters:
     ///   - inputs: the partitions and their records.
     ///   - acks: the request's acks (0, 1 or -1); anything else is INVALID_REQUIRED_ACKS for every partition.
@@ -58,17 +58,14 @@ extension PartitionManager {
             return inputs.map { _ in .failed(error) }
         }
         let start = ContinuousClock.now
-        let flushes = acks == .all ? FlushWaits(count: inputs.count) : nil
+        let flushes = acks == .all ? FlushWaits(count: inputs.count, delayed: delayed) : nil
         var outcomes: [AppendOutcome] = await appendAll(inputs, flushes: flushes)
         written()
         if let flushes {
             let written = outcomes.indices.filter { outcomes[$0].error == nil }
-            flushes.expect(written)
+            flushes.expect(written.count)
             let deadline = timeoutMs > 0 ? NIODeadline.now() + .milliseconds(Int64(timeoutMs)) : nil
-            _ = await delayed.wait(
-                on: eventLoop, keys: written.map { DelayedOperationKey.flushed(inputs[$0].partition) },
-                deadline: deadline
-            ) { flushes.allSettled }
+            _ = await delayed.wait(on: eventLoop, keys: [flushes.key], deadline: deadline) { flushes.allSettled }
             for index in written {
                 switch flushes.outcome(index) {
                 case .success?: break
@@ -85,68 +82,58 @@ extension PartitionManager {
         return outcomes
     }
 
-    /// Appends every partition's records at once; with `flushes` (acks=all), each partition's fsync outcome is
-    /// recorded there and wakes the produce waiting on it.
+    /// Checks every partition's records, then appends those that passed in one trip to the I/O pool; with `flushes`
+    /// (acks=all), each partition's fsync outcome is recorded there, and the last one wakes the produce.
     private func appendAll(_ inputs: [ProduceInput], flushes: FlushWaits?) async -> [AppendOutcome] {
-        await withTaskGroup(of: (Int, AppendOutcome).self) { group -> [AppendOutcome] in
-            for (index, input) in inputs.enumerated() {
-                let whenFlushed = flushes.map { flushReport(index, input.partition, into: $0) }
-                group.addTask {
-                    (index, await self.append(input, whenFlushed: whenFlushed))
+        var outcomes = [AppendOutcome](repeating: AppendOutcome(), count: inputs.count)
+        var parts: [LogManager.AppendPart] = []
+        var partInputs: [Int] = []
+        parts.reserveCapacity(inputs.count)
+        for (index, input) in inputs.enumerated() {
+            do {
+                let (log, batches) = try checked(input)
+                let whenFlushed = flushes.map { flushes in
+                    { @Sendable (result: Result<Void, any Error>) in flushes.settle(index, result) }
                 }
+                parts.append(LogManager.AppendPart(batches: batches, log: log, whenFlushed: whenFlushed))
+                partInputs.append(index)
+            } catch {
+                outcomes[index] = .failed(error)
             }
-            var outcomes = [AppendOutcome](repeating: AppendOutcome(), count: inputs.count)
-            for await (index, outcome) in group { outcomes[index] = outcome }
-            return outcomes
         }
+        guard !parts.isEmpty else { return outcomes }
+        let results = await logManager.append(parts)
+        for ((index, part), result) in zip(zip(partInputs, parts), results) {
+            let partition = inputs[index].partition
+            switch result {
+            case .success(let appended):
+                delayed.wake(.appended(partition))
+                // A producer's retry of a batch already written is answered with the first write's offsets; it
+                // adds nothing to the log, so it adds nothing to the rates.
+                if !appended.last.isDuplicate {
+                    metrics.topics.produced(
+                        topic: partition.topic, records: part.batches.reduce(0) { $0 + Int($1.lastOffsetDelta) + 1 },
+                        bytes: part.batches.reduce(0) { $0 + $1.sizeInBytes })
+                }
+                outcomes[index] = AppendOutcome(
+                    baseOffset: appended.first.baseOffset, logAppendTime: appended.first.logAppendTime,
+                    logStartOffset: appended.last.logStartOffset)
+            case .failure(let error):
+                outcomes[index] = .failed(BrokerError(wrapping: error))
+            }
+        }
+        return outcomes
     }
 
-    private func flushReport(_ index: Int, _ partition: TopicPartition, into flushes: FlushWaits)
-        -> @Sendable (Result<Void, any Error>) -> Void
-    {
-        { [delayed] result in
-            flushes.settle(index, result)
-            delayed.wake(.flushed(partition))
-        }
-    }
-
-    /// Checks one partition's batches with the client rules, then appends them in one trip to the I/O pool.
-    private func append(_ input: ProduceInput, whenFlushed: (@Sendable (Result<Void, any Error>) -> Void)?) async
-        -> AppendOutcome
-    {
-        let log: PartitionLog
-        do {
-            log = try leaderLog(input.partition)
-            try InternalTopicName.checkWritable(input.partition.topic)
-        } catch {
-            return .failed(error)
-        }
+    /// One partition's log and its batches, checked with the client rules, ready to append.
+    private func checked(_ input: ProduceInput) throws(BrokerError) -> (PartitionLog, [RecordBatch]) {
+        let log = try leaderLog(input.partition)
+        try InternalTopicName.checkWritable(input.partition.topic)
         guard let records = input.records, records.readableBytes > 0 else {
-            return .failed(BrokerError(code: .invalidRecord, message: "the partition carries no record batch"))
+            throw BrokerError(code: .invalidRecord, message: "the partition carries no record batch")
         }
         metrics.bytesIn.increment(by: records.readableBytes)
-        let batches: [RecordBatch]
-        do {
-            batches = try checkedBatches(records, for: log, partition: input.partition)
-        } catch {
-            return .failed(error)
-        }
-        do {
-            let appended = try await logManager.append(batches, to: log, whenFlushed: whenFlushed)
-            delayed.wake(.appended(input.partition))
-            // A producer's retry of a batch already written is answered with the first write's offsets; it
-            // adds nothing to the log, so it adds nothing to the rates.
-            if !appended.last.isDuplicate {
-                metrics.topics.produced(
-                    topic: input.partition.topic, records: batches.reduce(0) { $0 + Int($1.lastOffsetDelta) + 1 },
-                    bytes: batches.reduce(0) { $0 + $1.sizeInBytes })
-            }
-            return AppendOutcome(
-                baseOffset: appended.first.baseOffset, logAppendTime: appended.first.logAppendTime,
-                logStartOffset: appended.last.logStartOffset)
-        } catch {
-            return .failed(BrokerError(wrapping: error))
-        }
+        return (log, try checkedBatches(records, for: log, partition: input.partition))
     }
 
     /// The batches of a partition's records, each checked with the client rules (Kafka's `LogValidator`) before the
@@ -195,34 +182,47 @@ extension PartitionManager {
     }
 }
 
-/// The fsync outcomes an acks=all produce waits for, one per partition it wrote. Thread-safe: a lock guards them.
+/// The fsync outcomes an acks=all produce waits for, one per partition it wrote, and the one wake-up of the produce
+/// when the last of them arrives. Thread-safe: a lock guards them.
 final class FlushWaits: Sendable {
     private struct State {
         var outcomes: [Result<Void, any Error>?]
-        var expected: [Int]?
+        var settled = 0
+        /// How many partitions were written (only those report a flush); nil until the appends are done.
+        var expected: Int?
     }
 
     private let state: NIOLockedValueBox<State>
+    private let delayed: DelayedOperations
 
-    init(count: Int) {
+    init(count: Int, delayed: DelayedOperations) {
         state = NIOLockedValueBox(State(outcomes: Array(repeating: nil, count: count)))
+        self.delayed = delayed
     }
 
-    /// Records the fsync outcome of partition `index` (from the flush scheduler, on a pool thread).
+    /// What the produce's wait watches.
+    var key: DelayedOperationKey { .flushed(ObjectIdentifier(self)) }
+
+    /// Records the fsync outcome of partition `index` (from the flush scheduler, on a pool thread); the last
+    /// expected one wakes the produce.
     func settle(_ index: Int, _ result: Result<Void, any Error>) {
-        state.withLockedValue { $0.outcomes[index] = result }
-    }
-
-    /// Names the partitions whose appends succeeded: only their fsyncs are waited for.
-    func expect(_ indices: [Int]) {
-        state.withLockedValue { $0.expected = indices }
-    }
-
-    /// Whether every expected partition has its fsync outcome.
-    var allSettled: Bool {
-        state.withLockedValue { state in
-            (state.expected ?? []).allSatisfy { state.outcomes[$0] != nil }
+        let complete = state.withLockedValue { state -> Bool in
+            if state.outcomes[index] == nil { state.settled += 1 }
+            state.outcomes[index] = result
+            return state.settled == state.expected
         }
+        if complete { delayed.wake(key) }
+    }
+
+    /// Says how many partitions' appends succeeded: only their fsyncs report, and are waited for. (A settle that
+    /// came first is seen by the wait's first check of `allSettled`.)
+    func expect(_ count: Int) {
+        state.withLockedValue { $0.expected = count }
+    }
+
+    /// Whether every written partition has its fsync outcome.
+    var allSettled: Bool {
+        state.withLockedValue { state in state.expected.map { state.settled >= $0 } ?? false }
     }
 
     func outcome(_ index: Int) -> Result<Void, any Error>? {
