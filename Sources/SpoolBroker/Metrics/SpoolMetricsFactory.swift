@@ -84,9 +84,11 @@ enum MetricsHelp {
         "spool_topic_fetched_bytes_total": "Record batch bytes returned by Fetch, per topic.",
         "spool_connections_accepted_total": "Kafka connections accepted.",
         "spool_connections_refused_total": "Kafka connections refused because max.connections was reached.",
-        "spool_log_fsync_seconds": "Time of one partition's fdatasync of its log data, over all partitions.",
-        "spool_log_group_commit_rounds_total": "Group-commit rounds run (one fsync per dirty partition each).",
-        "spool_log_group_commit_partitions": "Partitions fsynced in one group-commit round.",
+        "spool_log_fsync_seconds":
+            "Time of one partition's fdatasync of its log data (or of the syncfs that covered it), over all partitions.",
+        "spool_log_group_commit_rounds_total": "Group-commit rounds run (each makes every waiting partition durable once).",
+        "spool_log_group_commit_syncfs_total": "Group-commit rounds made durable by one syncfs of the data directory.",
+        "spool_log_group_commit_partitions": "Partitions made durable in one group-commit round.",
         "spool_share_acquired_records_total": "Records share fetches acquired for share-group members.",
         "spool_share_acknowledged_records_total":
             "Share-group records acknowledged, by type: accept, release, reject, gap.",

@@ -67,6 +67,8 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
     private let session: ConnectionSession
     /// The requests handed to the dispatcher and not yet complete, by sequence number: cancelled on close.
     private var tasks: [Int: Task<Void, Never>] = [:]
+    /// Runs this connection's Produce tasks on its event loop (made on the first Produce).
+    private var produceExecutor: EventLoopTaskExecutor?
     /// Whether file slices go to the socket with sendfile. A TLS connection must encrypt them, so it streams each
     /// slice instead: read `Self.streamedChunkBytes` at a time on the I/O threads, the next chunk read only once
     /// the previous one is written, so a connection holds one chunk of file data at a time.
@@ -154,7 +156,11 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
         lastGate = gate
         let body = frame.body
         let promise = context.eventLoop.makePromise(of: KafkaReply.self)
-        tasks[sequence] = Task {
+        // A Produce runs on the connection's event loop: its work is checks and hand-offs to the I/O pool, and a
+        // hop to the cooperative pool and back for each request cost more than the work (issue 19). Other
+        // requests may do heavier work (SQLite, reads into memory) and keep the cooperative pool.
+        let executor: (any TaskExecutor)? = Self.isProduce(body) ? loopExecutor(context.eventLoop) : nil
+        tasks[sequence] = Task(executorPreference: executor) {
             await previous?.wait()
             defer { gate.open() }
             do {
@@ -172,6 +178,18 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
             handler.receiver.release(reservedBytes)
             handler.complete(sequence: sequence, result: result, context: context)
         }
+    }
+
+    /// Whether a frame is a Produce request (API key 0 in its first two bytes).
+    private static func isProduce(_ body: ByteBuffer) -> Bool {
+        body.getInteger(at: body.readerIndex, as: Int16.self) == 0
+    }
+
+    private func loopExecutor(_ eventLoop: any EventLoop) -> EventLoopTaskExecutor {
+        if let produceExecutor { return produceExecutor }
+        let created = EventLoopTaskExecutor(eventLoop: eventLoop)
+        produceExecutor = created
+        return created
     }
 
     private func complete(sequence: Int, result: Result<KafkaReply, any Error>, context: ChannelHandlerContext) {
@@ -378,5 +396,20 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
         case .eof?, .ioOnClosedChannel?, .alreadyClosed?, .outputClosed?: return true
         default: return false
         }
+    }
+}
+
+/// A task executor that runs jobs on one NIO event loop, so that a task preferring it runs there between its
+/// awaits instead of hopping to Swift's cooperative pool and back.
+final class EventLoopTaskExecutor: TaskExecutor {
+    let eventLoop: any EventLoop
+
+    init(eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
