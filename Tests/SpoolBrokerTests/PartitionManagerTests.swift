@@ -124,6 +124,47 @@ import Testing
         try await broker.stop()
     }
 
+    @Test("a read at every partition's end answers each one's offsets and no data, as a read with data does")
+    func readAtEnd() async throws {
+        let broker = try await Self.broker(topic: "ends")
+        let partitions = broker.broker.partitions
+        let first = TopicPartition(topic: "ends", partition: 0)
+        let second = TopicPartition(topic: "ends", partition: 1)
+        _ = await partitions.appendRecords(
+            [ProduceInput(partition: first, records: Self.records(5))], acks: 1, timeoutMs: 1000, eventLoop: loop,
+            written: {})
+        _ = await partitions.appendRecords(
+            [ProduceInput(partition: second, records: Self.records(3))], acks: 1, timeoutMs: 1000, eventLoop: loop,
+            written: {})
+        #expect(try await partitions.deleteRecords(of: second, before: 3) == 3)
+        func plan(_ offsets: (Int64, Int64), missing: Bool = false) -> ReadPlan {
+            var planned: [ReadPlan.Partition] = [
+                .init(partition: first, fetchOffset: offsets.0, maxBytes: 1 << 20),
+                .init(partition: second, fetchOffset: offsets.1, maxBytes: 1 << 20),
+            ]
+            if missing { planned.append(.init(partition: TopicPartition(topic: "ends", partition: 9), fetchOffset: 0, maxBytes: 1)) }
+            return ReadPlan(partitions: planned, maxBytes: 1 << 20)
+        }
+        // Both at their ends (the second emptied by DeleteRecords): offsets, no slices, no bytes; a missing
+        // partition keeps its own error.
+        let atEnd = try await partitions.read(plan((5, 3), missing: true))
+        #expect(atEnd.bytes == 0)
+        #expect(atEnd.reads.map { $0.slice == nil } == [true, true, true])
+        #expect(atEnd.reads.map(\.error?.code) == [nil, nil, .unknownTopicOrPartition])
+        #expect(atEnd.reads.map { $0.state?.highWatermark } == [5, 3, nil])
+        #expect(atEnd.reads.map { $0.state?.logStartOffset } == [0, 3, nil])
+        #expect(atEnd.reads.map { $0.state?.lastStableOffset } == [5, 3, nil])
+        // One partition behind its end: the same states, and its records.
+        let behind = try await partitions.read(plan((2, 3)))
+        #expect(behind.reads.map { $0.state } == atEnd.reads.prefix(2).map { $0.state })
+        #expect(behind.reads.first?.slice?.firstOffset == 0, "the batch holding offset 2")
+        #expect(behind.bytes > 0)
+        // Past the end is still out of range, not an empty answer.
+        let past = try await partitions.read(plan((6, 3)))
+        #expect(past.reads.map(\.error?.code) == [.offsetOutOfRange, nil])
+        try await broker.stop()
+    }
+
     @Test("leader epochs are checked: one newer than the leader's is UNKNOWN_LEADER_EPOCH, the leader's own passes")
     func leaderEpochs() async throws {
         let broker = try await Self.broker(topic: "epochs")

@@ -53,6 +53,7 @@ extension PartitionManager {
                 try leaderLog(planned.partition, currentLeaderEpoch: planned.currentLeaderEpoch)
             }
         }
+        if let atEnd = Self.readAtEnd(plan, logs) { return atEnd }
         return try await logManager.onIOThread {
             var total = 0
             var reads: [ReadPlan.PartitionRead] = []
@@ -67,6 +68,31 @@ extension PartitionManager {
             }
             return ReadPlan.Result(reads: reads, bytes: total)
         }
+    }
+
+    /// The read when every planned partition is asked for its end (the log end offset; read_committed: the last
+    /// stable offset): nothing there to read, so it is answered from the published offsets without a trip to the
+    /// I/O pool. That is a caught-up consumer's every long poll (issue 19). Nil when any partition has data to read.
+    private static func readAtEnd(_ plan: ReadPlan, _ logs: [Swift.Result<PartitionLog, BrokerError>])
+        -> ReadPlan.Result?
+    {
+        var reads: [ReadPlan.PartitionRead] = []
+        reads.reserveCapacity(logs.count)
+        for (planned, found) in zip(plan.partitions, logs) {
+            switch found {
+            case .failure(let error):
+                reads.append(.init(error: error))
+            case .success(let log):
+                let offsets = log.offsets
+                let end = planned.readCommitted ? offsets.lastStableOffset : offsets.logEndOffset
+                guard planned.fetchOffset == end, end >= offsets.logStartOffset else { return nil }
+                reads.append(.init(state: PartitionState(
+                    leaderEpoch: log.leaderEpoch, logStartOffset: offsets.logStartOffset,
+                    highWatermark: offsets.logEndOffset, logEndOffset: offsets.logEndOffset,
+                    lastStableOffset: offsets.lastStableOffset)))
+            }
+        }
+        return ReadPlan.Result(reads: reads, bytes: 0)
     }
 
     /// One partition's part of a read, on a pool thread.

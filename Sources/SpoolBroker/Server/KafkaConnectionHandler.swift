@@ -67,8 +67,8 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
     private let session: ConnectionSession
     /// The requests handed to the dispatcher and not yet complete, by sequence number: cancelled on close.
     private var tasks: [Int: Task<Void, Never>] = [:]
-    /// Runs this connection's Produce tasks on its event loop (made on the first Produce).
-    private var produceExecutor: EventLoopTaskExecutor?
+    /// Runs this connection's Produce and Fetch tasks on its event loop (made on the first of them).
+    private var loopTaskExecutor: EventLoopTaskExecutor?
     /// Whether file slices go to the socket with sendfile. A TLS connection must encrypt them, so it streams each
     /// slice instead: read `Self.streamedChunkBytes` at a time on the I/O threads, the next chunk read only once
     /// the previous one is written, so a connection holds one chunk of file data at a time.
@@ -156,10 +156,11 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
         lastGate = gate
         let body = frame.body
         let promise = context.eventLoop.makePromise(of: KafkaReply.self)
-        // A Produce runs on the connection's event loop: its work is checks and hand-offs to the I/O pool, and a
-        // hop to the cooperative pool and back for each request cost more than the work (issue 19). Other
-        // requests may do heavier work (SQLite, reads into memory) and keep the cooperative pool.
-        let executor: (any TaskExecutor)? = Self.isProduce(body) ? loopExecutor(context.eventLoop) : nil
+        // Produce and Fetch run on the connection's event loop: their work is checks and hand-offs to the I/O pool
+        // (appends, reads) and to delayed operations on this loop, and a hop to the cooperative pool and back at
+        // each step cost more than the work (issue 19). Other requests may do heavier work (SQLite, reads into
+        // memory) and keep the cooperative pool.
+        let executor: (any TaskExecutor)? = Self.runsOnLoop(body) ? loopExecutor(context.eventLoop) : nil
         tasks[sequence] = Task(executorPreference: executor) {
             await previous?.wait()
             defer { gate.open() }
@@ -180,15 +181,16 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// Whether a frame is a Produce request (API key 0 in its first two bytes).
-    private static func isProduce(_ body: ByteBuffer) -> Bool {
-        body.getInteger(at: body.readerIndex, as: Int16.self) == 0
+    /// Whether a frame is a Produce or a Fetch request (API key 0 or 1 in its first two bytes).
+    private static func runsOnLoop(_ body: ByteBuffer) -> Bool {
+        guard let key = body.getInteger(at: body.readerIndex, as: Int16.self) else { return false }
+        return key == 0 || key == 1
     }
 
     private func loopExecutor(_ eventLoop: any EventLoop) -> EventLoopTaskExecutor {
-        if let produceExecutor { return produceExecutor }
+        if let loopTaskExecutor { return loopTaskExecutor }
         let created = EventLoopTaskExecutor(eventLoop: eventLoop)
-        produceExecutor = created
+        loopTaskExecutor = created
         return created
     }
 
