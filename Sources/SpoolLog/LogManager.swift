@@ -447,26 +447,35 @@ public final class LogManager: Service, @unchecked Sendable {
     ///   failed (`LogError`, `.closed` once the manager has shut down).
     public func append(_ parts: [AppendPart]) async -> [Result<AppendedBatches, any Error>] {
         await withCheckedContinuation { (continuation: CheckedContinuation<[Result<AppendedBatches, any Error>], Never>) in
-            threadPool.submit { [flushScheduler] state in
-                guard case .active = state else {
-                    return continuation.resume(returning: parts.map { _ in .failure(LogError.closed) })
-                }
-                var results: [Result<AppendedBatches, any Error>] = []
-                results.reserveCapacity(parts.count)
-                for part in parts {
-                    defer { self.used(part.log) }
-                    do {
-                        let appended = try Self.appendBlocking(part.batches, to: part.log)
-                        results.append(.success(appended))
-                        if let whenFlushed = part.whenFlushed {
-                            flushScheduler.enqueue(part.log, upTo: appended.last.lastOffset, completion: whenFlushed)
-                        }
-                    } catch {
-                        results.append(.failure(error))
+            append(parts) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// `append(_:)` with a callback: `completion` gets the results on the pool thread that appended (after each
+    /// part's fsync registration), so a caller that only waits for the fsyncs next is not woken in between.
+    /// - Parameters:
+    ///   - parts: the partitions' batches.
+    ///   - completion: called once with one result per part, in order, on a pool thread.
+    public func append(
+        _ parts: [AppendPart], completion: @escaping @Sendable ([Result<AppendedBatches, any Error>]) -> Void
+    ) {
+        threadPool.submit { [flushScheduler] state in
+            guard case .active = state else { return completion(parts.map { _ in .failure(LogError.closed) }) }
+            var results: [Result<AppendedBatches, any Error>] = []
+            results.reserveCapacity(parts.count)
+            for part in parts {
+                defer { self.used(part.log) }
+                do {
+                    let appended = try Self.appendBlocking(part.batches, to: part.log)
+                    results.append(.success(appended))
+                    if let whenFlushed = part.whenFlushed {
+                        flushScheduler.enqueue(part.log, upTo: appended.last.lastOffset, completion: whenFlushed)
                     }
+                } catch {
+                    results.append(.failure(error))
                 }
-                continuation.resume(returning: results)
             }
+            completion(results)
         }
     }
 

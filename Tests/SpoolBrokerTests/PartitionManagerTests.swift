@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SpoolLog
@@ -50,6 +51,48 @@ import Testing
             eventLoop: loop, written: {})
         #expect(written.first?.baseOffset == 50)
         #expect(log.logEndOffset == 53)
+        #expect(partitions.delayed.waitingCount == 0)
+        try await broker.stop()
+    }
+
+    @Test("an acks=all produce whose timeout passes before its append ran waits for the append and answers it")
+    func timeoutBeforeAppend() async throws {
+        let broker = try await Self.broker(topic: "held")
+        let partitions = broker.broker.partitions
+        let manager = broker.broker.logManager
+        let partition = TopicPartition(topic: "held", partition: 0)
+        let log = try #require(partitions.log(partition))
+        // Every I/O thread held, so the append cannot start before the produce's 50 ms timeout passes.
+        let threads = max(2, manager.configuration.ioThreads)
+        let held = NIOLockedValueBox(0)
+        let released = NIOLockedValueBox(false)
+        let holders = (0..<threads).map { _ in
+            Task {
+                try await manager.onIOThread {
+                    held.withLockedValue { $0 += 1 }
+                    while !released.withLockedValue({ $0 }) { usleep(1000) }
+                }
+            }
+        }
+        try await waitUntil { held.withLockedValue { $0 } == threads }
+        let answered = NIOLockedValueBox(false)
+        let produce = Task { [loop] in
+            let outcomes = await partitions.appendRecords(
+                [ProduceInput(partition: partition, records: Self.records(4))], acks: -1, timeoutMs: 50,
+                eventLoop: loop, written: {})
+            answered.withLockedValue { $0 = true }
+            return outcomes
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(!answered.withLockedValue { $0 }, "no answer before the append is done, timeout or not")
+        #expect(log.logEndOffset == 0)
+        released.withLockedValue { $0 = true }
+        for holder in holders { try await holder.value }
+        let outcomes = await produce.value
+        #expect(log.logEndOffset == 4, "appended once the pool was free")
+        // Written but past its timeout: REQUEST_TIMED_OUT, unless the fsync landed before the produce looked.
+        let code = try #require(outcomes.first).error?.code
+        #expect(code == nil || code == .requestTimedOut, "got \(String(describing: code))")
         #expect(partitions.delayed.waitingCount == 0)
         try await broker.stop()
     }

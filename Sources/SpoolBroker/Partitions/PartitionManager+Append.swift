@@ -40,17 +40,19 @@ extension PartitionManager {
     /// Checks and appends each partition's batches, and answers when `acks` is met: acks 0 and 1 once written,
     /// acks=all once the group-commit fsync covers them or `timeoutMs` passes (REQUEST_TIMED_OUT; the records stay
     /// written, as in Kafka). The whole request costs one trip to the I/O pool, the fsync registrations included,
-    /// whatever its number of partitions; the fsync wait is one delayed operation on `eventLoop`.
+    /// whatever its number of partitions; the fsync wait is one delayed operation on `eventLoop`. An acks=all
+    /// produce is not woken when its appends are done, only when its fsyncs are (or its timeout, counted from
+    /// the request's start, passes): the pool thread that appended finishes the appends' part (issue 19).
     /// - Parameters:
     ///   - inputs: the partitions and their records.
     ///   - acks: the request's acks (0, 1 or -1); anything else is INVALID_REQUIRED_ACKS for every partition.
     ///   - timeoutMs: how long acks=all may wait for its fsync; 0 or less waits for as long as it takes.
     ///   - eventLoop: the requester's event loop, where the wait lives.
     ///   - written: called once every partition's appends are done, before the fsync wait (it lets the
-    ///     connection's next request start its appends).
+    ///     connection's next request start its appends); on any thread.
     /// - Returns: one outcome per input, in input order.
     func appendRecords(_ inputs: [ProduceInput], acks rawAcks: Int16, timeoutMs: Int32, eventLoop: any EventLoop,
-                       written: @Sendable () -> Void) async -> [AppendOutcome]
+                       written: @escaping @Sendable () -> Void) async -> [AppendOutcome]
     {
         guard let acks = RequiredAcks(rawValue: rawAcks) else {
             written()
@@ -58,52 +60,84 @@ extension PartitionManager {
             return inputs.map { _ in .failed(error) }
         }
         let start = ContinuousClock.now
-        let flushes = acks == .all ? FlushWaits(count: inputs.count, delayed: delayed) : nil
-        var outcomes: [AppendOutcome] = await appendAll(inputs, flushes: flushes)
-        written()
-        if let flushes {
-            let written = outcomes.indices.filter { outcomes[$0].error == nil }
-            flushes.expect(written.count)
-            let deadline = timeoutMs > 0 ? NIODeadline.now() + .milliseconds(Int64(timeoutMs)) : nil
-            _ = await delayed.wait(on: eventLoop, keys: [flushes.key], deadline: deadline) { flushes.allSettled }
-            for index in written {
-                switch flushes.outcome(index) {
-                case .success?: break
-                case .failure(let error)?: outcomes[index] = .failed(BrokerError(wrapping: error))
-                case nil:
-                    outcomes[index] = .failed(BrokerError(
-                        code: .requestTimedOut,
-                        message: "the records were written but not fsynced within the request's timeout "
-                            + "(\(timeoutMs) ms)"))
-                }
+        defer { metrics.produceLatency.record(duration: ContinuousClock.now - start) }
+        guard acks == .all else {
+            let prepared = prepare(inputs, flushes: nil)
+            guard !prepared.parts.isEmpty else {
+                written()
+                return prepared.outcomes
+            }
+            let results = await logManager.append(prepared.parts)
+            defer { written() }
+            return finish(prepared, results, inputs)
+        }
+        let deadline = timeoutMs > 0 ? NIODeadline.now() + .milliseconds(Int64(timeoutMs)) : nil
+        let flushes = FlushWaits(count: inputs.count, delayed: delayed)
+        let prepared = prepare(inputs, flushes: flushes)
+        let appended = AppendedOutcomes()
+        // On the pool thread that appended: the outcomes are set before the fsyncs are expected, so a wait that
+        // finds them all settled also finds the outcomes.
+        let done: @Sendable ([AppendOutcome]) -> Void = { outcomes in
+            appended.set(outcomes)
+            written()
+            flushes.expect(outcomes.indices.filter { outcomes[$0].error == nil }.count)
+        }
+        if prepared.parts.isEmpty {
+            done(prepared.outcomes)
+        } else {
+            logManager.append(prepared.parts) { [self] results in done(finish(prepared, results, inputs)) }
+        }
+        _ = await delayed.wait(on: eventLoop, keys: [flushes.key], deadline: deadline) { flushes.allSettled }
+        var outcomes = await appended.value
+        for index in outcomes.indices where outcomes[index].error == nil {
+            switch flushes.outcome(index) {
+            case .success?: break
+            case .failure(let error)?: outcomes[index] = .failed(BrokerError(wrapping: error))
+            case nil:
+                outcomes[index] = .failed(BrokerError(
+                    code: .requestTimedOut,
+                    message: "the records were written but not fsynced within the request's timeout "
+                        + "(\(timeoutMs) ms)"))
             }
         }
-        metrics.produceLatency.record(duration: ContinuousClock.now - start)
         return outcomes
     }
 
-    /// Checks every partition's records, then appends those that passed in one trip to the I/O pool; with `flushes`
-    /// (acks=all), each partition's fsync outcome is recorded there, and the last one wakes the produce.
-    private func appendAll(_ inputs: [ProduceInput], flushes: FlushWaits?) async -> [AppendOutcome] {
-        var outcomes = [AppendOutcome](repeating: AppendOutcome(), count: inputs.count)
+    /// A produce's partitions checked and ready to append: the outcomes of those refused, and the parts to append
+    /// with the input each comes from.
+    private struct PreparedAppend: Sendable {
+        var outcomes: [AppendOutcome]
         var parts: [LogManager.AppendPart] = []
         var partInputs: [Int] = []
-        parts.reserveCapacity(inputs.count)
+    }
+
+    /// Checks every partition's records; with `flushes` (acks=all), each part records its fsync outcome there, and
+    /// the last one wakes the produce.
+    private func prepare(_ inputs: [ProduceInput], flushes: FlushWaits?) -> PreparedAppend {
+        var prepared = PreparedAppend(outcomes: [AppendOutcome](repeating: AppendOutcome(), count: inputs.count))
+        prepared.parts.reserveCapacity(inputs.count)
         for (index, input) in inputs.enumerated() {
             do {
                 let (log, batches) = try checked(input)
                 let whenFlushed = flushes.map { flushes in
                     { @Sendable (result: Result<Void, any Error>) in flushes.settle(index, result) }
                 }
-                parts.append(LogManager.AppendPart(batches: batches, log: log, whenFlushed: whenFlushed))
-                partInputs.append(index)
+                prepared.parts.append(LogManager.AppendPart(batches: batches, log: log, whenFlushed: whenFlushed))
+                prepared.partInputs.append(index)
             } catch {
-                outcomes[index] = .failed(error)
+                prepared.outcomes[index] = .failed(error)
             }
         }
-        guard !parts.isEmpty else { return outcomes }
-        let results = await logManager.append(parts)
-        for ((index, part), result) in zip(zip(partInputs, parts), results) {
+        return prepared
+    }
+
+    /// The outcomes once the parts are appended: wakes the partitions' waiting fetches and counts the records (on
+    /// any thread).
+    private func finish(_ prepared: PreparedAppend, _ results: [Result<AppendedBatches, any Error>],
+                        _ inputs: [ProduceInput]) -> [AppendOutcome]
+    {
+        var outcomes = prepared.outcomes
+        for ((index, part), result) in zip(zip(prepared.partInputs, prepared.parts), results) {
             let partition = inputs[index].partition
             switch result {
             case .success(let appended):
@@ -214,10 +248,14 @@ final class FlushWaits: Sendable {
         if complete { delayed.wake(key) }
     }
 
-    /// Says how many partitions' appends succeeded: only their fsyncs report, and are waited for. (A settle that
-    /// came first is seen by the wait's first check of `allSettled`.)
+    /// Says how many partitions' appends succeeded: only their fsyncs report, and are waited for. When their
+    /// outcomes all came first (or there are none), this is what wakes the produce.
     func expect(_ count: Int) {
-        state.withLockedValue { $0.expected = count }
+        let complete = state.withLockedValue { state -> Bool in
+            state.expected = count
+            return state.settled >= count
+        }
+        if complete { delayed.wake(key) }
     }
 
     /// Whether every written partition has its fsync outcome.
@@ -227,5 +265,41 @@ final class FlushWaits: Sendable {
 
     func outcome(_ index: Int) -> Result<Void, any Error>? {
         state.withLockedValue { $0.outcomes[index] }
+    }
+}
+
+/// The outcomes of an acks=all produce's appends, set once on the pool thread that appended, and awaited by the
+/// produce after its fsync wait (at once, unless the wait ended first: timeout or a closed connection).
+final class AppendedOutcomes: Sendable {
+    private struct State {
+        var outcomes: [AppendOutcome]?
+        var waiter: CheckedContinuation<[AppendOutcome], Never>?
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    /// Sets the outcomes (once) and resumes a waiter.
+    func set(_ outcomes: [AppendOutcome]) {
+        let waiter = state.withLockedValue { state -> CheckedContinuation<[AppendOutcome], Never>? in
+            state.outcomes = outcomes
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: outcomes)
+    }
+
+    /// The outcomes, once set.
+    var value: [AppendOutcome] {
+        get async {
+            if let ready = state.withLockedValue({ $0.outcomes }) { return ready }
+            return await withCheckedContinuation { continuation in
+                let ready = state.withLockedValue { state -> [AppendOutcome]? in
+                    if let outcomes = state.outcomes { return outcomes }
+                    state.waiter = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        }
     }
 }
