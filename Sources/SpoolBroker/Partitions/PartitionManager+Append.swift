@@ -269,7 +269,9 @@ final class FlushWaits: Sendable {
 }
 
 /// The outcomes of an acks=all produce's appends, set once on the pool thread that appended, and awaited by the
-/// produce after its fsync wait (at once, unless the wait ended first: timeout or a closed connection).
+/// produce after its fsync wait (at once, unless the wait ended first: timeout or a closed connection). Not an
+/// `EventLoopPromise`: fulfilling one from the pool thread would queue a task on the produce's loop and wake it,
+/// the very wake-up this saves.
 final class AppendedOutcomes: Sendable {
     private struct State {
         var outcomes: [AppendOutcome]?

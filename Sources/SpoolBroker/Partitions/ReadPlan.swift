@@ -83,13 +83,10 @@ extension PartitionManager {
             case .failure(let error):
                 reads.append(.init(error: error))
             case .success(let log):
-                let offsets = log.offsets
-                let end = planned.readCommitted ? offsets.lastStableOffset : offsets.logEndOffset
-                guard planned.fetchOffset == end, end >= offsets.logStartOffset else { return nil }
-                reads.append(.init(state: PartitionState(
-                    leaderEpoch: log.leaderEpoch, logStartOffset: offsets.logStartOffset,
-                    highWatermark: offsets.logEndOffset, logEndOffset: offsets.logEndOffset,
-                    lastStableOffset: offsets.lastStableOffset)))
+                let state = Self.state(of: log)
+                let end = planned.readCommitted ? state.lastStableOffset : state.logEndOffset
+                guard planned.fetchOffset == end, end >= state.logStartOffset else { return nil }
+                reads.append(.init(state: state))
             }
         }
         return ReadPlan.Result(reads: reads, bytes: 0)
