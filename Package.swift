@@ -130,6 +130,7 @@ let package = Package(
         .executableTarget(
             name: "spool",
             dependencies: [
+                "CSpoolIO",
                 "SpoolAdmin",
                 "SpoolBroker",
                 "SpoolClient",

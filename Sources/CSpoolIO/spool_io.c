@@ -1,9 +1,12 @@
-// System calls Swift's Glibc module does not import (they need _GNU_SOURCE).
+// C library calls Swift's Glibc module does not import (they need _GNU_SOURCE, or malloc.h).
 #define _GNU_SOURCE
 #include "spool_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -49,6 +52,16 @@ int spool_lower_thread_priority(int increment) {
     return setpriority(PRIO_PROCESS, (id_t)thread, current + increment);
 #else
     (void)increment;
+    return 0;
+#endif
+}
+
+int spool_set_malloc_thresholds(int mmap_threshold, int trim_threshold) {
+#if defined(__GLIBC__)
+    return mallopt(M_MMAP_THRESHOLD, mmap_threshold) == 1 && mallopt(M_TRIM_THRESHOLD, trim_threshold) == 1;
+#else
+    (void)mmap_threshold;
+    (void)trim_threshold;
     return 0;
 #endif
 }

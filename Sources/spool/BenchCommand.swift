@@ -56,7 +56,7 @@ struct BenchOptions: ParsableArguments {
         guard producers > 0, producers <= 64 else { throw ValidationError("--producers must be between 1 and 64") }
         guard consumers > 0, consumers <= 64 else { throw ValidationError("--consumers must be between 1 and 64") }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
-        if let brokerPid, BrokerCPU.seconds(pid: brokerPid) == nil {
+        if let brokerPid, BrokerCPU.read(pid: brokerPid) == nil {
             throw ValidationError("--broker-pid \(brokerPid): no such process readable in /proc on this machine")
         }
     }
@@ -126,6 +126,8 @@ struct BenchSummary: Codable {
     var brokerCpuSec: Double?
     /// The broker's CPU seconds per 10^9 bytes of records counted, with --broker-pid.
     var brokerCpuSecPerGB: Double?
+    /// Minor page faults the broker took during the run (memory it mapped afresh), with --broker-pid.
+    var brokerMinorFaults: Int?
 
     enum CodingKeys: String, CodingKey {
         case mode, topic, latency, records, bytes, errors, acks, compression, partitions, producers, consumers
@@ -133,12 +135,14 @@ struct BenchSummary: Codable {
         case mbPerSec = "mb_per_sec", p50Ms = "p50_ms", p90Ms = "p90_ms", p99Ms = "p99_ms", p999Ms = "p999_ms"
         case maxMs = "max_ms", meanMs = "mean_ms", targetRate = "target_rate", recordsSent = "records_sent"
         case brokerCpuSec = "broker_cpu_sec", brokerCpuSecPerGB = "broker_cpu_sec_per_gb"
+        case brokerMinorFaults = "broker_minor_faults"
     }
 
     /// Adds the broker's CPU since `start` (nothing without --broker-pid).
     mutating func addBrokerCPU(since start: BrokerCPU?) {
-        guard let start, let seconds = start.elapsed() else { return }
+        guard let start, let (seconds, faults) = start.elapsed() else { return }
         brokerCpuSec = seconds
+        brokerMinorFaults = faults
         brokerCpuSecPerGB = bytes > 0 ? seconds / (Double(bytes) / 1e9) : nil
     }
 
@@ -180,7 +184,8 @@ struct BenchSummary: Codable {
         if let recordsSent { Swift.print("records sent: \(recordsSent), received: \(records)") }
         if let brokerCpuSec {
             Swift.print(String(format: "broker CPU: %.2f s", brokerCpuSec)
-                + (brokerCpuSecPerGB.map { String(format: ", %.2f s per GB", $0) } ?? ""))
+                + (brokerCpuSecPerGB.map { String(format: ", %.2f s per GB", $0) } ?? "")
+                + (brokerMinorFaults.map { ", \($0) minor page faults" } ?? ""))
         }
         if errors > 0 { Swift.print("errors: \(errors)") }
     }
@@ -198,28 +203,34 @@ func benchValue(size: Int, seed: Int) -> [UInt8] {
     }
 }
 
-/// A process's CPU seconds from a starting point, read from /proc (the broker's, for `--broker-pid`).
+/// A process's CPU seconds and minor page faults from a starting point, read from /proc (the broker's, for
+/// `--broker-pid`).
 struct BrokerCPU {
     let pid: Int32
-    let start: Double
+    let start: (seconds: Double, minorFaults: Int)
 
     /// Reads the starting point; nil without a pid or when /proc cannot be read.
     init?(pid: Int32?) {
-        guard let pid, let start = Self.seconds(pid: pid) else { return nil }
+        guard let pid, let start = Self.read(pid: pid) else { return nil }
         self.pid = pid
         self.start = start
     }
 
-    /// CPU seconds since the starting point.
-    func elapsed() -> Double? { Self.seconds(pid: pid).map { $0 - start } }
+    /// CPU seconds and minor page faults since the starting point.
+    func elapsed() -> (seconds: Double, minorFaults: Int)? {
+        Self.read(pid: pid).map { ($0.seconds - start.seconds, $0.minorFaults - start.minorFaults) }
+    }
 
-    /// User plus system CPU seconds of `pid` (fields 14 and 15 of /proc/<pid>/stat, in clock ticks).
-    static func seconds(pid: Int32) -> Double? {
+    /// User plus system CPU seconds of `pid` (fields 14 and 15 of /proc/<pid>/stat, in clock ticks) and its minor
+    /// page faults (field 10).
+    static func read(pid: Int32) -> (seconds: Double, minorFaults: Int)? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let end = text.lastIndex(of: ")")
         else { return nil }
         let fields = text[text.index(after: end)...].split(separator: " ")
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        guard fields.count > 12, let faults = Int(fields[7]), let user = Double(fields[11]),
+              let system = Double(fields[12])
+        else { return nil }
+        return ((user + system) / Double(sysconf(Int32(_SC_CLK_TCK))), faults)
     }
 }

@@ -75,6 +75,9 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "spool")
         logger.info("spool \(SpoolVersion.current) starting", metadata: ["pid": "\(getpid())"])
+        if !AllocatorTuning.apply() {
+            logger.debug("malloc settings not applied: request frames of 128 KiB or more are mapped one by one")
+        }
         if let warning = loaded.unknownVariablesWarning { logger.warning("\(warning)") }
         let configuration = loaded.configuration
         // The admin listener runs from before recovery, so that /health/live answers and /health/ready says

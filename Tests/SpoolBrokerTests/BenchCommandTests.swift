@@ -24,7 +24,7 @@ struct BenchCommandTests {
         let broker = try await RunningBroker()
         let produced = try await bench(broker, [
             "produce", "--topic", "bench", "--count", "20000", "--record-size", "100", "--partitions", "2",
-            "--acks", "all",
+            "--acks", "all", "--broker-pid", "\(broker.process.processIdentifier)",
         ])
         #expect(produced["mode"] as? String == "produce")
         #expect(number(produced, "records") == 20_000)
@@ -35,6 +35,10 @@ struct BenchCommandTests {
         }
         #expect(number(produced, "p50_ms") <= number(produced, "p99_ms"))
         #expect(number(produced, "p99_ms") <= number(produced, "p999_ms"))
+        // The broker's own cost, read from its /proc entry: it did work, and its page faults are a count.
+        #expect(number(produced, "broker_cpu_sec") > 0, "\(produced)")
+        #expect(abs(number(produced, "broker_cpu_sec_per_gb") - number(produced, "broker_cpu_sec") / 0.002) < 1e-6)
+        #expect(number(produced, "broker_minor_faults") >= 0, "\(produced)")
 
         let consumed = try await bench(broker, ["consume", "--topic", "bench", "--consumers", "2"])
         #expect(consumed["mode"] as? String == "consume")

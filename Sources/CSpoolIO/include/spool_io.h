@@ -22,4 +22,9 @@ int spool_start_writeback(int fd, int64_t offset, int64_t length);
 /// Linux: nothing is done, 0).
 int spool_lower_thread_priority(int increment);
 
+/// Sets glibc's malloc thresholds (mallopt): allocations of at least `mmap_threshold` bytes are mapped on their
+/// own, and free memory at a heap's top beyond `trim_threshold` bytes goes back to the kernel. Returns 1 when both
+/// were applied, 0 otherwise (elsewhere than glibc: nothing is done, 0).
+int spool_set_malloc_thresholds(int mmap_threshold, int trim_threshold);
+
 #endif
