@@ -459,24 +459,55 @@ public final class LogManager: Service, @unchecked Sendable {
     public func append(
         _ parts: [AppendPart], completion: @escaping @Sendable ([Result<AppendedBatches, any Error>]) -> Void
     ) {
-        threadPool.submit { [flushScheduler] state in
+        threadPool.submit { state in
             guard case .active = state else { return completion(parts.map { _ in .failure(LogError.closed) }) }
-            var results: [Result<AppendedBatches, any Error>] = []
-            results.reserveCapacity(parts.count)
-            for part in parts {
-                defer { self.used(part.log) }
-                do {
-                    let appended = try Self.appendBlocking(part.batches, to: part.log)
-                    results.append(.success(appended))
-                    if let whenFlushed = part.whenFlushed {
-                        flushScheduler.enqueue(part.log, upTo: appended.last.lastOffset, completion: whenFlushed)
+            completion(self.appendParts(parts))
+        }
+    }
+
+    /// `append(_:completion:)` in `queue`'s order: the parts are appended after everything submitted to the queue
+    /// before them and before everything submitted after, and `completion` calls run in that order too. One trip
+    /// to the I/O pool serves every submission that arrives while the queue is being worked through, so a client
+    /// with several requests in flight (a connection's produce requests) costs one pool wake-up for all of them.
+    /// - Parameters:
+    ///   - parts: the partitions' batches.
+    ///   - queue: the order to keep (one per connection).
+    ///   - completion: called once with one result per part, in order, on a pool thread.
+    public func append(
+        _ parts: [AppendPart], in queue: AppendQueue,
+        completion: @escaping @Sendable ([Result<AppendedBatches, any Error>]) -> Void
+    ) {
+        guard queue.add(.init(parts: parts, completion: completion)) else { return }
+        threadPool.submit { state in
+            while let jobs = queue.next() {
+                for job in jobs {
+                    guard case .active = state else {
+                        job.completion(job.parts.map { _ in .failure(LogError.closed) })
+                        continue
                     }
-                } catch {
-                    results.append(.failure(error))
+                    job.completion(self.appendParts(job.parts))
                 }
             }
-            completion(results)
         }
+    }
+
+    /// Appends each part on the calling pool thread, registering the fsync waits of those that succeed.
+    private func appendParts(_ parts: [AppendPart]) -> [Result<AppendedBatches, any Error>] {
+        var results: [Result<AppendedBatches, any Error>] = []
+        results.reserveCapacity(parts.count)
+        for part in parts {
+            defer { used(part.log) }
+            do {
+                let appended = try Self.appendBlocking(part.batches, to: part.log)
+                results.append(.success(appended))
+                if let whenFlushed = part.whenFlushed {
+                    flushScheduler.enqueue(part.log, upTo: appended.last.lastOffset, completion: whenFlushed)
+                }
+            } catch {
+                results.append(.failure(error))
+            }
+        }
+        return results
     }
 
     /// Appends `batches` in order on the calling (pool) thread.

@@ -35,7 +35,7 @@ struct ProduceHandler: KafkaAPIHandler {
             ) { allowed in
                 await partitions.appendRecords(
                     allowed, acks: request.acks, timeoutMs: request.timeoutMs, eventLoop: context.eventLoop,
-                    written: context.gate.open)
+                    queue: context.session.appends, checked: context.gate.openChecked, written: context.gate.open)
             }
         }
         guard request.acks != 0 else {

@@ -48,13 +48,19 @@ extension PartitionManager {
     ///   - acks: the request's acks (0, 1 or -1); anything else is INVALID_REQUIRED_ACKS for every partition.
     ///   - timeoutMs: how long acks=all may wait for its fsync; 0 or less waits for as long as it takes.
     ///   - eventLoop: the requester's event loop, where the wait lives.
+    ///   - queue: the connection's append order: the appends follow those queued before on it, in one pool trip
+    ///     with them when they are still being worked through; nil appends in a pool trip of their own.
+    ///   - checked: called once the partitions are checked and the appends queued (it lets the connection's next
+    ///     Produce run its checks); on this task.
     ///   - written: called once every partition's appends are done, before the fsync wait (it lets the
     ///     connection's next request start its appends); on any thread.
     /// - Returns: one outcome per input, in input order.
     func appendRecords(_ inputs: [ProduceInput], acks rawAcks: Int16, timeoutMs: Int32, eventLoop: any EventLoop,
+                       queue: AppendQueue? = nil, checked: @Sendable () -> Void = {},
                        written: @escaping @Sendable () -> Void) async -> [AppendOutcome]
     {
         guard let acks = RequiredAcks(rawValue: rawAcks) else {
+            checked()
             written()
             let error = BrokerError(code: .invalidRequiredAcks, message: "acks must be 0, 1 or -1 (all), not \(rawAcks)")
             return inputs.map { _ in .failed(error) }
@@ -64,10 +70,15 @@ extension PartitionManager {
         guard acks == .all else {
             let prepared = prepare(inputs, flushes: nil)
             guard !prepared.parts.isEmpty else {
+                checked()
                 written()
                 return prepared.outcomes
             }
-            let results = await logManager.append(prepared.parts)
+            let results = await withCheckedContinuation {
+                (continuation: CheckedContinuation<[Result<AppendedBatches, any Error>], Never>) in
+                append(prepared.parts, in: queue) { continuation.resume(returning: $0) }
+                checked()
+            }
             defer { written() }
             return finish(prepared, results, inputs)
         }
@@ -85,8 +96,9 @@ extension PartitionManager {
         if prepared.parts.isEmpty {
             done(prepared.outcomes)
         } else {
-            logManager.append(prepared.parts) { [self] results in done(finish(prepared, results, inputs)) }
+            append(prepared.parts, in: queue) { [self] results in done(finish(prepared, results, inputs)) }
         }
+        checked()
         _ = await delayed.wait(on: eventLoop, keys: [flushes.key], deadline: deadline) { flushes.allSettled }
         var outcomes = await appended.value
         for index in outcomes.indices where outcomes[index].error == nil {
@@ -101,6 +113,17 @@ extension PartitionManager {
             }
         }
         return outcomes
+    }
+
+    /// Appends in the connection's order when there is a queue, in a pool trip of their own otherwise.
+    private func append(_ parts: [LogManager.AppendPart], in queue: AppendQueue?,
+                        completion: @escaping @Sendable ([Result<AppendedBatches, any Error>]) -> Void)
+    {
+        if let queue {
+            logManager.append(parts, in: queue, completion: completion)
+        } else {
+            logManager.append(parts, completion: completion)
+        }
     }
 
     /// A produce's partitions checked and ready to append: the outcomes of those refused, and the parts to append

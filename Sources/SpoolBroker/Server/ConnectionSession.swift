@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import SpoolLog
 import SpoolProtocol
 
 /// What the broker knows of one client connection across its requests: its id, the client's address, the
@@ -42,6 +43,9 @@ final class ConnectionSession: Sendable {
     let listenerName: String
     /// Whether the listener uses SASL: when not, no request pays for the SASL checks.
     let requiresSasl: Bool
+    /// The order of the connection's Produce appends: each request's follow the previous one's, and requests in
+    /// flight together share a trip to the I/O pool.
+    let appends = AppendQueue()
     private let state: NIOLockedValueBox<State>
 
     /// - Parameters:

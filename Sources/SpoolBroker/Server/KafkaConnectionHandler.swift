@@ -152,7 +152,7 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
         let session = self.session
         let eventLoop = context.eventLoop
         let previous = lastGate
-        let gate = RequestGate()
+        let gate = RequestGate(after: previous)
         lastGate = gate
         let body = frame.body
         let promise = context.eventLoop.makePromise(of: KafkaReply.self)
@@ -161,8 +161,11 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
         // each step cost more than the work (issue 19). Other requests may do heavier work (SQLite, reads into
         // memory) and keep the cooperative pool.
         let executor: (any TaskExecutor)? = Self.runsOnLoop(body) ? loopExecutor(context.eventLoop) : nil
+        // A Produce may check its partitions while the previous Produce's appends are still queued (see
+        // RequestGate); everything else waits for every earlier request's effects.
+        let level: RequestGate.Level = Self.apiKey(body) == 0 ? .checked : .open
         tasks[sequence] = Task(executorPreference: executor) {
-            await previous?.wait()
+            await previous?.wait(level)
             defer { gate.open() }
             do {
                 promise.succeed(
@@ -183,8 +186,13 @@ final class KafkaConnectionHandler: ChannelInboundHandler {
 
     /// Whether a frame is a Produce or a Fetch request (API key 0 or 1 in its first two bytes).
     private static func runsOnLoop(_ body: ByteBuffer) -> Bool {
-        guard let key = body.getInteger(at: body.readerIndex, as: Int16.self) else { return false }
+        let key = apiKey(body)
         return key == 0 || key == 1
+    }
+
+    /// The API key in a frame's first two bytes (-1 when it is shorter).
+    private static func apiKey(_ body: ByteBuffer) -> Int16 {
+        body.getInteger(at: body.readerIndex, as: Int16.self) ?? -1
     }
 
     private func loopExecutor(_ eventLoop: any EventLoop) -> EventLoopTaskExecutor {
