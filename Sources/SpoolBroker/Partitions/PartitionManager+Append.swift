@@ -53,7 +53,7 @@ extension PartitionManager {
     ///   - checked: called once the partitions are checked and the appends queued (it lets the connection's next
     ///     Produce run its checks); on this task.
     ///   - written: called once every partition's appends are done, before the fsync wait (it lets the
-    ///     connection's next request start its appends); on any thread.
+    ///     connection's next request of another kind start); on any thread.
     /// - Returns: one outcome per input, in input order.
     func appendRecords(_ inputs: [ProduceInput], acks rawAcks: Int16, timeoutMs: Int32, eventLoop: any EventLoop,
                        queue: AppendQueue? = nil, checked: @Sendable () -> Void = {},
