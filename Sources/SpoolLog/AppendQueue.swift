@@ -1,8 +1,8 @@
 import NIOConcurrencyHelpers
 
 /// The order of one source's appends (a connection's produce requests): `LogManager.append(_:in:completion:)`
-/// appends what is submitted to one queue strictly in submission order, one submission at a time, on one pool
-/// thread that works through everything queued before it returns to the pool.
+/// appends what is submitted to one queue strictly in submission order, one submission at a time, one pool thread
+/// at a time: a turn on the pool appends everything queued when it starts.
 ///
 /// Thread-safe. Holds at most the submissions not yet appended; a connection bounds them by its requests in
 /// flight (`max.in.flight.requests.per.connection`).
@@ -32,15 +32,21 @@ public final class AppendQueue: Sendable {
         }
     }
 
-    /// Takes every queued job, in order; nil when there are none, which ends the pool thread's turn.
-    func next() -> [Job]? {
+    /// Takes every queued job, in order, for one turn of the pool thread.
+    func take() -> [Job] {
         state.withLockedValue { state in
-            guard !state.jobs.isEmpty else {
-                state.draining = false
-                return nil
-            }
             defer { state.jobs = [] }
             return state.jobs
+        }
+    }
+
+    /// Ends a turn: true when jobs arrived during it, so the caller must give the queue another turn (queued on
+    /// the pool behind other work, so that a connection that never lets its queue empty cannot hold a pool thread
+    /// forever); false when the queue is empty and idle.
+    func endTurn() -> Bool {
+        state.withLockedValue { state in
+            if state.jobs.isEmpty { state.draining = false }
+            return state.draining
         }
     }
 }

@@ -467,8 +467,9 @@ public final class LogManager: Service, @unchecked Sendable {
 
     /// `append(_:completion:)` in `queue`'s order: the parts are appended after everything submitted to the queue
     /// before them and before everything submitted after, and `completion` calls run in that order too. One trip
-    /// to the I/O pool serves every submission that arrives while the queue is being worked through, so a client
-    /// with several requests in flight (a connection's produce requests) costs one pool wake-up for all of them.
+    /// to the I/O pool serves every submission queued when it starts, so a client with several requests in flight
+    /// (a connection's produce requests) shares pool trips; what arrives during a trip gets the next one, queued
+    /// behind other work on the pool.
     /// - Parameters:
     ///   - parts: the partitions' batches.
     ///   - queue: the order to keep (one per connection).
@@ -477,17 +478,20 @@ public final class LogManager: Service, @unchecked Sendable {
         _ parts: [AppendPart], in queue: AppendQueue,
         completion: @escaping @Sendable ([Result<AppendedBatches, any Error>]) -> Void
     ) {
-        guard queue.add(.init(parts: parts, completion: completion)) else { return }
+        if queue.add(.init(parts: parts, completion: completion)) { takeTurn(on: queue) }
+    }
+
+    /// One turn of a pool thread on `queue`: appends what is queued, then queues another turn if more came.
+    private func takeTurn(on queue: AppendQueue) {
         threadPool.submit { state in
-            while let jobs = queue.next() {
-                for job in jobs {
-                    guard case .active = state else {
-                        job.completion(job.parts.map { _ in .failure(LogError.closed) })
-                        continue
-                    }
-                    job.completion(self.appendParts(job.parts))
+            for job in queue.take() {
+                guard case .active = state else {
+                    job.completion(job.parts.map { _ in .failure(LogError.closed) })
+                    continue
                 }
+                job.completion(self.appendParts(job.parts))
             }
+            if queue.endTurn() { self.takeTurn(on: queue) }
         }
     }
 
