@@ -148,6 +148,7 @@ extension PartitionLog {
             for segment in segments { try segment.syncIndexes(close: true) }
             // Appends that reach a closed log are refused rather than written after the final sync.
             offlineReason = offlineReason ?? "the log was closed (broker shutting down)"
+            recent.clear()
         }
     }
 

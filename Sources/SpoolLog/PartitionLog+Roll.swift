@@ -62,10 +62,17 @@ extension PartitionLog {
                 producers.openTransaction(producerId: batch.producerId, at: written.baseOffset)
             }
             let unstable = producers.firstUnstableOffset
-            return .written(written, published.update { offsets in
+            let offsets = published.update { offsets in
                 offsets.logEndOffset = written.nextOffset
                 offsets.firstUnstableOffset = unstable
-            })
+            }
+            // After the offsets: readers take the offsets first and clamp the recent batches to them.
+            if let file = segment.file {
+                recent.appended(
+                    to: file, baseOffset: written.baseOffset, nextOffset: written.nextOffset,
+                    position: written.position, size: written.size)
+            }
+            return .written(written, offsets)
         }
     }
 
@@ -111,6 +118,7 @@ extension PartitionLog {
         roll.old.timeIndex.completeSync(roll.timeIndexSync, close: true)
         roll.old.transactionIndex.completeSync(roll.transactionIndexSync, close: true)
         roll.old.releaseFile()
+        recent.clear()
         segments.append(segment)
         logger.debug("rolled segment", metadata: ["baseOffset": "\(roll.newBaseOffset)", "size": "\(roll.oldSize)"])
         return recordSnapshot(roll.snapshot)

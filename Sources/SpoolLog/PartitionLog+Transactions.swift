@@ -39,12 +39,20 @@ extension PartitionLog {
             let aborted = producers.completeTransaction(
                 producerId: producerId, epoch: producerEpoch, coordinatorEpoch: coordinatorEpoch, commit: commit,
                 markerOffset: written.baseOffset, timestamp: now)
-            let offsets = publishFirstUnstableOffset()
+            // An aborted transaction's entry goes in before the last stable offset moves past its marker: a
+            // read_committed read that sees the new LSO must find the entry, or it would take the aborted records for
+            // committed ones.
             if let aborted {
+                let stable = lock.withLock { () -> Int64 in
+                    var next = published.current
+                    next.firstUnstableOffset = producers.firstUnstableOffset
+                    return next.lastStableOffset
+                }
                 let entry = AbortedTransaction(
                     producerId: producerId, firstOffset: aborted.first, lastOffset: aborted.last,
-                    lastStableOffset: offsets.lastStableOffset)
+                    lastStableOffset: stable)
                 do throws(LogError) {
+                    recent.abortMarked(at: written.baseOffset)
                     try recordAborted(entry)
                 } catch {
                     // Without its entry, read_committed consumers would take the aborted records for committed
@@ -57,6 +65,7 @@ extension PartitionLog {
                     throw error
                 }
             }
+            publishFirstUnstableOffset()
             return written.baseOffset
         }
     }

@@ -31,6 +31,8 @@ public final class PartitionLog: @unchecked Sendable {
     var swapStepHook: (@Sendable (SegmentSwapStep) throws(LogError) -> Void)?
     /// The bounds, written under `lock` and read from any thread.
     let published: PublishedOffsets
+    /// The active segment's newest batches, for reads that need no I/O (`readRecent`).
+    let recent = RecentBatches()
     var config: LogConfig
     var segments: [LogSegment]
     /// Called in a roll's I/O, outside `lock`: lets a test pause a roll and observe what stays available.
@@ -111,6 +113,7 @@ public final class PartitionLog: @unchecked Sendable {
     /// Slices a fetch is still sending keep their own reference and stay readable.
     func releaseDescriptors() {
         lock.withLock {
+            recent.clear()
             for segment in segments {
                 segment.releaseFile()
                 segment.offsetIndex.releaseFile()
@@ -124,6 +127,7 @@ public final class PartitionLog: @unchecked Sendable {
     func markDeleted() {
         lock.withLock {
             offlineReason = offlineReason ?? "the partition was deleted"
+            recent.clear()
             for segment in segments { segment.returnGrant() }
         }
     }
@@ -204,6 +208,31 @@ public final class PartitionLog: @unchecked Sendable {
     /// - Throws: `LogError.offsetOutOfRange` below the log start offset or above the log end offset.
     public func read(from offset: Int64, maxBytes: Int) throws(LogError) -> LogReadInfo {
         try read(from: offset, maxBytes: maxBytes, committedOnly: false)
+    }
+
+    /// What `read(from:maxBytes:committedOnly:)` would answer, when that needs no I/O, or nil when it does: the
+    /// offset is the log end offset (read_committed: the last stable offset), or among the active segment's most
+    /// recent batches (read_committed: below the LSO, with no aborted transaction to list). Never reads a file or
+    /// waits on the partition lock, so it may run on an event loop: a tailing consumer's fetch after each append
+    /// (issue 19).
+    /// - Parameters:
+    ///   - offset: the first offset wanted.
+    ///   - maxBytes: the most bytes wanted; one whole batch is returned even when it is larger.
+    ///   - committedOnly: read_committed (librdkafka's default isolation level).
+    public func readRecent(from offset: Int64, maxBytes: Int, committedOnly: Bool) -> LogReadInfo? {
+        // The bounds before the batches: appends publish them in the other order (see `RecentBatches`).
+        let bounds = published.current
+        var result = LogReadInfo(
+            slice: nil, logStartOffset: bounds.logStartOffset, logEndOffset: bounds.logEndOffset,
+            lastStableOffset: bounds.lastStableOffset)
+        guard offset >= bounds.logStartOffset else { return nil }
+        let end = committedOnly ? bounds.lastStableOffset : bounds.logEndOffset
+        if offset == end { return result }
+        guard offset < end,
+              let slice = recent.slice(from: offset, maxBytes: maxBytes, upTo: end, committedOnly: committedOnly)
+        else { return nil }
+        result.slice = slice
+        return result
     }
 
     /// `read(from:maxBytes:)`; with `committedOnly` (read_committed), the slice ends at the last whole batch below

@@ -79,6 +79,8 @@ enum MetricsHelp {
         "spool_bytes_out_total": "Record batch bytes returned by Fetch requests.",
         "spool_produce_latency_seconds": "Time to append a Produce request's records and meet its acks.",
         "spool_fetch_latency_seconds": "Time to answer a Fetch, its long-poll wait included.",
+        "spool_fetch_reads_total":
+            "Fetch reads of the log, by where they were answered: memory (no I/O) or pool (the I/O pool read files).",
         "spool_topic_produced_records_total": "Records appended, per topic.",
         "spool_topic_produced_bytes_total": "Record batch bytes appended, per topic.",
         "spool_topic_fetched_bytes_total": "Record batch bytes returned by Fetch, per topic.",

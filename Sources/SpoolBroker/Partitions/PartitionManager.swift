@@ -184,6 +184,9 @@ struct PartitionMetrics: Sendable {
     let bytesOut = Counter(label: "spool_bytes_out_total")
     let produceLatency = Metrics.Timer(label: "spool_produce_latency_seconds")
     let fetchLatency = Metrics.Timer(label: "spool_fetch_latency_seconds")
+    /// Fetch reads answered without I/O (`ReadPlan`'s in-memory path), and those that took the I/O pool.
+    let readsFromMemory = Counter(label: "spool_fetch_reads_total", dimensions: [("from", "memory")])
+    let readsFromPool = Counter(label: "spool_fetch_reads_total", dimensions: [("from", "pool")])
     /// Records and bytes per topic.
     let topics = TopicTrafficMetrics()
 }

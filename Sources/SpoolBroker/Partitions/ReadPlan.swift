@@ -53,7 +53,11 @@ extension PartitionManager {
                 try leaderLog(planned.partition, currentLeaderEpoch: planned.currentLeaderEpoch)
             }
         }
-        if let atEnd = Self.readAtEnd(plan, logs) { return atEnd }
+        if let inMemory = Self.readInMemory(plan, logs) {
+            metrics.readsFromMemory.increment()
+            return inMemory
+        }
+        metrics.readsFromPool.increment()
         return try await logManager.onIOThread {
             var total = 0
             var reads: [ReadPlan.PartitionRead] = []
@@ -70,12 +74,15 @@ extension PartitionManager {
         }
     }
 
-    /// The read when every planned partition is asked for its end (the log end offset; read_committed: the last
-    /// stable offset): nothing there to read, so it is answered from the published offsets without a trip to the
-    /// I/O pool. That is a caught-up consumer's every long poll (issue 19). Nil when any partition has data to read.
-    private static func readAtEnd(_ plan: ReadPlan, _ logs: [Swift.Result<PartitionLog, BrokerError>])
+    /// The read when it needs no I/O: every planned partition is asked for its end (the log end offset;
+    /// read_committed: the last stable offset), a caught-up consumer's every long poll, or (read_uncommitted) for
+    /// batches among its active segment's most recent (`PartitionLog.readRecent`), a tailing consumer's read after
+    /// an append. Answered on the caller's thread, without a trip to the I/O pool (issue 19). Nil when any
+    /// partition needs the pool.
+    private static func readInMemory(_ plan: ReadPlan, _ logs: [Swift.Result<PartitionLog, BrokerError>])
         -> ReadPlan.Result?
     {
+        var total = 0
         var reads: [ReadPlan.PartitionRead] = []
         reads.reserveCapacity(logs.count)
         for (planned, found) in zip(plan.partitions, logs) {
@@ -83,40 +90,55 @@ extension PartitionManager {
             case .failure(let error):
                 reads.append(.init(error: error))
             case .success(let log):
-                let state = Self.state(of: log)
-                let end = planned.readCommitted ? state.lastStableOffset : state.logEndOffset
-                guard planned.fetchOffset == end, end >= state.logStartOffset else { return nil }
-                reads.append(.init(state: state))
+                let limit = min(planned.maxBytes, plan.maxBytes - total)
+                let first = total == 0
+                guard let read = log.readRecent(
+                    from: planned.fetchOffset, maxBytes: first ? max(limit, 1) : limit,
+                    committedOnly: planned.readCommitted)
+                else { return nil }
+                // read_committed is answered here only at its end: no slice, no aborted transactions to list.
+                reads.append(Self.partitionRead(planned, read, of: log, limit: limit, first: first, total: &total))
             }
         }
-        return ReadPlan.Result(reads: reads, bytes: 0)
+        return ReadPlan.Result(reads: reads, bytes: total)
     }
 
     /// One partition's part of a read, on a pool thread.
     private static func read(_ planned: ReadPlan.Partition, from log: PartitionLog, limit: Int, first: Bool,
                              total: inout Int) -> ReadPlan.PartitionRead
     {
-        var result = ReadPlan.PartitionRead()
         do {
             let read = try log.read(
                 from: planned.fetchOffset, maxBytes: first ? max(limit, 1) : limit,
                 committedOnly: planned.readCommitted)
-            result.state = PartitionState(
-                leaderEpoch: log.leaderEpoch, logStartOffset: read.logStartOffset, highWatermark: read.logEndOffset,
-                logEndOffset: read.logEndOffset, lastStableOffset: read.lastStableOffset)
-            if let slice = read.slice, first || slice.length <= limit {
-                result.slice = slice
-                total += slice.length
-                // The slice ends at or below the LSO: listing up to the LSO covers it (a consumer ignores entries
-                // past what it received).
-                if planned.readCommitted {
-                    result.abortedTransactions = try log.abortedTransactions(
-                        from: planned.fetchOffset, upTo: read.lastStableOffset)
-                }
+            var result = partitionRead(planned, read, of: log, limit: limit, first: first, total: &total)
+            // The slice ends at or below the LSO: listing up to the LSO covers it (a consumer ignores entries past
+            // what it received).
+            if planned.readCommitted, result.slice != nil {
+                result.abortedTransactions = try log.abortedTransactions(
+                    from: planned.fetchOffset, upTo: read.lastStableOffset)
             }
+            return result
         } catch {
+            var result = ReadPlan.PartitionRead()
             result.error = BrokerError(wrapping: error)
             result.state = state(of: log)
+            return result
+        }
+    }
+
+    /// A partition's part of a read from what its log answered: the state, and the slice when it is the first
+    /// partition with data or fits in `limit` (counted into `total`).
+    private static func partitionRead(_ planned: ReadPlan.Partition, _ read: LogReadInfo, of log: PartitionLog,
+                                      limit: Int, first: Bool, total: inout Int) -> ReadPlan.PartitionRead
+    {
+        var result = ReadPlan.PartitionRead()
+        result.state = PartitionState(
+            leaderEpoch: log.leaderEpoch, logStartOffset: read.logStartOffset, highWatermark: read.logEndOffset,
+            logEndOffset: read.logEndOffset, lastStableOffset: read.lastStableOffset)
+        if let slice = read.slice, first || slice.length <= limit {
+            result.slice = slice
+            total += slice.length
         }
         return result
     }
